@@ -1,0 +1,739 @@
+package itwin
+
+// This file is the one definition of the JSON that crosses the wire (spec/api.md §3–§9). The provider's client
+// and itwin-local both use these structs, so the two can never disagree about a field name.
+//
+// Optional fields use omitempty/omitzero: the spec says a missing field and null mean the same ("not set"), and
+// the local server leaves such fields out (§1.3).
+
+import (
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// Link is a HAL-style link object.
+type Link struct {
+	Href string `json:"href"`
+}
+
+// PagingLinks are the _links of every paged list (§1.5).
+type PagingLinks struct {
+	Self *Link `json:"self,omitempty"`
+	Prev *Link `json:"prev,omitempty"`
+	Next *Link `json:"next,omitempty"`
+}
+
+// Timestamp is an ISO 8601 UTC date. It accepts 0–7 fraction digits and always emits 7 (§1.3).
+type Timestamp struct{ time.Time }
+
+// TimestampLayout is the exact layout the local server emits.
+const TimestampLayout = "2006-01-02T15:04:05.0000000Z"
+
+// NewTimestamp returns t in UTC as a Timestamp.
+func NewTimestamp(t time.Time) Timestamp { return Timestamp{t.UTC()} }
+
+// MarshalJSON emits 7 fraction digits with a Z suffix.
+func (t Timestamp) MarshalJSON() ([]byte, error) {
+	return []byte(`"` + t.UTC().Format(TimestampLayout) + `"`), nil
+}
+
+// UnmarshalJSON accepts RFC 3339 with any number of fraction digits; null leaves the zero value.
+func (t *Timestamp) UnmarshalJSON(b []byte) error {
+	s := string(b)
+	if s == "null" {
+		*t = Timestamp{}
+		return nil
+	}
+	var raw string
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	if raw == "" {
+		*t = Timestamp{}
+		return nil
+	}
+	parsed, err := ParseTimestamp(raw)
+	if err != nil {
+		return err
+	}
+	*t = Timestamp{parsed}
+	return nil
+}
+
+// ParseTimestamp parses an ISO 8601 date as the API emits it. A missing zone is read as UTC.
+func ParseTimestamp(s string) (time.Time, error) {
+	if !strings.HasSuffix(s, "Z") && !strings.ContainsAny(s[min(len(s), 19):], "+-") {
+		s += "Z"
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return t.UTC(), nil
+}
+
+// --- Errors (§1.6) ---
+
+// ErrorEnvelope is the body of every 4xx/5xx answer except the token endpoint's.
+type ErrorEnvelope struct {
+	Error ErrorBody `json:"error"`
+}
+
+// ErrorBody is the inner error object.
+type ErrorBody struct {
+	Code    string        `json:"code"`
+	Message string        `json:"message"`
+	Target  string        `json:"target,omitempty"`
+	Details []ErrorDetail `json:"details,omitempty"`
+}
+
+// ErrorDetail is one item of error.details[].
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Target  string `json:"target,omitempty"`
+}
+
+// --- Connections (§3.4) ---
+
+// Connection is a storage or manifest connection; both kinds share this shape.
+type Connection struct {
+	ID                 string           `json:"id"`
+	DisplayName        string           `json:"displayName"`
+	IModelID           string           `json:"iModelId,omitempty"`
+	ITwinID            string           `json:"iTwinId,omitempty"`
+	AuthenticationType string           `json:"authenticationType,omitempty"`
+	Links              *ConnectionLinks `json:"_links,omitempty"`
+}
+
+// ConnectionLinks are a connection's links (§3.3).
+type ConnectionLinks struct {
+	IModel  *Link `json:"iModel,omitempty"`
+	ITwin   *Link `json:"iTwin,omitempty"`
+	LastRun *Link `json:"lastRun,omitempty"`
+	// Project is the legacy name of the iTwin link.
+	Project *Link `json:"project,omitempty"`
+}
+
+// LastRunID returns the run id from _links.lastRun, or "" before the first run. The run id is the last path
+// segment of the href (§10 row 1).
+func (c *Connection) LastRunID() string {
+	if c == nil || c.Links == nil || c.Links.LastRun == nil {
+		return ""
+	}
+	href := strings.TrimRight(c.Links.LastRun.Href, "/")
+	if i := strings.IndexAny(href, "?#"); i >= 0 {
+		href = href[:i]
+	}
+	return href[strings.LastIndex(href, "/")+1:]
+}
+
+// ConnectionEnvelope wraps a single connection.
+type ConnectionEnvelope struct {
+	Connection Connection `json:"connection"`
+}
+
+// ConnectionList is a page of connections (S2, M2, C1).
+type ConnectionList struct {
+	Connections []Connection `json:"connections"`
+	Links       PagingLinks  `json:"_links"`
+}
+
+// StorageConnectionCreate is the S1 body.
+type StorageConnectionCreate struct {
+	IModelID           string              `json:"iModelId"`
+	SourceFiles        []StorageFileCreate `json:"sourceFiles"`
+	DisplayName        string              `json:"displayName,omitempty"`
+	AuthenticationType string              `json:"authenticationType,omitempty"`
+}
+
+// ManifestConnectionCreate is the M1 body.
+type ManifestConnectionCreate struct {
+	IModelID           string               `json:"iModelId"`
+	SourceFiles        []ManifestFileCreate `json:"sourceFiles"`
+	DisplayName        string               `json:"displayName,omitempty"`
+	AuthenticationType string               `json:"authenticationType,omitempty"`
+}
+
+// ConnectionUpdate is the S4/M4 body. The server merges: omitted fields keep their values (§11c).
+type ConnectionUpdate struct {
+	DisplayName        string `json:"displayName,omitempty"`
+	AuthenticationType string `json:"authenticationType,omitempty"`
+}
+
+// StorageFileCreate maps a Storage file into a connection (S9, S12, inside S1).
+type StorageFileCreate struct {
+	StorageFileID string `json:"storageFileId"`
+	ConnectorType string `json:"connectorType"`
+}
+
+// ManifestFileCreate registers an external document id (M9, M12, inside M1).
+type ManifestFileCreate struct {
+	SourceFileID string `json:"sourceFileId"`
+}
+
+// --- Source files (§3.5) ---
+
+// StorageSourceFile is a storage connection's source-file mapping.
+type StorageSourceFile struct {
+	ID                string           `json:"id"`
+	StorageFileID     string           `json:"storageFileId"`
+	ConnectorType     string           `json:"connectorType,omitempty"`
+	LastKnownFileName string           `json:"lastKnownFileName,omitempty"`
+	Links             *SourceFileLinks `json:"_links,omitempty"`
+}
+
+// SourceFileLinks holds the informational link to the storage file.
+type SourceFileLinks struct {
+	File *Link `json:"file,omitempty"`
+}
+
+// StorageSourceFileEnvelope wraps one storage source file.
+type StorageSourceFileEnvelope struct {
+	SourceFile StorageSourceFile `json:"sourceFile"`
+}
+
+// StorageSourceFileList is a page of storage source files (S10).
+type StorageSourceFileList struct {
+	SourceFiles []StorageSourceFile `json:"sourceFiles"`
+	Links       PagingLinks         `json:"_links"`
+}
+
+// ManifestSourceFile is a manifest connection's registered external document.
+type ManifestSourceFile struct {
+	ID           string `json:"id"`
+	SourceFileID string `json:"sourceFileId"`
+}
+
+// ManifestSourceFileEnvelope wraps one manifest source file.
+type ManifestSourceFileEnvelope struct {
+	SourceFile ManifestSourceFile `json:"sourceFile"`
+}
+
+// ManifestSourceFileList is a page of manifest source files (M10).
+type ManifestSourceFileList struct {
+	SourceFiles []ManifestSourceFile `json:"sourceFiles"`
+	Links       PagingLinks          `json:"_links"`
+}
+
+// --- Authorization information (§3.7) ---
+
+// AuthorizationInformation tells whether the caller consented to User connections running on its behalf.
+type AuthorizationInformation struct {
+	IsUserAuthorized bool                   `json:"isUserAuthorized"`
+	Links            AuthorizationInfoLinks `json:"_links"`
+}
+
+// AuthorizationInfoLinks holds the consent page link.
+type AuthorizationInfoLinks struct {
+	AuthorizationURL *Link `json:"authorizationUrl,omitempty"`
+}
+
+// AuthorizationInformationEnvelope wraps C2's answer.
+type AuthorizationInformationEnvelope struct {
+	AuthorizationInformation AuthorizationInformation `json:"authorizationInformation"`
+}
+
+// --- Diagnostic reports (§3.8) ---
+
+// DiagnosticReport is one R1 item.
+type DiagnosticReport struct {
+	ID               string    `json:"id"`
+	IModelID         string    `json:"imodelId"`
+	RunID            string    `json:"runId"`
+	TaskID           string    `json:"taskId,omitempty"`
+	SasURI           string    `json:"sasUri"`
+	CreatedTimeStamp Timestamp `json:"createdTimeStamp,omitzero"`
+}
+
+// DiagnosticReportList is R1's answer (not paged).
+type DiagnosticReportList struct {
+	Reports []DiagnosticReport `json:"reports"`
+}
+
+// ReportDocument is the JSON behind a report's sasUri.
+type ReportDocument struct {
+	Context         ReportContext         `json:"context"`
+	SourceFilesInfo ReportSourceFilesInfo `json:"sourceFilesInfo"`
+	FileRecords     []ReportFileRecord    `json:"filerecords"`
+}
+
+// ReportContext identifies what a report is about.
+type ReportContext struct {
+	ReportType string    `json:"reportType"`
+	JobID      string    `json:"jobid"`
+	IModelID   string    `json:"imodelid"`
+	RunID      string    `json:"runid,omitempty"`
+	TaskID     string    `json:"taskid,omitempty"`
+	Timestamp  Timestamp `json:"timestamp,omitzero"`
+}
+
+// ReportSourceFilesInfo summarises the file a task processed and what it changed.
+type ReportSourceFilesInfo struct {
+	FileID        string `json:"fileId,omitempty"`
+	FileName      string `json:"fileName,omitempty"`
+	ConnectorType string `json:"connectorType,omitempty"`
+	Elements      int    `json:"elements"`
+	Inserted      int    `json:"inserted"`
+	Updated       int    `json:"updated"`
+	Deleted       int    `json:"deleted"`
+}
+
+// ReportFileRecord holds the audit records of one file.
+type ReportFileRecord struct {
+	File         string              `json:"file,omitempty"`
+	AuditRecords []ReportAuditRecord `json:"auditrecords"`
+}
+
+// ReportAuditRecord is one issue found while processing a file.
+type ReportAuditRecord struct {
+	AuditInfo ReportAuditInfo `json:"auditinfo"`
+}
+
+// ReportAuditInfo describes an issue. Level is Fatal, Error, Critical, Warning or Info.
+type ReportAuditInfo struct {
+	IssueID  string `json:"issueid"`
+	Level    string `json:"level"`
+	Category string `json:"category"`
+	Message  string `json:"message"`
+	Type     string `json:"type"`
+}
+
+// --- Runs (§4) ---
+
+// Execution states, results and phases (§7.2).
+const (
+	StateNotStarted       = "NotStarted"
+	StateQueued           = "Queued"
+	StateWaitingToExecute = "WaitingToExecute"
+	StateExecuting        = "Executing"
+	StateWaitingToRetry   = "WaitingToRetry"
+	StateFinalizing       = "Finalizing"
+	StateCompleted        = "Completed"
+	StateIdle             = "Idle"
+
+	ResultUndetermined   = "Undetermined"
+	ResultSuccess        = "Success"
+	ResultPartialSuccess = "PartialSuccess"
+	ResultError          = "Error"
+	ResultSkipped        = "Skipped"
+	ResultCancelled      = "Cancelled"
+	ResultTimedOut       = "TimedOut"
+
+	PhasePreprocessor  = "Preprocessor"
+	PhaseMasterFile    = "MasterFile"
+	PhaseReferenceFile = "ReferenceFile"
+
+	AuthenticationTypeUser    = "User"
+	AuthenticationTypeService = "Service"
+
+	ManifestActionBridge = "bridge"
+	ManifestActionUnmap  = "unmap"
+)
+
+// ExecutionResults lists every result value, in the spec's order.
+var ExecutionResults = []string{ResultUndetermined, ResultSuccess, ResultPartialSuccess, ResultError, ResultSkipped, ResultCancelled, ResultTimedOut}
+
+// Run is one synchronization run.
+type Run struct {
+	ID            string    `json:"id"`
+	ConnectionID  string    `json:"connectionId,omitempty"`
+	StartDateTime Timestamp `json:"startDateTime,omitzero"`
+	EndDateTime   Timestamp `json:"endDateTime,omitzero"`
+	Phase         string    `json:"phase,omitempty"`
+	State         string    `json:"state"`
+	Result        string    `json:"result"`
+	Error         *RunError `json:"error,omitempty"`
+	// Jobs is [] (not absent) until the run reaches WaitingToExecute; nil means "not in this representation".
+	Jobs []Job `json:"jobs,omitzero"`
+}
+
+// IsActive reports whether the run has not reached its only terminal state.
+func (r *Run) IsActive() bool { return r.State != StateCompleted }
+
+// RunError is present when the run as a whole failed.
+type RunError struct {
+	ErrorKey    string `json:"errorKey"`
+	Description string `json:"description"`
+}
+
+// Job groups a run's tasks of one connector type.
+type Job struct {
+	ID            string    `json:"id"`
+	StartDateTime Timestamp `json:"startDateTime,omitzero"`
+	EndDateTime   Timestamp `json:"endDateTime,omitzero"`
+	State         string    `json:"state"`
+	Result        string    `json:"result"`
+	ConnectorType string    `json:"connectorType"`
+	Tasks         []Task    `json:"tasks"`
+}
+
+// Task is the processing of one source file.
+type Task struct {
+	ID            string     `json:"id"`
+	StartDateTime Timestamp  `json:"startDateTime,omitzero"`
+	EndDateTime   Timestamp  `json:"endDateTime,omitzero"`
+	RetryAttempts int        `json:"retryAttempts"`
+	StorageFileID string     `json:"storageFileId,omitempty"`
+	SourceFileID  string     `json:"sourceFileId,omitempty"`
+	State         string     `json:"state"`
+	Result        string     `json:"result"`
+	Error         *TaskError `json:"error,omitempty"`
+}
+
+// TaskError explains why a task failed or is retrying.
+type TaskError struct {
+	ErrorCode      string `json:"errorCode"`
+	Message        string `json:"message"`
+	Details        string `json:"details"`
+	Description    string `json:"description"`
+	DescriptionKey string `json:"descriptionKey"`
+	BridgeExitCode int    `json:"bridgeExitCode"`
+	System         string `json:"system"`
+	Phase          string `json:"phase"`
+	Category       string `json:"category"`
+	KbArticleLink  string `json:"kbArticleLink"`
+	CanUserFix     bool   `json:"canUserFix"`
+}
+
+// RunEnvelope wraps one run (S8, M8, and a followed 303).
+type RunEnvelope struct {
+	Run Run `json:"run"`
+}
+
+// RunList is a page of runs (S7, M7), newest first.
+type RunList struct {
+	Runs  []Run       `json:"runs"`
+	Links PagingLinks `json:"_links"`
+}
+
+// --- Manifest runs (§5.2) ---
+
+// ManifestRunCreate is the M6 body.
+type ManifestRunCreate struct {
+	DocumentAttributeSchemaURL string            `json:"documentAttributeSchemaUrl,omitempty"`
+	SourceFiles                []ManifestRunFile `json:"sourceFiles,omitempty"`
+}
+
+// ManifestRunFile is a master file of a manifest run.
+type ManifestRunFile struct {
+	ID                string              `json:"id"`
+	Action            string              `json:"action,omitempty"`
+	Name              string              `json:"name"`
+	RelativePath      string              `json:"relativePath,omitempty"`
+	URL               string              `json:"url"`
+	ConnectorType     string              `json:"connectorType"`
+	Connector         string              `json:"connector,omitempty"` // deprecated: replaced by connectorType
+	DocumentAttribute *DocumentAttribute  `json:"documentAttribute,omitempty"`
+	DocumentMetadata  json.RawMessage     `json:"documentMetadata,omitempty"` // legacy
+	Children          []ManifestChildFile `json:"children,omitempty"`
+}
+
+// ManifestChildFile is a reference file of a master.
+type ManifestChildFile struct {
+	ID                string             `json:"id"`
+	ParentID          string             `json:"parentId"`
+	Name              string             `json:"name"`
+	RelativePath      string             `json:"relativePath,omitempty"`
+	URL               string             `json:"url"`
+	ConnectorType     string             `json:"connectorType"`
+	Connector         string             `json:"connector,omitempty"` // deprecated
+	DocumentAttribute *DocumentAttribute `json:"documentAttribute,omitempty"`
+	DocumentMetadata  json.RawMessage    `json:"documentMetadata,omitempty"` // legacy
+}
+
+// DocumentAttribute attaches properties to a file's document element.
+type DocumentAttribute struct {
+	ClassName  string         `json:"className"`
+	Properties map[string]any `json:"properties,omitempty"`
+}
+
+// --- Configurations (§6) ---
+
+// Configuration is a scope's stored and resolved settings.
+type Configuration struct {
+	ScopeID          string         `json:"scopeId"`
+	Settings         map[string]any `json:"settings"`
+	ResolvedSettings map[string]any `json:"resolvedSettings"`
+}
+
+// ConfigurationEnvelope wraps one configuration.
+type ConfigurationEnvelope struct {
+	Configuration Configuration `json:"configuration"`
+}
+
+// --- Token (§9.1) ---
+
+// TokenResponse is the token endpoint's success answer.
+type TokenResponse struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int    `json:"expires_in"`
+	Scope       string `json:"scope,omitempty"`
+}
+
+// TokenError is the token endpoint's OAuth2 error answer.
+type TokenError struct {
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description,omitempty"`
+}
+
+// OpenIDConfiguration is the discovery document at {issuer}/.well-known/openid-configuration.
+type OpenIDConfiguration struct {
+	Issuer                           string   `json:"issuer"`
+	AuthorizationEndpoint            string   `json:"authorization_endpoint"`
+	TokenEndpoint                    string   `json:"token_endpoint"`
+	JWKSURI                          string   `json:"jwks_uri"`
+	ResponseTypesSupported           []string `json:"response_types_supported"`
+	SubjectTypesSupported            []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported []string `json:"id_token_signing_alg_values_supported"`
+	GrantTypesSupported              []string `json:"grant_types_supported,omitempty"`
+	ScopesSupported                  []string `json:"scopes_supported,omitempty"`
+}
+
+// --- iTwins (§9.2) ---
+
+// ITwin is an iTwin; the same struct is the create body (server-set fields left empty).
+type ITwin struct {
+	ID                 string    `json:"id,omitempty"`
+	Class              string    `json:"class,omitempty"`
+	SubClass           string    `json:"subClass,omitempty"`
+	Type               string    `json:"type,omitempty"`
+	Number             string    `json:"number,omitempty"`
+	DisplayName        string    `json:"displayName"`
+	GeographicLocation string    `json:"geographicLocation,omitempty"`
+	IanaTimeZone       string    `json:"ianaTimeZone,omitempty"`
+	DataCenterLocation string    `json:"dataCenterLocation,omitempty"`
+	Status             string    `json:"status,omitempty"`
+	ParentID           string    `json:"parentId,omitempty"`
+	ITwinAccountID     string    `json:"iTwinAccountId,omitempty"`
+	CreatedDateTime    Timestamp `json:"createdDateTime,omitzero"`
+	CreatedBy          string    `json:"createdBy,omitempty"`
+}
+
+// ITwinEnvelope wraps one iTwin.
+type ITwinEnvelope struct {
+	ITwin ITwin `json:"iTwin"`
+}
+
+// --- iModels (§9.3) ---
+
+// IModel states.
+const (
+	IModelStateInitialized    = "initialized"
+	IModelStateNotInitialized = "notInitialized"
+)
+
+// IModel is an iModel (v2 representation).
+type IModel struct {
+	ID                 string       `json:"id"`
+	DisplayName        string       `json:"displayName"`
+	Name               string       `json:"name"`
+	Description        string       `json:"description,omitempty"`
+	State              string       `json:"state"`
+	CreatedDateTime    Timestamp    `json:"createdDateTime,omitzero"`
+	ITwinID            string       `json:"iTwinId"`
+	Extent             *Extent      `json:"extent,omitempty"`
+	ContainersEnabled  int          `json:"containersEnabled"`
+	DataCenterLocation string       `json:"dataCenterLocation,omitempty"`
+	Links              *IModelLinks `json:"_links,omitempty"`
+}
+
+// IModelLinks are an iModel's links.
+type IModelLinks struct {
+	Creator       *Link `json:"creator,omitempty"`
+	Changesets    *Link `json:"changesets,omitempty"`
+	NamedVersions *Link `json:"namedVersions,omitempty"`
+}
+
+// Extent is an iModel's geographic extent.
+type Extent struct {
+	SouthWest GeoPoint `json:"southWest"`
+	NorthEast GeoPoint `json:"northEast"`
+}
+
+// GeoPoint is a latitude/longitude pair.
+type GeoPoint struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+}
+
+// IModelCreate is the iModels create body.
+type IModelCreate struct {
+	ITwinID                    string          `json:"iTwinId"`
+	Name                       string          `json:"name"`
+	Description                string          `json:"description,omitempty"`
+	Extent                     *Extent         `json:"extent,omitempty"`
+	CreationMode               string          `json:"creationMode,omitempty"`
+	ContainersEnabled          *int            `json:"containersEnabled,omitempty"`
+	GeographicCoordinateSystem json.RawMessage `json:"geographicCoordinateSystem,omitempty"`
+}
+
+// IModelEnvelope wraps one iModel.
+type IModelEnvelope struct {
+	IModel IModel `json:"iModel"`
+}
+
+// Changeset is an iModel changeset. Application and SynchronizationInfo are present in the representation only.
+type Changeset struct {
+	ID                  string               `json:"id"`
+	DisplayName         string               `json:"displayName"`
+	Description         string               `json:"description"`
+	Index               int                  `json:"index"`
+	ParentID            string               `json:"parentId"`
+	CreatorID           string               `json:"creatorId,omitempty"`
+	PushDateTime        Timestamp            `json:"pushDateTime,omitzero"`
+	State               string               `json:"state,omitempty"`
+	ContainingChanges   int                  `json:"containingChanges"`
+	FileSize            int64                `json:"fileSize"`
+	BriefcaseID         int                  `json:"briefcaseId"`
+	GroupID             *string              `json:"groupId"`
+	Application         *Application         `json:"application,omitempty"`
+	SynchronizationInfo *SynchronizationInfo `json:"synchronizationInfo,omitempty"`
+	Links               *ChangesetLinks      `json:"_links,omitempty"`
+}
+
+// Application names the program that pushed a changeset.
+type Application struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// SynchronizationInfo links a changeset to the synchronization task that pushed it.
+type SynchronizationInfo struct {
+	TaskID       string   `json:"taskId"`
+	ChangedFiles []string `json:"changedFiles"`
+}
+
+// ChangesetLinks are a changeset's links.
+type ChangesetLinks struct {
+	Self                         *Link `json:"self,omitempty"`
+	Creator                      *Link `json:"creator,omitempty"`
+	NamedVersion                 *Link `json:"namedVersion,omitempty"`
+	CurrentOrPrecedingCheckpoint *Link `json:"currentOrPrecedingCheckpoint,omitempty"`
+	Download                     *Link `json:"download,omitempty"`
+}
+
+// ChangesetEnvelope wraps one changeset.
+type ChangesetEnvelope struct {
+	Changeset Changeset `json:"changeset"`
+}
+
+// ChangesetList is a page of changesets.
+type ChangesetList struct {
+	Changesets []Changeset `json:"changesets"`
+	Links      PagingLinks `json:"_links"`
+}
+
+// --- Storage (§9.4) ---
+
+// StorageFile is a Storage file.
+type StorageFile struct {
+	ID                        string        `json:"id"`
+	Type                      string        `json:"type"`
+	DisplayName               string        `json:"displayName"`
+	Description               string        `json:"description,omitempty"`
+	Path                      string        `json:"path,omitempty"`
+	Size                      int64         `json:"size"`
+	LastModifiedByDisplayName string        `json:"lastModifiedByDisplayName,omitempty"`
+	CreatedDateTime           Timestamp     `json:"createdDateTime,omitzero"`
+	LastModifiedDateTime      Timestamp     `json:"lastModifiedDateTime,omitzero"`
+	ParentFolderID            string        `json:"parentFolderId,omitempty"`
+	Links                     *StorageLinks `json:"_links,omitempty"`
+}
+
+// StorageFolder is a Storage folder.
+type StorageFolder struct {
+	ID                        string        `json:"id"`
+	Type                      string        `json:"type"`
+	DisplayName               string        `json:"displayName"`
+	Description               string        `json:"description,omitempty"`
+	Path                      string        `json:"path,omitempty"`
+	LastModifiedByDisplayName string        `json:"lastModifiedByDisplayName,omitempty"`
+	CreatedDateTime           Timestamp     `json:"createdDateTime,omitzero"`
+	LastModifiedDateTime      Timestamp     `json:"lastModifiedDateTime,omitzero"`
+	ParentFolderID            string        `json:"parentFolderId,omitempty"`
+	Links                     *StorageLinks `json:"_links,omitempty"`
+}
+
+// StorageItem is an entry of a mixed folder listing; Type tells "file" from "folder".
+type StorageItem struct {
+	ID                        string        `json:"id"`
+	Type                      string        `json:"type"`
+	DisplayName               string        `json:"displayName"`
+	Description               string        `json:"description,omitempty"`
+	Path                      string        `json:"path,omitempty"`
+	Size                      *int64        `json:"size,omitempty"`
+	LastModifiedByDisplayName string        `json:"lastModifiedByDisplayName,omitempty"`
+	CreatedDateTime           Timestamp     `json:"createdDateTime,omitzero"`
+	LastModifiedDateTime      Timestamp     `json:"lastModifiedDateTime,omitzero"`
+	ParentFolderID            string        `json:"parentFolderId,omitempty"`
+	Links                     *StorageLinks `json:"_links,omitempty"`
+}
+
+// Storage item types.
+const (
+	StorageTypeFile   = "file"
+	StorageTypeFolder = "folder"
+)
+
+// StorageLinks are the links of a storage item.
+type StorageLinks struct {
+	CreatedBy      *Link `json:"createdBy,omitempty"`
+	LastModifiedBy *Link `json:"lastModifiedBy,omitempty"`
+	ParentFolder   *Link `json:"parentFolder,omitempty"`
+}
+
+// StorageFileEnvelope wraps one file.
+type StorageFileEnvelope struct {
+	File StorageFile `json:"file"`
+}
+
+// StorageFolderEnvelope wraps one folder.
+type StorageFolderEnvelope struct {
+	Folder StorageFolder `json:"folder"`
+}
+
+// StorageItemList is a mixed listing (top-level or folder list).
+type StorageItemList struct {
+	Items []StorageItem    `json:"items"`
+	Links StorageListLinks `json:"_links"`
+}
+
+// StorageListLinks are paging links plus, for the top-level listing, the root folder.
+type StorageListLinks struct {
+	Self   *Link `json:"self,omitempty"`
+	Prev   *Link `json:"prev,omitempty"`
+	Next   *Link `json:"next,omitempty"`
+	Folder *Link `json:"folder,omitempty"`
+}
+
+// StorageFileList is a folder's files.
+type StorageFileList struct {
+	Files []StorageFile `json:"files"`
+	Links PagingLinks   `json:"_links"`
+}
+
+// StorageFolderList is a folder's sub-folders.
+type StorageFolderList struct {
+	Folders []StorageFolder `json:"folders"`
+	Links   PagingLinks     `json:"_links"`
+}
+
+// StorageItemCreate is the body that creates a folder or file, or patches one.
+type StorageItemCreate struct {
+	DisplayName string `json:"displayName,omitempty"`
+	Description string `json:"description,omitempty"`
+}
+
+// UploadLinks is the 202 answer of file create and update-content.
+type UploadLinks struct {
+	Links UploadLinkSet `json:"_links"`
+}
+
+// UploadLinkSet holds the pre-signed upload URL and the completion URL.
+type UploadLinkSet struct {
+	UploadURL   *Link `json:"uploadUrl,omitempty"`
+	CompleteURL *Link `json:"completeUrl,omitempty"`
+}
