@@ -1,0 +1,128 @@
+package itwin
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+const (
+	pageSize = 1000 // the maximum $top (§1.5)
+	// maxPages guards against a server that never stops handing out next links.
+	maxPages = 10000
+)
+
+// pageDecoder extracts the items and the next link of one page.
+type pageDecoder[T any] func(body []byte) (items []T, next *Link, err error)
+
+// decodePage builds a pageDecoder for a list envelope type P.
+func decodePage[P any, T any](get func(*P) ([]T, *Link)) pageDecoder[T] {
+	return func(body []byte) ([]T, *Link, error) {
+		var p P
+		if err := json.Unmarshal(body, &p); err != nil {
+			return nil, nil, err
+		}
+		items, next := get(&p)
+		return items, next, nil
+	}
+}
+
+// listAll reads every page of a list (§1.5): the first request asks for $top=1000 and the full representation,
+// then _links.next is followed until it is absent or null. limit > 0 stops after that many items.
+func listAll[T any](ctx context.Context, c *Client, path string, query url.Values, limit int, decode pageDecoder[T]) ([]T, error) {
+	q := url.Values{}
+	for k, v := range query {
+		q[k] = append([]string(nil), v...)
+	}
+	top := pageSize
+	if limit > 0 && limit < pageSize {
+		top = limit
+	}
+	q.Set("$top", strconv.Itoa(top))
+	next := path + "?" + encodeQuery(q)
+
+	all := []T{}
+	seen := map[string]bool{}
+	for page := 0; ; page++ {
+		if page >= maxPages {
+			return nil, fmt.Errorf("listing %s: more than %d pages, giving up", path, maxPages)
+		}
+		if seen[next] {
+			return nil, fmt.Errorf("listing %s: the server returned the same next link twice (%s)", path, RedactURL(next))
+		}
+		seen[next] = true
+		res, err := c.do(ctx, call{method: http.MethodGet, path: next, prefer: preferRepresentation})
+		if err != nil {
+			return nil, err
+		}
+		items, link, err := decode(res.body)
+		if err != nil {
+			return nil, fmt.Errorf("decoding a page of %s: %w (body: %s)", res.url, err, snippet(res.body))
+		}
+		all = append(all, items...)
+		if limit > 0 && len(all) >= limit {
+			return all[:limit], nil
+		}
+		if link == nil || strings.TrimSpace(link.Href) == "" {
+			return all, nil
+		}
+		next, err = c.nextRequest(next, path, query, link.Href)
+		if err != nil {
+			return nil, fmt.Errorf("listing %s: %w", path, err)
+		}
+	}
+}
+
+// nextRequest turns a _links.next href (absolute or relative) into the next request path on the API origin.
+// The public service's paging hrefs are not always routable (§3.3: some point to other path spellings), so when
+// the href's path differs from the listed collection, the collection's own path is kept and only the paging
+// parameters ($skip, $top) are taken from the href — the spec allows rebuilding the URL that way.
+func (c *Client) nextRequest(current, path string, query url.Values, href string) (string, error) {
+	cur, err := url.Parse(c.baseURL + current)
+	if err != nil {
+		return "", err
+	}
+	ref, err := url.Parse(strings.TrimSpace(href))
+	if err != nil {
+		return "", fmt.Errorf("invalid next link %q: %w", RedactURL(href), err)
+	}
+	n := cur.ResolveReference(ref)
+	if strings.EqualFold(strings.TrimRight(n.Path, "/"), strings.TrimRight(path, "/")) {
+		return n.EscapedPath() + queryPart(n.RawQuery), nil
+	}
+	var skip, top string
+	for k, v := range n.Query() {
+		switch strings.ToLower(k) {
+		case "$skip":
+			skip = v[0]
+		case "$top":
+			top = v[0]
+		}
+	}
+	if skip == "" {
+		// Nothing to rebuild from: follow the link as given (on the API origin).
+		return n.EscapedPath() + queryPart(n.RawQuery), nil
+	}
+	q := url.Values{}
+	for k, v := range query {
+		q[k] = append([]string(nil), v...)
+	}
+	q.Set("$skip", skip)
+	if top != "" {
+		q.Set("$top", top)
+	} else {
+		q.Set("$top", strconv.Itoa(pageSize))
+	}
+	return path + "?" + encodeQuery(q), nil
+}
+
+func queryPart(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	return "?" + raw
+}

@@ -1,0 +1,109 @@
+package itwin
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Redaction keeps secrets out of logs and error messages. Pre-signed URLs (Storage upload/download URLs, SAS URIs
+// of reports, manifest file URLs) are bearer credentials: whoever holds the query string can read or write the
+// blob. Tokens and client secrets must never appear either.
+
+const redacted = "REDACTED"
+
+// presignKeys mark a URL as pre-signed: when one of them is present, every query value is redacted.
+var presignKeys = map[string]bool{
+	"sig": true, "signature": true, "x-amz-signature": true, "x-goog-signature": true, "token": true,
+	"access_token": true, "code": true,
+}
+
+// secretKeys are redacted wherever they appear.
+var secretKeys = map[string]bool{
+	"sig": true, "signature": true, "token": true, "access_token": true, "id_token": true, "refresh_token": true,
+	"client_secret": true, "password": true, "secret": true, "se": true, "st": true, "sp": true, "sv": true,
+	"skoid": true, "sktid": true, "skt": true, "ske": true, "sks": true, "skv": true, "code": true,
+	"x-amz-signature": true, "x-amz-credential": true, "x-amz-security-token": true, "x-goog-signature": true,
+	"x-goog-credential": true, "key": true, "api_key": true, "apikey": true,
+}
+
+// RedactURL returns the URL with secrets replaced by REDACTED: a user-info password, sensitive query values
+// (sig=, token=, se=, client_secret=, …), and every query value of a pre-signed URL. Plain API queries such as
+// $top or imodelId are kept so logs stay useful. Unparseable input is scrubbed as text.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return redactPairs(raw)
+	}
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), redacted)
+		}
+	}
+	u.RawQuery = redactQuery(u.RawQuery)
+	u.Fragment, u.RawFragment = redactQuery(u.Fragment), ""
+	return u.String()
+}
+
+// redactQuery redacts a raw query string in place, keeping the order and spelling of its keys.
+func redactQuery(q string) string {
+	if q == "" {
+		return q
+	}
+	parts := strings.Split(q, "&")
+	all := false
+	for _, p := range parts {
+		if presignKeys[queryKey(p)] {
+			all = true
+			break
+		}
+	}
+	for i, p := range parts {
+		k, _, hasValue := strings.Cut(p, "=")
+		if !hasValue {
+			continue
+		}
+		if all || secretKeys[queryKey(p)] {
+			parts[i] = k + "=" + redacted
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+func queryKey(pair string) string {
+	k, _, _ := strings.Cut(pair, "=")
+	if dk, err := url.QueryUnescape(k); err == nil {
+		k = dk
+	}
+	return strings.ToLower(k)
+}
+
+var (
+	urlInText    = regexp.MustCompile(`[a-zA-Z][a-zA-Z0-9+.-]*://[^\s"'<>]+`)
+	bearerInText = regexp.MustCompile(`(?i)\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]+=*`)
+	pairInText   = regexp.MustCompile(`(?i)\b(sig|signature|token|access_token|refresh_token|id_token|client_secret|password|secret|se|x-amz-signature|x-amz-credential|x-amz-security-token)=[^&\s"']+`)
+	jwtInText    = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)
+)
+
+// redactText scrubs free text (error messages, response snippets): URLs go through RedactURL, and bearer
+// credentials, key=value secrets and JWTs are replaced.
+func redactText(s string) string {
+	s = urlInText.ReplaceAllStringFunc(s, RedactURL)
+	s = bearerInText.ReplaceAllString(s, "$1 "+redacted)
+	s = jwtInText.ReplaceAllString(s, redacted)
+	return redactPairs(s)
+}
+
+func redactPairs(s string) string {
+	return pairInText.ReplaceAllString(s, "$1="+redacted)
+}
+
+// snippet returns a short, redacted, single-line excerpt of a response body for an error message.
+func snippet(body []byte) string {
+	const maxLen = 300
+	s := strings.Join(strings.Fields(string(body)), " ")
+	if len(s) > maxLen {
+		s = s[:maxLen] + "…"
+	}
+	return redactText(s)
+}

@@ -1,0 +1,219 @@
+package itwin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// MaxUploadSize is the largest content a single pre-signed PUT may carry (§9.4).
+const MaxUploadSize = 256 << 20
+
+// GetRootFolderID returns the id of an iTwin's root Storage folder: the last segment of _links.folder.href of the
+// top-level listing.
+func (c *Client) GetRootFolderID(ctx context.Context, itwinID string) (string, error) {
+	if err := need("iTwin id", itwinID); err != nil {
+		return "", err
+	}
+	var list StorageItemList
+	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/storage/", query: url.Values{"iTwinId": {itwinID}}}, &list); err != nil {
+		return "", err
+	}
+	if list.Links.Folder == nil || list.Links.Folder.Href == "" {
+		return "", fmt.Errorf("the Storage listing of iTwin %s has no _links.folder, so its root folder is unknown", itwinID)
+	}
+	return lastSegment(list.Links.Folder.Href), nil
+}
+
+// CreateFolder creates a sub-folder.
+func (c *Client) CreateFolder(ctx context.Context, parentID string, meta StorageItemCreate) (*StorageFolder, error) {
+	if err := need("parent folder id", parentID, "folder display name", meta.DisplayName); err != nil {
+		return nil, err
+	}
+	var env StorageFolderEnvelope
+	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/storage/folders/" + esc(parentID) + "/folders", body: meta}, &env); err != nil {
+		return nil, err
+	}
+	return &env.Folder, nil
+}
+
+// GetFolder reads a folder (404 FolderNotFound).
+func (c *Client) GetFolder(ctx context.Context, id string) (*StorageFolder, error) {
+	if err := need("folder id", id); err != nil {
+		return nil, err
+	}
+	var env StorageFolderEnvelope
+	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/storage/folders/" + esc(id)}, &env); err != nil {
+		return nil, err
+	}
+	return &env.Folder, nil
+}
+
+// UpdateFolder renames a folder or changes its description.
+func (c *Client) UpdateFolder(ctx context.Context, id string, meta StorageItemCreate) (*StorageFolder, error) {
+	if err := need("folder id", id); err != nil {
+		return nil, err
+	}
+	var env StorageFolderEnvelope
+	if _, err := c.doJSON(ctx, call{method: http.MethodPatch, path: "/storage/folders/" + esc(id), body: meta}, &env); err != nil {
+		return nil, err
+	}
+	return &env.Folder, nil
+}
+
+// DeleteFolder deletes a folder.
+func (c *Client) DeleteFolder(ctx context.Context, id string) error {
+	if err := need("folder id", id); err != nil {
+		return err
+	}
+	_, err := c.do(ctx, call{method: http.MethodDelete, path: "/storage/folders/" + esc(id)})
+	return err
+}
+
+// ListFolderItems lists a folder's files and sub-folders (all pages).
+func (c *Client) ListFolderItems(ctx context.Context, folderID string) ([]StorageItem, error) {
+	if err := need("folder id", folderID); err != nil {
+		return nil, err
+	}
+	return listAll(ctx, c, "/storage/folders/"+esc(folderID)+"/list", nil, 0,
+		decodePage(func(p *StorageItemList) ([]StorageItem, *Link) { return p.Items, p.Links.Next }))
+}
+
+// UploadFile creates a file in a folder and uploads its content: create (202 with upload links), PUT the bytes
+// to the pre-signed uploadUrl (no Authorization, streamed, Content-Length = size), then complete. When content is
+// an io.ReadSeeker the PUT may be retried; otherwise it is sent once.
+func (c *Client) UploadFile(ctx context.Context, folderID string, meta StorageItemCreate, content io.Reader, size int64) (*StorageFile, error) {
+	if err := need("folder id", folderID, "file display name", meta.DisplayName); err != nil {
+		return nil, err
+	}
+	if err := checkUpload(content, size); err != nil {
+		return nil, err
+	}
+	var links UploadLinks
+	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/storage/folders/" + esc(folderID) + "/files", body: meta}, &links); err != nil {
+		return nil, err
+	}
+	return c.finishUpload(ctx, links, content, size)
+}
+
+// UpdateFileContent replaces a file's content: updatecontent (202), PUT, complete.
+func (c *Client) UpdateFileContent(ctx context.Context, fileID string, content io.Reader, size int64) (*StorageFile, error) {
+	if err := need("file id", fileID); err != nil {
+		return nil, err
+	}
+	if err := checkUpload(content, size); err != nil {
+		return nil, err
+	}
+	var links UploadLinks
+	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/storage/files/" + esc(fileID) + "/updatecontent"}, &links); err != nil {
+		return nil, err
+	}
+	return c.finishUpload(ctx, links, content, size)
+}
+
+func checkUpload(content io.Reader, size int64) error {
+	if content == nil {
+		return errors.New("file content must not be nil")
+	}
+	if size < 0 || size > MaxUploadSize {
+		return fmt.Errorf("file size must be between 0 and %d bytes (256 MiB, one upload request), got %d", MaxUploadSize, size)
+	}
+	return nil
+}
+
+func (c *Client) finishUpload(ctx context.Context, links UploadLinks, content io.Reader, size int64) (*StorageFile, error) {
+	if links.Links.UploadURL == nil || links.Links.UploadURL.Href == "" || links.Links.CompleteURL == nil || links.Links.CompleteURL.Href == "" {
+		return nil, errors.New("the Storage API did not return uploadUrl and completeUrl for the upload")
+	}
+	seeker, seekable := content.(io.Seeker)
+	body := func() (io.Reader, error) {
+		if seekable {
+			if _, err := seeker.Seek(0, io.SeekStart); err != nil {
+				return nil, err
+			}
+		}
+		// NopCloser: retryablehttp closes what the function returns, and the caller owns content.
+		return io.NopCloser(content), nil
+	}
+	policy := retryIdempotent
+	if !seekable {
+		policy = retryNever // a stream cannot be replayed
+	}
+	put := call{
+		method: http.MethodPut, path: links.Links.UploadURL.Href, external: true,
+		header:  http.Header{"X-Ms-Blob-Type": {"BlockBlob"}},
+		rawBody: body, rawSize: size, policy: policy,
+	}
+	if size == 0 {
+		put.rawBody = func() (io.Reader, error) { return http.NoBody, nil }
+	}
+	if _, err := c.do(ctx, put); err != nil {
+		return nil, fmt.Errorf("uploading the file content: %w", err)
+	}
+	completePath := links.Links.CompleteURL.Href
+	if !strings.HasPrefix(completePath, "/") {
+		// Absolute: resolve() re-roots it on the API origin before the token is attached.
+		if _, err := url.Parse(completePath); err != nil {
+			return nil, fmt.Errorf("invalid completeUrl: %w", err)
+		}
+	}
+	var env StorageFileEnvelope
+	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: completePath}, &env); err != nil {
+		return nil, fmt.Errorf("completing the upload: %w", err)
+	}
+	return &env.File, nil
+}
+
+// GetFile reads a file's metadata (404 FileNotFound).
+func (c *Client) GetFile(ctx context.Context, id string) (*StorageFile, error) {
+	if err := need("file id", id); err != nil {
+		return nil, err
+	}
+	var env StorageFileEnvelope
+	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/storage/files/" + esc(id)}, &env); err != nil {
+		return nil, err
+	}
+	return &env.File, nil
+}
+
+// UpdateFile renames a file or changes its description.
+func (c *Client) UpdateFile(ctx context.Context, id string, meta StorageItemCreate) (*StorageFile, error) {
+	if err := need("file id", id); err != nil {
+		return nil, err
+	}
+	var env StorageFileEnvelope
+	if _, err := c.doJSON(ctx, call{method: http.MethodPatch, path: "/storage/files/" + esc(id), body: meta}, &env); err != nil {
+		return nil, err
+	}
+	return &env.File, nil
+}
+
+// DeleteFile deletes a file.
+func (c *Client) DeleteFile(ctx context.Context, id string) error {
+	if err := need("file id", id); err != nil {
+		return err
+	}
+	_, err := c.do(ctx, call{method: http.MethodDelete, path: "/storage/files/" + esc(id)})
+	return err
+}
+
+// GetFileDownloadURL mints a pre-signed download URL for a file: the Location of the 302 answer, which is not
+// followed. The URL is a credential: never log or store it.
+func (c *Client) GetFileDownloadURL(ctx context.Context, fileID string) (string, error) {
+	if err := need("file id", fileID); err != nil {
+		return "", err
+	}
+	res, err := c.do(ctx, call{method: http.MethodGet, path: "/storage/files/" + esc(fileID) + "/download"})
+	if err != nil {
+		return "", err
+	}
+	loc := res.header.Get("Location")
+	if loc == "" || res.status < 300 || res.status >= 400 {
+		return "", fmt.Errorf("GET %s answered %d without a redirect Location; expected 302 with the download URL", res.url, res.status)
+	}
+	return loc, nil
+}

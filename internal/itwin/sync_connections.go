@@ -1,0 +1,155 @@
+package itwin
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+)
+
+// connectionKind names the two connection families; their endpoints differ only in the collection path.
+type connectionKind struct {
+	name string // "storage" or "manifest"
+	path string
+}
+
+// Connection kinds, as returned by GetConnection.
+const (
+	KindStorage  = "storage"
+	KindManifest = "manifest"
+)
+
+var (
+	storageKind  = connectionKind{name: KindStorage, path: "/synchronization/imodels/storageconnections"}
+	manifestKind = connectionKind{name: KindManifest, path: "/synchronization/imodels/manifestconnections"}
+)
+
+func decodeConnections() pageDecoder[Connection] {
+	return decodePage(func(p *ConnectionList) ([]Connection, *Link) { return p.Connections, p.Links.Next })
+}
+
+func (c *Client) createConnection(ctx context.Context, k connectionKind, body any) (*Connection, error) {
+	var env ConnectionEnvelope
+	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: k.path, body: body}, &env); err != nil {
+		return nil, err
+	}
+	return &env.Connection, nil
+}
+
+func (c *Client) getConnection(ctx context.Context, k connectionKind, id string) (*Connection, error) {
+	if err := need("connection id", id); err != nil {
+		return nil, err
+	}
+	var env ConnectionEnvelope
+	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: k.path + "/" + esc(id)}, &env); err != nil {
+		return nil, err
+	}
+	return &env.Connection, nil
+}
+
+func (c *Client) listConnections(ctx context.Context, k connectionKind, imodelID string) ([]Connection, error) {
+	q := url.Values{}
+	if imodelID != "" {
+		q.Set("imodelId", imodelID)
+	}
+	return listAll(ctx, c, k.path, q, 0, decodeConnections())
+}
+
+func (c *Client) updateConnection(ctx context.Context, k connectionKind, id string, u ConnectionUpdate) (*Connection, error) {
+	if err := need("connection id", id); err != nil {
+		return nil, err
+	}
+	var env ConnectionEnvelope
+	if _, err := c.doJSON(ctx, call{method: http.MethodPut, path: k.path + "/" + esc(id), body: u}, &env); err != nil {
+		return nil, err
+	}
+	return &env.Connection, nil
+}
+
+func (c *Client) deleteConnection(ctx context.Context, k connectionKind, id string) error {
+	if err := need("connection id", id); err != nil {
+		return err
+	}
+	_, err := c.do(ctx, call{method: http.MethodDelete, path: k.path + "/" + esc(id)})
+	return err
+}
+
+// CreateStorageConnection creates a storage connection with its source files (S1).
+func (c *Client) CreateStorageConnection(ctx context.Context, body StorageConnectionCreate) (*Connection, error) {
+	return c.createConnection(ctx, storageKind, body)
+}
+
+// GetStorageConnection reads a storage connection (S3).
+func (c *Client) GetStorageConnection(ctx context.Context, id string) (*Connection, error) {
+	return c.getConnection(ctx, storageKind, id)
+}
+
+// ListStorageConnections lists the storage connections of an iModel, or every accessible one when imodelID is
+// empty (S2, all pages, full representation).
+func (c *Client) ListStorageConnections(ctx context.Context, imodelID string) ([]Connection, error) {
+	return c.listConnections(ctx, storageKind, imodelID)
+}
+
+// UpdateStorageConnection changes display name and/or authentication type; omitted fields keep their values (S4).
+func (c *Client) UpdateStorageConnection(ctx context.Context, id string, u ConnectionUpdate) (*Connection, error) {
+	return c.updateConnection(ctx, storageKind, id, u)
+}
+
+// DeleteStorageConnection deletes a storage connection (S5).
+func (c *Client) DeleteStorageConnection(ctx context.Context, id string) error {
+	return c.deleteConnection(ctx, storageKind, id)
+}
+
+// CreateManifestConnection creates a manifest connection with its source files (M1).
+func (c *Client) CreateManifestConnection(ctx context.Context, body ManifestConnectionCreate) (*Connection, error) {
+	return c.createConnection(ctx, manifestKind, body)
+}
+
+// GetManifestConnection reads a manifest connection (M3).
+func (c *Client) GetManifestConnection(ctx context.Context, id string) (*Connection, error) {
+	return c.getConnection(ctx, manifestKind, id)
+}
+
+// ListManifestConnections lists the manifest connections of an iModel (M2, all pages, full representation).
+func (c *Client) ListManifestConnections(ctx context.Context, imodelID string) ([]Connection, error) {
+	if err := need("iModel id", imodelID); err != nil {
+		return nil, err
+	}
+	return c.listConnections(ctx, manifestKind, imodelID)
+}
+
+// UpdateManifestConnection changes display name and/or authentication type (M4).
+func (c *Client) UpdateManifestConnection(ctx context.Context, id string, u ConnectionUpdate) (*Connection, error) {
+	return c.updateConnection(ctx, manifestKind, id, u)
+}
+
+// DeleteManifestConnection deletes a manifest connection (M5).
+func (c *Client) DeleteManifestConnection(ctx context.Context, id string) error {
+	return c.deleteConnection(ctx, manifestKind, id)
+}
+
+// ListConnections lists the connections of every kind on an iModel (C1, all pages, representation: id,
+// displayName, iModelId, _links).
+func (c *Client) ListConnections(ctx context.Context, imodelID string) ([]Connection, error) {
+	if err := need("iModel id", imodelID); err != nil {
+		return nil, err
+	}
+	q := url.Values{"imodelId": {imodelID}}
+	return listAll(ctx, c, "/synchronization/imodels/connections", q, 0, decodeConnections())
+}
+
+// GetConnection reads a connection of either kind: it tries the storage endpoint, then the manifest endpoint, and
+// returns the kind (KindStorage or KindManifest). A connection never changes kind.
+func (c *Client) GetConnection(ctx context.Context, id string) (*Connection, string, error) {
+	conn, err := c.GetStorageConnection(ctx, id)
+	if err == nil {
+		return conn, KindStorage, nil
+	}
+	if !IsNotFound(err) {
+		return nil, "", err
+	}
+	conn, err = c.GetManifestConnection(ctx, id)
+	if err != nil {
+		return nil, "", err
+	}
+	return conn, KindManifest, nil
+}

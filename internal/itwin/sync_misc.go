@@ -1,0 +1,42 @@
+package itwin
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+)
+
+// GetAuthorizationInformation tells whether the caller consented to User connections running on its behalf, and
+// where to consent (C2).
+func (c *Client) GetAuthorizationInformation(ctx context.Context, redirectURL string) (*AuthorizationInformation, error) {
+	if err := need("redirect URL", redirectURL); err != nil {
+		return nil, err
+	}
+	var env AuthorizationInformationEnvelope
+	cl := call{method: http.MethodGet, path: "/synchronization/imodels/connections/authorizationinformation",
+		query: url.Values{"redirectUrl": {redirectURL}}}
+	if _, err := c.doJSON(ctx, cl, &env); err != nil {
+		return nil, err
+	}
+	return &env.AuthorizationInformation, nil
+}
+
+// GetReports lists the diagnostic reports of a run, optionally of one task (R1, not paged). Each report's SasURI
+// is pre-signed: treat it as a secret.
+func (c *Client) GetReports(ctx context.Context, imodelID, runID, taskID string) ([]DiagnosticReport, error) {
+	if err := need("iModel id", imodelID, "run id", runID); err != nil {
+		return nil, err
+	}
+	q := url.Values{"imodelId": {imodelID}, "runId": {runID}}
+	if taskID != "" {
+		q.Set("taskId", taskID)
+	}
+	var list DiagnosticReportList
+	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/synchronization/reports", query: q}, &list); err != nil {
+		return nil, err
+	}
+	if list.Reports == nil {
+		list.Reports = []DiagnosticReport{}
+	}
+	return list.Reports, nil
+}

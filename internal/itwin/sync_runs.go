@@ -1,0 +1,126 @@
+package itwin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// StartRunResult is the outcome of a run-start call.
+type StartRunResult struct {
+	// RunID is the new run, or (Active) the run that was already active on the connection.
+	RunID string
+	// Location is the run URL the server sent, if any.
+	Location string
+	// Active is true when the server answered 303: no run was started because RunID is still active.
+	Active bool
+}
+
+// StartStorageRun starts a run of a storage connection (S6). It is never retried except on 429: a transport
+// error, a cancelled context or a 5xx answer returns *StartUncertainError, after which the caller must check the
+// connection's lastRun before trying again. A 409 RunAlreadyRequested is returned as *APIError.
+func (c *Client) StartStorageRun(ctx context.Context, connID string) (*StartRunResult, error) {
+	if err := need("connection id", connID); err != nil {
+		return nil, err
+	}
+	return c.startRun(ctx, storageKind, connID, storageKind.path+"/"+esc(connID)+"/run", nil)
+}
+
+// StartManifestRun starts a run of a manifest connection with the files to process (M6). Same rules as
+// StartStorageRun.
+func (c *Client) StartManifestRun(ctx context.Context, connID string, body ManifestRunCreate) (*StartRunResult, error) {
+	if err := need("connection id", connID); err != nil {
+		return nil, err
+	}
+	return c.startRun(ctx, manifestKind, connID, manifestKind.path+"/"+esc(connID)+"/runs", body)
+}
+
+func (c *Client) startRun(ctx context.Context, k connectionKind, connID, path string, body any) (*StartRunResult, error) {
+	cl := call{method: http.MethodPost, path: path, policy: retryRateLimitOnly}
+	if body != nil {
+		cl.body = body
+	}
+	res, err := c.do(ctx, cl)
+	if err != nil {
+		var ae *AuthError
+		if errors.As(err, &ae) {
+			return nil, err // nothing was sent
+		}
+		if apiErr, ok := AsAPIError(err); ok && apiErr.Status < 500 {
+			return nil, err // the server refused: no run was started
+		}
+		return nil, &StartUncertainError{ConnectionID: connID, Err: err}
+	}
+	out := &StartRunResult{Location: res.header.Get("Location")}
+	switch res.status {
+	case http.StatusSeeOther:
+		out.Active = true
+	case http.StatusOK:
+		// A stack that followed the 303 got the active run itself.
+		out.Active = true
+		var env RunEnvelope
+		if len(res.body) > 0 && json.Unmarshal(res.body, &env) == nil && env.Run.ID != "" {
+			out.RunID = env.Run.ID
+			return out, nil
+		}
+	}
+	if out.Location != "" {
+		out.RunID = lastSegment(out.Location)
+	}
+	if out.RunID == "" {
+		// No Location: the connection's lastRun is set in the same transaction as the run (§11g).
+		conn, err := c.getConnection(ctx, k, connID)
+		if err != nil {
+			return nil, fmt.Errorf("the run start was accepted (HTTP %d) without a Location, and reading the connection's last run failed: %w", res.status, err)
+		}
+		out.RunID = conn.LastRunID()
+		if out.RunID == "" {
+			return nil, fmt.Errorf("the run start was accepted (HTTP %d) but neither Location nor the connection's lastRun names the run", res.status)
+		}
+	}
+	return out, nil
+}
+
+func runsPath(k connectionKind, connID string) string { return k.path + "/" + esc(connID) + "/runs" }
+
+func (c *Client) getRun(ctx context.Context, k connectionKind, connID, runID string) (*Run, error) {
+	if err := need("connection id", connID, "run id", runID); err != nil {
+		return nil, err
+	}
+	var env RunEnvelope
+	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: runsPath(k, connID) + "/" + esc(runID)}, &env); err != nil {
+		return nil, err
+	}
+	return &env.Run, nil
+}
+
+func (c *Client) listRuns(ctx context.Context, k connectionKind, connID string, limit int) ([]Run, error) {
+	if err := need("connection id", connID); err != nil {
+		return nil, err
+	}
+	return listAll(ctx, c, runsPath(k, connID), nil, limit,
+		decodePage(func(p *RunList) ([]Run, *Link) { return p.Runs, p.Links.Next }))
+}
+
+// GetStorageRun reads one run of a storage connection (S8).
+func (c *Client) GetStorageRun(ctx context.Context, connID, runID string) (*Run, error) {
+	return c.getRun(ctx, storageKind, connID, runID)
+}
+
+// GetManifestRun reads one run of a manifest connection (M8).
+func (c *Client) GetManifestRun(ctx context.Context, connID, runID string) (*Run, error) {
+	return c.getRun(ctx, manifestKind, connID, runID)
+}
+
+// ListStorageRuns lists a storage connection's runs, newest first, in full representation (S7). limit <= 0 reads
+// every page; otherwise at most limit runs are returned.
+func (c *Client) ListStorageRuns(ctx context.Context, connID string, limit int) ([]Run, error) {
+	return c.listRuns(ctx, storageKind, connID, limit)
+}
+
+// ListManifestRuns lists a manifest connection's runs, newest first (M7). Same limit rule as ListStorageRuns.
+func (c *Client) ListManifestRuns(ctx context.Context, connID string, limit int) ([]Run, error) {
+	return c.listRuns(ctx, manifestKind, connID, limit)
+}
