@@ -65,8 +65,9 @@ for dir in "${dirs[@]}"; do
     echo "ok   $dir"
     validated=$((validated + 1))
   else
-    echo "FAIL $dir" >&2
-    echo "$out" | grep -v -e 'Provider development overrides' -e '^ - .* in /' >&2 || true
+    echo "FAIL $dir"
+    # Print from the first error on; the dev_overrides warning before it is noise here.
+    if grep -q 'Error:' <<<"$out"; then sed -n '/Error:/,$p' <<<"$out"; else echo "$out"; fi
     failed=$((failed + 1))
   fi
 done
