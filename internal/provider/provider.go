@@ -229,17 +229,26 @@ func (p *itwinProvider) Configure(ctx context.Context, req provider.ConfigureReq
 
 // Resources lists every managed resource type. Each resource adds its constructor here.
 func (p *itwinProvider) Resources(_ context.Context) []func() resource.Resource {
-	return []func() resource.Resource{}
+	return []func() resource.Resource{
+		NewStorageFolderResource,
+		NewStorageFileResource,
+		NewIModelResource,
+	}
 }
 
 // DataSources lists every data source type.
 func (p *itwinProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return []func() datasource.DataSource{}
+	return []func() datasource.DataSource{
+		NewITwinDataSource,
+		NewIModelDataSource,
+	}
 }
 
 // EphemeralResources lists every ephemeral resource type.
 func (p *itwinProvider) EphemeralResources(_ context.Context) []func() ephemeral.EphemeralResource {
-	return []func() ephemeral.EphemeralResource{}
+	return []func() ephemeral.EphemeralResource{
+		NewStorageFileURLEphemeralResource,
+	}
 }
 
 // Actions lists every action type.

@@ -1,0 +1,307 @@
+package provider
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+)
+
+var (
+	_ resource.ResourceWithConfigure   = &imodelResource{}
+	_ resource.ResourceWithImportState = &imodelResource{}
+)
+
+const defaultIModelCreateTimeout = 10 * time.Minute
+
+// NewIModelResource returns the itwin_imodel resource.
+func NewIModelResource() resource.Resource { return &imodelResource{} }
+
+type imodelResource struct {
+	client *itwin.Client
+	// pollMin/pollMax bound the interval between GETs while a new iModel initializes; tests shorten them.
+	pollMin, pollMax time.Duration
+}
+
+type imodelModel struct {
+	ID          types.String   `tfsdk:"id"`
+	ITwinID     types.String   `tfsdk:"itwin_id"`
+	Name        types.String   `tfsdk:"name"`
+	Description types.String   `tfsdk:"description"`
+	Extent      types.Object   `tfsdk:"extent"`
+	State       types.String   `tfsdk:"state"`
+	CreatedAt   types.String   `tfsdk:"created_at"`
+	Timeouts    timeouts.Value `tfsdk:"timeouts"`
+}
+
+var geoPointAttrTypes = map[string]attr.Type{"latitude": types.Float64Type, "longitude": types.Float64Type}
+
+var extentAttrTypes = map[string]attr.Type{
+	"south_west": types.ObjectType{AttrTypes: geoPointAttrTypes},
+	"north_east": types.ObjectType{AttrTypes: geoPointAttrTypes},
+}
+
+func geoPointSchema(corner string) schema.SingleNestedAttribute {
+	return schema.SingleNestedAttribute{
+		Required:    true,
+		Description: "The " + corner + " corner of the extent.",
+		Attributes: map[string]schema.Attribute{
+			"latitude": schema.Float64Attribute{
+				Required:    true,
+				Description: "Latitude in degrees (-90 to 90).",
+				Validators:  []validator.Float64{float64validator.Between(-90, 90)},
+			},
+			"longitude": schema.Float64Attribute{
+				Required:    true,
+				Description: "Longitude in degrees (-180 to 180).",
+				Validators:  []validator.Float64{float64validator.Between(-180, 180)},
+			},
+		},
+	}
+}
+
+func (r *imodelResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_imodel"
+}
+
+func (r *imodelResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "An empty iModel in an iTwin, ready to receive synchronized changesets. The iModels API has no " +
+			"update operation, so changing any argument replaces the iModel (and its data). Creation waits until the " +
+			"iModel is initialized. Destroying the resource deletes the iModel together with its connections and runs.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:      true,
+				Description:   "Id of the iModel.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"itwin_id": schema.StringAttribute{
+				Required:      true,
+				Description:   "Id of the iTwin that owns the iModel. Changing it creates a new iModel.",
+				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"name": schema.StringAttribute{
+				Required: true,
+				Description: "Name of the iModel, unique within the iTwin. Changing it creates a new iModel (the API " +
+					"cannot rename).",
+				Validators:    []validator.String{stringvalidator.LengthBetween(1, 255)},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"description": schema.StringAttribute{
+				Optional:      true,
+				Description:   "Description of the iModel. Changing it creates a new iModel (the API cannot update it).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"extent": schema.SingleNestedAttribute{
+				Optional:      true,
+				Description:   "Geographic extent of the iModel. Changing it creates a new iModel.",
+				PlanModifiers: []planmodifier.Object{objectplanmodifier.RequiresReplace()},
+				Attributes: map[string]schema.Attribute{
+					"south_west": geoPointSchema("south-west"),
+					"north_east": geoPointSchema("north-east"),
+				},
+			},
+			"state": schema.StringAttribute{
+				Computed:      true,
+				Description:   "State of the iModel (`initialized` once it can be used).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"created_at": schema.StringAttribute{
+				Computed:      true,
+				Description:   "When the iModel was created (RFC 3339, UTC).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
+				Create:            true,
+				CreateDescription: "How long to wait for the new iModel to be initialized, as a Go duration (default `10m`).",
+			}),
+		},
+	}
+}
+
+func (r *imodelResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// fillFrom copies the API's view into the model, leaving timeouts alone.
+func (m *imodelModel) fillFrom(im *itwin.IModel) {
+	m.ID = types.StringValue(im.ID)
+	m.ITwinID = types.StringValue(im.ITwinID)
+	name := im.Name
+	if name == "" {
+		name = im.DisplayName
+	}
+	m.Name = types.StringValue(name)
+	m.Description = stringOrNullValue(im.Description)
+	m.State = types.StringValue(im.State)
+	m.CreatedAt = timestampValue(im.CreatedDateTime)
+	m.Extent = extentValue(im.Extent)
+}
+
+func geoPointValue(p itwin.GeoPoint) types.Object {
+	return types.ObjectValueMust(geoPointAttrTypes, map[string]attr.Value{
+		"latitude":  types.Float64Value(p.Latitude),
+		"longitude": types.Float64Value(p.Longitude),
+	})
+}
+
+func extentValue(e *itwin.Extent) types.Object {
+	if e == nil {
+		return types.ObjectNull(extentAttrTypes)
+	}
+	return types.ObjectValueMust(extentAttrTypes, map[string]attr.Value{
+		"south_west": geoPointValue(e.SouthWest),
+		"north_east": geoPointValue(e.NorthEast),
+	})
+}
+
+type geoPointModel struct {
+	Latitude  types.Float64 `tfsdk:"latitude"`
+	Longitude types.Float64 `tfsdk:"longitude"`
+}
+
+type extentModel struct {
+	SouthWest geoPointModel `tfsdk:"south_west"`
+	NorthEast geoPointModel `tfsdk:"north_east"`
+}
+
+func (r *imodelResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan imodelModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	createTimeout, d := plan.Timeouts.Create(ctx, defaultIModelCreateTimeout)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, createTimeout)
+	defer cancel()
+
+	body := itwin.IModelCreate{
+		ITwinID:      plan.ITwinID.ValueString(),
+		Name:         plan.Name.ValueString(),
+		Description:  plan.Description.ValueString(),
+		CreationMode: "empty",
+	}
+	if !plan.Extent.IsNull() && !plan.Extent.IsUnknown() {
+		var e extentModel
+		resp.Diagnostics.Append(plan.Extent.As(ctx, &e, basetypes.ObjectAsOptions{})...)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		body.Extent = &itwin.Extent{
+			SouthWest: itwin.GeoPoint{Latitude: e.SouthWest.Latitude.ValueFloat64(), Longitude: e.SouthWest.Longitude.ValueFloat64()},
+			NorthEast: itwin.GeoPoint{Latitude: e.NorthEast.Latitude.ValueFloat64(), Longitude: e.NorthEast.Longitude.ValueFloat64()},
+		}
+	}
+	im, err := r.client.CreateIModel(ctx, body)
+	if err != nil {
+		switch {
+		case itwin.IsConflict(err):
+			resp.Diagnostics.AddAttributeError(path.Root("name"), "iModel already exists",
+				fmt.Sprintf("The iTwin %s already has an iModel named %q (%s). Choose another name, or bring the existing iModel under Terraform with `terraform import <address> <imodel id>`.",
+					plan.ITwinID.ValueString(), plan.Name.ValueString(), err))
+		case itwin.IsNotFound(err):
+			resp.Diagnostics.AddAttributeError(path.Root("itwin_id"), "iTwin not found",
+				fmt.Sprintf("creating iModel: the iTwin %q does not exist or is not visible to this client: %s", plan.ITwinID.ValueString(), err))
+		default:
+			addAPIError(&resp.Diagnostics, "creating iModel", err, map[string]path.Path{
+				"name": path.Root("name"), "iTwinId": path.Root("itwin_id"), "description": path.Root("description"), "extent": path.Root("extent"),
+			})
+		}
+		return
+	}
+	tflog.Info(ctx, "created iModel", map[string]any{"id": im.ID, "state": im.State})
+	// Record the id at once: if the wait below fails, Terraform taints the resource instead of orphaning it.
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), im.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("itwin_id"), plan.ITwinID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), plan.Name)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("timeouts"), plan.Timeouts)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	if im.State != itwin.IModelStateInitialized {
+		pollMin, pollMax := r.pollMin, r.pollMax
+		if pollMin == 0 {
+			pollMin, pollMax = 500*time.Millisecond, 10*time.Second
+		}
+		id := im.ID
+		im, err = waitIModelInitialized(ctx, func(ctx context.Context) (*itwin.IModel, error) {
+			return r.client.GetIModel(ctx, id)
+		}, sleepCtx, pollMin, pollMax)
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				resp.Diagnostics.AddError("Timed out waiting for the iModel",
+					fmt.Sprintf("The iModel %s was created but is not initialized after %s (timeouts.create). It stays in the state as tainted; the next apply replaces it. %s", id, createTimeout, err))
+				return
+			}
+			addAPIError(&resp.Diagnostics, "waiting for the iModel to be initialized", err, nil)
+			return
+		}
+	}
+	plan.fillFrom(im)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *imodelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state imodelModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	im, err := r.client.GetIModel(ctx, state.ID.ValueString())
+	if err != nil {
+		if itwin.IsNotFound(err) {
+			removeGone(ctx, resp, "iModel", state.ID.ValueString())
+			return
+		}
+		addAPIError(&resp.Diagnostics, "reading iModel", err, nil)
+		return
+	}
+	state.fillFrom(im)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// Update is never reached with an API change: every argument requires replacement. It only records a
+// changed timeouts block.
+func (r *imodelResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan imodelModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *imodelResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state imodelModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if err := r.client.DeleteIModel(ctx, state.ID.ValueString()); err != nil && !itwin.IsNotFound(err) {
+		addAPIError(&resp.Diagnostics, "deleting iModel", err, nil)
+	}
+}
+
+func (r *imodelResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+}
