@@ -1,0 +1,557 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-jsontypes/jsontypes"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+)
+
+var (
+	_ resource.Resource                     = &syncConfigurationResource{}
+	_ resource.ResourceWithConfigure        = &syncConfigurationResource{}
+	_ resource.ResourceWithImportState      = &syncConfigurationResource{}
+	_ resource.ResourceWithConfigValidators = &syncConfigurationResource{}
+	_ resource.ResourceWithValidateConfig   = &syncConfigurationResource{}
+	_ resource.ResourceWithModifyPlan       = &syncConfigurationResource{}
+)
+
+// NewSyncConfigurationResource manages the synchronization configuration stored at one scope.
+func NewSyncConfigurationResource() resource.Resource {
+	return &syncConfigurationResource{}
+}
+
+type syncConfigurationResource struct {
+	client *itwin.Client
+}
+
+func (r *syncConfigurationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_sync_configuration"
+}
+
+func (r *syncConfigurationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	attrs := map[string]schema.Attribute{
+		"id": schema.StringAttribute{
+			Computed:      true,
+			Description:   "The scope of the configuration, in the import form: `itwins/<itwin_id>`, `imodels/<imodel_id>` or `connections/<connection_id>`.",
+			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+		},
+		"additional_settings": schema.StringAttribute{
+			CustomType: jsontypes.NormalizedType{},
+			Optional:   true,
+			Description: "A JSON-encoded object (use `jsonencode`) of flags this provider version does not know yet, merged into the " +
+				"request body as they are, for example `jsonencode({ someNewFlag = true })`. Compared semantically, so key order and " +
+				"spacing never cause a diff. Keys must not name a flag that has its own attribute (plan-time error). When set, it is " +
+				"refreshed to the unknown flags stored at the scope, so flags added outside Terraform show as drift; when not set, " +
+				"unknown flags stored remotely are ignored.",
+		},
+		"resolved_settings": schema.MapAttribute{
+			Computed:    true,
+			ElementType: types.StringType,
+			Description: "The effective value of every flag at this scope, keyed by the flag's wire name (for example " +
+				"`squashIntermediateRevisions`): the defaults, overridden by the iTwin's settings, then the iModel's, then the " +
+				"connection's, as far as they apply to the scope. Values are strings (`\"true\"`, `\"false\"`, `\"2\"`) so flags unknown to " +
+				"this provider fit too; use `tobool()`/`tonumber()`. Unknown in the plan when a setting of this resource changes, and " +
+				"refreshed on every read because changes at a parent scope change it too.",
+		},
+	}
+	for _, s := range configScopes {
+		attrs[s.IDAttr] = schema.StringAttribute{
+			Optional: true,
+			Description: fmt.Sprintf("Id of the %s whose configuration this resource manages. Exactly one of `itwin_id`, `imodel_id` and "+
+				"`connection_id` must be set; changing it replaces the resource.", s.Display),
+			Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+		}
+	}
+	for _, fa := range flagAttrs {
+		desc := flagDescription(fa.Flag) + " Null means not set at this scope: the value is inherited."
+		if fa.Flag.Type == itwin.FlagInt {
+			attrs[fa.Attr] = schema.Int64Attribute{
+				Optional:    true,
+				Description: desc,
+				Validators:  []validator.Int64{int64validator.Between(fa.Flag.Min, fa.Flag.Max)},
+			}
+			continue
+		}
+		attrs[fa.Attr] = schema.BoolAttribute{Optional: true, Description: desc}
+	}
+	resp.Schema = schema.Schema{
+		Description: "Manages the synchronization configuration (connector flags) stored at one scope: an iTwin, an iModel or a " +
+			"connection. A connection's runs use the flags resolved through its iModel and that iModel's iTwin. Each known flag " +
+			"belongs to exactly one scope; setting it on another scope is rejected at plan time. The resource owns the whole " +
+			"configuration of its scope: flags stored there but not configured are removed on apply. The Configurations API is a " +
+			"Technical Preview in the public service.",
+		Attributes: attrs,
+	}
+}
+
+func (r *syncConfigurationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	client := clientFrom(req.ProviderData, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.client = client
+}
+
+func (r *syncConfigurationResource) ConfigValidators(_ context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.ExactlyOneOf(path.MatchRoot("itwin_id"), path.MatchRoot("imodel_id"), path.MatchRoot("connection_id")),
+	}
+}
+
+// configData is the resource (and its plan or config) with the generated flag attributes kept in a map, since a
+// static struct cannot follow the catalog.
+type configData struct {
+	ID         types.String
+	ScopeIDs   map[string]types.String // by attribute name
+	Additional jsontypes.Normalized
+	Resolved   types.Map
+	Flags      map[string]attr.Value // by attribute name: types.Bool or types.Int64
+}
+
+type attrGetter interface {
+	GetAttribute(ctx context.Context, p path.Path, target any) diag.Diagnostics
+}
+
+type attrSetter interface {
+	SetAttribute(ctx context.Context, p path.Path, val any) diag.Diagnostics
+}
+
+func readConfigData(ctx context.Context, g attrGetter, diags *diag.Diagnostics) configData {
+	d := configData{ScopeIDs: map[string]types.String{}, Flags: map[string]attr.Value{}}
+	diags.Append(g.GetAttribute(ctx, path.Root("id"), &d.ID)...)
+	diags.Append(g.GetAttribute(ctx, path.Root("additional_settings"), &d.Additional)...)
+	diags.Append(g.GetAttribute(ctx, path.Root("resolved_settings"), &d.Resolved)...)
+	for _, s := range configScopes {
+		var v types.String
+		diags.Append(g.GetAttribute(ctx, path.Root(s.IDAttr), &v)...)
+		d.ScopeIDs[s.IDAttr] = v
+	}
+	for _, fa := range flagAttrs {
+		if fa.Flag.Type == itwin.FlagInt {
+			var v types.Int64
+			diags.Append(g.GetAttribute(ctx, path.Root(fa.Attr), &v)...)
+			d.Flags[fa.Attr] = v
+		} else {
+			var v types.Bool
+			diags.Append(g.GetAttribute(ctx, path.Root(fa.Attr), &v)...)
+			d.Flags[fa.Attr] = v
+		}
+	}
+	return d
+}
+
+func (d configData) write(ctx context.Context, s attrSetter, diags *diag.Diagnostics) {
+	diags.Append(s.SetAttribute(ctx, path.Root("id"), d.ID)...)
+	diags.Append(s.SetAttribute(ctx, path.Root("additional_settings"), d.Additional)...)
+	diags.Append(s.SetAttribute(ctx, path.Root("resolved_settings"), d.Resolved)...)
+	for _, sc := range configScopes {
+		diags.Append(s.SetAttribute(ctx, path.Root(sc.IDAttr), d.ScopeIDs[sc.IDAttr])...)
+	}
+	for _, fa := range flagAttrs {
+		v, ok := d.Flags[fa.Attr]
+		if !ok {
+			v = flagNullValue(fa.Flag)
+		}
+		diags.Append(s.SetAttribute(ctx, path.Root(fa.Attr), v)...)
+	}
+}
+
+// scope returns the selected scope and its id; ok is false unless exactly one scope id is set.
+func (d configData) scope() (configScope, types.String, bool) {
+	var found []configScope
+	for _, s := range configScopes {
+		if !d.ScopeIDs[s.IDAttr].IsNull() {
+			found = append(found, s)
+		}
+	}
+	if len(found) != 1 {
+		return configScope{}, types.StringNull(), false
+	}
+	return found[0], d.ScopeIDs[found[0].IDAttr], true
+}
+
+// settings is the flat body this data asks for: every non-null typed flag plus additional_settings.
+func (d configData) settings() (map[string]any, error) {
+	out := map[string]any{}
+	if !d.Additional.IsNull() && !d.Additional.IsUnknown() {
+		extra, err := parseAdditionalSettings(d.Additional.ValueString())
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range extra {
+			out[k] = v
+		}
+	}
+	for _, fa := range flagAttrs {
+		if v := d.Flags[fa.Attr]; v != nil && !v.IsNull() && !v.IsUnknown() {
+			out[fa.Flag.Name] = flagValueToWire(v)
+		}
+	}
+	return out, nil
+}
+
+// refresh overwrites the data with a configuration read from the server. additional_settings is refreshed only
+// when it is set, so unknown flags managed elsewhere never cause a perpetual diff.
+func (d *configData) refresh(s configScope, scopeID string, cfg *itwin.Configuration, diags *diag.Diagnostics) {
+	d.ID = types.StringValue(configScopeID(s, scopeID))
+	for _, sc := range configScopes {
+		if sc.Scope == s.Scope {
+			d.ScopeIDs[sc.IDAttr] = types.StringValue(scopeID)
+		} else {
+			d.ScopeIDs[sc.IDAttr] = types.StringNull()
+		}
+	}
+	for _, fa := range flagAttrs {
+		raw, present := cfg.Settings[fa.Flag.Name]
+		if !present || raw == nil {
+			d.Flags[fa.Attr] = flagNullValue(fa.Flag)
+			continue
+		}
+		v, ok := flagValueFromWire(fa.Flag, raw)
+		if !ok {
+			diags.AddAttributeWarning(path.Root(fa.Attr), "Unexpected setting value from the server",
+				fmt.Sprintf("The server stores %s = %s at %s, which is not a %s; the attribute is shown as not set.", fa.Flag.Name, wireString(raw), configScopeID(s, scopeID), fa.Flag.Type))
+		}
+		d.Flags[fa.Attr] = v
+	}
+	if !d.Additional.IsNull() {
+		extra, err := compactJSON(unknownFlagSettings(cfg.Settings))
+		if err != nil {
+			diags.AddError("Cannot encode additional_settings", err.Error())
+		} else {
+			d.Additional = jsontypes.NewNormalizedValue(extra)
+		}
+	}
+	d.Resolved = settingsMapValue(cfg.ResolvedSettings)
+}
+
+func (r *syncConfigurationResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	d := readConfigData(ctx, req.Config, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	validateConfigData(d, &resp.Diagnostics)
+}
+
+// validateConfigData holds the plan-time rules beyond the schema: flags at the right scope (spec §11n), no
+// additional_settings key that shadows a typed attribute, and at least one setting (the API has no empty
+// configuration: an empty body is rejected).
+func validateConfigData(d configData, diags *diag.Diagnostics) {
+	s, _, scoped := d.scope()
+	anySet, anyUnknown := false, false
+	for _, fa := range flagAttrs {
+		v := d.Flags[fa.Attr]
+		if v == nil || v.IsNull() {
+			continue
+		}
+		anySet = true
+		if scoped && fa.Flag.Scope != s.Scope {
+			want := lookupConfigScope(fa.Flag.Scope)
+			diags.AddAttributeError(path.Root(fa.Attr), "Setting belongs to another scope",
+				fmt.Sprintf("%s (flag %s) can only be set at the %s scope, in an itwin_sync_configuration with %s; this one has %s (the %s scope). Move it to a configuration of the %s.",
+					fa.Attr, fa.Flag.Name, want.Display, want.IDAttr, s.IDAttr, s.Display, want.Display))
+		}
+	}
+	switch {
+	case d.Additional.IsUnknown():
+		anyUnknown = true
+	case !d.Additional.IsNull():
+		extra, err := parseAdditionalSettings(d.Additional.ValueString())
+		if err != nil {
+			diags.AddAttributeError(path.Root("additional_settings"), "Invalid additional_settings", err.Error())
+			break
+		}
+		keys := make([]string, 0, len(extra))
+		for k := range extra {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if fa, known := flagAttrByKey(k); known {
+				diags.AddAttributeError(path.Root("additional_settings"), "additional_settings repeats a known flag",
+					fmt.Sprintf("The key %q of additional_settings is the flag %s, which has its own attribute %s. Set %s instead and remove the key from additional_settings.",
+						k, fa.Flag.Name, fa.Attr, fa.Attr))
+			}
+		}
+		if len(extra) > 0 {
+			anySet = true
+		}
+	}
+	if scoped && !anySet && !anyUnknown {
+		diags.AddError("No settings configured",
+			fmt.Sprintf("This itwin_sync_configuration (%s) sets no flag. The API cannot store an empty configuration: set at least one flag attribute or additional_settings, or remove the resource to delete the %s's configuration so every flag is inherited.", s.IDAttr, s.Display))
+	}
+}
+
+func (r *syncConfigurationResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() {
+		return // destroy
+	}
+	plan := readConfigData(ctx, req.Plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if r.client != nil {
+		checkLocalFlags(plan, r.client.BaseURL(), &resp.Diagnostics)
+	}
+	s, scopeID, ok := plan.scope()
+	if !ok {
+		return
+	}
+	changed := true
+	if !req.State.Raw.IsNull() {
+		state := readConfigData(ctx, req.State, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		changed = configChanged(state, plan)
+		if !changed {
+			plan.Resolved = state.Resolved
+		}
+	}
+	if scopeID.IsUnknown() {
+		plan.ID = types.StringUnknown()
+	} else {
+		plan.ID = types.StringValue(configScopeID(s, scopeID.ValueString()))
+	}
+	if changed {
+		plan.Resolved = types.MapUnknown(types.StringType)
+	}
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), plan.ID)...)
+	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("resolved_settings"), plan.Resolved)...)
+}
+
+// configChanged reports whether the plan changes anything the server stores (scope or settings).
+func configChanged(state, plan configData) bool {
+	for _, s := range configScopes {
+		if !state.ScopeIDs[s.IDAttr].Equal(plan.ScopeIDs[s.IDAttr]) {
+			return true
+		}
+	}
+	for _, fa := range flagAttrs {
+		if !state.Flags[fa.Attr].Equal(plan.Flags[fa.Attr]) {
+			return true
+		}
+	}
+	if plan.Additional.IsUnknown() {
+		return true
+	}
+	if state.Additional.IsNull() != plan.Additional.IsNull() {
+		return true
+	}
+	if !plan.Additional.IsNull() {
+		eq, diags := state.Additional.StringSemanticEquals(context.Background(), plan.Additional)
+		if diags.HasError() || !eq {
+			return true
+		}
+	}
+	return false
+}
+
+// checkLocalFlags refuses the itwin-local-only flag names against Bentley's service: spec §6.2 says a client
+// must not send them there until their public names are known.
+func checkLocalFlags(d configData, baseURL string, diags *diag.Diagnostics) {
+	if !isPublicService(baseURL) {
+		return
+	}
+	for _, fa := range flagAttrs {
+		if v := d.Flags[fa.Attr]; fa.Flag.Local && v != nil && !v.IsNull() {
+			diags.AddAttributeError(path.Root(fa.Attr), "Setting exists only on itwin-local",
+				fmt.Sprintf("%s (flag %s) is an itwin-local name; the public service's name for this setting is not known, so it must not be sent to %s. Remove it, or point api_url at itwin-local.",
+					fa.Attr, fa.Flag.Name, baseURL))
+		}
+	}
+}
+
+func (r *syncConfigurationResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	plan := readConfigData(ctx, req.Plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	s, scopeID, ok := plan.scope()
+	if !ok {
+		resp.Diagnostics.AddError("Missing scope", "Exactly one of itwin_id, imodel_id and connection_id must be set.")
+		return
+	}
+	body, err := plan.settings()
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("additional_settings"), "Invalid additional_settings", err.Error())
+		return
+	}
+	id := scopeID.ValueString()
+	tflog.Debug(ctx, "creating sync configuration", map[string]any{"scope": s.Scope, "scope_id": id, "flags": sortedKeys(body)})
+	cfg, err := r.client.CreateConfiguration(ctx, s.Scope, id, body)
+	if err != nil {
+		if itwin.ErrorCode(err) == "ConfigurationAlreadyExists" || itwin.IsConflict(err) {
+			resp.Diagnostics.AddAttributeError(path.Root(s.IDAttr), "Configuration already exists",
+				fmt.Sprintf("The %s %s already has a synchronization configuration (%v). Bring it under Terraform instead of creating it:\n\n  terraform import itwin_sync_configuration.<name> %s\n\nor add an import block with id = %q.",
+					s.Display, id, err, configScopeID(s, id), configScopeID(s, id)))
+			return
+		}
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("creating the sync configuration of %s %s", s.Display, id), err, configErrorTargets(s, body))
+		return
+	}
+	r.finishWrite(ctx, plan, s, id, cfg, &resp.State, &resp.Diagnostics)
+}
+
+// finishWrite stores the planned settings with the resolved settings the server answered (read again when the
+// answer lacks them).
+func (r *syncConfigurationResource) finishWrite(ctx context.Context, plan configData, s configScope, id string, cfg *itwin.Configuration, st attrSetter, diags *diag.Diagnostics) {
+	plan.ID = types.StringValue(configScopeID(s, id))
+	if cfg == nil || cfg.ResolvedSettings == nil {
+		got, err := r.client.GetConfiguration(ctx, s.Scope, id)
+		if err != nil {
+			plan.Resolved = types.MapNull(types.StringType)
+			plan.write(ctx, st, diags)
+			addAPIError(diags, fmt.Sprintf("reading back the sync configuration of %s %s", s.Display, id), err, nil)
+			return
+		}
+		cfg = got
+	}
+	plan.Resolved = settingsMapValue(cfg.ResolvedSettings)
+	plan.write(ctx, st, diags)
+}
+
+func (r *syncConfigurationResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	state := readConfigData(ctx, req.State, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	s, scopeID, ok := state.scope()
+	if !ok {
+		resp.Diagnostics.AddError("Corrupt state", "The state of this itwin_sync_configuration names no scope id; remove it from the state and import it again.")
+		return
+	}
+	id := scopeID.ValueString()
+	cfg, err := r.client.GetConfiguration(ctx, s.Scope, id)
+	if err != nil {
+		if itwin.IsNotFound(err) {
+			removeGone(ctx, resp, "sync configuration", configScopeID(s, id))
+			return
+		}
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("reading the sync configuration of %s %s", s.Display, id), err, nil)
+		return
+	}
+	state.refresh(s, id, cfg, &resp.Diagnostics)
+	state.write(ctx, &resp.State, &resp.Diagnostics)
+}
+
+func (r *syncConfigurationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	plan := readConfigData(ctx, req.Plan, &resp.Diagnostics)
+	state := readConfigData(ctx, req.State, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	s, scopeID, ok := plan.scope()
+	if !ok {
+		resp.Diagnostics.AddError("Missing scope", "Exactly one of itwin_id, imodel_id and connection_id must be set.")
+		return
+	}
+	id := scopeID.ValueString()
+	want, err := plan.settings()
+	if err != nil {
+		resp.Diagnostics.AddAttributeError(path.Root("additional_settings"), "Invalid additional_settings", err.Error())
+		return
+	}
+	prior, err := state.settings()
+	if err != nil {
+		prior = map[string]any{} // a broken prior value only means every wanted flag is sent again
+	}
+	changed, cleared := settingsDiff(prior, want)
+	where := fmt.Sprintf("%s %s", s.Display, id)
+
+	if len(cleared) == 0 {
+		var cfg *itwin.Configuration
+		if len(changed) > 0 {
+			tflog.Debug(ctx, "patching sync configuration", map[string]any{"scope": s.Scope, "scope_id": id, "flags": sortedKeys(changed)})
+			cfg, err = r.client.PatchConfiguration(ctx, s.Scope, id, changed)
+			if err != nil {
+				addAPIError(&resp.Diagnostics, "updating the sync configuration of "+where, err, configErrorTargets(s, changed))
+				return
+			}
+		}
+		r.finishWrite(ctx, plan, s, id, cfg, &resp.State, &resp.Diagnostics)
+		return
+	}
+
+	// The API has no way to remove single flags (PATCH merges), so clearing one means replacing the whole
+	// configuration: DELETE, then POST what remains.
+	if len(want) == 0 {
+		resp.Diagnostics.AddError("No settings left",
+			fmt.Sprintf("Clearing %s would leave the %s with an empty configuration, which the API cannot store. Remove the resource instead.", strings.Join(cleared, ", "), where))
+		return
+	}
+	tflog.Debug(ctx, "replacing sync configuration to clear flags", map[string]any{"scope": s.Scope, "scope_id": id, "cleared": cleared, "flags": sortedKeys(want)})
+	if err := r.client.DeleteConfiguration(ctx, s.Scope, id); err != nil && !itwin.IsNotFound(err) {
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("deleting the sync configuration of %s to clear %s", where, strings.Join(cleared, ", ")), err, nil)
+		return
+	}
+	cfg, err := r.client.CreateConfiguration(ctx, s.Scope, id, want)
+	if err != nil {
+		// The old configuration is gone and the new one was not stored: the scope now inherits every flag.
+		// Dropping the resource from the state makes the next apply create it again.
+		resp.State.RemoveResource(ctx)
+		apiDiags := diag.Diagnostics{}
+		addAPIError(&apiDiags, "re-creating the sync configuration of "+where, err, configErrorTargets(s, want))
+		for _, d := range apiDiags {
+			resp.Diagnostics.AddError(d.Summary(),
+				fmt.Sprintf("To clear %s, the configuration of the %s was deleted and then had to be created again with the remaining settings; the deletion succeeded but the creation failed, so the %s currently has no configuration and inherits every flag. Run terraform apply again to create it.\n\n%s",
+					strings.Join(cleared, ", "), where, s.Display, d.Detail()))
+		}
+		return
+	}
+	r.finishWrite(ctx, plan, s, id, cfg, &resp.State, &resp.Diagnostics)
+}
+
+func (r *syncConfigurationResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	state := readConfigData(ctx, req.State, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	s, scopeID, ok := state.scope()
+	if !ok {
+		return
+	}
+	id := scopeID.ValueString()
+	if err := r.client.DeleteConfiguration(ctx, s.Scope, id); err != nil && !itwin.IsNotFound(err) {
+		addAPIError(&resp.Diagnostics, fmt.Sprintf("deleting the sync configuration of %s %s", s.Display, id), err, nil)
+	}
+}
+
+func (r *syncConfigurationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	s, id, err := parseConfigImportID(req.ID)
+	if err != nil {
+		resp.Diagnostics.AddError("Invalid import id", err.Error())
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), configScopeID(s, id))...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(s.IDAttr), id)...)
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
