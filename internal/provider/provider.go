@@ -230,6 +230,10 @@ func (p *itwinProvider) Configure(ctx context.Context, req provider.ConfigureReq
 // Resources lists every managed resource type. Each resource adds its constructor here.
 func (p *itwinProvider) Resources(_ context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
+		NewSyncStorageConnectionResource,
+		NewSyncStorageConnectionSourceFileResource,
+		NewSyncManifestConnectionResource,
+		NewSyncManifestConnectionSourceFileResource,
 		NewStorageFolderResource,
 		NewStorageFileResource,
 		NewIModelResource,
@@ -239,6 +243,10 @@ func (p *itwinProvider) Resources(_ context.Context) []func() resource.Resource 
 // DataSources lists every data source type.
 func (p *itwinProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return []func() datasource.DataSource{
+		NewSyncConnectionDataSource,
+		NewSyncConnectionsDataSource,
+		NewSyncConnectorTypesDataSource,
+		NewSyncAuthorizationDataSource,
 		NewITwinDataSource,
 		NewIModelDataSource,
 	}

@@ -1,0 +1,381 @@
+package provider
+
+// Shared by the connection and source-file resources (and later the run resources): connector-type validation
+// and the extension warning, the reconciliation of a connection's source files, the mapping of source-file API
+// errors onto attributes, and the delete retry while a run is active.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+)
+
+// Error codes the connection resources branch on (spec §8.1, §11b).
+const (
+	codeFileAlreadyMapped      = "FileAlreadyMapped"
+	codeFileNotFound           = "FileNotFound"
+	codeConnectionAlreadyInUse = "ConnectionAlreadyInUse"
+)
+
+// connectorTypeValidator accepts the connector types a client may send on create or update (spec §7.1); legacy
+// values are readable but rejected by the server, so they are rejected at plan time too.
+func connectorTypeValidator() validator.String {
+	return stringvalidator.OneOf(itwin.CurrentConnectorTypeNames()...)
+}
+
+// connectorTypeDescription documents connector_type attributes with the allowed values.
+func connectorTypeDescription() string {
+	return "Connector type that processes the file, one of `" + strings.Join(itwin.CurrentConnectorTypeNames(), "`, `") +
+		"`. The data source `itwin_sync_connector_types` lists the file extensions each accepts."
+}
+
+// authenticationTypeValidator accepts the authenticationType values (spec §7.2).
+func authenticationTypeValidator() validator.String {
+	return stringvalidator.OneOf(itwin.AuthenticationTypeUser, itwin.AuthenticationTypeService)
+}
+
+const authenticationTypeDescription = "How runs of the connection authenticate: `User` (runs on behalf of the client " +
+	"that created the connection, which must have consented, see the `itwin_sync_authorization` data source) or " +
+	"`Service`. When unset, the server's default (`User`) applies and is recorded here."
+
+// addConnectorExtensionWarning warns when a file's extension is not one the connector type handles. It is a
+// warning, not an error, because a server may accept more formats than the published table (DESIGN §3).
+func addConnectorExtensionWarning(diags *diag.Diagnostics, p path.Path, fileName, connectorType string) {
+	if fileName == "" || connectorType == "" {
+		return
+	}
+	ct, known := itwin.LookupConnectorType(connectorType)
+	if !known || itwin.ConnectorAccepts(connectorType, fileName) {
+		return
+	}
+	accepted := "none"
+	if len(ct.Extensions) > 0 {
+		accepted = "." + strings.Join(ct.Extensions, ", .")
+	}
+	diags.AddAttributeWarning(p, "File extension not handled by the connector type",
+		fmt.Sprintf("The file %q is mapped with connector type %s, which accepts %s. A run will likely fail this file "+
+			"with TAE_UNSUPPORTED_FORMAT; check the connector type (the data source itwin_sync_connector_types lists them).",
+			fileName, connectorType, accepted))
+}
+
+// checkStorageFileExtension looks the Storage file up (best effort: a file that cannot be read is left to the
+// apply to report) and warns when its name does not suit the connector type.
+func checkStorageFileExtension(ctx context.Context, client *itwin.Client, diags *diag.Diagnostics, p path.Path, storageFileID, connectorType string) {
+	if client == nil || storageFileID == "" || connectorType == "" {
+		return
+	}
+	f, err := client.GetFile(ctx, storageFileID)
+	if err != nil {
+		tflog.Debug(ctx, "cannot read storage file for the extension check", map[string]any{"storage_file_id": storageFileID, "error": err.Error()})
+		return
+	}
+	addConnectorExtensionWarning(diags, p, f.DisplayName, connectorType)
+}
+
+// addSourceFileError reports a failed source-file call on attribute p, in words that name the file when the
+// server's code says the file itself is the problem.
+func addSourceFileError(diags *diag.Diagnostics, doing string, err error, p path.Path, fileID string) {
+	switch itwin.ErrorCode(err) {
+	case codeFileAlreadyMapped:
+		diags.AddAttributeError(p, "Source file already mapped",
+			fmt.Sprintf("%s: the file %q is already mapped to this iModel by a connection (a file can be mapped only once per iModel, "+
+				"across all its connections). Remove it from the other connection first, or import that connection. Server: %s",
+				doing, fileID, err.Error()))
+	case codeFileNotFound:
+		diags.AddAttributeError(p, "Source file not found",
+			fmt.Sprintf("%s: the Storage file %q does not exist in the iModel's iTwin (or its upload is not complete). Server: %s",
+				doing, fileID, err.Error()))
+	default:
+		addAPIError(diags, doing, err, map[string]path.Path{
+			"sourceFiles": p, "storageFileId": p, "sourceFileId": p, "connectorType": p,
+		})
+	}
+}
+
+// storageFileSpec is one desired storage source file.
+type storageFileSpec struct {
+	StorageFileID string
+	ConnectorType string
+}
+
+// storageFileObjectType is the element type of a storage connection's source_files set.
+var storageFileObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"storage_file_id": types.StringType,
+	"connector_type":  types.StringType,
+}}
+
+// storageFileSpecs reads a source_files set. known is false while the set or any of its members is unknown.
+func storageFileSpecs(set types.Set) (specs []storageFileSpec, known bool) {
+	if set.IsNull() || set.IsUnknown() {
+		return nil, !set.IsUnknown()
+	}
+	for _, el := range set.Elements() {
+		obj, ok := el.(types.Object)
+		if !ok || obj.IsUnknown() || obj.IsNull() {
+			return nil, false
+		}
+		a := obj.Attributes()
+		id, _ := a["storage_file_id"].(types.String)
+		ct, _ := a["connector_type"].(types.String)
+		if id.IsUnknown() || ct.IsUnknown() {
+			return nil, false
+		}
+		specs = append(specs, storageFileSpec{StorageFileID: id.ValueString(), ConnectorType: ct.ValueString()})
+	}
+	return specs, true
+}
+
+// storageFilesSet builds a source_files set from the server's mappings.
+func storageFilesSet(files []itwin.StorageSourceFile) types.Set {
+	elems := make([]attr.Value, 0, len(files))
+	for _, f := range files {
+		elems = append(elems, types.ObjectValueMust(storageFileObjectType.AttrTypes, map[string]attr.Value{
+			"storage_file_id": types.StringValue(f.StorageFileID),
+			"connector_type":  types.StringValue(f.ConnectorType),
+		}))
+	}
+	return types.SetValueMust(storageFileObjectType, elems)
+}
+
+// duplicateKeys returns the keys that occur more than once, sorted.
+func duplicateKeys(keys []string) []string {
+	seen := map[string]int{}
+	for _, k := range keys {
+		seen[k]++
+	}
+	var dups []string
+	for k, n := range seen {
+		if n > 1 {
+			dups = append(dups, k)
+		}
+	}
+	sort.Strings(dups)
+	return dups
+}
+
+// storageReconcilePlan is what an update must do so the server's mappings equal the desired set. Files are keyed
+// by storage file id, so a kept file keeps its mapping id (a changed connector type is a PUT, not a re-add).
+type storageReconcilePlan struct {
+	Add    []storageFileSpec
+	Update map[string]storageFileSpec // mapping id → new spec
+	Delete []itwin.StorageSourceFile
+}
+
+func planStorageReconcile(current []itwin.StorageSourceFile, desired []storageFileSpec) storageReconcilePlan {
+	p := storageReconcilePlan{Update: map[string]storageFileSpec{}}
+	byFile := map[string]itwin.StorageSourceFile{}
+	for _, c := range current {
+		byFile[c.StorageFileID] = c
+	}
+	want := map[string]bool{}
+	for _, d := range desired {
+		want[d.StorageFileID] = true
+		cur, ok := byFile[d.StorageFileID]
+		switch {
+		case !ok:
+			p.Add = append(p.Add, d)
+		case cur.ConnectorType != d.ConnectorType:
+			p.Update[cur.ID] = d
+		}
+	}
+	for _, c := range current {
+		if !want[c.StorageFileID] {
+			p.Delete = append(p.Delete, c)
+		}
+	}
+	return p
+}
+
+// reconcileStorageSourceFiles applies a reconcile plan. Adds go first and deletes last, so a failure part-way
+// never leaves the connection with fewer files than either the old or the new configuration intends, and a
+// rejected add (already mapped elsewhere) changes nothing. It stops at the first error; the caller refreshes
+// the state so the next plan shows what is left to do.
+func reconcileStorageSourceFiles(ctx context.Context, client *itwin.Client, connID string, rp storageReconcilePlan, diags *diag.Diagnostics) {
+	p := path.Root("source_files")
+	for _, a := range rp.Add {
+		tflog.Debug(ctx, "adding source file", map[string]any{"connection_id": connID, "storage_file_id": a.StorageFileID})
+		if _, err := client.AddStorageSourceFile(ctx, connID, itwin.StorageFileCreate{StorageFileID: a.StorageFileID, ConnectorType: a.ConnectorType}); err != nil {
+			addSourceFileError(diags, fmt.Sprintf("adding source file %s to storage connection %s", a.StorageFileID, connID), err, p, a.StorageFileID)
+			return
+		}
+	}
+	ids := make([]string, 0, len(rp.Update))
+	for id := range rp.Update {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		u := rp.Update[id]
+		tflog.Debug(ctx, "changing source file connector type", map[string]any{"connection_id": connID, "source_file_id": id, "connector_type": u.ConnectorType})
+		if _, err := client.UpdateStorageSourceFile(ctx, connID, id, itwin.StorageFileCreate{StorageFileID: u.StorageFileID, ConnectorType: u.ConnectorType}); err != nil {
+			addSourceFileError(diags, fmt.Sprintf("changing the connector type of source file %s on storage connection %s", u.StorageFileID, connID), err, p, u.StorageFileID)
+			return
+		}
+	}
+	for _, d := range rp.Delete {
+		tflog.Debug(ctx, "removing source file", map[string]any{"connection_id": connID, "source_file_id": d.ID, "storage_file_id": d.StorageFileID})
+		if err := client.DeleteStorageSourceFile(ctx, connID, d.ID); err != nil && !itwin.IsNotFound(err) {
+			addSourceFileError(diags, fmt.Sprintf("removing source file %s from storage connection %s", d.StorageFileID, connID), err, p, d.StorageFileID)
+			return
+		}
+	}
+}
+
+// manifestReconcilePlan: manifest mappings have no attribute besides their key, so only adds and deletes.
+type manifestReconcilePlan struct {
+	Add    []string
+	Delete []itwin.ManifestSourceFile
+}
+
+func planManifestReconcile(current []itwin.ManifestSourceFile, desired []string) manifestReconcilePlan {
+	var p manifestReconcilePlan
+	have := map[string]bool{}
+	for _, c := range current {
+		have[c.SourceFileID] = true
+	}
+	for _, d := range desired {
+		if !have[d] {
+			p.Add = append(p.Add, d)
+		}
+	}
+	for _, c := range current {
+		if !slices.Contains(desired, c.SourceFileID) {
+			p.Delete = append(p.Delete, c)
+		}
+	}
+	return p
+}
+
+// reconcileManifestSourceFiles applies a manifest reconcile plan, adds first (see reconcileStorageSourceFiles).
+func reconcileManifestSourceFiles(ctx context.Context, client *itwin.Client, connID string, rp manifestReconcilePlan, diags *diag.Diagnostics) {
+	p := path.Root("source_files")
+	for _, a := range rp.Add {
+		if _, err := client.AddManifestSourceFile(ctx, connID, itwin.ManifestFileCreate{SourceFileID: a}); err != nil {
+			addSourceFileError(diags, fmt.Sprintf("adding source file %s to manifest connection %s", a, connID), err, p, a)
+			return
+		}
+	}
+	for _, d := range rp.Delete {
+		if err := client.DeleteManifestSourceFile(ctx, connID, d.ID); err != nil && !itwin.IsNotFound(err) {
+			addSourceFileError(diags, fmt.Sprintf("removing source file %s from manifest connection %s", d.SourceFileID, connID), err, p, d.SourceFileID)
+			return
+		}
+	}
+}
+
+// stringMapValue builds a map(string) value.
+func stringMapValue(m map[string]string) types.Map {
+	elems := make(map[string]attr.Value, len(m))
+	for k, v := range m {
+		elems[k] = types.StringValue(v)
+	}
+	return types.MapValueMust(types.StringType, elems)
+}
+
+// plannedComputedMap plans a computed map keyed like the desired source files: a key keeps its prior value when
+// keep(key) says the value cannot change, and is unknown otherwise (a new or changed file). Keys of removed files
+// disappear. Keeping known values out of "(known after apply)" keeps plans quiet and exact.
+func plannedComputedMap(prior types.Map, keys []string, keep func(key string) bool) types.Map {
+	priorElems := map[string]attr.Value{}
+	if !prior.IsNull() && !prior.IsUnknown() {
+		priorElems = prior.Elements()
+	}
+	elems := make(map[string]attr.Value, len(keys))
+	for _, k := range keys {
+		if v, ok := priorElems[k]; ok && keep(k) {
+			if s, isStr := v.(types.String); isStr && !s.IsUnknown() && !s.IsNull() {
+				elems[k] = s
+				continue
+			}
+		}
+		elems[k] = types.StringUnknown()
+	}
+	return types.MapValueMust(types.StringType, elems)
+}
+
+// preferPlannedMap returns the server's map, except that values the plan already knew are kept as planned. An
+// update must return what it planned (else Terraform reports an inconsistent result); a value that moved for
+// another reason (a Storage rename between plan and apply) shows up at the next refresh instead.
+func preferPlannedMap(planned types.Map, server map[string]string) types.Map {
+	out := make(map[string]string, len(server))
+	for k, v := range server {
+		out[k] = v
+	}
+	if !planned.IsNull() && !planned.IsUnknown() {
+		for k, v := range planned.Elements() {
+			s, ok := v.(types.String)
+			if _, onServer := out[k]; ok && onServer && !s.IsUnknown() && !s.IsNull() {
+				out[k] = s.ValueString()
+			}
+		}
+	}
+	return stringMapValue(out)
+}
+
+// preferPlannedString returns the planned value when it is known, else the server's.
+func preferPlannedString(planned types.String, server types.String) types.String {
+	if planned.IsUnknown() {
+		return server
+	}
+	return planned
+}
+
+// nullableString maps "" (absent on the wire) to null.
+func nullableString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+// connectionInUseRetry bounds how long a delete waits for an active run to finish before giving up. A run
+// blocks the delete with 409 ConnectionAlreadyInUse; short runs end within seconds, so waiting briefly spares the
+// user a second destroy, while a long run fails the delete with advice instead of hanging it. Tests shorten it.
+var connectionInUseRetry = struct {
+	Attempts int
+	Interval time.Duration
+}{Attempts: 12, Interval: 5 * time.Second}
+
+// deleteConnection deletes a connection, treats 404 as done and waits out an active run for a bounded time.
+func deleteConnection(ctx context.Context, what, id string, del func(context.Context, string) error, diags *diag.Diagnostics) {
+	for attempt := 1; ; attempt++ {
+		err := del(ctx, id)
+		if err == nil || itwin.IsNotFound(err) {
+			return
+		}
+		if itwin.ErrorCode(err) != codeConnectionAlreadyInUse || attempt >= connectionInUseRetry.Attempts {
+			if itwin.ErrorCode(err) == codeConnectionAlreadyInUse {
+				diags.AddError("Connection has an active run",
+					fmt.Sprintf("The %s %q cannot be deleted while a synchronization run is active on it, and the run did not finish within %s. "+
+						"Wait for the run to complete, then run the destroy again. Server: %s",
+						what, id, time.Duration(connectionInUseRetry.Attempts)*connectionInUseRetry.Interval, err.Error()))
+				return
+			}
+			addAPIError(diags, "deleting "+what+" "+id, err, nil)
+			return
+		}
+		tflog.Info(ctx, what+" has an active run; waiting before retrying the delete", map[string]any{"id": id, "attempt": attempt})
+		t := time.NewTimer(connectionInUseRetry.Interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			diags.AddError("Deleting "+what+" interrupted", fmt.Sprintf("While waiting for the active run on %q to finish: %v", id, errors.Join(ctx.Err(), err)))
+			return
+		case <-t.C:
+		}
+	}
+}

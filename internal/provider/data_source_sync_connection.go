@@ -1,0 +1,139 @@
+package provider
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+)
+
+var (
+	_ datasource.DataSource              = &connectionDataSource{}
+	_ datasource.DataSourceWithConfigure = &connectionDataSource{}
+)
+
+// NewSyncConnectionDataSource is the constructor of itwin_sync_connection.
+func NewSyncConnectionDataSource() datasource.DataSource { return &connectionDataSource{} }
+
+type connectionDataSource struct {
+	client *itwin.Client
+}
+
+type connectionDataModel struct {
+	ID                 types.String `tfsdk:"id"`
+	Kind               types.String `tfsdk:"kind"`
+	DisplayName        types.String `tfsdk:"display_name"`
+	IModelID           types.String `tfsdk:"imodel_id"`
+	ITwinID            types.String `tfsdk:"itwin_id"`
+	AuthenticationType types.String `tfsdk:"authentication_type"`
+	LastRunID          types.String `tfsdk:"last_run_id"`
+	SourceFiles        types.List   `tfsdk:"source_files"`
+}
+
+var connectionSourceFileObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"id":              types.StringType,
+	"storage_file_id": types.StringType,
+	"source_file_id":  types.StringType,
+	"connector_type":  types.StringType,
+	"file_name":       types.StringType,
+}}
+
+func (d *connectionDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_sync_connection"
+}
+
+func (d *connectionDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		Description: "Reads one connection of either kind (storage or manifest) by id, with its source files.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Required:    true,
+				Description: "Connection id.",
+				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
+			"kind":                schema.StringAttribute{Computed: true, Description: "`storage` or `manifest`."},
+			"display_name":        schema.StringAttribute{Computed: true, Description: "Name of the connection (not unique)."},
+			"imodel_id":           schema.StringAttribute{Computed: true, Description: "Id of the iModel the connection synchronizes into."},
+			"itwin_id":            schema.StringAttribute{Computed: true, Description: "Id of the iTwin that owns the iModel."},
+			"authentication_type": schema.StringAttribute{Computed: true, Description: "`User` or `Service`."},
+			"last_run_id":         schema.StringAttribute{Computed: true, Description: "Id of the most recent run, or null before the first run."},
+			"source_files": schema.ListNestedAttribute{
+				Computed:    true,
+				Description: "The connection's source files.",
+				NestedObject: schema.NestedAttributeObject{
+					Attributes: map[string]schema.Attribute{
+						"id":              schema.StringAttribute{Computed: true, Description: "Mapping (source file) id."},
+						"storage_file_id": schema.StringAttribute{Computed: true, Description: "Storage file id (storage connections; null for manifest)."},
+						"source_file_id":  schema.StringAttribute{Computed: true, Description: "External document id (manifest connections; null for storage)."},
+						"connector_type":  schema.StringAttribute{Computed: true, Description: "Connector type (storage connections; null for manifest)."},
+						"file_name":       schema.StringAttribute{Computed: true, Description: "File name the server last saw (storage connections; null for manifest)."},
+					},
+				},
+			},
+		},
+	}
+}
+
+func (d *connectionDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+func (d *connectionDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m connectionDataModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := m.ID.ValueString()
+	conn, kind, err := d.client.GetConnection(ctx, id)
+	if itwin.IsNotFound(err) {
+		resp.Diagnostics.AddAttributeError(path.Root("id"), "Connection not found",
+			"No storage or manifest connection with id \""+id+"\" exists (or this client cannot see it).")
+		return
+	}
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "reading connection "+id, err, nil)
+		return
+	}
+	var elems []attr.Value
+	if kind == itwin.KindStorage {
+		files, err := d.client.ListStorageSourceFiles(ctx, id)
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "reading the source files of storage connection "+id, err, nil)
+			return
+		}
+		for _, f := range files {
+			elems = append(elems, types.ObjectValueMust(connectionSourceFileObjectType.AttrTypes, map[string]attr.Value{
+				"id": types.StringValue(f.ID), "storage_file_id": types.StringValue(f.StorageFileID), "source_file_id": types.StringNull(),
+				"connector_type": nullableString(f.ConnectorType), "file_name": nullableString(f.LastKnownFileName),
+			}))
+		}
+	} else {
+		files, err := d.client.ListManifestSourceFiles(ctx, id)
+		if err != nil {
+			addAPIError(&resp.Diagnostics, "reading the source files of manifest connection "+id, err, nil)
+			return
+		}
+		for _, f := range files {
+			elems = append(elems, types.ObjectValueMust(connectionSourceFileObjectType.AttrTypes, map[string]attr.Value{
+				"id": types.StringValue(f.ID), "storage_file_id": types.StringNull(), "source_file_id": types.StringValue(f.SourceFileID),
+				"connector_type": types.StringNull(), "file_name": types.StringNull(),
+			}))
+		}
+	}
+	m.Kind = types.StringValue(kind)
+	m.DisplayName = types.StringValue(conn.DisplayName)
+	m.IModelID = nullableString(conn.IModelID)
+	m.ITwinID = nullableString(conn.ITwinID)
+	m.AuthenticationType = nullableString(conn.AuthenticationType)
+	m.LastRunID = nullableString(conn.LastRunID())
+	m.SourceFiles = types.ListValueMust(connectionSourceFileObjectType, elems)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
