@@ -110,7 +110,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 }
 
 // presignedURLExpiry reads the expiry a pre-signed URL carries, when it follows a known convention: Azure SAS
-// `se=` (an RFC 3339 time) or AWS SigV4 `X-Amz-Date` + `X-Amz-Expires`. It returns false when none is present.
+// `se=` (an RFC 3339 time, or Unix seconds as itwin-local emits) or AWS SigV4 `X-Amz-Date` + `X-Amz-Expires`. It returns false when none is present.
 func presignedURLExpiry(raw string) (time.Time, bool) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -121,6 +121,10 @@ func presignedURLExpiry(raw string) (time.Time, bool) {
 		if strings.EqualFold(k, "se") && len(vs) > 0 {
 			if t, err := time.Parse(time.RFC3339, vs[0]); err == nil {
 				return t.UTC(), true
+			}
+			// itwin-local signs with Unix seconds.
+			if secs, err := strconv.ParseInt(vs[0], 10, 64); err == nil && secs > 0 {
+				return time.Unix(secs, 0).UTC(), true
 			}
 		}
 	}
