@@ -237,6 +237,7 @@ func (p *itwinProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewStorageFolderResource,
 		NewStorageFileResource,
 		NewIModelResource,
+		NewSyncConfigurationResource,
 	}
 }
 
@@ -249,6 +250,7 @@ func (p *itwinProvider) DataSources(_ context.Context) []func() datasource.DataS
 		NewSyncAuthorizationDataSource,
 		NewITwinDataSource,
 		NewIModelDataSource,
+		NewSyncConfigurationDataSource,
 	}
 }
 
