@@ -18,6 +18,9 @@ type recorded struct {
 	RawQuery string
 	Header   http.Header
 	Body     []byte
+	// ContentLength and TransferEncoding show whether a streamed body was sent with a length.
+	ContentLength    int64
+	TransferEncoding []string
 }
 
 // fakeAPI is an httptest server that records every request and routes them with ServeMux patterns.
@@ -35,7 +38,8 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		f.mu.Lock()
-		f.reqs = append(f.reqs, recorded{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body})
+		f.reqs = append(f.reqs, recorded{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery, Header: r.Header.Clone(), Body: body,
+			ContentLength: r.ContentLength, TransferEncoding: r.TransferEncoding})
 		f.mu.Unlock()
 		r.Body = io.NopCloser(bytesReader(body))
 		if _, pattern := f.mux.Handler(r); pattern == "" {

@@ -430,8 +430,14 @@ func TestEmptyIDsRejected(t *testing.T) {
 		"CreateFolderNoName":     func() error { _, err := c.CreateFolder(ctx, tFold, StorageItemCreate{}); return err },
 		"GetChangeset":           func() error { _, err := c.GetChangeset(ctx, tIM, ""); return err },
 		"GetAuthInfo":            func() error { _, err := c.GetAuthorizationInformation(ctx, ""); return err },
-		"UploadTooBig":           func() error { _, err := c.UploadFile(ctx, tFold, StorageItemCreate{DisplayName: "a"}, bytesReader(nil), MaxUploadSize+1); return err },
-		"UploadNil":              func() error { _, err := c.UploadFile(ctx, tFold, StorageItemCreate{DisplayName: "a"}, nil, 0); return err },
+		"UploadTooBig": func() error {
+			_, err := c.UploadFile(ctx, tFold, StorageItemCreate{DisplayName: "a"}, bytesReader(nil), MaxUploadSize+1)
+			return err
+		},
+		"UploadNil": func() error {
+			_, err := c.UploadFile(ctx, tFold, StorageItemCreate{DisplayName: "a"}, nil, 0)
+			return err
+		},
 	}
 	for name, fn := range calls {
 		if err := fn(); err == nil {
