@@ -1,0 +1,24 @@
+variable "itwin_id" {
+  type        = string
+  description = "The iTwin that owns the iModel."
+}
+
+# An empty iModel. The iModels API cannot update an iModel, so changing any argument replaces it (with its data).
+resource "itwin_imodel" "plant" {
+  itwin_id    = var.itwin_id
+  name        = "Plant A"
+  description = "Synchronized from the Plant A design files"
+
+  extent = {
+    south_west = { latitude = 46.20, longitude = 6.10 }
+    north_east = { latitude = 46.25, longitude = 6.20 }
+  }
+
+  timeouts = {
+    create = "10m"
+  }
+}
+
+output "imodel_id" {
+  value = itwin_imodel.plant.id
+}
