@@ -238,6 +238,8 @@ func (p *itwinProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewStorageFileResource,
 		NewIModelResource,
 		NewSyncConfigurationResource,
+		NewSyncStorageConnectionRunResource,
+		NewSyncManifestConnectionRunResource,
 	}
 }
 

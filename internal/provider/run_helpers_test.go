@@ -1,0 +1,610 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+)
+
+// fakeSync is a scripted Synchronization API for one storage (or manifest) connection: run starts answer from a
+// script, runs answer a sequence of states (the last one repeats), and every request is logged.
+type fakeSync struct {
+	t        *testing.T
+	srv      *httptest.Server
+	kind     string
+	connID   string
+	imodelID string
+	authType string
+
+	mu          sync.Mutex
+	lastRun     string
+	starts      []func(w http.ResponseWriter, r *http.Request) // consumed in order; the last one repeats
+	runs        map[string][]itwin.Run
+	changesets  []itwin.Changeset
+	reports     []itwin.DiagnosticReport
+	sourceFiles []itwin.StorageSourceFile
+	files       map[string]itwin.StorageFile
+	userAuthed  bool
+	log         []string
+	startBodies []string
+}
+
+func newFakeSync(t *testing.T, kind string) *fakeSync {
+	f := &fakeSync{t: t, kind: kind, connID: "CDGyTAuzEViJKcyqyWp6bJW6ecC69Od8tgzKjbyILG8", imodelID: "eb6ccda2-15aa-4aff-99b5-9c71aea04ceb",
+		authType: "Service", runs: map[string][]itwin.Run{}, files: map[string]itwin.StorageFile{}}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeSync) client() *itwin.Client {
+	c, err := itwin.NewClient(context.Background(), itwin.Config{APIURL: f.srv.URL, AccessToken: "t", MaxRetries: 1,
+		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return c
+}
+
+func (f *fakeSync) target() runTarget {
+	return runTarget{client: f.client(), kind: f.kind, connectionID: f.connID}
+}
+
+func (f *fakeSync) connPath() string {
+	return "/synchronization/imodels/" + f.kind + "connections/" + f.connID
+}
+
+func (f *fakeSync) runURL(id string) string { return f.srv.URL + f.connPath() + "/runs/" + id }
+
+func (f *fakeSync) requests(prefix string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, l := range f.log {
+		if strings.HasPrefix(l, prefix) {
+			n++
+		}
+	}
+	return n
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeAPIError(w http.ResponseWriter, status int, code string) {
+	writeJSON(w, status, itwin.ErrorEnvelope{Error: itwin.ErrorBody{Code: code, Message: code + " (test)"}})
+}
+
+// accept answers 202 for a new run id, which becomes lastRun, with the given states.
+func (f *fakeSync) accept(id string, states ...itwin.Run) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		f.lastRun = id
+		f.runs[id] = states
+		w.Header().Set("Location", f.runURL(id))
+		w.WriteHeader(http.StatusAccepted)
+	}
+}
+
+func (f *fakeSync) serve(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.log = append(f.log, r.Method+" "+r.URL.Path)
+	p := r.URL.Path
+	switch {
+	case r.Method == http.MethodPost && (p == f.connPath()+"/run" || p == f.connPath()+"/runs"):
+		buf := new(strings.Builder)
+		_, _ = ioCopy(buf, r)
+		f.startBodies = append(f.startBodies, buf.String())
+		if len(f.starts) == 0 {
+			f.t.Errorf("unexpected run start")
+			writeAPIError(w, 500, "NoScript")
+			return
+		}
+		h := f.starts[0]
+		if len(f.starts) > 1 {
+			f.starts = f.starts[1:]
+		}
+		h(w, r)
+	case r.Method == http.MethodGet && p == f.connPath():
+		conn := itwin.Connection{ID: f.connID, DisplayName: "c", IModelID: f.imodelID, AuthenticationType: f.authType, Links: &itwin.ConnectionLinks{}}
+		if f.lastRun != "" {
+			conn.Links.LastRun = &itwin.Link{Href: f.runURL(f.lastRun)}
+		}
+		writeJSON(w, 200, itwin.ConnectionEnvelope{Connection: conn})
+	case r.Method == http.MethodGet && strings.HasPrefix(p, f.connPath()+"/runs/"):
+		id := strings.TrimPrefix(p, f.connPath()+"/runs/")
+		seq, ok := f.runs[id]
+		if !ok || len(seq) == 0 {
+			writeAPIError(w, 404, "StorageConnectionRunNotFound")
+			return
+		}
+		run := seq[0]
+		if len(seq) > 1 {
+			f.runs[id] = seq[1:]
+		}
+		run.ID = id
+		writeJSON(w, 200, itwin.RunEnvelope{Run: run})
+	case r.Method == http.MethodGet && p == f.connPath()+"/sourcefiles":
+		writeJSON(w, 200, itwin.StorageSourceFileList{SourceFiles: f.sourceFiles})
+	case r.Method == http.MethodGet && strings.HasPrefix(p, "/storage/files/"):
+		sf, ok := f.files[strings.TrimPrefix(p, "/storage/files/")]
+		if !ok {
+			writeAPIError(w, 404, "FileNotFound")
+			return
+		}
+		writeJSON(w, 200, map[string]any{"file": sf})
+	case r.Method == http.MethodGet && p == "/imodels/"+f.imodelID+"/changesets":
+		writeJSON(w, 200, map[string]any{"changesets": f.changesets, "_links": map[string]any{}})
+	case r.Method == http.MethodGet && p == "/synchronization/reports":
+		writeJSON(w, 200, itwin.DiagnosticReportList{Reports: f.reports})
+	case r.Method == http.MethodGet && strings.EqualFold(p, "/synchronization/imodels/connections/authorizationinformation"):
+		writeJSON(w, 200, itwin.AuthorizationInformationEnvelope{AuthorizationInformation: itwin.AuthorizationInformation{
+			IsUserAuthorized: f.userAuthed, Links: itwin.AuthorizationInfoLinks{AuthorizationURL: &itwin.Link{Href: f.srv.URL + "/local/consent/abc"}}}})
+	default:
+		writeAPIError(w, 404, "NoRoute")
+	}
+}
+
+func ioCopy(dst *strings.Builder, r *http.Request) (int64, error) {
+	b := make([]byte, 4096)
+	var n int64
+	for {
+		k, err := r.Body.Read(b)
+		dst.Write(b[:k])
+		n += int64(k)
+		if err != nil {
+			return n, nil
+		}
+	}
+}
+
+func run(state, result string, jobs ...itwin.Job) itwin.Run {
+	r := itwin.Run{State: state, Result: result, Jobs: jobs, StartDateTime: itwin.NewTimestamp(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))}
+	if state == itwin.StateCompleted {
+		r.EndDateTime = itwin.NewTimestamp(time.Date(2026, 1, 2, 3, 4, 7, 500_000_000, time.UTC))
+	}
+	return r
+}
+
+// testOps is a fast clock: polls every millisecond and backoffs are recorded, not slept.
+type testOps struct {
+	mu       sync.Mutex
+	sleeps   []time.Duration
+	progress []string
+}
+
+func (o *testOps) ops() runOps {
+	return runOps{
+		sleep: func(ctx context.Context, d time.Duration) error {
+			o.mu.Lock()
+			o.sleeps = append(o.sleeps, d)
+			o.mu.Unlock()
+			return ctx.Err()
+		},
+		progress: func(_ context.Context, msg string) {
+			o.mu.Lock()
+			o.progress = append(o.progress, msg)
+			o.mu.Unlock()
+		},
+		wait: itwin.WaitOptions{MinInterval: time.Millisecond, MaxInterval: 2 * time.Millisecond, Jitter: func(d time.Duration) time.Duration { return d }},
+	}
+}
+
+func mustConn(t *testing.T, tg runTarget) *itwin.Connection {
+	t.Helper()
+	c, err := tg.getConnection(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestStartRun_Accepted(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	f.starts = append(f.starts, f.accept("run-1", run(itwin.StateNotStarted, itwin.ResultUndetermined)))
+	tg := f.target()
+	id, err := startRun(context.Background(), tg, mustConn(t, tg), (&testOps{}).ops())
+	if err != nil || id != "run-1" {
+		t.Fatalf("startRun = %q, %v; want run-1", id, err)
+	}
+	if n := f.requests("POST"); n != 1 {
+		t.Errorf("POSTs = %d, want 1", n)
+	}
+}
+
+func TestStartRun_ActiveRunIsWaitedForThenOursStarts(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	f.lastRun = "other"
+	f.runs["other"] = []itwin.Run{run(itwin.StateExecuting, itwin.ResultUndetermined), run(itwin.StateExecuting, itwin.ResultUndetermined), run(itwin.StateCompleted, itwin.ResultSuccess)}
+	f.starts = []func(http.ResponseWriter, *http.Request){
+		func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Location", f.runURL("other"))
+			w.WriteHeader(http.StatusSeeOther)
+		},
+		f.accept("ours", run(itwin.StateNotStarted, itwin.ResultUndetermined)),
+	}
+	o := &testOps{}
+	tg := f.target()
+	id, err := startRun(context.Background(), tg, mustConn(t, tg), o.ops())
+	if err != nil || id != "ours" {
+		t.Fatalf("startRun = %q, %v; want ours", id, err)
+	}
+	if n := f.requests("POST"); n != 2 {
+		t.Errorf("POSTs = %d, want 2 (303, then our start)", n)
+	}
+	if n := f.requests("GET " + f.connPath() + "/runs/other"); n < 3 {
+		t.Errorf("the active run was polled %d times, want it followed to Completed (3 polls)", n)
+	}
+	if len(o.progress) == 0 || !strings.Contains(o.progress[0], "already has an active run other") {
+		t.Errorf("progress = %q, want a message about the active run", o.progress)
+	}
+}
+
+func TestStartRun_RaceIsRetriedWithBackoff(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	race := func(w http.ResponseWriter, _ *http.Request) { writeAPIError(w, 409, "RunAlreadyRequested") }
+	f.starts = []func(http.ResponseWriter, *http.Request){race, race, f.accept("r", run(itwin.StateNotStarted, itwin.ResultUndetermined))}
+	o := &testOps{}
+	tg := f.target()
+	id, err := startRun(context.Background(), tg, mustConn(t, tg), o.ops())
+	if err != nil || id != "r" {
+		t.Fatalf("startRun = %q, %v", id, err)
+	}
+	if want := []time.Duration{time.Second, 2 * time.Second}; !equalDurations(o.sleeps, want) {
+		t.Errorf("backoff = %v, want %v", o.sleeps, want)
+	}
+}
+
+func TestStartRun_RaceGivesUpAfterThreeRetries(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) {
+		writeAPIError(w, 409, "IModelAlreadyProcessingRequest") // the legacy code counts too
+	}}
+	o := &testOps{}
+	tg := f.target()
+	_, err := startRun(context.Background(), tg, mustConn(t, tg), o.ops())
+	if err == nil || !strings.Contains(err.Error(), "IModelAlreadyProcessingRequest") {
+		t.Fatalf("err = %v, want the 409", err)
+	}
+	if n := f.requests("POST"); n != 4 {
+		t.Errorf("POSTs = %d, want 4", n)
+	}
+	if want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}; !equalDurations(o.sleeps, want) {
+		t.Errorf("backoff = %v, want %v", o.sleeps, want)
+	}
+}
+
+func TestStartRun_ServerErrorAfterCreatingTheRunAdoptsIt(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	f.lastRun = "old"
+	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) {
+		f.lastRun = "created-anyway"
+		f.runs["created-anyway"] = []itwin.Run{run(itwin.StateQueued, itwin.ResultUndetermined)}
+		writeAPIError(w, 500, "InternalServerError")
+	}}
+	tg := f.target()
+	id, err := startRun(context.Background(), tg, mustConn(t, tg), (&testOps{}).ops())
+	if err != nil || id != "created-anyway" {
+		t.Fatalf("startRun = %q, %v; want the run the lost answer created", id, err)
+	}
+	if n := f.requests("POST"); n != 1 {
+		t.Errorf("POSTs = %d, want 1: a run exists, so the start must not be sent again", n)
+	}
+}
+
+func TestStartRun_TransportErrorWithoutRunRetriesOnce(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	f.lastRun = "old"
+	drop := func(w http.ResponseWriter, _ *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.Close()
+		}
+	}
+	f.starts = []func(http.ResponseWriter, *http.Request){drop, f.accept("second", run(itwin.StateNotStarted, itwin.ResultUndetermined))}
+	tg := f.target()
+	id, err := startRun(context.Background(), tg, mustConn(t, tg), (&testOps{}).ops())
+	if err != nil || id != "second" {
+		t.Fatalf("startRun = %q, %v; want the retried start", id, err)
+	}
+	if n := f.requests("POST"); n != 2 {
+		t.Errorf("POSTs = %d, want 2 (lost, then one retry)", n)
+	}
+}
+
+func TestStartRun_UncertainTwiceFails(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) { writeAPIError(w, 503, "Unavailable") }}
+	tg := f.target()
+	_, err := startRun(context.Background(), tg, mustConn(t, tg), (&testOps{}).ops())
+	var u *itwin.StartUncertainError
+	if !errors.As(err, &u) {
+		t.Fatalf("err = %v, want the uncertain start error", err)
+	}
+	if n := f.requests("POST"); n != 2 {
+		t.Errorf("POSTs = %d, want 2", n)
+	}
+}
+
+func TestStartRun_NotFoundIsNotRetried(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) { writeAPIError(w, 404, "StorageConnectionNotFound") }}
+	tg := f.target()
+	_, err := startRun(context.Background(), tg, &itwin.Connection{}, (&testOps{}).ops())
+	if !itwin.IsNotFound(err) {
+		t.Fatalf("err = %v, want 404", err)
+	}
+	if n := f.requests("POST"); n != 1 {
+		t.Errorf("POSTs = %d, want 1", n)
+	}
+}
+
+func equalDurations(a, b []time.Duration) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// --- executeRun: the full life of a run ---
+
+type recorded struct {
+	id   string
+	outs runOutputsModel
+}
+
+func recorder(into *[]recorded) runRecorder {
+	return func(id string, outs runOutputsModel) diag.Diagnostics {
+		*into = append(*into, recorded{id, outs})
+		return nil
+	}
+}
+
+func twoTaskJob(second itwin.Task) itwin.Job {
+	return itwin.Job{ID: "job", ConnectorType: "IFC", State: itwin.StateCompleted, Tasks: []itwin.Task{
+		{ID: "task-a", StorageFileID: "file-a", State: itwin.StateCompleted, Result: itwin.ResultSuccess},
+		second,
+	}}
+}
+
+func TestExecuteRun_SuccessRecordsIDFirstThenOutputs(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	done := run(itwin.StateCompleted, itwin.ResultSuccess, twoTaskJob(itwin.Task{ID: "task-b", StorageFileID: "file-b", State: itwin.StateCompleted, Result: itwin.ResultSuccess}))
+	done.Phase = itwin.PhaseReferenceFile
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1",
+		run(itwin.StateNotStarted, itwin.ResultUndetermined), run(itwin.StateExecuting, itwin.ResultUndetermined), done)}
+	f.changesets = []itwin.Changeset{
+		{ID: "cs-other", Index: 1, SynchronizationInfo: &itwin.SynchronizationInfo{TaskID: "someone-else"}},
+		{ID: "cs-b", Index: 3, Description: "b", SynchronizationInfo: &itwin.SynchronizationInfo{TaskID: "task-b", ChangedFiles: []string{"b.ifc"}}},
+		{ID: "cs-a", Index: 2, SynchronizationInfo: &itwin.SynchronizationInfo{TaskID: "task-a"}},
+	}
+	f.reports = []itwin.DiagnosticReport{{ID: "rep-1", TaskID: "task-a", SasURI: f.srv.URL + "/blobs/rep-1?sig=secret"}}
+	f.sourceFiles = []itwin.StorageSourceFile{{ID: "sf", StorageFileID: "file-a", LastKnownFileName: "a.ifc"}}
+
+	var recs []recorded
+	o := &testOps{}
+	tg := f.target()
+	names := func(ctx context.Context) map[string]string { return storageFileNames(ctx, tg.client, f.connID) }
+	id, diags := executeRun(context.Background(), tg, true, []string{itwin.ResultSuccess}, names, o.ops(), recorder(&recs))
+	if diags.HasError() || id != "run-1" {
+		t.Fatalf("executeRun = %q, %v", id, diags)
+	}
+	if len(recs) != 2 || recs[0].id != "run-1" || !recs[0].outs.State.IsNull() {
+		t.Fatalf("records = %+v, want the id recorded with empty outputs, then the final outputs", recs)
+	}
+	outs := recs[1].outs
+	if outs.State.ValueString() != itwin.StateCompleted || outs.Result.ValueString() != itwin.ResultSuccess || outs.Phase.ValueString() != itwin.PhaseReferenceFile {
+		t.Errorf("outputs = %+v", outs)
+	}
+	if outs.DurationSeconds.ValueFloat64() != 2.5 {
+		t.Errorf("duration = %v, want 2.5", outs.DurationSeconds)
+	}
+	cs := outs.Changesets.Elements()
+	if len(cs) != 2 || !strings.Contains(cs[0].String(), `"cs-a"`) || !strings.Contains(cs[1].String(), `"b.ifc"`) {
+		t.Errorf("changesets = %v, want cs-a then cs-b (only this run's tasks, index order)", cs)
+	}
+	if rep := outs.Reports.String(); !strings.Contains(rep, "rep-1") || strings.Contains(rep, "sig=") {
+		t.Errorf("reports = %s, want the id and never the pre-signed URL", rep)
+	}
+	if tasks := outs.Tasks.String(); !strings.Contains(tasks, `"a.ifc"`) || !strings.Contains(tasks, `"IFC"`) {
+		t.Errorf("tasks = %s, want file name and connector type", tasks)
+	}
+	if len(o.progress) < 3 || !strings.Contains(strings.Join(o.progress, "\n"), "Executing") {
+		t.Errorf("progress = %q, want one line per state change", o.progress)
+	}
+}
+
+func TestExecuteRun_PartialSuccessReportsEachFailedFile(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	failed := itwin.Task{ID: "task-b", StorageFileID: "file-b", State: itwin.StateCompleted, Result: itwin.ResultError, RetryAttempts: 2,
+		Error: &itwin.TaskError{ErrorCode: "TAE_PARSE_ERROR", Message: "The file could not be read.", Description: "Check that it opens.",
+			KbArticleLink: "https://kb.example/parse", CanUserFix: true}}
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1", run(itwin.StateCompleted, itwin.ResultPartialSuccess, twoTaskJob(failed)))}
+	f.sourceFiles = []itwin.StorageSourceFile{{ID: "sf", StorageFileID: "file-b", LastKnownFileName: "broken.ifc"}}
+
+	var recs []recorded
+	tg := f.target()
+	names := func(ctx context.Context) map[string]string { return storageFileNames(ctx, tg.client, f.connID) }
+	_, diags := executeRun(context.Background(), tg, true, []string{itwin.ResultSuccess}, names, (&testOps{}).ops(), recorder(&recs))
+	if got := diags.ErrorsCount(); got != 1 {
+		t.Fatalf("errors = %d (%v), want one per failed task", got, diags)
+	}
+	e := diags.Errors()[0]
+	for _, want := range []string{"broken.ifc", "TAE_PARSE_ERROR"} {
+		if !strings.Contains(e.Summary(), want) {
+			t.Errorf("summary %q lacks %q", e.Summary(), want)
+		}
+	}
+	for _, want := range []string{"The file could not be read.", "Check that it opens.", "https://kb.example/parse", "2 retries", "PartialSuccess", "allowed_results", "tainted"} {
+		if !strings.Contains(e.Detail(), want) {
+			t.Errorf("detail lacks %q:\n%s", want, e.Detail())
+		}
+	}
+	if len(recs) != 2 || recs[1].outs.Result.ValueString() != itwin.ResultPartialSuccess {
+		t.Errorf("the failed run's outputs must still be recorded: %+v", recs)
+	}
+
+	// allowed_results admits it.
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-2", run(itwin.StateCompleted, itwin.ResultPartialSuccess, twoTaskJob(failed)))}
+	_, diags = executeRun(context.Background(), tg, true, []string{itwin.ResultPartialSuccess, itwin.ResultSuccess}, names, (&testOps{}).ops(), nil)
+	if diags.HasError() {
+		t.Errorf("PartialSuccess is allowed, got %v", diags)
+	}
+}
+
+func TestExecuteRun_UserNotAuthenticatedExplainsWhatToDo(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	r := run(itwin.StateCompleted, itwin.ResultError)
+	r.Jobs = []itwin.Job{}
+	r.Error = &itwin.RunError{ErrorKey: "UserNotAuthenticated", Description: "User is not authenticated."}
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1", r)}
+	_, diags := executeRun(context.Background(), f.target(), true, []string{itwin.ResultSuccess}, func(context.Context) map[string]string { return nil }, (&testOps{}).ops(), nil)
+	if diags.ErrorsCount() != 1 {
+		t.Fatalf("diags = %v", diags)
+	}
+	e := diags.Errors()[0]
+	for _, want := range []string{"UserNotAuthenticated", "itwin_sync_authorization", `authentication_type = "Service"`} {
+		if !strings.Contains(e.Summary()+e.Detail(), want) {
+			t.Errorf("diagnostic lacks %q: %s / %s", want, e.Summary(), e.Detail())
+		}
+	}
+}
+
+func TestExecuteRun_SkippedNotAllowed(t *testing.T) {
+	f := newFakeSync(t, connKindManifest)
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1", run(itwin.StateCompleted, itwin.ResultSkipped))}
+	_, diags := executeRun(context.Background(), f.target(), true, []string{itwin.ResultSuccess}, func(context.Context) map[string]string { return nil }, (&testOps{}).ops(), nil)
+	if diags.ErrorsCount() != 1 || !strings.Contains(diags.Errors()[0].Summary(), "Skipped") {
+		t.Fatalf("diags = %v, want one error naming Skipped", diags)
+	}
+	if n := f.requests("POST " + f.connPath() + "/runs"); n != 1 {
+		t.Errorf("manifest start POSTs = %d, want 1 on the plural path", n)
+	}
+}
+
+func TestExecuteRun_TimeoutKeepsIDAndLastState(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("slow", run(itwin.StateQueued, itwin.ResultUndetermined), run(itwin.StateExecuting, itwin.ResultUndetermined))}
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	defer cancel()
+	var recs []recorded
+	o := (&testOps{}).ops()
+	o.sleep = nil // real sleeps: the deadline must interrupt the waiter
+	id, diags := executeRun(ctx, f.target(), true, []string{itwin.ResultSuccess}, func(context.Context) map[string]string { return nil }, o, recorder(&recs))
+	if id != "slow" || !diags.HasError() {
+		t.Fatalf("executeRun = %q, %v; want the id with an error", id, diags)
+	}
+	e := diags.Errors()[0]
+	if !strings.Contains(e.Summary(), "did not finish in time") || !strings.Contains(e.Detail(), "continues on the server") || !strings.Contains(e.Detail(), "Executing") {
+		t.Errorf("diagnostic = %s / %s", e.Summary(), e.Detail())
+	}
+	last := recs[len(recs)-1]
+	if last.id != "slow" || last.outs.State.ValueString() != itwin.StateExecuting {
+		t.Errorf("last record = %+v, want the run id with its last known state", last)
+	}
+}
+
+func TestExecuteRun_NoWaitRecordsAcceptedRun(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r", run(itwin.StateNotStarted, itwin.ResultUndetermined))}
+	var recs []recorded
+	id, diags := executeRun(context.Background(), f.target(), false, []string{itwin.ResultSuccess}, nil, (&testOps{}).ops(), recorder(&recs))
+	if id != "r" || diags.HasError() {
+		t.Fatalf("executeRun = %q, %v", id, diags)
+	}
+	if last := recs[len(recs)-1]; last.outs.State.ValueString() != itwin.StateNotStarted {
+		t.Errorf("state = %v, want NotStarted", last.outs.State)
+	}
+	if n := f.requests("GET " + f.connPath() + "/runs/r"); n != 1 {
+		t.Errorf("run GETs = %d, want exactly 1 (no waiting)", n)
+	}
+}
+
+func TestExecuteRun_MissingConnectionNamesTheAttribute(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	tg := f.target()
+	tg.connectionID = "nope"
+	_, diags := executeRun(context.Background(), tg, true, nil, nil, (&testOps{}).ops(), nil)
+	if diags.ErrorsCount() != 1 || !strings.Contains(diags.Errors()[0].Detail(), "connection_id") {
+		t.Fatalf("diags = %v", diags)
+	}
+	if f.requests("POST") != 0 {
+		t.Error("no run may be started on a missing connection")
+	}
+}
+
+func TestWarnUserConnection(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	c := f.client()
+	var diags diag.Diagnostics
+	warnUserConnection(context.Background(), c, &itwin.Connection{ID: "x", AuthenticationType: "Service"}, &diags)
+	if len(diags) != 0 || f.requests("GET") != 0 {
+		t.Fatalf("service connections need no check: %v", diags)
+	}
+	warnUserConnection(context.Background(), c, &itwin.Connection{ID: "x", AuthenticationType: "User"}, &diags)
+	if diags.WarningsCount() != 1 || !strings.Contains(diags[0].Detail(), "/local/consent/abc") {
+		t.Fatalf("diags = %v, want one warning with the consent page", diags)
+	}
+	f.userAuthed = true
+	diags = nil
+	warnUserConnection(context.Background(), c, &itwin.Connection{ID: "x"}, &diags) // unset = User
+	if len(diags) != 0 {
+		t.Fatalf("consent given: %v", diags)
+	}
+}
+
+func TestDescribeRunChange(t *testing.T) {
+	prev := run(itwin.StateWaitingToExecute, itwin.ResultUndetermined)
+	cur := run(itwin.StateExecuting, itwin.ResultUndetermined, twoTaskJob(itwin.Task{ID: "b", State: itwin.StateExecuting}))
+	cur.ID, cur.Phase = "r1", itwin.PhaseMasterFile
+	got := describeRunChange(&prev, &cur)
+	want := "synchronization run r1: WaitingToExecute -> Executing (phase MasterFile), 1/2 tasks completed"
+	if got != want {
+		t.Errorf("got %q\nwant %q", got, want)
+	}
+	done := run(itwin.StateCompleted, itwin.ResultSuccess)
+	done.ID = "r1"
+	if got := describeRunChange(nil, &done); got != "synchronization run r1: Completed, result Success" {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestFlattenRun_EmptyAndErrors(t *testing.T) {
+	outs, diags := flattenRun(runDetails{})
+	if diags.HasError() || !outs.State.IsNull() || outs.Tasks.IsNull() || len(outs.Tasks.Elements()) != 0 {
+		t.Fatalf("empty outputs must be known (null scalars, empty lists): %+v %v", outs, diags)
+	}
+	r := run(itwin.StateExecuting, itwin.ResultUndetermined)
+	r.Error = &itwin.RunError{ErrorKey: "K", Description: "D"}
+	outs, _ = flattenRun(runDetails{run: &r})
+	if !outs.EndedAt.IsNull() || !outs.DurationSeconds.IsNull() || outs.Error.IsNull() {
+		t.Errorf("active run: ended_at/duration must be null and error set: %+v", outs)
+	}
+}
+
+func TestFileNamesFromTasks(t *testing.T) {
+	r := run(itwin.StateCompleted, itwin.ResultSuccess, twoTaskJob(itwin.Task{ID: "b", SourceFileID: "dms-1", State: itwin.StateCompleted}))
+	outs, _ := flattenRun(runDetails{run: &r, fileNames: map[string]string{"file-a": "a.ifc", "dms-1": "m.dgn"}})
+	got := fileNamesFromTasks(outs.Tasks)
+	if got["file-a"] != "a.ifc" || got["dms-1"] != "m.dgn" {
+		t.Errorf("names = %v", got)
+	}
+}
