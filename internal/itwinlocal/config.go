@@ -1,0 +1,468 @@
+package itwinlocal
+
+// Configurations K1–K12 (§6, §11n), diagnostic reports R1 (§3.8) and the element store the engine diffs against.
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+)
+
+// scopeOf maps a path segment to a configuration scope and its path-parameter target name.
+func scopeOf(seg string) (scope, target string) {
+	switch seg {
+	case "itwins":
+		return itwin.ScopeITwin, "itwinid"
+	case "imodels":
+		return itwin.ScopeIModel, "imodelid"
+	}
+	return itwin.ScopeConnection, "connectionid"
+}
+
+type scopeLevel struct{ kind, id string }
+
+// resolveScope validates the scope id, checks existence and access, and returns the levels that resolve at
+// this scope, outermost first (iTwin, then iModel, then connection).
+func (c *rc) resolveScope(q Querier, seg string) ([]scopeLevel, error) {
+	scope, target := scopeOf(seg)
+	id := c.param("id")
+	switch scope {
+	case itwin.ScopeITwin:
+		if !IsGUID(id) {
+			return nil, validation(famConfig, detailInvalid, target, "")
+		}
+		it, err := c.s.store.GetITwin(c.ctx, q, id)
+		if err != nil {
+			return nil, err
+		}
+		return []scopeLevel{{itwin.ScopeITwin, it.ID}}, c.access(it.ID)
+	case itwin.ScopeIModel:
+		if !IsGUID(id) {
+			return nil, validation(famConfig, detailInvalid, target, "")
+		}
+		im, err := c.loadIModel(q, id)
+		if err != nil {
+			return nil, err
+		}
+		return []scopeLevel{{itwin.ScopeITwin, im.ITwinID}, {itwin.ScopeIModel, im.ID}}, nil
+	default:
+		if !IsBase64ID(id) {
+			return nil, validation(famConfig, detailInvalid, target, "")
+		}
+		conn, err := c.s.store.GetConnection(c.ctx, q, id)
+		if errors.Is(err, ErrNotFound) {
+			return nil, errStorageConnNotFound
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := c.access(conn.ITwinID); err != nil {
+			return nil, err
+		}
+		return []scopeLevel{{itwin.ScopeITwin, conn.ITwinID}, {itwin.ScopeIModel, conn.IModelID}, {itwin.ScopeConnection, conn.ID}}, nil
+	}
+}
+
+// GetSettings returns the flags stored on one scope (ok=false when the scope has no configuration).
+func (st *Store) GetSettings(ctx context.Context, q Querier, scopeKind, scopeID string) (map[string]any, bool, error) {
+	var raw string
+	err := q.QueryRowContext(ctx, `SELECT settings FROM configurations WHERE scope_kind = ? AND scope_id = ?`, scopeKind, scopeID).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return map[string]any{}, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	m, err := decodeStoredSettings(raw)
+	return m, true, err
+}
+
+func decodeStoredSettings(raw string) (map[string]any, error) {
+	d := json.NewDecoder(bytes.NewReader([]byte(raw)))
+	d.UseNumber()
+	var m map[string]any
+	if err := d.Decode(&m); err != nil {
+		return nil, err
+	}
+	for k, v := range m {
+		if n, ok := v.(json.Number); ok {
+			i, _ := n.Int64()
+			m[k] = i
+		}
+	}
+	if m == nil {
+		m = map[string]any{}
+	}
+	return m, nil
+}
+
+func resolve(ctx context.Context, st *Store, q Querier, levels []scopeLevel) (map[string]any, error) {
+	scope := levels[len(levels)-1].kind
+	out := map[string]any{}
+	applies := map[string]bool{}
+	for _, sc := range itwin.ScopesResolving(scope) {
+		applies[sc] = true
+	}
+	for _, f := range itwin.ConfigFlags {
+		if applies[f.Scope] {
+			out[f.Name] = f.Default
+		}
+	}
+	for _, l := range levels {
+		m, _, err := st.GetSettings(ctx, q, l.kind, l.id)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range m {
+			if _, ok := out[k]; ok {
+				out[k] = v
+			}
+		}
+	}
+	return out, nil
+}
+
+// ResolvedConnectionSettings returns a connection's resolved settings (defaults, then iTwin, iModel and
+// connection settings, §11n). The engine takes this snapshot when a run leaves Queued.
+func (st *Store) ResolvedConnectionSettings(ctx context.Context, q Querier, connID string) (map[string]any, error) {
+	conn, err := st.GetConnection(ctx, q, connID)
+	if err != nil {
+		return nil, err
+	}
+	return resolve(ctx, st, q, []scopeLevel{{itwin.ScopeITwin, conn.ITwinID}, {itwin.ScopeIModel, conn.IModelID}, {itwin.ScopeConnection, conn.ID}})
+}
+
+// decodeConfigBody validates a K* body for the scope: a flat object of known flags of that scope, each with the
+// right type and range (§6.1, §11n). allowNull (PATCH) lets null remove a flag (JSON merge patch).
+func decodeConfigBody(body []byte, scope string, allowNull bool) (map[string]any, error) {
+	if len(trimSpace(body)) == 0 {
+		return nil, missingBody("A request body is required.")
+	}
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	var raw map[string]any
+	if err := d.Decode(&raw); err != nil || raw == nil {
+		return nil, missingBody("The request body must be a JSON object of configuration flags.")
+	}
+	if d.More() {
+		return nil, missingBody("The request body must be a single JSON object.")
+	}
+	names := make([]string, 0, len(raw))
+	for k := range raw {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	out := map[string]any{}
+	for _, name := range names {
+		v := raw[name]
+		f, ok := itwin.LookupConfigFlag(name)
+		if !ok {
+			return nil, validation(famConfig, detailInvalid, name, fmt.Sprintf("%q is not a known configuration flag.", name))
+		}
+		if f.Scope != scope {
+			return nil, validation(famConfig, detailInvalid, name, fmt.Sprintf("%q is a %s-scope flag and cannot be set on a %s configuration.", name, f.Scope, scope))
+		}
+		if v == nil {
+			if !allowNull {
+				return nil, validation(famConfig, detailInvalid, name, fmt.Sprintf("%q must not be null.", name))
+			}
+			out[name] = nil
+			continue
+		}
+		switch f.Type {
+		case itwin.FlagBool:
+			b, ok := v.(bool)
+			if !ok {
+				return nil, validation(famConfig, detailInvalid, name, fmt.Sprintf("%q must be a boolean.", name))
+			}
+			out[name] = b
+		case itwin.FlagInt:
+			n, ok := v.(json.Number)
+			i, err := n.Int64()
+			if !ok || err != nil {
+				if fl, ferr := n.Float64(); ok && ferr == nil && fl == math.Trunc(fl) && math.Abs(fl) < 1<<53 {
+					i, err = int64(fl), nil
+				} else {
+					return nil, validation(famConfig, detailInvalid, name, fmt.Sprintf("%q must be an integer.", name))
+				}
+			}
+			if i < f.Min || i > f.Max {
+				return nil, validation(famConfig, detailInvalid, name, fmt.Sprintf("%q must be between %d and %d.", name, f.Min, f.Max))
+			}
+			out[name] = i
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) writeConfig(c *rc, q Querier, status int, levels []scopeLevel) error {
+	last := levels[len(levels)-1]
+	settings, ok, err := s.store.GetSettings(c.ctx, q, last.kind, last.id)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errConfigNotFound
+	}
+	resolved, err := resolve(c.ctx, s.store, q, levels)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, status, itwin.ConfigurationEnvelope{Configuration: itwin.Configuration{ScopeID: last.id, Settings: settings, ResolvedSettings: resolved}})
+	return nil
+}
+
+func (s *Server) handleConfigGet(c *rc, seg string) error {
+	levels, err := c.resolveScope(s.store.Reader(), seg)
+	if err != nil {
+		return err
+	}
+	return s.writeConfig(c, s.store.Reader(), 200, levels)
+}
+
+func (s *Server) handleConfigWrite(c *rc, seg string, create bool) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	scope, _ := scopeOf(seg)
+	// Path-parameter and existence errors come before body errors.
+	levels, err := c.resolveScope(s.store.Reader(), seg)
+	if err != nil {
+		return err
+	}
+	in, err := decodeConfigBody(body, scope, !create)
+	if err != nil {
+		return err
+	}
+	last := levels[len(levels)-1]
+	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
+		cur, exists, err := s.store.GetSettings(c.ctx, tx, last.kind, last.id)
+		if err != nil {
+			return err
+		}
+		if create && exists {
+			return errConfigExists
+		}
+		if !create && !exists {
+			return errConfigNotFound
+		}
+		for k, v := range in {
+			if v == nil {
+				delete(cur, k)
+			} else {
+				cur[k] = v
+			}
+		}
+		b, _ := json.Marshal(cur)
+		var itRef, imRef, connRef any
+		switch last.kind {
+		case itwin.ScopeITwin:
+			itRef = last.id
+		case itwin.ScopeIModel:
+			imRef = last.id
+		default:
+			connRef = last.id
+		}
+		_, err = tx.ExecContext(c.ctx, `INSERT INTO configurations (scope_kind, scope_id, settings, itwin_ref, imodel_ref, connection_ref) VALUES (?,?,?,?,?,?)
+			ON CONFLICT (scope_kind, scope_id) DO UPDATE SET settings = excluded.settings`, last.kind, last.id, string(b), itRef, imRef, connRef)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	status := 200
+	if create {
+		status = 201
+	}
+	return s.writeConfig(c, s.store.Reader(), status, levels)
+}
+
+func (s *Server) handleConfigDelete(c *rc, seg string) error {
+	levels, err := c.resolveScope(s.store.Reader(), seg)
+	if err != nil {
+		return err
+	}
+	last := levels[len(levels)-1]
+	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(c.ctx, `DELETE FROM configurations WHERE scope_kind = ? AND scope_id = ?`, last.kind, last.id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errConfigNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	writeNoBody(c.w, 204)
+	return nil
+}
+
+// --- reports ---
+
+// ReportRecord is a stored diagnostic report; Body is the JSON served behind sasUri.
+type ReportRecord struct {
+	ID, IModelID, RunID, TaskID string
+	Created                     time.Time
+	Body                        itwin.ReportDocument
+}
+
+// AddReport stores a report inside the caller's write transaction and returns its id (generated when empty).
+func (st *Store) AddReport(ctx context.Context, tx *sql.Tx, r ReportRecord) (string, error) {
+	if r.ID == "" {
+		r.ID = NewID()
+	}
+	if r.Created.IsZero() {
+		r.Created = st.Now()
+	}
+	b, err := json.Marshal(r.Body)
+	if err != nil {
+		return "", err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO reports (id, imodel_id, run_id, task_id, created, body) VALUES (?,?,?,?,?,?)`,
+		r.ID, r.IModelID, r.RunID, r.TaskID, nanos(r.Created), string(b))
+	return r.ID, err
+}
+
+var hex40 = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)
+
+func (s *Server) handleReports(c *rc) error {
+	param := func(name string, required bool) (string, error) {
+		v, ok := query(c.r, name)
+		if !ok || v == "" {
+			if required {
+				return "", validation(famReports, detailMissing, name, "")
+			}
+			return "", nil
+		}
+		if !IsGUID(v) && !(name == "runId" && hex40.MatchString(v)) {
+			return "", validation(famReports, detailInvalid, name, "")
+		}
+		return NormGUID(v), nil
+	}
+	imodelID, err := param("imodelId", true)
+	if err != nil {
+		return err
+	}
+	runID, err := param("runId", true)
+	if err != nil {
+		return err
+	}
+	taskID, err := param("taskId", false)
+	if err != nil {
+		return err
+	}
+	out := itwin.DiagnosticReportList{Reports: []itwin.DiagnosticReport{}}
+	im, err := s.store.GetIModel(c.ctx, s.store.Reader(), imodelID)
+	if errors.Is(err, errIModelNotFound) {
+		writeJSON(c.w, 200, out) // R1 has no 404 (§2)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.access(im.ITwinID); err != nil {
+		return err
+	}
+	q := `SELECT id, task_id, created FROM reports WHERE imodel_id = ? AND run_id = ?`
+	args := []any{im.ID, runID}
+	if taskID != "" {
+		q += ` AND task_id = ?`
+		args = append(args, taskID)
+	}
+	rows, err := s.store.Reader().QueryContext(c.ctx, q+` ORDER BY created, id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	exp := s.Now().Add(signedURLTTL).Unix()
+	for rows.Next() {
+		var id, task string
+		var created int64
+		if err := rows.Scan(&id, &task, &created); err != nil {
+			return err
+		}
+		sas := c.origin() + "/blobs/reports/" + id + "?se=" + strconv.FormatInt(exp, 10) + "&sig=" + s.keys.urlSig("report", id, exp)
+		out.Reports = append(out.Reports, itwin.DiagnosticReport{ID: id, IModelID: im.ID, RunID: runID, TaskID: task, SasURI: sas,
+			CreatedTimeStamp: itwin.NewTimestamp(fromNanos(created))})
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	writeJSON(c.w, 200, out)
+	return nil
+}
+
+func (s *Server) handleReportBlob(c *rc) error {
+	id := c.param("id")
+	if err := s.checkSigned(c, "report", id); err != nil {
+		return err
+	}
+	var body string
+	err := s.store.Reader().QueryRowContext(c.ctx, `SELECT body FROM reports WHERE id = ?`, id).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return apiErr(404, "BlobNotFound", "The specified blob does not exist.")
+	}
+	if err != nil {
+		return err
+	}
+	c.w.Header().Set("Content-Type", "application/json")
+	c.w.WriteHeader(200)
+	_, _ = c.w.Write([]byte(body))
+	return nil
+}
+
+// --- elements (engine) ---
+
+// ElementHashes returns element key → hash of what one source file produced on an iModel.
+func (st *Store) ElementHashes(ctx context.Context, q Querier, imodelID, fileKey string) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT element_key, hash FROM elements WHERE imodel_id = ? AND file_key = ?`, imodelID, fileKey)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, h string
+		if err := rows.Scan(&k, &h); err != nil {
+			return nil, err
+		}
+		out[k] = h
+	}
+	return out, rows.Err()
+}
+
+// ReplaceElements sets the elements a source file produced (an empty map removes them all, §11l), inside the
+// caller's write transaction.
+func (st *Store) ReplaceElements(ctx context.Context, tx *sql.Tx, imodelID, fileKey, connID string, elems map[string]string) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM elements WHERE imodel_id = ? AND file_key = ?`, imodelID, fileKey); err != nil {
+		return err
+	}
+	for k, h := range elems {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO elements (imodel_id, file_key, element_key, hash, connection_id) VALUES (?,?,?,?,?)`,
+			imodelID, fileKey, k, h, connID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CountElements is the number of elements on an iModel.
+func (st *Store) CountElements(ctx context.Context, q Querier, imodelID string) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM elements WHERE imodel_id = ?`, imodelID).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,732 @@
+package itwinlocal
+
+// Storage (§9.4): folders, files, the upload flow (create → pre-signed PUT → complete), update content and
+// download through pre-signed URLs served by itwin-local itself (/blobs/...).
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+)
+
+// signedURLTTL is how long pre-signed upload and download URLs stay valid.
+const signedURLTTL = time.Hour
+
+func uuidFromName(name string) string { return uuid.NewSHA1(uuid.NameSpaceURL, []byte(name)).String() }
+
+// FolderRecord is a stored Storage folder. ParentID is "" for an iTwin's root folder.
+type FolderRecord struct {
+	ID, ITwinID, ParentID, DisplayName, Description string
+	Created, Modified                               time.Time
+	ModifiedBy                                      string
+}
+
+// FileRecord is a stored Storage file. ContentHash/Size are the completed content; Pending* an upload not yet
+// completed (PendingHash "" = none).
+type FileRecord struct {
+	ID, ITwinID, FolderID, DisplayName, Description string
+	ContentHash                                     string
+	Size                                            int64
+	Completed                                       bool
+	PendingHash                                     string
+	PendingSize                                     int64
+	Created, Modified                               time.Time
+	ModifiedBy                                      string
+}
+
+func (st *Store) rootFolder(ctx context.Context, tx *sql.Tx, itwinID string) (string, error) {
+	var id string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM storage_folders WHERE itwin_id = ? AND parent_id IS NULL`, itwinID).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	f, err := st.insertFolder(ctx, tx, FolderRecord{ITwinID: itwinID, DisplayName: "root"}, "")
+	return f.ID, err
+}
+
+func (st *Store) insertFolder(ctx context.Context, tx *sql.Tx, f FolderRecord, by string) (FolderRecord, error) {
+	seq, err := nextSeq(ctx, tx, "storage_folders")
+	if err != nil {
+		return f, err
+	}
+	f.ID, f.Created, f.Modified, f.ModifiedBy = NewID(), st.Now(), st.Now(), by
+	var parent any
+	if f.ParentID != "" {
+		parent = f.ParentID
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO storage_folders (id, itwin_id, parent_id, display_name, description, created, modified, modified_by, seq)
+		VALUES (?,?,?,?,?,?,?,?,?)`, f.ID, f.ITwinID, parent, f.DisplayName, f.Description, nanos(f.Created), nanos(f.Modified), by, seq)
+	return f, err
+}
+
+// GetFolder loads a folder (404 FolderNotFound).
+func (st *Store) GetFolder(ctx context.Context, q Querier, id string) (FolderRecord, error) {
+	var f FolderRecord
+	var parent sql.NullString
+	var c, m int64
+	err := q.QueryRowContext(ctx, `SELECT id, itwin_id, parent_id, display_name, description, created, modified, modified_by FROM storage_folders WHERE id = ?`, id).
+		Scan(&f.ID, &f.ITwinID, &parent, &f.DisplayName, &f.Description, &c, &m, &f.ModifiedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return f, errFolderNotFound
+	}
+	f.ParentID, f.Created, f.Modified = parent.String, fromNanos(c), fromNanos(m)
+	return f, err
+}
+
+const fileCols = `id, itwin_id, folder_id, display_name, description, content_hash, size, completed, pending_hash, pending_size, created, modified, modified_by`
+
+func scanFile(sc interface{ Scan(...any) error }) (FileRecord, error) {
+	var f FileRecord
+	var c, m int64
+	err := sc.Scan(&f.ID, &f.ITwinID, &f.FolderID, &f.DisplayName, &f.Description, &f.ContentHash, &f.Size, &f.Completed,
+		&f.PendingHash, &f.PendingSize, &c, &m, &f.ModifiedBy)
+	f.Created, f.Modified = fromNanos(c), fromNanos(m)
+	return f, err
+}
+
+// GetFile loads a Storage file (404 FileNotFound). The engine reads content with OpenBlob(f.ContentHash).
+func (st *Store) GetFile(ctx context.Context, q Querier, id string) (FileRecord, error) {
+	f, err := scanFile(q.QueryRowContext(ctx, `SELECT `+fileCols+` FROM storage_files WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return f, errFileNotFound
+	}
+	return f, err
+}
+
+// folderPath is the folder's path below the root ("" for the root).
+func (st *Store) folderPath(ctx context.Context, q Querier, folderID string) (string, error) {
+	var parts []string
+	for i := 0; folderID != "" && i < 256; i++ {
+		f, err := st.GetFolder(ctx, q, folderID)
+		if err != nil {
+			return "", err
+		}
+		if f.ParentID == "" {
+			break
+		}
+		parts = append([]string{f.DisplayName}, parts...)
+		folderID = f.ParentID
+	}
+	return strings.Join(parts, "/"), nil
+}
+
+func joinPath(dir, name string) string {
+	if dir == "" {
+		return name
+	}
+	return dir + "/" + name
+}
+
+func storageLinks(o, parentID, by string) *itwin.StorageLinks {
+	l := &itwin.StorageLinks{}
+	if by != "" {
+		u := &itwin.Link{Href: o + "/users/" + clientUserID(by)}
+		l.CreatedBy, l.LastModifiedBy = u, u
+	}
+	if parentID != "" {
+		l.ParentFolder = &itwin.Link{Href: o + "/storage/folders/" + parentID}
+	}
+	return l
+}
+
+func fileWire(o string, f FileRecord, dir string) itwin.StorageFile {
+	return itwin.StorageFile{ID: f.ID, Type: itwin.StorageTypeFile, DisplayName: f.DisplayName, Description: f.Description,
+		Path: joinPath(dir, f.DisplayName), Size: f.Size, LastModifiedByDisplayName: f.ModifiedBy,
+		CreatedDateTime: itwin.NewTimestamp(f.Created), LastModifiedDateTime: itwin.NewTimestamp(f.Modified),
+		ParentFolderID: f.FolderID, Links: storageLinks(o, f.FolderID, f.ModifiedBy)}
+}
+
+func folderWire(o string, f FolderRecord, dir string) itwin.StorageFolder {
+	p := joinPath(dir, f.DisplayName)
+	if f.ParentID == "" {
+		p = ""
+	}
+	return itwin.StorageFolder{ID: f.ID, Type: itwin.StorageTypeFolder, DisplayName: f.DisplayName, Description: f.Description,
+		Path: p, LastModifiedByDisplayName: f.ModifiedBy, CreatedDateTime: itwin.NewTimestamp(f.Created),
+		LastModifiedDateTime: itwin.NewTimestamp(f.Modified), ParentFolderID: f.ParentID, Links: storageLinks(o, f.ParentID, f.ModifiedBy)}
+}
+
+func (c *rc) loadFolder(q Querier) (FolderRecord, error) {
+	f, err := c.s.store.GetFolder(c.ctx, q, c.param("id"))
+	if err != nil {
+		return f, err
+	}
+	return f, c.access(f.ITwinID)
+}
+
+func (c *rc) loadFile(q Querier) (FileRecord, error) {
+	f, err := c.s.store.GetFile(c.ctx, q, c.param("id"))
+	if err != nil {
+		return f, err
+	}
+	return f, c.access(f.ITwinID)
+}
+
+// --- listing ---
+
+type childPage struct {
+	folders []FolderRecord
+	files   []FileRecord
+	more    bool
+}
+
+// listChildren returns one page of a folder's children: folders first, then files, each in creation order.
+func (st *Store) listChildren(ctx context.Context, q Querier, folderID string, p page, wantFolders, wantFiles bool) (childPage, error) {
+	var out childPage
+	var nFolders int
+	if wantFolders {
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM storage_folders WHERE parent_id = ?`, folderID).Scan(&nFolders); err != nil {
+			return out, err
+		}
+	}
+	var nFiles int
+	if wantFiles {
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM storage_files WHERE folder_id = ?`, folderID).Scan(&nFiles); err != nil {
+			return out, err
+		}
+	}
+	total := nFolders + nFiles
+	out.more = p.Skip+p.Top < total
+	skip, top := p.Skip, p.Top
+	if wantFolders && skip < nFolders {
+		rows, err := q.QueryContext(ctx, `SELECT id FROM storage_folders WHERE parent_id = ? ORDER BY seq LIMIT ? OFFSET ?`, folderID, top, skip)
+		if err != nil {
+			return out, err
+		}
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return out, err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		for _, id := range ids {
+			f, err := st.GetFolder(ctx, q, id)
+			if err != nil {
+				return out, err
+			}
+			out.folders = append(out.folders, f)
+		}
+		top -= len(ids)
+		skip = 0
+	} else {
+		skip -= nFolders
+	}
+	if wantFiles && top > 0 {
+		rows, err := q.QueryContext(ctx, `SELECT `+fileCols+` FROM storage_files WHERE folder_id = ? ORDER BY seq LIMIT ? OFFSET ?`, folderID, top, skip)
+		if err != nil {
+			return out, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			f, err := scanFile(rows)
+			if err != nil {
+				return out, err
+			}
+			out.files = append(out.files, f)
+		}
+		return out, rows.Err()
+	}
+	return out, nil
+}
+
+func (s *Server) itemsOf(c *rc, folder FolderRecord, cp childPage) ([]itwin.StorageItem, error) {
+	dir, err := s.store.folderPath(c.ctx, s.store.Reader(), folder.ID)
+	if err != nil {
+		return nil, err
+	}
+	items := []itwin.StorageItem{}
+	for _, f := range cp.folders {
+		w := folderWire(c.origin(), f, dir)
+		items = append(items, itwin.StorageItem{ID: w.ID, Type: w.Type, DisplayName: w.DisplayName, Description: w.Description,
+			Path: w.Path, LastModifiedByDisplayName: w.LastModifiedByDisplayName, CreatedDateTime: w.CreatedDateTime,
+			LastModifiedDateTime: w.LastModifiedDateTime, ParentFolderID: w.ParentFolderID, Links: w.Links})
+	}
+	for _, f := range cp.files {
+		w := fileWire(c.origin(), f, dir)
+		size := w.Size
+		items = append(items, itwin.StorageItem{ID: w.ID, Type: w.Type, DisplayName: w.DisplayName, Description: w.Description,
+			Path: w.Path, Size: &size, LastModifiedByDisplayName: w.LastModifiedByDisplayName, CreatedDateTime: w.CreatedDateTime,
+			LastModifiedDateTime: w.LastModifiedDateTime, ParentFolderID: w.ParentFolderID, Links: w.Links})
+	}
+	return items, nil
+}
+
+// handleStorageTop is GET /storage/?iTwinId= : the root folder's items plus _links.folder (§9.4, §10 row 2).
+func (s *Server) handleStorageTop(c *rc) error {
+	p, err := parsePage(c.r, famStorage)
+	if err != nil {
+		return err
+	}
+	itwinID, ok := query(c.r, "iTwinId")
+	if !ok || itwinID == "" {
+		return validation(famStorage, detailMissing, "iTwinId", "")
+	}
+	if !IsGUID(itwinID) {
+		return validation(famStorage, detailInvalid, "iTwinId", "")
+	}
+	itwinID = NormGUID(itwinID)
+	if _, err := s.store.GetITwin(c.ctx, s.store.Reader(), itwinID); err != nil {
+		return err
+	}
+	if err := c.access(itwinID); err != nil {
+		return err
+	}
+	var rootID string
+	if err := s.store.Write(c.ctx, func(tx *sql.Tx) error {
+		var err error
+		rootID, err = s.store.rootFolder(c.ctx, tx, itwinID)
+		return err
+	}); err != nil {
+		return err
+	}
+	root, err := s.store.GetFolder(c.ctx, s.store.Reader(), rootID)
+	if err != nil {
+		return err
+	}
+	cp, err := s.store.listChildren(c.ctx, s.store.Reader(), rootID, p, true, true)
+	if err != nil {
+		return err
+	}
+	items, err := s.itemsOf(c, root, cp)
+	if err != nil {
+		return err
+	}
+	pl := pageLinks(c.origin()+"/storage/", [][2]string{{"iTwinId", itwinID}}, p, cp.more)
+	writeJSON(c.w, 200, itwin.StorageItemList{Items: items, Links: itwin.StorageListLinks{Self: pl.Self, Prev: pl.Prev, Next: pl.Next,
+		Folder: &itwin.Link{Href: c.origin() + "/storage/folders/" + rootID}}})
+	return nil
+}
+
+func (s *Server) handleFolderGet(c *rc) error {
+	f, err := c.loadFolder(s.store.Reader())
+	if err != nil {
+		return err
+	}
+	dir, err := s.store.folderPath(c.ctx, s.store.Reader(), f.ParentID)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, 200, itwin.StorageFolderEnvelope{Folder: folderWire(c.origin(), f, dir)})
+	return nil
+}
+
+func (s *Server) folderListing(c *rc, folders, files bool) error {
+	p, err := parsePage(c.r, famStorage)
+	if err != nil {
+		return err
+	}
+	f, err := c.loadFolder(s.store.Reader())
+	if err != nil {
+		return err
+	}
+	cp, err := s.store.listChildren(c.ctx, s.store.Reader(), f.ID, p, folders, files)
+	if err != nil {
+		return err
+	}
+	base := c.origin() + "/storage/folders/" + f.ID
+	switch {
+	case folders && files:
+		items, err := s.itemsOf(c, f, cp)
+		if err != nil {
+			return err
+		}
+		pl := pageLinks(base+"/list", nil, p, cp.more)
+		writeJSON(c.w, 200, itwin.StorageItemList{Items: items, Links: itwin.StorageListLinks{Self: pl.Self, Prev: pl.Prev, Next: pl.Next}})
+	case folders:
+		dir, err := s.store.folderPath(c.ctx, s.store.Reader(), f.ID)
+		if err != nil {
+			return err
+		}
+		out := itwin.StorageFolderList{Folders: []itwin.StorageFolder{}, Links: pageLinks(base+"/folders", nil, p, cp.more)}
+		for _, x := range cp.folders {
+			out.Folders = append(out.Folders, folderWire(c.origin(), x, dir))
+		}
+		writeJSON(c.w, 200, out)
+	default:
+		dir, err := s.store.folderPath(c.ctx, s.store.Reader(), f.ID)
+		if err != nil {
+			return err
+		}
+		out := itwin.StorageFileList{Files: []itwin.StorageFile{}, Links: pageLinks(base+"/files", nil, p, cp.more)}
+		for _, x := range cp.files {
+			out.Files = append(out.Files, fileWire(c.origin(), x, dir))
+		}
+		writeJSON(c.w, 200, out)
+	}
+	return nil
+}
+
+func (s *Server) handleFolderList(c *rc) error    { return s.folderListing(c, true, true) }
+func (s *Server) handleFolderFolders(c *rc) error { return s.folderListing(c, true, false) }
+func (s *Server) handleFolderFiles(c *rc) error   { return s.folderListing(c, false, true) }
+
+// validName checks a Storage display name: 1..255 characters, none of \ / : * ? " < > | and no control chars.
+func validName(name string) bool {
+	if strings.TrimSpace(name) == "" || len(name) > 255 || strings.ContainsAny(name, `\/:*?"<>|`) {
+		return false
+	}
+	for _, r := range name {
+		if r < 0x20 {
+			return false
+		}
+	}
+	return true
+}
+
+// decodeStorageItem validates a folder/file create or patch body. On create displayName is required.
+func decodeStorageItem(body []byte, family string, create bool) (itwin.StorageItemCreate, error) {
+	var in itwin.StorageItemCreate
+	keys, err := decodeObject(body, family, &in)
+	if err != nil {
+		return in, err
+	}
+	if create && !present(keys, "displayName") {
+		return in, validation(family, detailMissing, "displayName", "")
+	}
+	if present(keys, "displayName") && !validName(in.DisplayName) {
+		return in, validation(family, detailInvalid, "displayName", `displayName must be 1 to 255 characters and must not contain \ / : * ? " < > |.`)
+	}
+	if len(in.Description) > 4096 {
+		return in, validation(family, detailInvalid, "description", "description must be at most 4096 characters.")
+	}
+	if !create && !present(keys, "displayName") && !present(keys, "description") {
+		return in, validation(family, detailMissing, "displayName", "displayName or description is required.")
+	}
+	return in, nil
+}
+
+func (s *Server) handleFolderCreate(c *rc) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	in, err := decodeStorageItem(body, famFolderCreate, true)
+	if err != nil {
+		return err
+	}
+	var out FolderRecord
+	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
+		parent, err := c.loadFolder(tx)
+		if err != nil {
+			return err
+		}
+		out, err = s.store.insertFolder(c.ctx, tx, FolderRecord{ITwinID: parent.ITwinID, ParentID: parent.ID, DisplayName: in.DisplayName, Description: in.Description}, c.client.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	dir, err := s.store.folderPath(c.ctx, s.store.Reader(), out.ParentID)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, 201, itwin.StorageFolderEnvelope{Folder: folderWire(c.origin(), out, dir)})
+	return nil
+}
+
+func (s *Server) handleFolderPatch(c *rc) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	in, err := decodeStorageItem(body, famStorage, false)
+	if err != nil {
+		return err
+	}
+	keys, _ := decodeObject(body, famStorage, &itwin.StorageItemCreate{})
+	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
+		f, err := c.loadFolder(tx)
+		if err != nil {
+			return err
+		}
+		if present(keys, "displayName") {
+			f.DisplayName = in.DisplayName
+		}
+		if present(keys, "description") {
+			f.Description = in.Description
+		}
+		_, err = tx.ExecContext(c.ctx, `UPDATE storage_folders SET display_name = ?, description = ?, modified = ?, modified_by = ? WHERE id = ?`,
+			f.DisplayName, f.Description, nanos(s.Now()), c.client.ID, f.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.handleFolderGet(c)
+}
+
+func (s *Server) handleFolderDelete(c *rc) error {
+	err := s.store.Write(c.ctx, func(tx *sql.Tx) error {
+		f, err := c.loadFolder(tx)
+		if err != nil {
+			return err
+		}
+		if f.ParentID == "" {
+			return validation(famStorage, detailInvalid, "folderId", "The root folder cannot be deleted.")
+		}
+		_, err = tx.ExecContext(c.ctx, `DELETE FROM storage_folders WHERE id = ?`, f.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeNoBody(c.w, 204)
+	return nil
+}
+
+// uploadLinks builds the 202 answer: a pre-signed upload URL and completeUrl = {host}/storage/files/{id}/complete
+// exactly (§10 row 2).
+func (s *Server) uploadLinks(c *rc, fileID string) itwin.UploadLinks {
+	exp := s.Now().Add(signedURLTTL).Unix()
+	up := c.origin() + "/blobs/upload/" + fileID + "?se=" + strconv.FormatInt(exp, 10) + "&sig=" + url.QueryEscape(s.keys.urlSig("upload", fileID, exp))
+	return itwin.UploadLinks{Links: itwin.UploadLinkSet{UploadURL: &itwin.Link{Href: up}, CompleteURL: &itwin.Link{Href: c.origin() + "/storage/files/" + fileID + "/complete"}}}
+}
+
+func (s *Server) handleFileCreate(c *rc) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	in, err := decodeStorageItem(body, famStorage, true)
+	if err != nil {
+		return err
+	}
+	var id string
+	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
+		parent, err := c.loadFolder(tx)
+		if err != nil {
+			return err
+		}
+		seq, err := nextSeq(c.ctx, tx, "storage_files")
+		if err != nil {
+			return err
+		}
+		id = NewID()
+		now := nanos(s.Now())
+		_, err = tx.ExecContext(c.ctx, `INSERT INTO storage_files (id, itwin_id, folder_id, display_name, description, created, modified, modified_by, seq)
+			VALUES (?,?,?,?,?,?,?,?,?)`, id, parent.ITwinID, parent.ID, in.DisplayName, in.Description, now, now, c.client.ID, seq)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, 202, s.uploadLinks(c, id))
+	return nil
+}
+
+func (s *Server) writeFile(c *rc, status int, id string) error {
+	f, err := s.store.GetFile(c.ctx, s.store.Reader(), id)
+	if err != nil {
+		return err
+	}
+	dir, err := s.store.folderPath(c.ctx, s.store.Reader(), f.FolderID)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, status, itwin.StorageFileEnvelope{File: fileWire(c.origin(), f, dir)})
+	return nil
+}
+
+func (s *Server) handleFileGet(c *rc) error {
+	f, err := c.loadFile(s.store.Reader())
+	if err != nil {
+		return err
+	}
+	return s.writeFile(c, 200, f.ID)
+}
+
+func (s *Server) handleFilePatch(c *rc) error {
+	body, err := readBody(c)
+	if err != nil {
+		return err
+	}
+	in, err := decodeStorageItem(body, famStorage, false)
+	if err != nil {
+		return err
+	}
+	keys, _ := decodeObject(body, famStorage, &itwin.StorageItemCreate{})
+	var id string
+	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
+		f, err := c.loadFile(tx)
+		if err != nil {
+			return err
+		}
+		id = f.ID
+		if present(keys, "displayName") {
+			f.DisplayName = in.DisplayName
+		}
+		if present(keys, "description") {
+			f.Description = in.Description
+		}
+		_, err = tx.ExecContext(c.ctx, `UPDATE storage_files SET display_name = ?, description = ?, modified = ?, modified_by = ? WHERE id = ?`,
+			f.DisplayName, f.Description, nanos(s.Now()), c.client.ID, f.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeFile(c, 200, id)
+}
+
+func (s *Server) handleFileDelete(c *rc) error {
+	err := s.store.Write(c.ctx, func(tx *sql.Tx) error {
+		f, err := c.loadFile(tx)
+		if err != nil {
+			return err
+		}
+		// Source-file mappings stay: the next run reports TAE_FILE_NOT_FOUND (§11k).
+		_, err = tx.ExecContext(c.ctx, `DELETE FROM storage_files WHERE id = ?`, f.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	writeNoBody(c.w, 204)
+	return nil
+}
+
+var errNothingUploaded = apiErr(409, "UploadNotFound", "No content was uploaded for this file; PUT the content to uploadUrl first.")
+
+func (s *Server) handleFileComplete(c *rc) error {
+	var id string
+	err := s.store.Write(c.ctx, func(tx *sql.Tx) error {
+		f, err := c.loadFile(tx)
+		if err != nil {
+			return err
+		}
+		id = f.ID
+		if f.PendingHash == "" {
+			if f.Completed {
+				return nil // completing twice is harmless
+			}
+			return errNothingUploaded
+		}
+		_, err = tx.ExecContext(c.ctx, `UPDATE storage_files SET content_hash = pending_hash, size = pending_size, completed = 1,
+			pending_hash = '', pending_size = 0, modified = ?, modified_by = ? WHERE id = ?`, nanos(s.Now()), c.client.ID, f.ID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeFile(c, 200, id)
+}
+
+func (s *Server) handleFileUpdateContent(c *rc) error {
+	f, err := c.loadFile(s.store.Reader())
+	if err != nil {
+		return err
+	}
+	// The file keeps its current content until the new upload is completed.
+	writeJSON(c.w, 202, s.uploadLinks(c, f.ID))
+	return nil
+}
+
+func (s *Server) handleFileDownload(c *rc) error {
+	f, err := c.loadFile(s.store.Reader())
+	if err != nil {
+		return err
+	}
+	if !f.Completed {
+		return errFileNotFound
+	}
+	exp := s.Now().Add(signedURLTTL).Unix()
+	loc := c.origin() + "/blobs/download/" + f.ID + "?se=" + strconv.FormatInt(exp, 10) + "&sig=" + url.QueryEscape(s.keys.urlSig("download", f.ID, exp))
+	c.w.Header().Set("Location", loc)
+	writeNoBody(c.w, http.StatusFound)
+	return nil
+}
+
+// checkSigned verifies se/sig of a pre-signed URL (no Authorization header is used on these, §1.2).
+func (s *Server) checkSigned(c *rc, purpose, id string) error {
+	se, _ := query(c.r, "se")
+	sig, _ := query(c.r, "sig")
+	exp, err := strconv.ParseInt(se, 10, 64)
+	if err != nil || sig == "" || exp < s.Now().Unix() {
+		return errBlobSignature
+	}
+	want := s.keys.urlSig(purpose, id, exp)
+	if len(sig) != len(want) || !hmacEqual(sig, want) {
+		return errBlobSignature
+	}
+	return nil
+}
+
+func (s *Server) handleBlobUpload(c *rc) error {
+	id := c.param("id")
+	if err := s.checkSigned(c, "upload", id); err != nil {
+		return err
+	}
+	if !strings.EqualFold(c.r.Header.Get("x-ms-blob-type"), "BlockBlob") {
+		return errMissingBlobTypeHeader
+	}
+	if _, err := s.store.GetFile(c.ctx, s.store.Reader(), id); err != nil {
+		return err
+	}
+	if c.r.ContentLength > s.cfg.MaxUploadBytes {
+		return errPayloadTooLarge
+	}
+	hash, size, err := s.store.PutBlob(c.r.Body, s.cfg.MaxUploadBytes)
+	if errors.Is(err, ErrTooLarge) {
+		return errPayloadTooLarge
+	}
+	if err != nil {
+		return err
+	}
+	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(c.ctx, `UPDATE storage_files SET pending_hash = ?, pending_size = ? WHERE id = ?`, hash, size, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errFileNotFound
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	c.w.Header().Set("ETag", `"`+hash[:16]+`"`)
+	writeNoBody(c.w, http.StatusCreated)
+	return nil
+}
+
+func (s *Server) handleBlobDownload(c *rc) error {
+	id := c.param("id")
+	if err := s.checkSigned(c, "download", id); err != nil {
+		return err
+	}
+	f, err := s.store.GetFile(c.ctx, s.store.Reader(), id)
+	if err != nil {
+		return err
+	}
+	if !f.Completed {
+		return errFileNotFound
+	}
+	rd, err := s.store.OpenBlob(f.ContentHash)
+	if err != nil {
+		return err
+	}
+	defer rd.Close()
+	c.w.Header().Set("Content-Type", "application/octet-stream")
+	c.w.Header().Set("Content-Length", strconv.FormatInt(f.Size, 10))
+	c.w.Header().Set("Content-Disposition", `attachment; filename="`+strings.ReplaceAll(f.DisplayName, `"`, "")+`"`)
+	c.w.WriteHeader(200)
+	_, _ = io.Copy(c.w, rd)
+	return nil
+}
