@@ -24,7 +24,7 @@ import (
 //	END-ISO-10303-21;
 //
 // Reading is streaming (a fixed buffer, one statement at a time); whitespace, line breaks and /* comments */
-// outside strings are not significant, and strings ('' escapes a quote) may hold ';', '(' and ')'. Line breaks
+// outside strings are not significant, and strings (a doubled quote is a quote) may hold ';', '(' and ')'. Line breaks
 // inside a string are ignored, as Part 21 says; an entity may span many lines. One statement may be at most
 // 32 MiB (header statements 1 MiB), which bounds the buffer.
 //
@@ -115,6 +115,7 @@ type stepScanner struct {
 	eof      bool
 	readErr  error
 	line     int // line of the next unread byte
+	lastByte byte
 
 	stmt         []byte
 	stmtLine     int // line of the statement's first significant byte
@@ -140,6 +141,9 @@ func (s *stepScanner) fill() bool {
 			if err != io.EOF {
 				s.readErr = err
 			}
+		}
+		if n > 0 {
+			s.lastByte = s.buf[n-1]
 		}
 		if n > 0 || s.eof {
 			s.pos, s.end = 0, n
@@ -268,6 +272,14 @@ func (s *stepScanner) next() (bool, error) {
 	}
 }
 
+// eofLine is the last line of the input (a final line break does not start another line).
+func (s *stepScanner) eofLine() int {
+	if s.lastByte == '\n' && s.line > 1 {
+		return s.line - 1
+	}
+	return s.line
+}
+
 func preview(b []byte) string {
 	if len(b) > previewBytes {
 		return strconv.Quote(string(b[:previewBytes]) + "...")
@@ -333,9 +345,9 @@ func (p *ifcParser) parse(s *stepScanner) error {
 			case phStart:
 				return parseError(1, "empty file: an IFC file must start with %q", stepMagic+";")
 			case phData:
-				return parseError(s.line, "missing 'ENDSEC;' and %q at the end of the DATA section", stepEnd+";")
+				return parseError(s.eofLine(), "missing 'ENDSEC;' and %q at the end of the DATA section", stepEnd+";")
 			default:
-				return parseError(s.line, "missing %q at the end of the file", stepEnd+";")
+				return parseError(s.eofLine(), "missing %q at the end of the file", stepEnd+";")
 			}
 		}
 		st, line := s.stmt, s.stmtLine
@@ -513,9 +525,9 @@ func (p *ifcParser) list(b []byte, i int, collect bool) (int, string) {
 		return i, "expected '('"
 	}
 	const (
-		afterOpen = iota // just after '(': a value or ')'
-		wantValue        // after ',': a value
-		afterValue       // ',' or ')'
+		afterOpen  = iota // just after '(': a value or ')'
+		wantValue         // after ',': a value
+		afterValue        // ',' or ')'
 	)
 	depth, state := 0, afterOpen
 	for i < len(b) {
@@ -538,6 +550,8 @@ func (p *ifcParser) list(b []byte, i int, collect bool) (int, string) {
 		}
 		start := i
 		switch {
+		case c == ',':
+			return i, "missing parameter before ','"
 		case c == '(':
 			depth++
 			p.scratch = append(p.scratch, c)
