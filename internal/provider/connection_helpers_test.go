@@ -1,0 +1,165 @@
+package provider
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+)
+
+func TestPlanStorageReconcile(t *testing.T) {
+	current := []itwin.StorageSourceFile{
+		{ID: "m-a", StorageFileID: "a", ConnectorType: "MSTN"},
+		{ID: "m-b", StorageFileID: "b", ConnectorType: "MSTN"},
+		{ID: "m-c", StorageFileID: "c", ConnectorType: "IFC"},
+	}
+	desired := []storageFileSpec{
+		{StorageFileID: "a", ConnectorType: "MSTN"},  // kept as is
+		{StorageFileID: "b", ConnectorType: "CIVIL"}, // re-typed: PUT on its mapping
+		{StorageFileID: "d", ConnectorType: "DWG"},   // new
+	}
+	p := planStorageReconcile(current, desired)
+	if !reflect.DeepEqual(p.Add, []storageFileSpec{{StorageFileID: "d", ConnectorType: "DWG"}}) {
+		t.Errorf("Add = %+v", p.Add)
+	}
+	if !reflect.DeepEqual(p.Update, map[string]storageFileSpec{"m-b": {StorageFileID: "b", ConnectorType: "CIVIL"}}) {
+		t.Errorf("Update = %+v", p.Update)
+	}
+	if len(p.Delete) != 1 || p.Delete[0].ID != "m-c" {
+		t.Errorf("Delete = %+v", p.Delete)
+	}
+	if p := planStorageReconcile(current, []storageFileSpec{{"a", "MSTN"}, {"b", "MSTN"}, {"c", "IFC"}}); len(p.Add)+len(p.Update)+len(p.Delete) != 0 {
+		t.Errorf("an equal set must need no calls, got %+v", p)
+	}
+}
+
+func TestPlanManifestReconcile(t *testing.T) {
+	current := []itwin.ManifestSourceFile{{ID: "m1", SourceFileID: "dms-1"}, {ID: "m2", SourceFileID: "dms-2"}}
+	p := planManifestReconcile(current, []string{"dms-1", "dms-3"})
+	if !reflect.DeepEqual(p.Add, []string{"dms-3"}) || len(p.Delete) != 1 || p.Delete[0].ID != "m2" {
+		t.Errorf("plan = %+v", p)
+	}
+}
+
+func TestStorageFileSpecsUnknown(t *testing.T) {
+	if _, known := storageFileSpecs(types.SetUnknown(storageFileObjectType)); known {
+		t.Error("an unknown set must not be known")
+	}
+	partly := types.SetValueMust(storageFileObjectType, []attr.Value{types.ObjectValueMust(storageFileObjectType.AttrTypes, map[string]attr.Value{
+		"storage_file_id": types.StringUnknown(), "connector_type": types.StringValue("MSTN"),
+	})})
+	if _, known := storageFileSpecs(partly); known {
+		t.Error("a set with an unknown member must not be known")
+	}
+	specs, known := storageFileSpecs(storageFilesSet([]itwin.StorageSourceFile{{StorageFileID: "a", ConnectorType: "IFC"}}))
+	if !known || !reflect.DeepEqual(specs, []storageFileSpec{{"a", "IFC"}}) {
+		t.Errorf("specs = %+v, %v", specs, known)
+	}
+}
+
+func TestPlannedComputedMap(t *testing.T) {
+	prior := stringMapValue(map[string]string{"a": "id-a", "b": "id-b"})
+	got := plannedComputedMap(prior, []string{"a", "c"}, func(k string) bool { return k != "c" })
+	want := types.MapValueMust(types.StringType, map[string]attr.Value{"a": types.StringValue("id-a"), "c": types.StringUnknown()})
+	if !got.Equal(want) {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	// keep=false makes a prior value unknown (a re-typed file's name may change).
+	got = plannedComputedMap(prior, []string{"a"}, func(string) bool { return false })
+	if !got.Elements()["a"].IsUnknown() {
+		t.Errorf("want a unknown, got %s", got)
+	}
+}
+
+func TestPreferPlannedMap(t *testing.T) {
+	planned := types.MapValueMust(types.StringType, map[string]attr.Value{"a": types.StringValue("planned-a"), "c": types.StringUnknown()})
+	got := preferPlannedMap(planned, map[string]string{"a": "server-a", "c": "server-c"})
+	want := stringMapValue(map[string]string{"a": "planned-a", "c": "server-c"})
+	if !got.Equal(want) {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
+
+func TestAddConnectorExtensionWarning(t *testing.T) {
+	var diags diag.Diagnostics
+	p := path.Root("source_files")
+	addConnectorExtensionWarning(&diags, p, "plant.DGN", "MSTN")
+	addConnectorExtensionWarning(&diags, p, "", "MSTN")
+	addConnectorExtensionWarning(&diags, p, "x.rvt", "NOT-A-TYPE")
+	if len(diags) != 0 {
+		t.Fatalf("accepted, unnamed or unknown-type files must not warn: %v", diags)
+	}
+	addConnectorExtensionWarning(&diags, p, "site.geojson", "IFC")
+	if len(diags.Warnings()) != 1 || diags.HasError() {
+		t.Fatalf("want one warning, got %v", diags)
+	}
+	for _, w := range []string{"site.geojson", "IFC", ".ifc"} {
+		if !strings.Contains(diags[0].Detail(), w) {
+			t.Errorf("warning %q does not mention %q", diags[0].Detail(), w)
+		}
+	}
+}
+
+func TestDuplicateKeys(t *testing.T) {
+	if got := duplicateKeys([]string{"b", "a", "b", "c", "a"}); !reflect.DeepEqual(got, []string{"a", "b"}) {
+		t.Errorf("got %q", got)
+	}
+}
+
+func TestDeleteConnectionRetries(t *testing.T) {
+	saved := connectionInUseRetry
+	t.Cleanup(func() { connectionInUseRetry = saved })
+	connectionInUseRetry.Attempts, connectionInUseRetry.Interval = 3, time.Millisecond
+	inUse := &itwin.APIError{Status: 409, Code: codeConnectionAlreadyInUse, Message: "Connection is already being processed."}
+
+	t.Run("run finishes", func(t *testing.T) {
+		calls := 0
+		var diags diag.Diagnostics
+		deleteConnection(context.Background(), "storage connection", "c1", func(context.Context, string) error {
+			calls++
+			if calls < 3 {
+				return inUse
+			}
+			return nil
+		}, &diags)
+		if diags.HasError() || calls != 3 {
+			t.Errorf("calls=%d diags=%v", calls, diags)
+		}
+	})
+	t.Run("run outlasts the wait", func(t *testing.T) {
+		calls := 0
+		var diags diag.Diagnostics
+		deleteConnection(context.Background(), "storage connection", "c1", func(context.Context, string) error { calls++; return inUse }, &diags)
+		if calls != 3 || !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "synchronization run is active") {
+			t.Errorf("calls=%d diags=%v", calls, diags)
+		}
+	})
+	t.Run("gone is success", func(t *testing.T) {
+		var diags diag.Diagnostics
+		deleteConnection(context.Background(), "storage connection", "c1", func(context.Context, string) error {
+			return &itwin.APIError{Status: 404, Code: "StorageConnectionNotFound"}
+		}, &diags)
+		if len(diags) != 0 {
+			t.Errorf("diags=%v", diags)
+		}
+	})
+	t.Run("other errors are not retried", func(t *testing.T) {
+		calls := 0
+		var diags diag.Diagnostics
+		deleteConnection(context.Background(), "storage connection", "c1", func(context.Context, string) error {
+			calls++
+			return &itwin.APIError{Status: 403, Code: "InsufficientPermissions", Message: "no"}
+		}, &diags)
+		if calls != 1 || !diags.HasError() {
+			t.Errorf("calls=%d diags=%v", calls, diags)
+		}
+	})
+}
