@@ -253,6 +253,8 @@ func (p *itwinProvider) DataSources(_ context.Context) []func() datasource.DataS
 		NewITwinDataSource,
 		NewIModelDataSource,
 		NewSyncConfigurationDataSource,
+		NewSyncRunDataSource,
+		NewSyncRunsDataSource,
 	}
 }
 
@@ -265,5 +267,7 @@ func (p *itwinProvider) EphemeralResources(_ context.Context) []func() ephemeral
 
 // Actions lists every action type.
 func (p *itwinProvider) Actions(_ context.Context) []func() action.Action {
-	return []func() action.Action{}
+	return []func() action.Action{
+		NewSyncRunAction,
+	}
 }

@@ -1023,3 +1023,11 @@ func warnUserConnection(ctx context.Context, client *itwin.Client, conn *itwin.C
 			"complete it with result Error (UserNotAuthenticated). Give consent once (the itwin_sync_authorization data source returns the "+
 			"authorization URL)%s, or set authentication_type = \"Service\" on the connection.", conn.ID, consent))
 }
+
+// attrValues returns the outputs keyed by attribute name.
+func (o runOutputsModel) attrValues() map[string]attr.Value {
+	return map[string]attr.Value{
+		"state": o.State, "result": o.Result, "phase": o.Phase, "started_at": o.StartedAt, "ended_at": o.EndedAt,
+		"duration_seconds": o.DurationSeconds, "error": o.Error, "tasks": o.Tasks, "changesets": o.Changesets, "reports": o.Reports,
+	}
+}

@@ -1,0 +1,166 @@
+package provider
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	actiontimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+)
+
+func actionSchema(t *testing.T) action.SchemaResponse {
+	var resp action.SchemaResponse
+	(&syncRunAction{}).Schema(context.Background(), action.SchemaRequest{}, &resp)
+	if resp.Diagnostics.HasError() {
+		t.Fatal(resp.Diagnostics)
+	}
+	return resp
+}
+
+func manifestFilesValue(t *testing.T, files []manifestFileModel) types.List {
+	elem := manifestFileObjectType()
+	v, d := types.ListValueFrom(context.Background(), elem, files)
+	if d.HasError() {
+		t.Fatal(d)
+	}
+	return v
+}
+
+// manifestFileObjectType is the object type of one source_files entry, read from the resource schema.
+func manifestFileObjectType() attr.Type {
+	var resp resource.SchemaResponse
+	(&manifestRunResource{}).Schema(context.Background(), resource.SchemaRequest{}, &resp)
+	return resp.Schema.Attributes["source_files"].GetType().(types.ListType).ElemType
+}
+
+func (m syncRunActionModel) config(t *testing.T) tfsdk.Config {
+	sch := actionSchema(t).Schema
+	s := tfsdk.State{Schema: sch}
+	if d := s.Set(context.Background(), &m); d.HasError() {
+		t.Fatal(d)
+	}
+	return tfsdk.Config{Schema: sch, Raw: s.Raw}
+}
+
+func baseActionModel(connID string) syncRunActionModel {
+	return syncRunActionModel{
+		ConnectionID:               types.StringValue(connID),
+		Wait:                       types.BoolNull(),
+		AllowedResults:             types.SetNull(types.StringType),
+		Timeouts:                   actiontimeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"invoke": types.StringType})},
+		DocumentAttributeSchemaURL: types.StringNull(),
+		SourceFiles:                types.ListNull(manifestFileObjectType()),
+	}
+}
+
+func masterFile(id, name, url string, children ...manifestChildModel) manifestFileModel {
+	return manifestFileModel{SourceFileID: types.StringValue(id), Name: types.StringValue(name), RelativePath: types.StringNull(),
+		URL: types.StringValue(url), ConnectorType: types.StringValue("MSTN"), Action: types.StringNull(), Children: children}
+}
+
+func TestSyncRunAction_SchemaDescribesEveryAttribute(t *testing.T) {
+	sch := actionSchema(t).Schema
+	if sch.Description == "" {
+		t.Error("action has no description")
+	}
+	for name, a := range sch.Attributes {
+		if a.GetDescription() == "" {
+			t.Errorf("attribute %s has no description", name)
+		}
+	}
+	for _, want := range []string{"connection_id", "wait", "allowed_results", "timeouts", "source_files", "document_attribute_schema_url"} {
+		if _, ok := sch.Attributes[want]; !ok {
+			t.Errorf("missing attribute %s", want)
+		}
+	}
+}
+
+func TestSyncRunAction_ValidateConfigRejectsDuplicateFiles(t *testing.T) {
+	m := baseActionModel("c")
+	m.SourceFiles = manifestFilesValue(t, []manifestFileModel{masterFile("dms-1", "a.dgn", "https://x/a"), masterFile("dms-1", "b.dgn", "https://x/b")})
+	var resp action.ValidateConfigResponse
+	(&syncRunAction{}).ValidateConfig(context.Background(), action.ValidateConfigRequest{Config: m.config(t)}, &resp)
+	if resp.Diagnostics.ErrorsCount() != 1 || !strings.Contains(resp.Diagnostics.Errors()[0].Detail(), "dms-1") {
+		t.Fatalf("diags = %v", resp.Diagnostics)
+	}
+}
+
+func invokeAction(t *testing.T, f *fakeSync, m syncRunActionModel) (*action.InvokeResponse, []string) {
+	var progress []string
+	a := &syncRunAction{client: f.client(), ops: (&testOps{}).ops()}
+	resp := &action.InvokeResponse{SendProgress: func(e action.InvokeProgressEvent) { progress = append(progress, e.Message) }}
+	a.Invoke(context.Background(), action.InvokeRequest{Config: m.config(t)}, resp)
+	return resp, progress
+}
+
+func TestSyncRunAction_InvokeStorageSendsProgressAndEnforcesResult(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r1",
+		run(itwin.StateQueued, itwin.ResultUndetermined), run(itwin.StateCompleted, itwin.ResultSuccess))}
+	resp, progress := invokeAction(t, f, baseActionModel(f.connID))
+	if resp.Diagnostics.HasError() {
+		t.Fatal(resp.Diagnostics)
+	}
+	joined := strings.Join(progress, "\n")
+	for _, want := range []string{"started synchronization run r1", "Queued", "result Success"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("progress lacks %q:\n%s", want, joined)
+		}
+	}
+
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r2", run(itwin.StateCompleted, itwin.ResultSkipped))}
+	resp, _ = invokeAction(t, f, baseActionModel(f.connID))
+	if !resp.Diagnostics.HasError() {
+		t.Error("a Skipped run is not in the default allowed_results")
+	}
+}
+
+func TestSyncRunAction_ManifestBodyOnStorageConnectionIsRejected(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	m := baseActionModel(f.connID)
+	m.SourceFiles = manifestFilesValue(t, []manifestFileModel{masterFile("dms-1", "a.dgn", "https://x/a")})
+	resp, _ := invokeAction(t, f, m)
+	if resp.Diagnostics.ErrorsCount() != 1 || !strings.Contains(resp.Diagnostics.Errors()[0].Summary(), "storage connection") {
+		t.Fatalf("diags = %v", resp.Diagnostics)
+	}
+	if f.requests("POST") != 0 {
+		t.Error("no run may start")
+	}
+}
+
+func TestSyncRunAction_InvokeManifestPostsTheBody(t *testing.T) {
+	f := newFakeSync(t, connKindManifest)
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r1", run(itwin.StateCompleted, itwin.ResultSuccess))}
+	m := baseActionModel(f.connID)
+	child := manifestChildModel{SourceFileID: types.StringValue("dms-2"), Name: types.StringValue("ref.dgn"), RelativePath: types.StringNull(),
+		URL: types.StringValue("https://files/ref?sig=2"), ConnectorType: types.StringValue("MSTN"),
+		DocumentAttribute: &documentAttributeModel{ClassName: types.StringValue("Docs:Link"),
+			Properties: types.MapValueMust(types.StringType, map[string]attr.Value{"Revision": types.StringValue("C")})}}
+	m.SourceFiles = manifestFilesValue(t, []manifestFileModel{masterFile("dms-1", "master.dgn", "https://files/master?sig=1", child)})
+	m.Wait = types.BoolValue(false)
+	resp, _ := invokeAction(t, f, m)
+	if resp.Diagnostics.HasError() {
+		t.Fatal(resp.Diagnostics)
+	}
+	var body itwin.ManifestRunCreate
+	if len(f.startBodies) != 1 || json.Unmarshal([]byte(f.startBodies[0]), &body) != nil {
+		t.Fatalf("start bodies = %q", f.startBodies)
+	}
+	sf := body.SourceFiles
+	if len(sf) != 1 || sf[0].URL != "https://files/master?sig=1" || len(sf[0].Children) != 1 {
+		t.Fatalf("body = %+v", body)
+	}
+	c := sf[0].Children[0]
+	if c.ParentID != "dms-1" || c.URL != "https://files/ref?sig=2" || c.DocumentAttribute == nil || c.DocumentAttribute.Properties["Revision"] != "C" {
+		t.Errorf("child = %+v, want parentId set from the master and its document attribute", c)
+	}
+}

@@ -1,0 +1,115 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+)
+
+var _ datasource.DataSourceWithConfigure = &syncRunDataSource{}
+
+// NewSyncRunDataSource is itwin_sync_run: one run of a connection of either kind, by id or the latest.
+func NewSyncRunDataSource() datasource.DataSource { return &syncRunDataSource{} }
+
+type syncRunDataSource struct {
+	client *itwin.Client
+}
+
+type syncRunDataSourceModel struct {
+	ConnectionID   types.String `tfsdk:"connection_id"`
+	RunID          types.String `tfsdk:"run_id"`
+	ID             types.String `tfsdk:"id"`
+	ConnectionKind types.String `tfsdk:"connection_kind"`
+	runOutputsModel
+}
+
+func (d *syncRunDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_sync_run"
+}
+
+func (d *syncRunDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	attrs := dataSourceOutputAttributes(runOutputFields)
+	attrs["connection_id"] = dschema.StringAttribute{Required: true, Description: "Id of the storage or manifest connection.",
+		Validators: []validator.String{stringvalidator.LengthAtLeast(1)}}
+	attrs["run_id"] = dschema.StringAttribute{Optional: true, Description: "Id of the run. When omitted, the connection's latest run is read.",
+		Validators: []validator.String{stringvalidator.LengthAtLeast(1)}}
+	attrs["id"] = dschema.StringAttribute{Computed: true, Description: "Id of the run that was read."}
+	attrs["connection_kind"] = dschema.StringAttribute{Computed: true, Description: "Kind of the connection: `storage` or `manifest`."}
+	resp.Schema = dschema.Schema{
+		Description: "Reads one synchronization run — a given run or the connection's latest — with its tasks, the changesets it pushed " +
+			"and its diagnostic report ids. Useful to follow a run started with `wait = false` or by the `itwin_sync_run` action.",
+		Attributes: attrs,
+	}
+}
+
+func (d *syncRunDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// runTargetFor reads a connection of either kind and returns the run target for it.
+func runTargetFor(ctx context.Context, client *itwin.Client, connID string, diags *diag.Diagnostics) (runTarget, *itwin.Connection, bool) {
+	conn, kind, err := client.GetConnection(ctx, connID)
+	if err != nil {
+		if itwin.IsNotFound(err) {
+			diags.AddAttributeError(pathConnectionID, "Connection not found",
+				fmt.Sprintf("No storage or manifest connection %q exists (or the provider's credentials cannot see it).", connID))
+		} else {
+			addAPIError(diags, "reading connection "+connID, err, nil)
+		}
+		return runTarget{}, nil, false
+	}
+	return runTarget{client: client, kind: kind, connectionID: connID}, conn, true
+}
+
+// namesFor returns the task file-name lookup for a connection kind; manifest runs carry no names the API returns.
+func namesFor(t runTarget) func(context.Context) map[string]string {
+	if t.kind == connKindStorage {
+		return func(ctx context.Context) map[string]string { return storageFileNames(ctx, t.client, t.connectionID) }
+	}
+	return func(context.Context) map[string]string { return nil }
+}
+
+func (d *syncRunDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m syncRunDataSourceModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	connID := m.ConnectionID.ValueString()
+	t, conn, ok := runTargetFor(ctx, d.client, connID, &resp.Diagnostics)
+	if !ok {
+		return
+	}
+	runID := m.RunID.ValueString()
+	if runID == "" {
+		runID = conn.LastRunID()
+		if runID == "" {
+			resp.Diagnostics.AddAttributeError(pathConnectionID, "Connection has no runs",
+				fmt.Sprintf("The %s %s has not run yet, so there is no latest run to read.", t.noun(), connID))
+			return
+		}
+	}
+	outs, err := refreshRun(ctx, t, runID, nil, namesFor(t), &resp.Diagnostics)
+	if err != nil {
+		if itwin.IsNotFound(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("run_id"), "Run not found",
+				fmt.Sprintf("The %s %s has no run %q.", t.noun(), connID, runID))
+			return
+		}
+		addAPIError(&resp.Diagnostics, "reading synchronization run "+runID, err, nil)
+		return
+	}
+	m.ID = types.StringValue(runID)
+	m.ConnectionKind = types.StringValue(t.kind)
+	m.runOutputsModel = outs
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
