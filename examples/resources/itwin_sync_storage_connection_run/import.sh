@@ -1,0 +1,3 @@
+# Import an existing run as "<connection_id>/<run_id>". Importing starts nothing: the resource records the run and
+# its outputs; a later change of triggers starts a new run.
+terraform import itwin_sync_storage_connection_run.plant CDGyTAuzEViJKcyqyWp6bJW6ecC69Od8tgzKjbyILG8/f5dfaaf8-791b-45d1-9548-16cf2ff6147d
