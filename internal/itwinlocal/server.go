@@ -522,3 +522,18 @@ func (s *Server) DevClient() (id, secret string) {
 	id = s.order[0]
 	return id, s.clients[id].secret
 }
+
+// RouteInfo describes one route of the server.
+type RouteInfo struct {
+	Method, Template string
+	API              bool // needs a bearer token
+}
+
+// Routes lists every route (tests use it to cover all of them; the stats keys use the same templates).
+func (s *Server) Routes() []RouteInfo {
+	out := make([]RouteInfo, 0, len(s.routes))
+	for _, r := range s.routes {
+		out = append(out, RouteInfo{Method: r.method, Template: r.tmpl, API: r.api})
+	}
+	return out
+}

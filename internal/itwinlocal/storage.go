@@ -412,6 +412,10 @@ func decodeStorageItem(body []byte, family string, create bool) (itwin.StorageIt
 }
 
 func (s *Server) handleFolderCreate(c *rc) error {
+	// Path object first: 404/403 come before body validation.
+	if _, err := c.loadFolder(s.store.Reader()); err != nil {
+		return err
+	}
 	body, err := readBody(c)
 	if err != nil {
 		return err
@@ -441,6 +445,10 @@ func (s *Server) handleFolderCreate(c *rc) error {
 }
 
 func (s *Server) handleFolderPatch(c *rc) error {
+	// Path object first: 404/403 come before body validation.
+	if _, err := c.loadFolder(s.store.Reader()); err != nil {
+		return err
+	}
 	body, err := readBody(c)
 	if err != nil {
 		return err
@@ -499,6 +507,10 @@ func (s *Server) uploadLinks(c *rc, fileID string) itwin.UploadLinks {
 }
 
 func (s *Server) handleFileCreate(c *rc) error {
+	// Path object first: 404/403 come before body validation.
+	if _, err := c.loadFolder(s.store.Reader()); err != nil {
+		return err
+	}
 	body, err := readBody(c)
 	if err != nil {
 		return err
@@ -552,6 +564,10 @@ func (s *Server) handleFileGet(c *rc) error {
 }
 
 func (s *Server) handleFilePatch(c *rc) error {
+	// Path object first: 404/403 come before body validation.
+	if _, err := c.loadFile(s.store.Reader()); err != nil {
+		return err
+	}
 	body, err := readBody(c)
 	if err != nil {
 		return err

@@ -383,6 +383,9 @@ func (s *Server) handleConnGet(c *rc, k kind) error {
 }
 
 func (s *Server) handleConnUpdate(c *rc, k kind) error {
+	if _, err := c.loadConn(s.store.Reader(), k); err != nil {
+		return err
+	}
 	body, err := readBody(c)
 	if err != nil {
 		return err
@@ -526,6 +529,9 @@ func decodeSF(body []byte, k kind) (string, string, error) {
 
 // putSourceFile creates (id "") or replaces a mapping.
 func (s *Server) putSourceFile(c *rc, k kind, id string) error {
+	if _, err := c.loadConn(s.store.Reader(), k); err != nil {
+		return err
+	}
 	body, err := readBody(c)
 	if err != nil {
 		return err
