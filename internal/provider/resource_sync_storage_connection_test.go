@@ -1,0 +1,330 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+)
+
+const storageConnAddr = "itwin_sync_storage_connection.test"
+
+// storageConnConfig renders a storage connection; files maps storage file id → connector type.
+func storageConnConfig(providerCfg, imodelID, extra string, files [][2]string) string {
+	var b strings.Builder
+	for _, f := range files {
+		fmt.Fprintf(&b, "    { storage_file_id = %q, connector_type = %q },\n", f[0], f[1])
+	}
+	return providerCfg + fmt.Sprintf(`
+resource "itwin_sync_storage_connection" "test" {
+  imodel_id = %q
+%s
+  source_files = [
+%s  ]
+}
+`, imodelID, extra, b.String())
+}
+
+// stateAttr reads one flat attribute of a resource from the test state.
+func stateAttr(s *terraform.State, addr, key string) (string, error) {
+	rs, ok := s.RootModule().Resources[addr]
+	if !ok {
+		return "", fmt.Errorf("%s not in state", addr)
+	}
+	return rs.Primary.Attributes[key], nil
+}
+
+func TestAccSyncStorageConnection_lifecycle(t *testing.T) {
+	inst, providerCfg := startLocal(t)
+	c := testClient(t, inst)
+	fileA := testUploadFile(t, c, inst, "a.dgn", "dgn A")
+	fileB := testUploadFile(t, c, inst, "b.dgn", "dgn B")
+	fileC := testUploadFile(t, c, inst, "c.ifc", "ISO-10303-21;")
+	fileD := testUploadFile(t, c, inst, "d.dwg", "dwg D")
+	ctx := context.Background()
+
+	// The mapping id of a kept file must survive every in-place update.
+	sameMappingA := statecheck.CompareValue(compare.ValuesSame())
+	var firstID string
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: storageConnConfig(providerCfg, inst.IModelID, `display_name = "one"
+  authentication_type = "Service"`, [][2]string{{fileA, "MSTN"}, {fileB, "MSTN"}}),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(storageConnAddr, tfjsonpath.New("itwin_id"), knownvalue.StringExact(inst.ITwinID)),
+					statecheck.ExpectKnownValue(storageConnAddr, tfjsonpath.New("display_name"), knownvalue.StringExact("one")),
+					statecheck.ExpectKnownValue(storageConnAddr, tfjsonpath.New("authentication_type"), knownvalue.StringExact("Service")),
+					statecheck.ExpectKnownValue(storageConnAddr, tfjsonpath.New("last_run_id"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(storageConnAddr, tfjsonpath.New("source_file_names"),
+						knownvalue.MapExact(map[string]knownvalue.Check{fileA: knownvalue.StringExact("a.dgn"), fileB: knownvalue.StringExact("b.dgn")})),
+					statecheck.ExpectKnownValue(storageConnAddr, tfjsonpath.New("source_file_ids"), knownvalue.MapSizeExact(2)),
+					sameMappingA.AddStateValue(storageConnAddr, tfjsonpath.New("source_file_ids").AtMapKey(fileA)),
+				},
+				Check: func(s *terraform.State) error {
+					id, err := stateAttr(s, storageConnAddr, "id")
+					firstID = id
+					return err
+				},
+			},
+			{
+				// Rename, switch authentication, re-type a (PUT), drop b (DELETE), add c (POST): all in place.
+				Config: storageConnConfig(providerCfg, inst.IModelID, `display_name = "two"
+  authentication_type = "User"`, [][2]string{{fileA, "CIVIL"}, {fileC, "IFC"}}),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(storageConnAddr, plancheck.ResourceActionUpdate),
+					// Only the new file's values are unknown; a's stay known in the plan.
+					plancheck.ExpectKnownValue(storageConnAddr, tfjsonpath.New("source_file_ids").AtMapKey(fileA), knownvalue.NotNull()),
+					plancheck.ExpectUnknownValue(storageConnAddr, tfjsonpath.New("source_file_ids").AtMapKey(fileC)),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(storageConnAddr, tfjsonpath.New("display_name"), knownvalue.StringExact("two")),
+					statecheck.ExpectKnownValue(storageConnAddr, tfjsonpath.New("authentication_type"), knownvalue.StringExact("User")),
+					statecheck.ExpectKnownValue(storageConnAddr, tfjsonpath.New("source_files"), knownvalue.SetExact([]knownvalue.Check{
+						knownvalue.ObjectExact(map[string]knownvalue.Check{"storage_file_id": knownvalue.StringExact(fileA), "connector_type": knownvalue.StringExact("CIVIL")}),
+						knownvalue.ObjectExact(map[string]knownvalue.Check{"storage_file_id": knownvalue.StringExact(fileC), "connector_type": knownvalue.StringExact("IFC")}),
+					})),
+					statecheck.ExpectKnownValue(storageConnAddr, tfjsonpath.New("source_file_names"),
+						knownvalue.MapExact(map[string]knownvalue.Check{fileA: knownvalue.StringExact("a.dgn"), fileC: knownvalue.StringExact("c.ifc")})),
+					sameMappingA.AddStateValue(storageConnAddr, tfjsonpath.New("source_file_ids").AtMapKey(fileA)),
+				},
+				Check: func(s *terraform.State) error {
+					id, _ := stateAttr(s, storageConnAddr, "id")
+					files, err := c.ListStorageSourceFiles(ctx, id)
+					if err != nil {
+						return err
+					}
+					if len(files) != 2 {
+						return fmt.Errorf("server has %d mappings, want 2: %+v", len(files), files)
+					}
+					return nil
+				},
+			},
+			{
+				ResourceName:      storageConnAddr,
+				ImportState:       true,
+				ImportStateVerify: true,
+			},
+			{
+				// Drift: renamed and a file added outside Terraform. The plan must show it and the apply put it back.
+				PreConfig: func() {
+					id := firstID
+					if _, err := c.UpdateStorageConnection(ctx, id, itwin.ConnectionUpdate{DisplayName: "renamed outside"}); err != nil {
+						t.Fatalf("renaming outside Terraform: %v", err)
+					}
+					if _, err := c.AddStorageSourceFile(ctx, id, itwin.StorageFileCreate{StorageFileID: fileD, ConnectorType: "DWG"}); err != nil {
+						t.Fatalf("adding a file outside Terraform: %v", err)
+					}
+				},
+				Config: storageConnConfig(providerCfg, inst.IModelID, `display_name = "two"
+  authentication_type = "User"`, [][2]string{{fileA, "CIVIL"}, {fileC, "IFC"}}),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(storageConnAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(storageConnAddr, tfjsonpath.New("display_name"), knownvalue.StringExact("two")),
+					statecheck.ExpectKnownValue(storageConnAddr, tfjsonpath.New("source_file_ids"), knownvalue.MapSizeExact(2)),
+					sameMappingA.AddStateValue(storageConnAddr, tfjsonpath.New("source_file_ids").AtMapKey(fileA)),
+				},
+				Check: func(s *terraform.State) error {
+					files, err := c.ListStorageSourceFiles(ctx, firstID)
+					if err != nil {
+						return err
+					}
+					for _, f := range files {
+						if f.StorageFileID == fileD {
+							return fmt.Errorf("the file added outside Terraform is still mapped")
+						}
+					}
+					return nil
+				},
+			},
+			{
+				// The connection is deleted outside Terraform: it drops out of state and is created again.
+				PreConfig: func() {
+					if err := c.DeleteStorageConnection(ctx, firstID); err != nil {
+						t.Fatalf("deleting outside Terraform: %v", err)
+					}
+				},
+				Config: storageConnConfig(providerCfg, inst.IModelID, `display_name = "two"
+  authentication_type = "User"`, [][2]string{{fileA, "CIVIL"}, {fileC, "IFC"}}),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(storageConnAddr, plancheck.ResourceActionCreate),
+				}},
+				Check: func(s *terraform.State) error {
+					id, err := stateAttr(s, storageConnAddr, "id")
+					if err == nil && (id == "" || id == firstID) {
+						return fmt.Errorf("want a new connection id, got %q (old %q)", id, firstID)
+					}
+					return err
+				},
+			},
+		},
+	})
+}
+
+func TestAccSyncStorageConnection_badInput(t *testing.T) {
+	inst, providerCfg := startLocal(t)
+	c := testClient(t, inst)
+	ctx := context.Background()
+	fileA := testUploadFile(t, c, inst, "a.dgn", "dgn A")
+	fileTaken := testUploadFile(t, c, inst, "taken.dgn", "dgn T")
+	// Another connection on the same iModel already maps fileTaken.
+	if _, err := c.CreateStorageConnection(ctx, itwin.StorageConnectionCreate{
+		IModelID: inst.IModelID, DisplayName: "other",
+		SourceFiles: []itwin.StorageFileCreate{{StorageFileID: fileTaken, ConnectorType: "MSTN"}},
+	}); err != nil {
+		t.Fatalf("creating the other connection: %v", err)
+	}
+	const missing = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5"
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      storageConnConfig(providerCfg, inst.IModelID, "", [][2]string{{fileA, "AUTOCAD"}}),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)connector_type.*value must be one of.*"MSTN"`),
+			},
+			{
+				Config:      storageConnConfig(providerCfg, inst.IModelID, "", nil),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)source_files.*at least 1`),
+			},
+			{
+				Config:      storageConnConfig(providerCfg, inst.IModelID, `authentication_type = "Robot"`, [][2]string{{fileA, "MSTN"}}),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)authentication_type.*"User".*"Service"`),
+			},
+			{
+				Config:      storageConnConfig(providerCfg, inst.IModelID, "", [][2]string{{fileA, "MSTN"}, {fileA, "DWG"}}),
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Duplicate storage file.*` + regexp.QuoteMeta(fileA)),
+			},
+			{
+				Config:      storageConnConfig(providerCfg, inst.IModelID, "", [][2]string{{fileA, "MSTN"}, {fileTaken, "MSTN"}}),
+				ExpectError: regexp.MustCompile(`(?s)Source file already mapped.*FileAlreadyMapped`),
+			},
+			{
+				Config:      storageConnConfig(providerCfg, inst.IModelID, "", [][2]string{{missing, "MSTN"}}),
+				ExpectError: regexp.MustCompile(`(?s)Source file not found.*` + regexp.QuoteMeta(missing)),
+			},
+			{
+				// A valid connection, then an update that adds the taken file: the error names the file.
+				Config: storageConnConfig(providerCfg, inst.IModelID, "", [][2]string{{fileA, "MSTN"}}),
+			},
+			{
+				Config:      storageConnConfig(providerCfg, inst.IModelID, "", [][2]string{{fileA, "MSTN"}, {fileTaken, "MSTN"}}),
+				ExpectError: regexp.MustCompile(`(?s)Source file already mapped.*` + regexp.QuoteMeta(fileTaken)),
+			},
+			{
+				// After the failed update the state still matches the server, so going back is a no-op.
+				Config: storageConnConfig(providerCfg, inst.IModelID, "", [][2]string{{fileA, "MSTN"}}),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+		},
+	})
+}
+
+func TestAccSyncStorageConnection_importWrongKind(t *testing.T) {
+	inst, providerCfg := startLocal(t)
+	c := testClient(t, inst)
+	fileA := testUploadFile(t, c, inst, "a.dgn", "dgn A")
+	m, err := c.CreateManifestConnection(context.Background(), itwin.ManifestConnectionCreate{
+		IModelID: inst.IModelID, SourceFiles: []itwin.ManifestFileCreate{{SourceFileID: "dms-1"}},
+	})
+	if err != nil {
+		t.Fatalf("creating manifest connection: %v", err)
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:        storageConnConfig(providerCfg, inst.IModelID, "", [][2]string{{fileA, "MSTN"}}),
+				ResourceName:  storageConnAddr,
+				ImportState:   true,
+				ImportStateId: m.ID,
+				ExpectError:   regexp.MustCompile(`manifest\s+connection;\s+import\s+it\s+as\s+itwin_sync_manifest_connection`),
+			},
+		},
+	})
+}
+
+// The extension warning cannot be observed through resource.Test (it has no warning assertions), so this test
+// drives ModifyPlan directly against itwin-local: a real plan-time GET of the Storage file decides it.
+func TestAccSyncStorageConnection_extensionWarning(t *testing.T) {
+	inst, _ := startLocal(t)
+	c := testClient(t, inst)
+	rvt := testUploadFile(t, c, inst, "Tower.RVT", "revit bytes")
+	dgn := testUploadFile(t, c, inst, "ok.dgn", "dgn bytes")
+	ctx := context.Background()
+	r := &storageConnectionResource{client: c}
+	var sr fwresource.SchemaResponse
+	r.Schema(ctx, fwresource.SchemaRequest{}, &sr)
+	s := sr.Schema
+	null := tftypes.NewValue(s.Type().TerraformType(ctx), nil)
+
+	files := storageFilesSet([]itwin.StorageSourceFile{{StorageFileID: rvt, ConnectorType: "IFC"}, {StorageFileID: dgn, ConnectorType: "MSTN"}})
+	model := storageConnectionModel{
+		ID: types.StringUnknown(), IModelID: types.StringValue(inst.IModelID), ITwinID: types.StringUnknown(),
+		DisplayName: types.StringUnknown(), AuthenticationType: types.StringUnknown(), SourceFiles: files,
+		SourceFileIDs: types.MapUnknown(types.StringType), SourceFileNames: types.MapUnknown(types.StringType), LastRunID: types.StringUnknown(),
+	}
+	plan := tfsdk.Plan{Schema: s, Raw: null}
+	if d := plan.Set(ctx, &model); d.HasError() {
+		t.Fatalf("building the plan: %v", d)
+	}
+	modify := func(state tfsdk.State) diag.Diagnostics {
+		resp := fwresource.ModifyPlanResponse{Plan: plan}
+		r.ModifyPlan(ctx, fwresource.ModifyPlanRequest{Plan: plan, State: state, Config: tfsdk.Config{Schema: s, Raw: plan.Raw}}, &resp)
+		return resp.Diagnostics
+	}
+
+	diags := modify(tfsdk.State{Schema: s, Raw: null})
+	if diags.HasError() {
+		t.Fatalf("unexpected errors: %v", diags)
+	}
+	warns := diags.Warnings()
+	if len(warns) != 1 {
+		t.Fatalf("want one warning (for Tower.RVT only), got %v", diags)
+	}
+	for _, w := range []string{"Tower.RVT", "IFC", ".ifc"} {
+		if !strings.Contains(warns[0].Detail(), w) {
+			t.Errorf("warning %q does not mention %q", warns[0].Detail(), w)
+		}
+	}
+
+	// A file already in state with the same connector type was warned about when it was introduced; plans of an
+	// unchanged connection stay quiet.
+	model.ID, model.ITwinID, model.DisplayName, model.AuthenticationType, model.LastRunID =
+		types.StringValue("x"), types.StringValue("y"), types.StringValue("n"), types.StringValue("User"), types.StringNull()
+	model.SourceFileIDs = stringMapValue(map[string]string{rvt: "m1", dgn: "m2"})
+	model.SourceFileNames = stringMapValue(map[string]string{rvt: "Tower.RVT", dgn: "ok.dgn"})
+	state := tfsdk.State{Schema: s, Raw: null}
+	if d := state.Set(ctx, &model); d.HasError() {
+		t.Fatalf("building the state: %v", d)
+	}
+	if diags := modify(state); len(diags) != 0 {
+		t.Errorf("an unchanged connection must plan without diagnostics, got %v", diags)
+	}
+}
