@@ -305,9 +305,9 @@ type ifcElement struct {
 
 type ifcParser struct {
 	ignoreGlobalIDs bool
-	ents            []ifcEntity
-	refs            []uint32 // entity numbers while parsing, entity indices after resolve
-	elems           []ifcElement
+	ents            chunked[ifcEntity]
+	refs            chunked[uint32] // entity numbers while parsing, entity indices after resolve
+	elems           chunked[ifcElement]
 	classes         map[string]string // interned element classes
 	scratch         []byte
 	maxID           uint32
@@ -441,34 +441,33 @@ func (p *ifcParser) entity(st []byte, line, multiLineStr int) error {
 	if msg != "" {
 		return fail("entity #%d: %s", id, msg)
 	}
-	if len(p.ents) >= math.MaxInt32 || len(p.refs) >= math.MaxUint32 {
+	if p.ents.len() >= math.MaxInt32 || p.refs.len() >= math.MaxUint32 {
 		return parseError(line, "too many entities")
 	}
 	sum := sha256.Sum256(p.scratch)
-	e := ifcEntity{id: uint32(id), line: uint32(line), refEnd: uint32(len(p.refs)), elem: elemNone}
+	e := ifcEntity{id: uint32(id), line: uint32(line), refEnd: uint32(p.refs.len()), elem: elemNone}
 	copy(e.digest[:], sum[:16])
 	if id > uint64(p.maxID) {
 		p.maxID = uint32(id)
 	}
 	if n > 0 {
 		if gid, ok := globalIDAttr(body); ok {
-			class := upperName(typ)
-			interned, ok := p.classes[class]
+			interned, ok := p.classes[string(typ)] // no allocation for a lookup
 			if !ok {
-				interned = class
-				p.classes[class] = class
+				interned = upperName(typ)
+				p.classes[string(typ)] = interned
 			}
 			key := ""
 			if !p.ignoreGlobalIDs {
 				key = string(gid)
 			}
-			e.elem = int32(len(p.elems))
-			p.elems = append(p.elems, ifcElement{key: key, class: interned, ent: int32(len(p.ents))})
-		} else if upperName(typ) == ownerHistoryType {
+			e.elem = int32(p.elems.len())
+			p.elems.push(ifcElement{key: key, class: interned, ent: int32(p.ents.len())})
+		} else if bytes.EqualFold(typ, []byte(ownerHistoryType)) {
 			e.elem = elemOwnerHistory
 		}
 	}
-	p.ents = append(p.ents, e)
+	p.ents.push(e)
 	return nil
 }
 
@@ -598,7 +597,7 @@ func (p *ifcParser) list(b []byte, i int, collect bool) (int, string) {
 				return start, fmt.Sprintf("expected an entity number after '#', found %s", preview(b[start:]))
 			}
 			if collect {
-				p.refs = append(p.refs, uint32(ref))
+				p.refs.push(uint32(ref))
 			}
 			p.scratch = append(p.scratch, '#')
 			state = afterValue
@@ -699,37 +698,39 @@ func (p *ifcParser) resolve() error {
 		return err
 	}
 	start := uint32(0)
-	for ei := range p.ents {
-		e := &p.ents[ei]
+	for ei := range p.ents.len() {
+		e := p.ents.at(ei)
 		for k := start; k < e.refEnd; k++ {
-			idx := lookup(p.refs[k])
+			r := p.refs.at(int(k))
+			idx := lookup(*r)
 			if idx < 0 {
-				return parseError(int(e.line), "entity #%d references #%d, which is not defined", e.id, p.refs[k])
+				return parseError(int(e.line), "entity #%d references #%d, which is not defined", e.id, *r)
 			}
-			p.refs[k] = uint32(idx)
+			*r = uint32(idx)
 		}
 		start = e.refEnd
 	}
 	if p.ignoreGlobalIDs {
-		for i := range p.elems {
-			p.elems[i].key = "#" + strconv.FormatUint(uint64(p.ents[p.elems[i].ent].id), 10)
+		for i := range p.elems.len() {
+			el := p.elems.at(i)
+			el.key = "#" + strconv.FormatUint(uint64(p.ents.at(int(el.ent)).id), 10)
 		}
 		return nil // entity numbers are unique, checked above
 	}
-	order := make([]int32, len(p.elems))
+	order := make([]int32, p.elems.len())
 	for i := range order {
 		order[i] = int32(i)
 	}
 	slices.SortFunc(order, func(a, b int32) int {
-		if c := strings.Compare(p.elems[a].key, p.elems[b].key); c != 0 {
+		if c := strings.Compare(p.elems.at(int(a)).key, p.elems.at(int(b)).key); c != 0 {
 			return c
 		}
 		return int(a - b)
 	})
 	for k := 1; k < len(order); k++ {
-		a, b := p.elems[order[k-1]], p.elems[order[k]]
+		a, b := p.elems.at(int(order[k-1])), p.elems.at(int(order[k]))
 		if a.key == b.key {
-			ea, eb := p.ents[a.ent], p.ents[b.ent]
+			ea, eb := p.ents.at(int(a.ent)), p.ents.at(int(b.ent))
 			return parseError(int(eb.line), "GlobalId %q is used by #%d (line %d) and #%d; set ignoreIfcGlobalIds to read this file", b.key, ea.id, ea.line, eb.id)
 		}
 	}
@@ -741,19 +742,19 @@ func (p *ifcParser) resolve() error {
 // back to binary search over a sorted copy.
 func (p *ifcParser) indexByID() (func(uint32) int32, error) {
 	dup := func(a, b int32) error {
-		ea, eb := p.ents[a], p.ents[b]
+		ea, eb := p.ents.at(int(a)), p.ents.at(int(b))
 		if eb.line < ea.line {
 			ea, eb = eb, ea
 		}
 		return parseError(int(eb.line), "entity #%d is defined twice (first on line %d)", eb.id, ea.line)
 	}
-	if uint64(p.maxID) <= uint64(len(p.ents))*denseIDTableSlackMul+1024 {
+	if uint64(p.maxID) <= uint64(p.ents.len())*denseIDTableSlackMul+1024 {
 		table := make([]int32, uint64(p.maxID)+1)
 		for i := range table {
 			table[i] = -1
 		}
-		for i := range p.ents {
-			id := p.ents[i].id
+		for i := range p.ents.len() {
+			id := p.ents.at(i).id
 			if table[id] >= 0 {
 				return nil, dup(table[id], int32(i))
 			}
@@ -766,12 +767,12 @@ func (p *ifcParser) indexByID() (func(uint32) int32, error) {
 			return table[id]
 		}, nil
 	}
-	sorted := make([]int32, len(p.ents))
+	sorted := make([]int32, p.ents.len())
 	for i := range sorted {
 		sorted[i] = int32(i)
 	}
 	slices.SortFunc(sorted, func(a, b int32) int {
-		ia, ib := p.ents[a].id, p.ents[b].id
+		ia, ib := p.ents.at(int(a)).id, p.ents.at(int(b)).id
 		if ia != ib {
 			if ia < ib {
 				return -1
@@ -781,13 +782,13 @@ func (p *ifcParser) indexByID() (func(uint32) int32, error) {
 		return int(a - b)
 	})
 	for k := 1; k < len(sorted); k++ {
-		if p.ents[sorted[k-1]].id == p.ents[sorted[k]].id {
+		if p.ents.at(int(sorted[k-1])).id == p.ents.at(int(sorted[k])).id {
 			return nil, dup(sorted[k-1], sorted[k])
 		}
 	}
 	return func(id uint32) int32 {
 		k, found := slices.BinarySearchFunc(sorted, id, func(idx int32, id uint32) int {
-			switch v := p.ents[idx].id; {
+			switch v := p.ents.at(int(idx)).id; {
 			case v < id:
 				return -1
 			case v > id:
@@ -805,22 +806,23 @@ func (p *ifcParser) indexByID() (func(uint32) int32, error) {
 func (p *ifcParser) refRange(ei int32) (uint32, uint32) {
 	start := uint32(0)
 	if ei > 0 {
-		start = p.ents[ei-1].refEnd
+		start = p.ents.at(int(ei) - 1).refEnd
 	}
-	return start, p.ents[ei].refEnd
+	return start, p.ents.at(int(ei)).refEnd
 }
 
 // hashInput writes entity ei's own digest and the contributions of its references into p.scratch. state says
 // which non-element entities already hold their deep digest (2) or are being resolved (1: a cycle).
 func (p *ifcParser) hashInput(ei int32, state []uint8) []byte {
-	buf := append(p.scratch[:0], p.ents[ei].digest[:]...)
+	buf := append(p.scratch[:0], p.ents.at(int(ei)).digest[:]...)
 	start, end := p.refRange(ei)
-	for _, r := range p.refs[start:end] {
-		t := &p.ents[r]
+	for k := start; k < end; k++ {
+		r := *p.refs.at(int(k))
+		t := p.ents.at(int(r))
 		switch {
 		case t.elem >= 0:
 			buf = append(buf, tokenElement)
-			buf = append(buf, p.elems[t.elem].key...)
+			buf = append(buf, p.elems.at(int(t.elem)).key...)
 			buf = append(buf, 0)
 		case t.elem == elemOwnerHistory:
 			buf = append(buf, tokenOwnerHistory)
@@ -838,9 +840,10 @@ func (p *ifcParser) hashInput(ei int32, state []uint8) []byte {
 // deep computes the deep digest of every non-element entity reachable from ei's references, iteratively
 // (post-order) so long reference chains cannot exhaust the stack.
 func (p *ifcParser) deep(ei int32, state []uint8, stack []int32, next []uint32) ([]int32, []uint32) {
-	visit := func(r uint32) bool { return p.ents[r].elem == elemNone && state[r] == 0 }
+	visit := func(r uint32) bool { return p.ents.at(int(r)).elem == elemNone && state[r] == 0 }
 	start, end := p.refRange(ei)
-	for _, r := range p.refs[start:end] {
+	for k := start; k < end; k++ {
+		r := *p.refs.at(int(k))
 		if !visit(r) {
 			continue
 		}
@@ -852,7 +855,7 @@ func (p *ifcParser) deep(ei int32, state []uint8, stack []int32, next []uint32) 
 			cur := stack[top]
 			_, curEnd := p.refRange(cur)
 			if next[top] < curEnd {
-				child := p.refs[next[top]]
+				child := *p.refs.at(int(next[top]))
 				next[top]++
 				if visit(child) {
 					state[child] = 1
@@ -862,7 +865,7 @@ func (p *ifcParser) deep(ei int32, state []uint8, stack []int32, next []uint32) 
 				continue
 			}
 			sum := sha256.Sum256(p.hashInput(cur, state))
-			copy(p.ents[cur].digest[:], sum[:16])
+			copy(p.ents.at(int(cur)).digest[:], sum[:16])
 			state[cur] = 2
 			stack, next = stack[:top], next[:top]
 		}
@@ -872,10 +875,11 @@ func (p *ifcParser) deep(ei int32, state []uint8, stack []int32, next []uint32) 
 
 // emit hashes and emits the elements in file order.
 func (p *ifcParser) emit(ctx context.Context, emit func(Element) error) error {
-	state := make([]uint8, len(p.ents))
+	state := make([]uint8, p.ents.len())
 	var stack []int32
 	var next []uint32
-	for i, el := range p.elems {
+	for i := range p.elems.len() {
+		el := p.elems.at(i)
 		if i%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return readError(ctx, err)
@@ -889,3 +893,25 @@ func (p *ifcParser) emit(ctx context.Context, emit func(Element) error) error {
 	}
 	return nil
 }
+
+// chunked is an append-only vector in fixed blocks: growing it never copies, so a large file costs its
+// records once instead of the repeated copies (and the transient double size) of a growing slice.
+type chunked[T any] struct {
+	blocks [][]T
+	n      int
+}
+
+const chunkShift = 15
+
+func (c *chunked[T]) push(v T) {
+	if c.n>>chunkShift == len(c.blocks) {
+		c.blocks = append(c.blocks, make([]T, 0, 1<<chunkShift))
+	}
+	b := &c.blocks[c.n>>chunkShift]
+	*b = append(*b, v)
+	c.n++
+}
+
+func (c *chunked[T]) at(i int) *T { return &c.blocks[i>>chunkShift][i&(1<<chunkShift-1)] }
+
+func (c *chunked[T]) len() int { return c.n }
