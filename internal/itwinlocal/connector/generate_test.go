@@ -89,7 +89,7 @@ func TestModifyIFCFraction(t *testing.T) {
 	// names with quotes and unset names
 	for in, want := range map[string]string{
 		"#9= IFCWALL('0000000000000000000001',#5,'It''s',$);\n": "#9= IFCWALL('0000000000000000000001',#5,'It''s (rev)',$);\n",
-		"#9= IFCWALL('0000000000000000000001',#5,$,$);\r\n":      "#9= IFCWALL('0000000000000000000001',#5,'rev',$);\r\n",
+		"#9= IFCWALL('0000000000000000000001',#5,$,$);\r\n":     "#9= IFCWALL('0000000000000000000001',#5,'rev',$);\r\n",
 	} {
 		var out strings.Builder
 		if n, err := ModifyIFCFraction(strings.NewReader(in), &out, 1, 1); err != nil || n != 1 || out.String() != want {

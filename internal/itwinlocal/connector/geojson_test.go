@@ -95,7 +95,7 @@ func TestGeoJSONCanonicalHash(t *testing.T) {
 func TestGeoJSONDiff(t *testing.T) {
 	src := readTestdata(t, "site.geojson")
 	edited := replaceOnce(t, src, `"heightM": 12.0, "canopyM": 9.5`, `"heightM": 12.5, "canopyM": 9.5`) // tree 502 grew
-	edited = replaceOnce(t, edited, `"id": "hydrant-1"`, `"id": "hydrant-2"`)                            // renamed
+	edited = replaceOnce(t, edited, `"id": "hydrant-1"`, `"id": "hydrant-2"`)                           // renamed
 	ch := diffText(t, GeoJSON{}, src, edited, Options{})
 	if !slices.Equal(ch.Updated, []string{"502"}) || !slices.Equal(ch.Inserted, []string{"hydrant-2"}) || !slices.Equal(ch.Deleted, []string{"hydrant-1"}) || ch.Unchanged != 9 {
 		t.Errorf("changes = %+v", ch)
