@@ -86,6 +86,17 @@ func (s *clientCredentials) token(ctx context.Context) (string, error) {
 	return s.current, nil
 }
 
+// invalidate forgets tok if it is still the cached token, so the next call fetches a new one (or uses the one
+// another request already renewed). It reports that a retry may succeed.
+func (s *clientCredentials) invalidate(tok string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.current == tok {
+		s.current, s.expiry = "", time.Time{}
+	}
+	return true
+}
+
 // describe turns a token failure into a readable error that never contains the client secret.
 func (s *clientCredentials) describe(ctx context.Context, err error) error {
 	scrub := func(msg string) string {

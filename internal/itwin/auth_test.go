@@ -247,3 +247,62 @@ func TestLogsAreRedacted(t *testing.T) {
 		t.Errorf("expected both failures: %v / %v", reportErr, putErr)
 	}
 }
+
+func TestUnauthorizedRenewsTokenOnce(t *testing.T) {
+	f := newFakeAPI(t)
+	var fetches atomic.Int32
+	tokenEndpoint(t, f, 3600, &fetches)
+	path := syncIM + "/storageconnections/" + tCID + "/run"
+	f.handle("POST "+path, func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "Bearer "+testAccessToken+"-1" {
+			writeJSON(w, 401, apiErrorBody("Unauthorized", "The access token is invalid or has expired."))
+			return
+		}
+		w.Header().Set("Location", runLocation(f, "storage", tRun))
+		w.WriteHeader(http.StatusAccepted)
+	})
+	res, err := f.client(ccConfig(f, testClientSecret)).StartStorageRun(context.Background(), tCID)
+	if err != nil || res.RunID != tRun {
+		t.Fatalf("res=%+v err=%v", res, err)
+	}
+	if fetches.Load() != 2 || f.count("POST", path) != 2 {
+		t.Errorf("fetches=%d posts=%d, want 2 and 2", fetches.Load(), f.count("POST", path))
+	}
+
+	// A 401 that persists is returned after one renewal, not looped on.
+	f2 := newFakeAPI(t)
+	var fetches2 atomic.Int32
+	tokenEndpoint(t, f2, 3600, &fetches2)
+	f2.reply("GET /itwins/"+tTW, 401, apiErrorBody("RequiredScopeMissing", "The access token does not include the required scope."))
+	_, err = f2.client(ccConfig(f2, testClientSecret)).GetITwin(context.Background(), tTW)
+	if !IsStatus(err, 401) || ErrorCode(err) != "RequiredScopeMissing" || f2.count("GET", "/itwins/"+tTW) != 2 {
+		t.Errorf("err=%v calls=%d", err, f2.count("GET", "/itwins/"+tTW))
+	}
+
+	// A static token cannot be renewed: one call.
+	f3 := newFakeAPI(t)
+	f3.reply("GET /itwins/"+tTW, 401, apiErrorBody("Unauthorized", "expired"))
+	if _, err := f3.client().GetITwin(context.Background(), tTW); !IsStatus(err, 401) || f3.count("GET", "/itwins/"+tTW) != 1 {
+		t.Errorf("static token: err=%v calls=%d", err, f3.count("GET", "/itwins/"+tTW))
+	}
+}
+
+func TestTokenRequestUserAgentAndRetry(t *testing.T) {
+	f := newFakeAPI(t)
+	var fetches atomic.Int32
+	ok := func(w http.ResponseWriter, r *http.Request) {
+		if ua := r.Header.Get("User-Agent"); ua != "terraform-provider-itwin/test" {
+			t.Errorf("token request User-Agent = %q", ua)
+		}
+		fetches.Add(1)
+		writeJSON(w, 200, map[string]any{"access_token": "tok", "token_type": "Bearer", "expires_in": 3600})
+	}
+	f.handle("POST /connect/token", failFirst(1, status(503), ok))
+	f.reply("GET /itwins/"+tTW, 200, itwinBody)
+	if _, err := f.client(ccConfig(f, testClientSecret)).GetITwin(context.Background(), tTW); err != nil {
+		t.Fatal(err)
+	}
+	if f.count("POST", "/connect/token") != 2 || fetches.Load() != 1 {
+		t.Errorf("token endpoint called %d times", f.count("POST", "/connect/token"))
+	}
+}

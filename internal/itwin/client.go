@@ -1,3 +1,9 @@
+// Package itwin is the wire client of the iTwin Platform APIs the provider uses (Synchronization, Storage, iModels,
+// iTwins) and the one definition of their JSON. It works the same against api.bentley.com and itwin-local.
+//
+// Transport rules (DESIGN §5): go-retryablehttp with method-aware retries (GET/PUT/PATCH/DELETE retry 429, 5xx and
+// transport errors; POST only 429), Retry-After honoured, logs to tflog with secrets redacted, errors decoded into
+// *APIError.
 package itwin
 
 import (
@@ -176,56 +182,66 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 		policy = policyFor(cl.method)
 	}
 	rctx := withPolicy(ctx, policy)
-	req, err := retryablehttp.NewRequestWithContext(rctx, cl.method, u.String(), body)
-	if err != nil {
-		return nil, fmt.Errorf("building %s %s: %s", cl.method, redactedURL, redactText(err.Error()))
-	}
-	if cl.rawBody != nil {
-		req.ContentLength = cl.rawSize
-	}
-	for k, vs := range cl.header {
-		for _, v := range vs {
-			req.Header.Add(k, v)
-		}
-	}
-	req.Header.Set("User-Agent", c.userAgent)
-	if cl.body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	hc := c.blob
-	if !cl.external {
-		hc = c.api
-		req.Header.Set("Accept", acceptFor(u.Path))
-		if cl.prefer != "" {
-			req.Header.Set("Prefer", cl.prefer)
-		}
-		tok, err := c.auth.token(ctx)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
 
-	resp, err := c.retryClient(rctx, hc).Do(req)
-	if err != nil {
-		if resp != nil {
-			resp.Body.Close()
+	for attempt := 0; ; attempt++ {
+		req, err := retryablehttp.NewRequestWithContext(rctx, cl.method, u.String(), body)
+		if err != nil {
+			return nil, fmt.Errorf("building %s %s: %s", cl.method, redactedURL, redactText(err.Error()))
 		}
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
+		if cl.rawBody != nil {
+			req.ContentLength = cl.rawSize
 		}
-		return nil, &TransportError{Method: cl.method, URL: redactedURL, Err: err}
+		for k, vs := range cl.header {
+			for _, v := range vs {
+				req.Header.Add(k, v)
+			}
+		}
+		req.Header.Set("User-Agent", c.userAgent)
+		if cl.body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		hc := c.blob
+		var tok string
+		if !cl.external {
+			hc = c.api
+			req.Header.Set("Accept", acceptFor(u.Path))
+			if cl.prefer != "" {
+				req.Header.Set("Prefer", cl.prefer)
+			}
+			if tok, err = c.auth.token(ctx); err != nil {
+				return nil, err
+			}
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+
+		resp, err := c.retryClient(rctx, hc).Do(req)
+		if err != nil {
+			if resp != nil {
+				resp.Body.Close()
+			}
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
+			return nil, &TransportError{Method: cl.method, URL: redactedURL, Err: err}
+		}
+		data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+		resp.Body.Close()
+		if err != nil {
+			return nil, &TransportError{Method: cl.method, URL: redactedURL, Err: fmt.Errorf("reading the answer: %w", err)}
+		}
+		// A 401 with a cached client-credentials token (revoked, or the server restarted and forgot it): drop it
+		// and send once more with a fresh one. The server refused the first request, so even a POST is safe.
+		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 && !cl.external {
+			if inv, ok := c.auth.(interface{ invalidate(string) bool }); ok && inv.invalidate(tok) {
+				continue
+			}
+		}
+		if resp.StatusCode >= 400 {
+			return nil, newAPIError(cl.method, u.String(), resp.StatusCode, data)
+		}
+		return &response{status: resp.StatusCode, header: resp.Header, body: data, url: redactedURL}, nil
 	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	if err != nil {
-		return nil, &TransportError{Method: cl.method, URL: redactedURL, Err: fmt.Errorf("reading the answer: %w", err)}
-	}
-	if resp.StatusCode >= 400 {
-		return nil, newAPIError(cl.method, u.String(), resp.StatusCode, data)
-	}
-	return &response{status: resp.StatusCode, header: resp.Header, body: data, url: redactedURL}, nil
 }
 
 // doJSON sends the request and decodes a JSON answer into out (when out is non-nil and there is a body).

@@ -163,7 +163,11 @@ func scrubValue(v any) any {
 	}
 }
 
+// logRequest logs retries (retryablehttp itself logs the first attempt as "performing request").
 func logRequest(_ retryablehttp.Logger, req *http.Request, attempt int) {
+	if attempt == 0 {
+		return
+	}
 	tflog.Debug(req.Context(), "iTwin API request", map[string]any{
 		"method": req.Method, "url": RedactURL(req.URL.String()), "attempt": attempt + 1,
 	})
@@ -207,6 +211,9 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 type retryingTransport struct{ c *Client }
 
 func (t retryingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	// A RoundTripper must not modify the caller's request: clone it to add the User-Agent.
+	req = req.Clone(req.Context())
+	req.Header.Set("User-Agent", t.c.userAgent)
 	rreq, err := retryablehttp.FromRequest(req)
 	if err != nil {
 		return nil, err
