@@ -77,7 +77,7 @@ func startPeakHeap() *peakHeap {
 	}
 	go func() {
 		defer close(p.done)
-		t := time.NewTicker(2 * time.Millisecond)
+		t := time.NewTicker(10 * time.Millisecond)
 		defer t.Stop()
 		for {
 			read()

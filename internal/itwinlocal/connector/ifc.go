@@ -183,6 +183,28 @@ func (s *stepScanner) next() (bool, error) {
 			}
 			return false, nil
 		}
+		// fast paths: copy runs of ordinary bytes at once
+		if state == stNormal || state == stString {
+			special := &normalSpecial
+			if state == stString {
+				special = &stringSpecial
+			}
+			j := s.pos
+			for j < s.end && !special[s.buf[j]] {
+				j++
+			}
+			if j > s.pos {
+				if s.stmtLine == 0 {
+					s.stmtLine = s.line
+				}
+				s.stmt = append(s.stmt, s.buf[s.pos:j]...)
+				s.pos = j
+				if len(s.stmt) > s.max {
+					return false, s.tooLong()
+				}
+				continue
+			}
+		}
 		c := s.buf[s.pos]
 		s.pos++
 		switch state {
@@ -263,14 +285,29 @@ func (s *stepScanner) next() (bool, error) {
 			continue
 		}
 		if len(s.stmt) > s.max {
-			line := s.stmtLine
-			if s.multiLineStr != 0 {
-				line = s.multiLineStr
-			}
-			return false, &tooLongError{line: line}
+			return false, s.tooLong()
 		}
 	}
 }
+
+func (s *stepScanner) tooLong() error {
+	line := s.stmtLine
+	if s.multiLineStr != 0 {
+		line = s.multiLineStr
+	}
+	return &tooLongError{line: line}
+}
+
+// normalSpecial and stringSpecial mark the bytes the scanner must look at one by one outside and inside strings.
+var normalSpecial, stringSpecial = func() (n, s [256]bool) {
+	for _, c := range []byte(" \t\r\n\f\v;/'") {
+		n[c] = true
+	}
+	for _, c := range []byte("'\r\n") {
+		s[c] = true
+	}
+	return n, s
+}()
 
 // eofLine is the last line of the input (a final line break does not start another line).
 func (s *stepScanner) eofLine() int {
@@ -864,8 +901,10 @@ func (p *ifcParser) deep(ei int32, state []uint8, stack []int32, next []uint32) 
 				}
 				continue
 			}
-			sum := sha256.Sum256(p.hashInput(cur, state))
-			copy(p.ents.at(int(cur)).digest[:], sum[:16])
+			if s, e := p.refRange(cur); s != e { // without references the own digest is already the deep one
+				sum := sha256.Sum256(p.hashInput(cur, state))
+				copy(p.ents.at(int(cur)).digest[:], sum[:16])
+			}
 			state[cur] = 2
 			stack, next = stack[:top], next[:top]
 		}
