@@ -1,0 +1,259 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-testing/compare"
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
+)
+
+const runResource = "itwin_sync_storage_connection_run.r"
+
+// testIFC is a small IFC file: one wall per GlobalId in ids.
+func testIFC(ids ...string) string {
+	var b bytes.Buffer
+	b.WriteString("ISO-10303-21;\nHEADER;\nFILE_DESCRIPTION(('ViewDefinition [CoordinationView]'),'2;1');\nFILE_NAME('t.ifc','2026-01-01T00:00:00',(''),(''),'','','');\nFILE_SCHEMA(('IFC4'));\nENDSEC;\nDATA;\n")
+	for i, id := range ids {
+		fmt.Fprintf(&b, "#%d=IFCWALL('%s',$,'Wall %d',$,$,$,$,$,$);\n", i+1, id, i+1)
+	}
+	b.WriteString("ENDSEC;\nEND-ISO-10303-21;\n")
+	return b.String()
+}
+
+// runFixture is an itwin-local with one storage connection of the given authentication type over one IFC file.
+type runFixture struct {
+	inst        *itwinlocaltest.Instance
+	providerCfg string
+	client      *itwin.Client
+	fileID      string
+	connID      string
+}
+
+func newRunFixture(t *testing.T, authType string, opts ...itwinlocaltest.Option) *runFixture {
+	t.Helper()
+	inst, providerCfg := startLocal(t, opts...)
+	c := testClient(t, inst)
+	fileID := testUploadFile(t, c, inst, "plant.ifc", testIFC("2O2Fr$t4X7Zf8NOew3FLOH", "1kTvXnbbzCWw8lcMd1dR4o"))
+	conn, err := c.CreateStorageConnection(context.Background(), itwin.StorageConnectionCreate{
+		IModelID: inst.IModelID, DisplayName: "runs", AuthenticationType: authType,
+		SourceFiles: []itwin.StorageFileCreate{{StorageFileID: fileID, ConnectorType: "IFC"}},
+	})
+	if err != nil {
+		t.Fatalf("creating the storage connection: %v", err)
+	}
+	return &runFixture{inst: inst, providerCfg: providerCfg, client: c, fileID: fileID, connID: conn.ID}
+}
+
+// config renders the run resource with extra attribute lines.
+func (fx *runFixture) config(body string) string {
+	return fx.providerCfg + fmt.Sprintf(`
+resource "itwin_sync_storage_connection_run" "r" {
+  connection_id = %q
+%s
+}
+`, fx.connID, body)
+}
+
+// expectPriorRun checks, on a plan, that the state still holds a run id and the given run state — the partial
+// state a failed or interrupted wait leaves behind.
+type expectPriorRun struct {
+	address, state string
+}
+
+func (e expectPriorRun) CheckPlan(_ context.Context, req plancheck.CheckPlanRequest, resp *plancheck.CheckPlanResponse) {
+	if req.Plan.PriorState == nil || req.Plan.PriorState.Values == nil {
+		resp.Error = fmt.Errorf("the plan has no prior state")
+		return
+	}
+	for _, r := range req.Plan.PriorState.Values.RootModule.Resources {
+		if r.Address != e.address {
+			continue
+		}
+		id, _ := r.AttributeValues["id"].(string)
+		st, _ := r.AttributeValues["state"].(string)
+		if id == "" || st != e.state {
+			resp.Error = fmt.Errorf("%s in state: id %q, state %q; want a run id and state %s", e.address, id, st, e.state)
+		}
+		return
+	}
+	resp.Error = fmt.Errorf("%s is not in the prior state", e.address)
+}
+
+var _ plancheck.PlanCheck = expectPriorRun{}
+
+// TestAccSyncStorageConnectionRun_noWait covers a run recorded without waiting, import, local-only updates and
+// the two ways a new run is planned (triggers and changed source files).
+func TestAccSyncStorageConnectionRun_noWait(t *testing.T) {
+	fx := newRunFixture(t, "Service")
+	sameID := statecheck.CompareValue(compare.ValuesSame())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: fx.config(`
+  wait     = false
+  triggers = { v = "1" }
+`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(runResource, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f-]{36}$`))),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("state"), knownvalue.StringExact(itwin.StateNotStarted)),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(itwin.ResultUndetermined)),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("source_fingerprint"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{64}$`))),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("ended_at"), knownvalue.Null()),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("changesets"), knownvalue.ListSizeExact(0)),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("allowed_results"), knownvalue.SetExact([]knownvalue.Check{knownvalue.StringExact("Success")})),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+			},
+			{
+				ResourceName: runResource,
+				ImportState:  true,
+				ImportStateIdFunc: func(s *terraform.State) (string, error) {
+					return fx.connID + "/" + s.RootModule().Resources[runResource].Primary.ID, nil
+				},
+				ImportStateVerify: true,
+				// Local settings the API cannot know: triggers and wait come from the configuration, and the
+				// fingerprint belongs to the run Terraform started.
+				ImportStateVerifyIgnore: []string{"triggers", "triggers.%", "triggers.v", "wait", "source_fingerprint"},
+			},
+			{
+				// Local settings change in place, without a new run.
+				Config: fx.config(`
+  wait            = true
+  allowed_results = ["Success", "PartialSuccess"]
+  triggers        = { v = "1" }
+  timeouts        = { create = "5m" }
+`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(runResource, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					sameID.AddStateValue(runResource, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("state"), knownvalue.StringExact(itwin.StateNotStarted)),
+				},
+			},
+			{
+				// A trigger change plans a new run.
+				Config: fx.config(`
+  wait            = true
+  allowed_results = ["Success", "PartialSuccess"]
+  triggers        = { v = "2" }
+  timeouts        = { create = "5m" }
+`),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPreRefresh: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(runResource, plancheck.ResourceActionReplace),
+						plancheck.ExpectUnknownValue(runResource, tfjsonpath.New("state")),
+						plancheck.ExpectUnknownValue(runResource, tfjsonpath.New("changesets")),
+					},
+				},
+			},
+			{
+				// With rerun_on_source_change, unchanged files plan no run: only the flag changes in place.
+				Config: fx.config(`
+  wait                   = true
+  allowed_results        = ["Success", "PartialSuccess"]
+  triggers               = { v = "1" }
+  timeouts               = { create = "5m" }
+  rerun_on_source_change = true
+`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(runResource, plancheck.ResourceActionUpdate)},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{sameID.AddStateValue(runResource, tfjsonpath.New("id"))},
+			},
+			{
+				// A file changed outside Terraform: the next plan replaces the run.
+				PreConfig: func() {
+					content := testIFC("2O2Fr$t4X7Zf8NOew3FLOH", "1kTvXnbbzCWw8lcMd1dR4o", "3vB2YO$MX4xv5uCqZZG05x")
+					if _, err := fx.client.UpdateFileContent(context.Background(), fx.fileID, bytes.NewReader([]byte(content)), int64(len(content))); err != nil {
+						t.Fatalf("changing the storage file: %v", err)
+					}
+				},
+				Config: fx.config(`
+  wait                   = true
+  allowed_results        = ["Success", "PartialSuccess"]
+  triggers               = { v = "1" }
+  timeouts               = { create = "5m" }
+  rerun_on_source_change = true
+`),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPreRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(runResource, plancheck.ResourceActionReplace)},
+				},
+			},
+		},
+	})
+}
+
+// TestAccSyncStorageConnectionRun_timeoutTaints: a wait that times out fails the apply, keeps the run id and last
+// state in the state, and taints the resource so the next apply plans a new run.
+func TestAccSyncStorageConnectionRun_timeoutTaints(t *testing.T) {
+	fx := newRunFixture(t, "Service")
+	cfg := fx.config(`
+  timeouts = { create = "2s" }
+`)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      cfg,
+				ExpectError: regexp.MustCompile(`(?s)did not finish in time.*continues on the\s+server`),
+			},
+			{
+				Config:             cfg,
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPreRefresh: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(runResource, plancheck.ResourceActionReplace),
+						expectPriorRun{address: runResource, state: itwin.StateNotStarted},
+					},
+				},
+			},
+		},
+	})
+}
+
+func TestAccSyncStorageConnectionRun_badInput(t *testing.T) {
+	fx := newRunFixture(t, "Service")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      fx.config(`  allowed_results = ["Sucess"]`),
+				ExpectError: regexp.MustCompile(`(?s)allowed_results.*must be one of.*"PartialSuccess"`),
+			},
+			{
+				Config:      fx.config(`  timeouts = { create = "soon" }`),
+				ExpectError: regexp.MustCompile(`Invalid Attribute Value Time Duration`),
+			},
+			{
+				Config: fx.providerCfg + `
+resource "itwin_sync_storage_connection_run" "r" {
+  connection_id = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+}
+`,
+				ExpectError: regexp.MustCompile(`Connection not found`),
+			},
+		},
+	})
+}
