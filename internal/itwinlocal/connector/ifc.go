@@ -57,8 +57,10 @@ import (
 // Memory: about 32 bytes per entity plus 4 per reference and the keys of the elements; no entity text is kept.
 type IFC struct{}
 
+// maxEntityBytes bounds one DATA statement, and so the scanner's memory (a variable so tests can lower it).
+var maxEntityBytes = 32 << 20
+
 const (
-	maxEntityBytes       = 32 << 20
 	maxHeaderStmtBytes   = 1 << 20
 	maxFirstStmtBytes    = 64 // "ISO-10303-21" must come first; fail fast on a file that is not STEP at all
 	stepReadBufferBytes  = 256 << 10
@@ -317,6 +319,13 @@ func (s *stepScanner) eofLine() int {
 	return s.line
 }
 
+func sizeText(n int) string {
+	if n >= 1<<20 && n%(1<<20) == 0 {
+		return strconv.Itoa(n>>20) + " MiB"
+	}
+	return strconv.Itoa(n) + " bytes"
+}
+
 func preview(b []byte) string {
 	if len(b) > previewBytes {
 		return strconv.Quote(string(b[:previewBytes]) + "...")
@@ -370,9 +379,9 @@ func (p *ifcParser) parse(s *stepScanner) error {
 				case phStart:
 					return parseError(tl.line, "not an IFC (STEP) file: it must start with %q", stepMagic+";")
 				case phData:
-					return parseError(tl.line, "entity longer than %d MiB (missing ';' or quote?)", maxEntityBytes>>20)
+					return parseError(tl.line, "entity longer than %s (missing ';' or quote?)", sizeText(maxEntityBytes))
 				default:
-					return parseError(tl.line, "header statement longer than %d MiB (missing ';' or quote?)", maxHeaderStmtBytes>>20)
+					return parseError(tl.line, "header statement longer than %s (missing ';' or quote?)", sizeText(maxHeaderStmtBytes))
 				}
 			}
 			return err
@@ -390,7 +399,7 @@ func (p *ifcParser) parse(s *stepScanner) error {
 		st, line := s.stmt, s.stmtLine
 		switch phase {
 		case phStart:
-			if string(st) != stepMagic {
+			if string(bytes.TrimPrefix(st, []byte("\xef\xbb\xbf"))) != stepMagic { // tolerate a UTF-8 byte order mark
 				return parseError(line, "not an IFC (STEP) file: it must start with %q, found %s", stepMagic+";", preview(st))
 			}
 			phase = phHeaderKeyword

@@ -334,6 +334,10 @@ func TestIFCParseErrors(t *testing.T) {
 	if els := mustExtract(t, IFC{}, duplicateGID, Options{IgnoreIfcGlobalIDs: true}); len(els) != len(buildingElements) {
 		t.Errorf("ignoreIfcGlobalIds with a duplicate GlobalId: %d elements", len(els))
 	}
+	// a UTF-8 byte order mark is tolerated
+	if els, err := extractAll(t, IFC{}, "\xef\xbb\xbf"+src, Options{}); err != nil || len(els) != len(buildingElements) {
+		t.Errorf("byte order mark: %d elements, %v", len(els), err)
+	}
 	// content after END-ISO-10303-21; is not read
 	if _, err := extractAll(t, IFC{}, src+"SIGNATURE; garbage (", Options{}); err != nil {
 		t.Errorf("trailing content: %v", err)
@@ -374,4 +378,19 @@ func TestIFCReferenceCycle(t *testing.T) {
 	if c[0].Hash == a[0].Hash {
 		t.Error("a change inside the cycle did not reach the element")
 	}
+}
+
+func TestIFCEntitySizeLimit(t *testing.T) {
+	saved := maxEntityBytes
+	maxEntityBytes = 1 << 10
+	defer func() { maxEntityBytes = saved }()
+	src := building(t)
+	// a forgotten closing quote swallows the rest of the file into one statement
+	runaway := replaceOnce(t, src, "'Wall 2 profile'", "'Wall 2 profile") + strings.Repeat("#999= IFCX('padding;');\n", 100)
+	_, err := extractAll(t, IFC{}, runaway, Options{})
+	wantTaskError(t, err, CodeParseError, lineOf(t, src, "'Wall 2 profile'"), "unterminated string")
+
+	long := replaceOnce(t, src, "'Wall 1 profile'", "'"+strings.Repeat("x", 2<<10)+"'")
+	_, err = extractAll(t, IFC{}, long, Options{})
+	wantTaskError(t, err, CodeParseError, lineOf(t, src, "'Wall 1 profile'"), "entity longer than 1024 bytes")
 }
