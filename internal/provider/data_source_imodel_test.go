@@ -51,7 +51,7 @@ data "itwin_imodel" "m" {
   id = "00000000-0000-4000-8000-000000000000"
 }
 `,
-				ExpectError: regexp.MustCompile(`iModel not found`),
+				ExpectError: regexp.MustCompile(`iModel\s+not\s+found`),
 			},
 		},
 	})

@@ -40,7 +40,7 @@ data "itwin_itwin" "t" {
   id = "00000000-0000-4000-8000-000000000000"
 }
 `,
-				ExpectError: regexp.MustCompile(`iTwin not found`),
+				ExpectError: regexp.MustCompile(`iTwin\s+not\s+found`),
 			},
 		},
 	})

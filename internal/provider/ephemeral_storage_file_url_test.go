@@ -29,6 +29,21 @@ func TestAccStorageFileURLEphemeral(t *testing.T) {
 			"echo":  echoprovider.NewProviderServer(),
 		},
 		Steps: []resource.TestStep{
+			// An unknown file: a clear error on file_id (first, so the post-test destroy uses the valid configuration).
+			{
+				Config: providerCfg + `
+ephemeral "itwin_storage_file_url" "u" {
+  file_id = "no-such-file"
+}
+
+provider "echo" {
+  data = ephemeral.itwin_storage_file_url.u
+}
+
+resource "echo" "test" {}
+`,
+				ExpectError: regexp.MustCompile(`Storage\s+file\s+not\s+found`),
+			},
 			{
 				Config: providerCfg + fmt.Sprintf(`
 ephemeral "itwin_storage_file_url" "u" {
@@ -78,20 +93,6 @@ resource "echo" "test" {}
 					}
 					return nil
 				},
-			},
-			{
-				Config: providerCfg + `
-ephemeral "itwin_storage_file_url" "u" {
-  file_id = "no-such-file"
-}
-
-provider "echo" {
-  data = ephemeral.itwin_storage_file_url.u
-}
-
-resource "echo" "test" {}
-`,
-				ExpectError: regexp.MustCompile(`Storage file not found`),
 			},
 		},
 	})

@@ -79,7 +79,7 @@ resource "itwin_imodel" "dup" {
   name     = "Plant A"
 }
 `, inst.ITwinID),
-				ExpectError: regexp.MustCompile(`(?s)already has an iModel named "Plant A".*terraform import`),
+				ExpectError: regexp.MustCompile(`(?s)already\s+has\s+an\s+iModel\s+named\s+"Plant\s+A".*terraform\s+import`),
 			},
 			{ // the API cannot rename: a new name replaces the iModel
 				Config: imodelConfig(providerCfg, inst.ITwinID, "Plant A2"),
@@ -136,7 +136,7 @@ resource "itwin_imodel" "m" {
   }
 }
 `, inst.ITwinID),
-				ExpectError: regexp.MustCompile(`(?s)extent.south_west.latitude.*between -90`),
+				ExpectError: regexp.MustCompile(`(?s)extent\.south_west\.latitude.*between\s+-90`),
 			},
 			{
 				Config: providerCfg + `
@@ -145,7 +145,7 @@ resource "itwin_imodel" "m" {
   name     = "x"
 }
 `,
-				ExpectError: regexp.MustCompile(`(?s)itwin_id.*does not exist`),
+				ExpectError: regexp.MustCompile(`(?s)itwin_id.*does\s+not\s+exist`),
 			},
 			{
 				Config: providerCfg + fmt.Sprintf(`
@@ -155,7 +155,7 @@ resource "itwin_imodel" "m" {
   timeouts = { create = "soon" }
 }
 `, inst.ITwinID),
-				ExpectError: regexp.MustCompile(`(?i)timeout`),
+				ExpectError: regexp.MustCompile(`(?s)Time\s+Duration.*"soon"`),
 			},
 		},
 	})

@@ -277,7 +277,7 @@ resource "itwin_storage_file" "f" {
   source    = %q
 }
 `, inst.RootFolderID, missing),
-				ExpectError: regexp.MustCompile(`(?s)source.*does-not-exist\.ifc.*does not exist`),
+				ExpectError: regexp.MustCompile(`(?s)source.*does-not-exist\.ifc.*does\s+not\s+exist`),
 			},
 			{
 				Config: providerCfg + fmt.Sprintf(`
@@ -286,7 +286,7 @@ resource "itwin_storage_file" "f" {
   source    = %q
 }
 `, inst.RootFolderID, t.TempDir()),
-				ExpectError: regexp.MustCompile(`is a directory`),
+				ExpectError: regexp.MustCompile(`is\s+a\s+directory`),
 			},
 		},
 	})

@@ -180,7 +180,7 @@ resource "itwin_storage_folder" "f" {
   display_name     = "x"
 }
 `,
-				ExpectError: regexp.MustCompile(`parent folder does not exist`),
+				ExpectError: regexp.MustCompile(`parent\s+folder\s+does\s+not\s+exist`),
 			},
 		},
 	})
