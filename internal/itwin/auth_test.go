@@ -2,7 +2,6 @@ package itwin
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -62,7 +61,7 @@ func TestClientCredentialsTokenCached(t *testing.T) {
 	f.reply("GET "+syncIM+"/storageconnections/"+tCID, 200, connBody)
 	c := f.client(ccConfig(f, testClientSecret))
 	for i := 0; i < 3; i++ {
-		if _, err := c.GetStorageConnection(context.Background(), tCID); err != nil {
+		if _, err := c.GetStorageConnection(t.Context(), tCID); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -88,18 +87,18 @@ func TestClientCredentialsRefreshBeforeExpiry(t *testing.T) {
 	cc := c.auth.(*clientCredentials)
 	now := time.Now()
 	cc.now = func() time.Time { return now }
-	if _, err := c.GetStorageConnection(context.Background(), tCID); err != nil {
+	if _, err := c.GetStorageConnection(t.Context(), tCID); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(3600*time.Second - refreshMargin - time.Second) // still valid
-	if _, err := c.GetStorageConnection(context.Background(), tCID); err != nil {
+	if _, err := c.GetStorageConnection(t.Context(), tCID); err != nil {
 		t.Fatal(err)
 	}
 	if fetches.Load() != 1 {
 		t.Fatalf("fetches = %d before the refresh window", fetches.Load())
 	}
 	now = now.Add(2 * time.Second) // inside the refresh margin: renew
-	if _, err := c.GetStorageConnection(context.Background(), tCID); err != nil {
+	if _, err := c.GetStorageConnection(t.Context(), tCID); err != nil {
 		t.Fatal(err)
 	}
 	if fetches.Load() != 2 {
@@ -116,7 +115,7 @@ func TestClientCredentialsFailureReadable(t *testing.T) {
 	var fetches atomic.Int32
 	tokenEndpoint(t, f, 3600, &fetches)
 	c := f.client(ccConfig(f, "wrong-"+testClientSecret))
-	_, err := c.GetStorageConnection(context.Background(), tCID)
+	_, err := c.GetStorageConnection(t.Context(), tCID)
 	var ae *AuthError
 	if !errors.As(err, &ae) || ae.Code != "invalid_client" {
 		t.Fatalf("err = %T %v", err, err)
@@ -140,8 +139,8 @@ func TestClientCredentialsFailureReadable(t *testing.T) {
 	dead := newFakeAPI(t)
 	url := dead.srv.URL
 	dead.srv.Close()
-	c2, _ := NewClient(context.Background(), Config{APIURL: url, ClientID: "a", ClientSecret: testClientSecret, TokenURL: url + "/connect/token", MaxRetries: 0})
-	_, err = c2.StartStorageRun(context.Background(), tCID)
+	c2, _ := NewClient(t.Context(), Config{APIURL: url, ClientID: "a", ClientSecret: testClientSecret, TokenURL: url + "/connect/token", MaxRetries: 0})
+	_, err = c2.StartStorageRun(t.Context(), tCID)
 	var unc *StartUncertainError
 	if !errors.As(err, &ae) || errors.As(err, &unc) || !strings.Contains(err.Error(), "obtaining an access token from "+url) || strings.Contains(err.Error(), testClientSecret) {
 		t.Errorf("err = %T %v", err, err)
@@ -153,7 +152,7 @@ func TestClientCredentialsFailureReadable(t *testing.T) {
 		w.WriteHeader(http.StatusForbidden)
 		fmt.Fprint(w, "forbidden by proxy")
 	})
-	_, err = f3.client(ccConfig(f3, testClientSecret)).GetITwin(context.Background(), tTW)
+	_, err = f3.client(ccConfig(f3, testClientSecret)).GetITwin(t.Context(), tTW)
 	if err == nil || !strings.Contains(err.Error(), "403") || !strings.Contains(err.Error(), "forbidden by proxy") {
 		t.Errorf("err = %v", err)
 	}
@@ -178,7 +177,7 @@ func TestJWTExpiry(t *testing.T) {
 	})
 	f.reply("GET /itwins/"+tTW, 200, itwinBody)
 	c := f.client(ccConfig(f, testClientSecret))
-	if _, err := c.GetITwin(context.Background(), tTW); err != nil {
+	if _, err := c.GetITwin(t.Context(), tTW); err != nil {
 		t.Fatal(err)
 	}
 	if cc := c.auth.(*clientCredentials); cc.expiry.Unix() != exp {
@@ -190,7 +189,7 @@ func TestJWTExpiry(t *testing.T) {
 // URL and failures, captures every tflog line, and checks that no secret reaches the log or an error.
 func TestLogsAreRedacted(t *testing.T) {
 	var logs bytes.Buffer
-	ctx := tflogtest.RootLogger(context.Background(), &logs)
+	ctx := tflogtest.RootLogger(t.Context(), &logs)
 
 	f := uploadServer(t, failFirst(1, status(503), func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(201) }), "")
 	var fetches atomic.Int32
@@ -261,7 +260,7 @@ func TestUnauthorizedRenewsTokenOnce(t *testing.T) {
 		w.Header().Set("Location", runLocation(f, "storage", tRun))
 		w.WriteHeader(http.StatusAccepted)
 	})
-	res, err := f.client(ccConfig(f, testClientSecret)).StartStorageRun(context.Background(), tCID)
+	res, err := f.client(ccConfig(f, testClientSecret)).StartStorageRun(t.Context(), tCID)
 	if err != nil || res.RunID != tRun {
 		t.Fatalf("res=%+v err=%v", res, err)
 	}
@@ -274,7 +273,7 @@ func TestUnauthorizedRenewsTokenOnce(t *testing.T) {
 	var fetches2 atomic.Int32
 	tokenEndpoint(t, f2, 3600, &fetches2)
 	f2.reply("GET /itwins/"+tTW, 401, apiErrorBody("RequiredScopeMissing", "The access token does not include the required scope."))
-	_, err = f2.client(ccConfig(f2, testClientSecret)).GetITwin(context.Background(), tTW)
+	_, err = f2.client(ccConfig(f2, testClientSecret)).GetITwin(t.Context(), tTW)
 	if !IsStatus(err, 401) || ErrorCode(err) != "RequiredScopeMissing" || f2.count("GET", "/itwins/"+tTW) != 2 {
 		t.Errorf("err=%v calls=%d", err, f2.count("GET", "/itwins/"+tTW))
 	}
@@ -282,7 +281,7 @@ func TestUnauthorizedRenewsTokenOnce(t *testing.T) {
 	// A static token cannot be renewed: one call.
 	f3 := newFakeAPI(t)
 	f3.reply("GET /itwins/"+tTW, 401, apiErrorBody("Unauthorized", "expired"))
-	if _, err := f3.client().GetITwin(context.Background(), tTW); !IsStatus(err, 401) || f3.count("GET", "/itwins/"+tTW) != 1 {
+	if _, err := f3.client().GetITwin(t.Context(), tTW); !IsStatus(err, 401) || f3.count("GET", "/itwins/"+tTW) != 1 {
 		t.Errorf("static token: err=%v calls=%d", err, f3.count("GET", "/itwins/"+tTW))
 	}
 }
@@ -299,7 +298,7 @@ func TestTokenRequestUserAgentAndRetry(t *testing.T) {
 	}
 	f.handle("POST /connect/token", failFirst(1, status(503), ok))
 	f.reply("GET /itwins/"+tTW, 200, itwinBody)
-	if _, err := f.client(ccConfig(f, testClientSecret)).GetITwin(context.Background(), tTW); err != nil {
+	if _, err := f.client(ccConfig(f, testClientSecret)).GetITwin(t.Context(), tTW); err != nil {
 		t.Fatal(err)
 	}
 	if f.count("POST", "/connect/token") != 2 || fetches.Load() != 1 {

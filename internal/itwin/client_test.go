@@ -1,7 +1,6 @@
 package itwin
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,7 +9,7 @@ import (
 )
 
 func TestNewClientValidation(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	for _, tc := range []struct {
 		name string
 		cfg  Config
@@ -75,7 +74,7 @@ func TestInjectedHTTPClientTransportIsUsed(t *testing.T) {
 	f.reply("GET /itwins/"+tTW, 200, itwinBody)
 	ct := &countingTransport{next: http.DefaultTransport}
 	c := f.client(func(c *Config) { c.HTTPClient = &http.Client{Transport: ct} })
-	if _, err := c.GetITwin(context.Background(), tTW); err != nil {
+	if _, err := c.GetITwin(t.Context(), tTW); err != nil {
 		t.Fatal(err)
 	}
 	if ct.n.Load() != 1 {
@@ -88,7 +87,7 @@ func TestInjectedHTTPClientTransportIsUsed(t *testing.T) {
 func TestEveryCallReturnsAPIErrors(t *testing.T) {
 	f := newFakeAPI(t)
 	c := f.client()
-	ctx := context.Background()
+	ctx := t.Context()
 	calls := map[string]func() error{
 		"CreateStorageConnection": func() error {
 			_, err := c.CreateStorageConnection(ctx, StorageConnectionCreate{IModelID: tIM})
@@ -163,11 +162,11 @@ func TestUndecodableAnswers(t *testing.T) {
 	})
 	f.handle("GET /imodels/"+tIM, func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(200) })
 	c := f.client()
-	_, err := c.GetITwin(context.Background(), tTW)
+	_, err := c.GetITwin(t.Context(), tTW)
 	if err == nil || !strings.Contains(err.Error(), "decoding the answer of GET") || !strings.Contains(err.Error(), "/itwins/"+tTW) {
 		t.Errorf("err = %v", err)
 	}
-	_, err = c.GetIModel(context.Background(), tIM)
+	_, err = c.GetIModel(t.Context(), tIM)
 	if err == nil || !strings.Contains(err.Error(), "without a body") {
 		t.Errorf("err = %v", err)
 	}

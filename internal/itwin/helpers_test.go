@@ -1,7 +1,6 @@
 package itwin
 
 import (
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -89,7 +88,7 @@ func (f *fakeAPI) client(mutate ...func(*Config)) *Client {
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	c, err := NewClient(context.Background(), cfg)
+	c, err := NewClient(f.t.Context(), cfg)
 	if err != nil {
 		f.t.Fatalf("NewClient: %v", err)
 	}

@@ -1,7 +1,6 @@
 package itwin
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -30,7 +29,7 @@ func TestPagingThreePages(t *testing.T) {
 			t.Errorf("unexpected $skip %q", skip)
 		}
 	})
-	runs, err := f.client().ListStorageRuns(context.Background(), tCID, 0)
+	runs, err := f.client().ListStorageRuns(t.Context(), tCID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +57,7 @@ func TestPagingThreePages(t *testing.T) {
 	f.mu.Lock()
 	f.reqs = nil
 	f.mu.Unlock()
-	runs, err = f.client().ListStorageRuns(context.Background(), tCID, 3)
+	runs, err = f.client().ListStorageRuns(t.Context(), tCID, 3)
 	if err != nil || len(runs) != 3 || runs[2].ID != "r3" {
 		t.Fatalf("limit 3: %+v %v", runs, err)
 	}
@@ -74,7 +73,7 @@ func TestPagingLoopGuard(t *testing.T) {
 		writeJSON(w, 200, map[string]any{"connections": []any{map[string]any{"id": "a", "displayName": "a"}},
 			"_links": map[string]any{"next": map[string]any{"href": f.srv.URL + path + "?imodelId=" + tIM + "&$skip=1&$top=1"}}})
 	})
-	_, err := f.client().ListConnections(context.Background(), tIM)
+	_, err := f.client().ListConnections(t.Context(), tIM)
 	if err == nil || !strings.Contains(err.Error(), "same next link twice") {
 		t.Fatalf("err = %v", err)
 	}
@@ -99,7 +98,7 @@ func TestPagingRebuildsForeignNextPath(t *testing.T) {
 		}
 		writeJSON(w, 200, map[string]any{"connections": []any{map[string]any{"id": "b", "displayName": "b"}}, "_links": map[string]any{}})
 	})
-	list, err := f.client().ListStorageConnections(context.Background(), tIM)
+	list, err := f.client().ListStorageConnections(t.Context(), tIM)
 	if err != nil || len(list) != 2 {
 		t.Fatalf("list = %+v, %v", list, err)
 	}
@@ -114,17 +113,17 @@ func TestPagingErrors(t *testing.T) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprint(w, `{"connections": "not a list"}`)
 	})
-	if _, err := f.client().ListConnections(context.Background(), tIM); err == nil || !strings.Contains(err.Error(), "decoding a page") {
+	if _, err := f.client().ListConnections(t.Context(), tIM); err == nil || !strings.Contains(err.Error(), "decoding a page") {
 		t.Errorf("err = %v", err)
 	}
 	f.handle("GET "+syncIM+"/storageconnections", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"connections": []any{}, "_links": map[string]any{"next": map[string]any{"href": "://bad"}}})
 	})
-	if _, err := f.client().ListStorageConnections(context.Background(), ""); err == nil {
+	if _, err := f.client().ListStorageConnections(t.Context(), ""); err == nil {
 		t.Error("a malformed next link must fail")
 	}
 	f.reply("GET "+syncIM+"/manifestconnections", 422, apiErrorBody("InvalidManifestConnectionRequest", "Cannot perform operation."))
-	if _, err := f.client().ListManifestConnections(context.Background(), tIM); !IsStatus(err, 422) {
+	if _, err := f.client().ListManifestConnections(t.Context(), tIM); !IsStatus(err, 422) {
 		t.Errorf("err = %v", err)
 	}
 }

@@ -17,7 +17,7 @@ func TestStartStorageRun202(t *testing.T) {
 		w.Header().Set("Location", runLocation(f, "storage", tRun))
 		w.WriteHeader(http.StatusAccepted)
 	})
-	res, err := f.client().StartStorageRun(context.Background(), tCID)
+	res, err := f.client().StartStorageRun(t.Context(), tCID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestStartRun303ActiveRun(t *testing.T) {
 		w.WriteHeader(http.StatusSeeOther)
 	})
 	f.reply("GET "+syncIM+"/storageconnections/"+tCID+"/runs/active-run", 200, runBody)
-	res, err := f.client().StartStorageRun(context.Background(), tCID)
+	res, err := f.client().StartStorageRun(t.Context(), tCID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestStartRun202WithoutLocationFallsBackToLastRun(t *testing.T) {
 	f.handle("POST "+syncIM+"/storageconnections/"+tCID+"/run", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) })
 	f.reply("GET "+syncIM+"/storageconnections/"+tCID, 200, map[string]any{"connection": map[string]any{"id": tCID, "displayName": "x",
 		"_links": map[string]any{"lastRun": map[string]any{"href": runLocation(f, "storage", tRun)}}}})
-	res, err := f.client().StartStorageRun(context.Background(), tCID)
+	res, err := f.client().StartStorageRun(t.Context(), tCID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,14 +69,14 @@ func TestStartRun202WithoutLocationFallsBackToLastRun(t *testing.T) {
 	f2 := newFakeAPI(t)
 	f2.handle("POST "+syncIM+"/storageconnections/"+tCID+"/run", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) })
 	f2.reply("GET "+syncIM+"/storageconnections/"+tCID, 200, connBody)
-	if _, err := f2.client().StartStorageRun(context.Background(), tCID); err == nil {
+	if _, err := f2.client().StartStorageRun(t.Context(), tCID); err == nil {
 		t.Error("expected an error when the run id cannot be found")
 	}
 	// The fallback read itself fails.
 	f3 := newFakeAPI(t)
 	f3.handle("POST "+syncIM+"/storageconnections/"+tCID+"/run", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) })
 	f3.reply("GET "+syncIM+"/storageconnections/"+tCID, 404, apiErrorBody("StorageConnectionNotFound", "gone"))
-	if _, err := f3.client().StartStorageRun(context.Background(), tCID); !IsNotFound(err) {
+	if _, err := f3.client().StartStorageRun(t.Context(), tCID); !IsNotFound(err) {
 		t.Errorf("err = %v, want the 404 wrapped", err)
 	}
 }
@@ -84,7 +84,7 @@ func TestStartRun202WithoutLocationFallsBackToLastRun(t *testing.T) {
 func TestStartRunFollowed303(t *testing.T) {
 	f := newFakeAPI(t)
 	f.reply("POST "+syncIM+"/storageconnections/"+tCID+"/run", 200, runBody)
-	res, err := f.client().StartStorageRun(context.Background(), tCID)
+	res, err := f.client().StartStorageRun(t.Context(), tCID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestStartRunNotRetried(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := newFakeAPI(t)
 			f.handle("POST "+path, h)
-			_, err := f.client().StartStorageRun(context.Background(), tCID)
+			_, err := f.client().StartStorageRun(t.Context(), tCID)
 			var unc *StartUncertainError
 			if !errors.As(err, &unc) || unc.ConnectionID != tCID {
 				t.Fatalf("err = %T %v, want *StartUncertainError", err, err)
@@ -111,7 +111,7 @@ func TestStartRunNotRetried(t *testing.T) {
 	}
 	t.Run("cancelled", func(t *testing.T) {
 		f := newFakeAPI(t)
-		ctx, cancel := context.WithCancel(context.Background())
+		ctx, cancel := context.WithCancel(t.Context())
 		f.handle("POST "+path, func(w http.ResponseWriter, r *http.Request) { cancel(); <-r.Context().Done() })
 		_, err := f.client().StartStorageRun(ctx, tCID)
 		var unc *StartUncertainError
@@ -128,7 +128,7 @@ func TestStartRun429RetriedAnd409Returned(t *testing.T) {
 		w.Header().Set("Location", runLocation(f, "storage", tRun))
 		w.WriteHeader(http.StatusAccepted)
 	}))
-	res, err := f.client().StartStorageRun(context.Background(), tCID)
+	res, err := f.client().StartStorageRun(t.Context(), tCID)
 	if err != nil || res.RunID != tRun {
 		t.Fatalf("res=%+v err=%v", res, err)
 	}
@@ -138,7 +138,7 @@ func TestStartRun429RetriedAnd409Returned(t *testing.T) {
 
 	f2 := newFakeAPI(t)
 	f2.reply("POST "+path, 409, apiErrorBody("RunAlreadyRequested", "A run request is already being processed."))
-	_, err = f2.client().StartStorageRun(context.Background(), tCID)
+	_, err = f2.client().StartStorageRun(t.Context(), tCID)
 	var unc *StartUncertainError
 	if errors.As(err, &unc) || !IsConflict(err) || ErrorCode(err) != "RunAlreadyRequested" {
 		t.Fatalf("err = %T %v, want the 409 APIError", err, err)
@@ -156,7 +156,7 @@ func TestStartManifestRun(t *testing.T) {
 	})
 	body := ManifestRunCreate{SourceFiles: []ManifestRunFile{{ID: "dms-0001", Name: "a.dgn", URL: "https://files.example.com/a.dgn?sig=Ab12", ConnectorType: "MSTN",
 		Children: []ManifestChildFile{{ID: "dms-0002", ParentID: "dms-0001", Name: "b.dgn", URL: "https://files.example.com/b.dgn?sig=Cd34", ConnectorType: "CIVIL"}}}}}
-	res, err := f.client().StartManifestRun(context.Background(), tCID, body)
+	res, err := f.client().StartManifestRun(t.Context(), tCID, body)
 	if err != nil || res.RunID != tRun {
 		t.Fatalf("res=%+v err=%v", res, err)
 	}
@@ -172,7 +172,7 @@ func TestStartManifestRun(t *testing.T) {
 	f2.handle("POST "+syncIM+"/manifestconnections/"+tCID+"/runs", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) })
 	f2.reply("GET "+syncIM+"/manifestconnections/"+tCID, 200, map[string]any{"connection": map[string]any{"id": tCID, "displayName": "x",
 		"_links": map[string]any{"lastRun": map[string]any{"href": runLocation(f2, "manifest", "m-run")}}}})
-	res, err = f2.client().StartManifestRun(context.Background(), tCID, ManifestRunCreate{})
+	res, err = f2.client().StartManifestRun(t.Context(), tCID, ManifestRunCreate{})
 	if err != nil || res.RunID != "m-run" {
 		t.Fatalf("res=%+v err=%v", res, err)
 	}

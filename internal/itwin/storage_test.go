@@ -2,7 +2,6 @@ package itwin
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"strings"
@@ -44,7 +43,7 @@ func TestUploadFileFlow(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := uploadServer(t, nil, "")
-			file, err := f.client().UploadFile(context.Background(), tFold, StorageItemCreate{DisplayName: "wall.ifc", Description: "walls"}, reader(), int64(len(content)))
+			file, err := f.client().UploadFile(t.Context(), tFold, StorageItemCreate{DisplayName: "wall.ifc", Description: "walls"}, reader(), int64(len(content)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -91,7 +90,7 @@ func TestUploadFileFlow(t *testing.T) {
 func TestUploadRetriesOnlySeekableContent(t *testing.T) {
 	content := []byte("0123456789")
 	f := uploadServer(t, failFirst(1, status(500), func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(201) }), "")
-	if _, err := f.client().UploadFile(context.Background(), tFold, StorageItemCreate{DisplayName: "a.dgn"}, bytes.NewReader(content), 10); err != nil {
+	if _, err := f.client().UploadFile(t.Context(), tFold, StorageItemCreate{DisplayName: "a.dgn"}, bytes.NewReader(content), 10); err != nil {
 		t.Fatal(err)
 	}
 	var puts []recorded
@@ -105,7 +104,7 @@ func TestUploadRetriesOnlySeekableContent(t *testing.T) {
 	}
 
 	f = uploadServer(t, status(500), "")
-	_, err := f.client().UploadFile(context.Background(), tFold, StorageItemCreate{DisplayName: "a.dgn"}, onlyReader{bytes.NewReader(content)}, 10)
+	_, err := f.client().UploadFile(t.Context(), tFold, StorageItemCreate{DisplayName: "a.dgn"}, onlyReader{bytes.NewReader(content)}, 10)
 	if !IsStatus(err, 500) || !strings.Contains(err.Error(), "uploading the file content") {
 		t.Fatalf("err = %v", err)
 	}
@@ -123,7 +122,7 @@ func TestUploadRetriesOnlySeekableContent(t *testing.T) {
 func TestUpdateFileContentAndForeignCompleteURL(t *testing.T) {
 	// completeUrl on another host: the client re-roots it on the API origin, so the token stays home.
 	f := uploadServer(t, nil, "https://elsewhere.example.test")
-	file, err := f.client().UpdateFileContent(context.Background(), tFile, strings.NewReader("abc"), 3)
+	file, err := f.client().UpdateFileContent(t.Context(), tFile, strings.NewReader("abc"), 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +140,7 @@ func TestUpdateFileContentAndForeignCompleteURL(t *testing.T) {
 
 func TestUploadEmptyAndMissingLinks(t *testing.T) {
 	f := uploadServer(t, nil, "")
-	if _, err := f.client().UploadFile(context.Background(), tFold, StorageItemCreate{DisplayName: "empty.txt"}, strings.NewReader(""), 0); err != nil {
+	if _, err := f.client().UploadFile(t.Context(), tFold, StorageItemCreate{DisplayName: "empty.txt"}, strings.NewReader(""), 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range f.requests() {
@@ -151,12 +150,12 @@ func TestUploadEmptyAndMissingLinks(t *testing.T) {
 	}
 	f2 := newFakeAPI(t)
 	f2.reply("POST /storage/folders/"+tFold+"/files", 202, map[string]any{"_links": map[string]any{}})
-	if _, err := f2.client().UploadFile(context.Background(), tFold, StorageItemCreate{DisplayName: "a"}, strings.NewReader("x"), 1); err == nil || !strings.Contains(err.Error(), "uploadUrl") {
+	if _, err := f2.client().UploadFile(t.Context(), tFold, StorageItemCreate{DisplayName: "a"}, strings.NewReader("x"), 1); err == nil || !strings.Contains(err.Error(), "uploadUrl") {
 		t.Errorf("err = %v", err)
 	}
 	f3 := newFakeAPI(t)
 	f3.reply("GET /storage/", 200, map[string]any{"items": []any{}, "_links": map[string]any{}})
-	if _, err := f3.client().GetRootFolderID(context.Background(), tTW); err == nil {
+	if _, err := f3.client().GetRootFolderID(t.Context(), tTW); err == nil {
 		t.Error("GetRootFolderID without _links.folder must fail")
 	}
 }

@@ -1,7 +1,6 @@
 package itwin
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -41,7 +40,7 @@ var (
 // TestRequestsExact checks, for every typed call, the exact method, path, query, body and headers it sends and
 // that it decodes the answer.
 func TestRequestsExact(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	type tc struct {
 		name    string
 		route   string // ServeMux pattern
@@ -413,7 +412,7 @@ func TestRequestsExact(t *testing.T) {
 func TestEmptyIDsRejected(t *testing.T) {
 	f := newFakeAPI(t)
 	c := f.client()
-	ctx := context.Background()
+	ctx := t.Context()
 	calls := map[string]func() error{
 		"GetStorageConnection":   func() error { _, err := c.GetStorageConnection(ctx, ""); return err },
 		"DeleteManifestConn":     func() error { return c.DeleteManifestConnection(ctx, " ") },
@@ -454,17 +453,17 @@ func TestGetConnectionTriesBothKinds(t *testing.T) {
 	f.reply("GET "+syncIM+"/storageconnections/{id}", 404, apiErrorBody("StorageConnectionNotFound", "Requested StorageConnection is not available."))
 	f.reply("GET "+syncIM+"/manifestconnections/"+tCID, 200, connBody)
 	c := f.client()
-	conn, kind, err := c.GetConnection(context.Background(), tCID)
+	conn, kind, err := c.GetConnection(t.Context(), tCID)
 	if err != nil || kind != KindManifest || conn.ID != tCID {
 		t.Fatalf("GetConnection = %+v, %q, %v", conn, kind, err)
 	}
-	_, _, err = c.GetConnection(context.Background(), "missing")
+	_, _, err = c.GetConnection(t.Context(), "missing")
 	if !IsNotFound(err) {
 		t.Fatalf("missing connection: err = %v, want 404", err)
 	}
 	f2 := newFakeAPI(t)
 	f2.reply("GET "+syncIM+"/storageconnections/"+tCID, 200, connBody)
-	conn, kind, err = f2.client().GetConnection(context.Background(), tCID)
+	conn, kind, err = f2.client().GetConnection(t.Context(), tCID)
 	if err != nil || kind != KindStorage || conn.ID != tCID {
 		t.Fatalf("GetConnection = %+v, %q, %v", conn, kind, err)
 	}
@@ -473,7 +472,7 @@ func TestGetConnectionTriesBothKinds(t *testing.T) {
 	}
 	f3 := newFakeAPI(t)
 	f3.reply("GET "+syncIM+"/storageconnections/"+tCID, 403, apiErrorBody("InsufficientPermissions", "no"))
-	if _, _, err := f3.client().GetConnection(context.Background(), tCID); !IsStatus(err, 403) {
+	if _, _, err := f3.client().GetConnection(t.Context(), tCID); !IsStatus(err, 403) {
 		t.Fatalf("403 must be returned as is, got %v", err)
 	}
 }

@@ -44,7 +44,7 @@ func okJSON(body any) http.HandlerFunc {
 }
 
 func TestRetriesIdempotentMethods(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	cases := []struct {
 		name   string
 		method string
@@ -91,7 +91,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	f.handle("GET "+syncIM+"/storageconnections/"+tCID, failFirst(1, status(429, "Retry-After", "1"), okJSON(connBody)))
 	start := time.Now()
 	// RetryWaitMax is 5ms in the test client: only Retry-After can make the client wait a second.
-	if _, err := f.client().GetStorageConnection(context.Background(), tCID); err != nil {
+	if _, err := f.client().GetStorageConnection(t.Context(), tCID); err != nil {
 		t.Fatal(err)
 	}
 	if elapsed := time.Since(start); elapsed < time.Second {
@@ -105,7 +105,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 func TestGiveUpAfterMaxRetriesKeepsAPIError(t *testing.T) {
 	f := newFakeAPI(t)
 	f.handle("GET "+syncIM+"/storageconnections/"+tCID, status(503))
-	_, err := f.client().GetStorageConnection(context.Background(), tCID)
+	_, err := f.client().GetStorageConnection(t.Context(), tCID)
 	apiErr, ok := AsAPIError(err)
 	if !ok || apiErr.Status != 503 || apiErr.Code != "Boom" {
 		t.Fatalf("err = %v, want the 503 envelope", err)
@@ -115,14 +115,14 @@ func TestGiveUpAfterMaxRetriesKeepsAPIError(t *testing.T) {
 	}
 	f2 := newFakeAPI(t)
 	f2.handle("GET "+syncIM+"/storageconnections/"+tCID, status(500))
-	_, err = f2.client(func(c *Config) { c.MaxRetries = 0 }).GetStorageConnection(context.Background(), tCID)
+	_, err = f2.client(func(c *Config) { c.MaxRetries = 0 }).GetStorageConnection(t.Context(), tCID)
 	if !IsStatus(err, 500) || f2.count("GET", syncIM+"/storageconnections/"+tCID) != 1 {
 		t.Errorf("MaxRetries=0: err=%v attempts=%d", err, f2.count("GET", syncIM+"/storageconnections/"+tCID))
 	}
 }
 
 func TestPOSTRetriedOnlyOn429(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	create := func(c *Client) error {
 		_, err := c.CreateStorageConnection(ctx, StorageConnectionCreate{IModelID: tIM, SourceFiles: []StorageFileCreate{{StorageFileID: tFile, ConnectorType: "MSTN"}}})
 		return err
@@ -137,9 +137,8 @@ func TestPOSTRetriedOnlyOn429(t *testing.T) {
 	if n := f.count("POST", path); n != 3 {
 		t.Errorf("429: %d attempts, want 3", n)
 	}
-	for i, r := range f.requests() {
+	for _, r := range f.requests() { // every retry carries the same body
 		jsonEqual(t, r.Body, `{"iModelId":"`+tIM+`","sourceFiles":[{"storageFileId":"`+tFile+`","connectorType":"MSTN"}]}`)
-		_ = i
 	}
 
 	f = newFakeAPI(t)
@@ -167,7 +166,7 @@ func TestContextCancelStopsRetries(t *testing.T) {
 	f := newFakeAPI(t)
 	f.handle("GET "+syncIM+"/storageconnections/"+tCID, status(500))
 	c := f.client(func(c *Config) { c.RetryWaitMin, c.RetryWaitMax, c.MaxRetries = 5*time.Second, 5*time.Second, 10 })
-	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
 	_, err := c.GetStorageConnection(ctx, tCID)
@@ -196,7 +195,7 @@ func TestRequestTimeoutPerAttempt(t *testing.T) {
 		writeJSON(w, 200, connBody)
 	})
 	c := f.client(func(c *Config) { c.RequestTimeout = 100 * time.Millisecond })
-	if _, err := c.GetStorageConnection(context.Background(), tCID); err != nil {
+	if _, err := c.GetStorageConnection(t.Context(), tCID); err != nil {
 		t.Fatalf("the second attempt should succeed: %v", err)
 	}
 	if calls.Load() != 2 {
@@ -284,7 +283,7 @@ func TestCheckRetryPolicies(t *testing.T) {
 		{retryNever, r(503), nil, false},
 		{0, r(500), nil, false}, // no policy: treated as POST
 	} {
-		ctx := context.Background()
+		ctx := t.Context()
 		if tc.policy != 0 {
 			ctx = withPolicy(ctx, tc.policy)
 		}
@@ -293,7 +292,7 @@ func TestCheckRetryPolicies(t *testing.T) {
 			t.Errorf("policy %d, resp %v, err %v: retry=%v err=%v; want %v", tc.policy, tc.resp, tc.err, got, err, tc.want)
 		}
 	}
-	ctx, cancel := context.WithCancel(withPolicy(context.Background(), retryIdempotent))
+	ctx, cancel := context.WithCancel(withPolicy(t.Context(), retryIdempotent))
 	cancel()
 	if retry, err := checkRetry(ctx, r(500), nil); retry || !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled: retry=%v err=%v", retry, err)
@@ -308,7 +307,7 @@ func TestRedirectsNotFollowed(t *testing.T) {
 	f.handle("GET /storage/files/"+tFile+"/download", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, f.srv.URL+"/elsewhere?sig=zzz", http.StatusFound)
 	})
-	u, err := f.client().GetFileDownloadURL(context.Background(), tFile)
+	u, err := f.client().GetFileDownloadURL(t.Context(), tFile)
 	if err != nil || !strings.HasSuffix(u, "/elsewhere?sig=zzz") {
 		t.Fatalf("download URL = %q, %v", u, err)
 	}
@@ -316,7 +315,7 @@ func TestRedirectsNotFollowed(t *testing.T) {
 		t.Error("the redirect was followed (with the bearer token)")
 	}
 	f.reply("GET /storage/files/nolocation/download", 200, fileBody)
-	if _, err := f.client().GetFileDownloadURL(context.Background(), "nolocation"); err == nil {
+	if _, err := f.client().GetFileDownloadURL(t.Context(), "nolocation"); err == nil {
 		t.Error("expected an error without a redirect")
 	}
 }

@@ -92,7 +92,7 @@ func TestWaitForRunIntervalsGrowWithElapsedTime(t *testing.T) {
 		}
 		return &Run{ID: tRun, State: s.state, Phase: s.phase, Result: result}, nil
 	}
-	run, err := WaitForRun(context.Background(), get, clock.opts())
+	run, err := WaitForRun(t.Context(), get, clock.opts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ func TestWaitForRunCustomBoundsAndJitter(t *testing.T) {
 	opts.MinInterval, opts.MaxInterval = time.Second, 2*time.Second
 	opts.Jitter = func(d time.Duration) time.Duration { return d + time.Millisecond }
 	n := 0
-	_, err := WaitForRun(context.Background(), func(context.Context) (*Run, error) {
+	_, err := WaitForRun(t.Context(), func(context.Context) (*Run, error) {
 		n++
 		clock.now = clock.now.Add(time.Minute)
 		if n == 3 {
@@ -140,7 +140,7 @@ func TestWaitForRunTransientErrors(t *testing.T) {
 	t.Run("tolerated", func(t *testing.T) {
 		clock := newFakeClock()
 		n := 0
-		run, err := WaitForRun(context.Background(), func(context.Context) (*Run, error) {
+		run, err := WaitForRun(t.Context(), func(context.Context) (*Run, error) {
 			n++
 			switch {
 			case n == 1:
@@ -163,7 +163,7 @@ func TestWaitForRunTransientErrors(t *testing.T) {
 		opts := clock.opts()
 		opts.MaxTransientErrors = 2
 		n := 0
-		run, err := WaitForRun(context.Background(), func(context.Context) (*Run, error) {
+		run, err := WaitForRun(t.Context(), func(context.Context) (*Run, error) {
 			n++
 			if n == 1 {
 				return &Run{ID: "r", State: StateQueued}, nil
@@ -180,7 +180,7 @@ func TestWaitForRunTransientErrors(t *testing.T) {
 	t.Run("404 stops at once", func(t *testing.T) {
 		clock := newFakeClock()
 		n := 0
-		_, err := WaitForRun(context.Background(), func(context.Context) (*Run, error) {
+		_, err := WaitForRun(t.Context(), func(context.Context) (*Run, error) {
 			n++
 			return nil, &APIError{Status: 404, Code: "StorageConnectionRunNotFound"}
 		}, clock.opts())
@@ -189,7 +189,7 @@ func TestWaitForRunTransientErrors(t *testing.T) {
 		}
 	})
 	t.Run("nil run", func(t *testing.T) {
-		if _, err := WaitForRun(context.Background(), func(context.Context) (*Run, error) { return nil, nil }, newFakeClock().opts()); err == nil {
+		if _, err := WaitForRun(t.Context(), func(context.Context) (*Run, error) { return nil, nil }, newFakeClock().opts()); err == nil {
 			t.Error("expected an error")
 		}
 	})
@@ -197,7 +197,7 @@ func TestWaitForRunTransientErrors(t *testing.T) {
 
 func TestWaitForRunContext(t *testing.T) {
 	clock := newFakeClock()
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(t.Context())
 	n := 0
 	run, err := WaitForRun(ctx, func(context.Context) (*Run, error) {
 		n++
@@ -214,7 +214,7 @@ func TestWaitForRunContext(t *testing.T) {
 	}
 
 	// get fails because the context ended: the context error wins, not "transient".
-	ctx2, cancel2 := context.WithCancel(context.Background())
+	ctx2, cancel2 := context.WithCancel(t.Context())
 	cancel2()
 	_, err = WaitForRun(ctx2, func(ctx context.Context) (*Run, error) {
 		return nil, &TransportError{Method: "GET", URL: "u", Err: ctx.Err()}
@@ -225,13 +225,13 @@ func TestWaitForRunContext(t *testing.T) {
 
 	// The real sleeper honours the context.
 	start := time.Now()
-	ctx3, cancel3 := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	ctx3, cancel3 := context.WithTimeout(t.Context(), 20*time.Millisecond)
 	defer cancel3()
 	_, err = WaitForRun(ctx3, func(context.Context) (*Run, error) { return &Run{ID: "r", State: StateQueued}, nil }, WaitOptions{MinInterval: time.Hour, MaxInterval: time.Hour})
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
 		t.Errorf("err=%v after %s", err, time.Since(start))
 	}
-	if err := sleepCtx(context.Background(), time.Millisecond); err != nil {
+	if err := sleepCtx(t.Context(), time.Millisecond); err != nil {
 		t.Error(err)
 	}
 }
@@ -252,7 +252,7 @@ func TestWaitForRunOnChange(t *testing.T) {
 	opts := newFakeClock().opts()
 	opts.OnChange = func(prev, cur *Run) { changes = append(changes, [2]*Run{prev, cur}) }
 	i := 0
-	if _, err := WaitForRun(context.Background(), func(context.Context) (*Run, error) { i++; return seq[i-1], nil }, opts); err != nil {
+	if _, err := WaitForRun(t.Context(), func(context.Context) (*Run, error) { i++; return seq[i-1], nil }, opts); err != nil {
 		t.Fatal(err)
 	}
 	if len(changes) != 4 {
