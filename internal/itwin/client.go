@@ -271,14 +271,15 @@ func (c *Client) resolve(cl call) (*url.URL, error) {
 	} else {
 		u, err = url.Parse(cl.path)
 		if err == nil && !u.IsAbs() {
-			err = fmt.Errorf("not an absolute URL")
+			err = errors.New("not an absolute URL")
 		}
 		if err == nil && !cl.external {
 			u.Scheme, u.Host, u.User = c.base.Scheme, c.base.Host, nil
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("invalid request URL %q: %w", RedactURL(cl.path), err)
+		// Not %w: url.Parse errors quote the raw URL, query string included.
+		return nil, fmt.Errorf("invalid request URL %q: %s", RedactURL(cl.path), redactText(err.Error()))
 	}
 	if len(cl.query) > 0 {
 		q := encodeQuery(cl.query)

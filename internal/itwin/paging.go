@@ -88,7 +88,7 @@ func (c *Client) nextRequest(current, path string, query url.Values, href string
 	}
 	ref, err := url.Parse(strings.TrimSpace(href))
 	if err != nil {
-		return "", fmt.Errorf("invalid next link %q: %w", RedactURL(href), err)
+		return "", fmt.Errorf("invalid next link %q: %s", RedactURL(href), redactText(err.Error()))
 	}
 	n := cur.ResolveReference(ref)
 	if strings.EqualFold(strings.TrimRight(n.Path, "/"), strings.TrimRight(path, "/")) {

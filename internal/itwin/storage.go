@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 )
 
 // MaxUploadSize is the largest content a single pre-signed PUT may carry (§9.4).
@@ -154,15 +153,9 @@ func (c *Client) finishUpload(ctx context.Context, links UploadLinks, content io
 	if _, err := c.do(ctx, put); err != nil {
 		return nil, fmt.Errorf("uploading the file content: %w", err)
 	}
-	completePath := links.Links.CompleteURL.Href
-	if !strings.HasPrefix(completePath, "/") {
-		// Absolute: resolve() re-roots it on the API origin before the token is attached.
-		if _, err := url.Parse(completePath); err != nil {
-			return nil, fmt.Errorf("invalid completeUrl: %w", err)
-		}
-	}
+	// An absolute completeUrl is re-rooted on the API origin by resolve() before the token is attached.
 	var env StorageFileEnvelope
-	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: completePath}, &env); err != nil {
+	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: links.Links.CompleteURL.Href}, &env); err != nil {
 		return nil, fmt.Errorf("completing the upload: %w", err)
 	}
 	return &env.File, nil

@@ -159,3 +159,18 @@ func TestUploadEmptyAndMissingLinks(t *testing.T) {
 		t.Error("GetRootFolderID without _links.folder must fail")
 	}
 }
+
+func TestMalformedUploadURLDoesNotLeak(t *testing.T) {
+	f := newFakeAPI(t)
+	f.reply("POST /storage/folders/"+tFold+"/files", 202, map[string]any{"_links": map[string]any{
+		"uploadUrl":   map[string]any{"href": "https://bad host/blob?sv=1&sig=LEAKYSIG"},
+		"completeUrl": map[string]any{"href": f.srv.URL + "/storage/files/" + tFile + "/complete"},
+	}})
+	_, err := f.client().UploadFile(t.Context(), tFold, StorageItemCreate{DisplayName: "a"}, strings.NewReader("x"), 1)
+	if err == nil || strings.Contains(err.Error(), "LEAKYSIG") {
+		t.Fatalf("err = %v", err)
+	}
+	if _, err := f.client().nextRequest("/x", "/x", nil, "https://bad host/?sig=LEAKYSIG"); err == nil || strings.Contains(err.Error(), "LEAKYSIG") {
+		t.Fatalf("next link err = %v", err)
+	}
+}
