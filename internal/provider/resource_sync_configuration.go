@@ -392,6 +392,10 @@ func (r *syncConfigurationResource) Create(ctx context.Context, req resource.Cre
 		resp.Diagnostics.AddError("Missing scope", "Exactly one of itwin_id, imodel_id and connection_id must be set.")
 		return
 	}
+	// ModifyPlan already refused these, unless the provider was not configured at plan time.
+	if checkLocalFlags(plan, r.client.BaseURL(), &resp.Diagnostics); resp.Diagnostics.HasError() {
+		return
+	}
 	body, err := plan.settings()
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("additional_settings"), "Invalid additional_settings", err.Error())
@@ -464,6 +468,9 @@ func (r *syncConfigurationResource) Update(ctx context.Context, req resource.Upd
 	s, scopeID, ok := plan.scope()
 	if !ok {
 		resp.Diagnostics.AddError("Missing scope", "Exactly one of itwin_id, imodel_id and connection_id must be set.")
+		return
+	}
+	if checkLocalFlags(plan, r.client.BaseURL(), &resp.Diagnostics); resp.Diagnostics.HasError() {
 		return
 	}
 	id := scopeID.ValueString()

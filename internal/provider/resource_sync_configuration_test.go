@@ -382,6 +382,24 @@ resource "itwin_sync_configuration" "test" {
 `, inst.IModelID),
 				ExpectError: wrappedRE("sets no flag"),
 			},
+			// The itwin-local-only flags are refused when the provider targets the public service. Nothing is
+			// sent: planning a create makes no API call.
+			{
+				Config: `
+provider "itwin" {
+  api_url      = "https://api.bentley.com"
+  access_token = "unused-at-plan-time"
+}
+
+resource "itwin_sync_configuration" "test" {
+  connection_id         = "CDGyTAuzEViJKcyqyWp6bJW6ecC69Od8tgzKjbyILG8"
+  enable_sheet_index    = true
+  revit_level_of_detail = 2
+}
+`,
+				PlanOnly:    true,
+				ExpectError: wrappedRE("revit_level_of_detail (flag revitLevelOfDetail) is an itwin-local name"),
+			},
 		},
 	})
 }
