@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/compare"
@@ -16,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
 )
 
@@ -253,6 +255,47 @@ resource "itwin_sync_storage_connection_run" "r" {
 }
 `,
 				ExpectError: regexp.MustCompile(`Connection not found`),
+			},
+		},
+	})
+}
+
+// TestAccSyncStorageConnectionRun_startNotBlindlyRetried: every run start answers 503. The provider checks the
+// connection's lastRun, retries the POST once (no run was created), then fails — never a retry storm that
+// could start duplicate runs.
+func TestAccSyncStorageConnectionRun_startNotBlindlyRetried(t *testing.T) {
+	fx := newRunFixture(t, "Service", itwinlocaltest.WithConfig(func(c *itwinlocal.Config) {
+		c.Faults = itwinlocal.FaultConfig{Rate5xx: 1, Methods: []string{"POST"}, RoutePattern: `/run$`}
+	}))
+	runPosts := func() int64 {
+		var n int64
+		for k, v := range fx.inst.Server.Stats() {
+			if strings.HasPrefix(k, "POST ") && strings.HasSuffix(strings.ToLower(k), "/run") {
+				n += v
+			}
+		}
+		return n
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      fx.config(""),
+				ExpectError: regexp.MustCompile(`(?s)Error starting a run on storage connection.*outcome is unknown`),
+			},
+			{
+				PreConfig: func() {
+					if n := runPosts(); n != 2 {
+						t.Errorf("run-start POSTs = %d, want 2 (the first, then one retry after checking lastRun)", n)
+					}
+					runs, err := fx.client.ListStorageRuns(context.Background(), fx.connID, 0)
+					if err != nil || len(runs) != 0 {
+						t.Errorf("runs = %v (%v), want none", runs, err)
+					}
+				},
+				Config:             fx.config(""),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true, // nothing was created, so the run is still to be created
 			},
 		},
 	})
