@@ -142,3 +142,52 @@ func TestAccSyncManifestConnectionRun_badInput(t *testing.T) {
 		},
 	})
 }
+
+// manifestEphemeralConfig passes a URL minted by the itwin_storage_file_url ephemeral resource to the write-only
+// url of a manifest run file: the URL is never in the plan or the state.
+func manifestEphemeralConfig(providerCfg, connID, fileID, waitLine string) string {
+	return providerCfg + fmt.Sprintf(`
+ephemeral "itwin_storage_file_url" "doc" {
+  file_id = %[2]q
+}
+
+resource "itwin_sync_manifest_connection_run" "r" {
+  connection_id = %[1]q
+%[3]s
+  source_files = [
+    {
+      source_file_id = "dms-1"
+      name           = "plant.ifc"
+      url            = ephemeral.itwin_storage_file_url.doc.url
+      connector_type = "IFC"
+    },
+  ]
+}
+`, connID, fileID, waitLine)
+}
+
+func TestAccSyncManifestConnectionRun_ephemeralURL(t *testing.T) {
+	fx := newRunFixture(t, "Service")
+	connID := newManifestConnection(t, fx, "dms-1")
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: manifestEphemeralConfig(fx.providerCfg, connID, fx.fileID, "  wait = false"),
+				Check: func(s *terraform.State) error {
+					for name, rs := range s.RootModule().Resources {
+						for k, v := range rs.Primary.Attributes {
+							if strings.Contains(v, fx.inst.URL) {
+								return fmt.Errorf("%s.%s holds a URL of the server: %q", name, k, v)
+							}
+						}
+					}
+					return nil
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(manifestRunAddr, tfjsonpath.New("source_files").AtSliceIndex(0).AtMapKey("url"), knownvalue.Null()),
+				},
+			},
+		},
+	})
+}
