@@ -164,6 +164,12 @@ func (r *storageFileResource) ModifyPlan(ctx context.Context, req resource.Modif
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	if !plan.FolderID.Equal(state.FolderID) {
+		// Replacement (folder_id requires it): a new file, so every server value is new.
+		plan.ID, plan.Size, plan.LastModified, plan.Path = types.StringUnknown(), types.Int64Unknown(), types.StringUnknown(), types.StringUnknown()
+		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+		return
+	}
 	contentChanges := !plan.SourceHash.Equal(state.SourceHash)
 	nameChanges := !plan.DisplayName.Equal(state.DisplayName)
 	remoteChanges := contentChanges || nameChanges || !plan.Description.Equal(state.Description)
@@ -198,19 +204,16 @@ func (m *storageFileModel) fill(f *itwin.StorageFile) {
 // the reviewed plan did not show.
 var errSourceChanged = errors.New("the source file changed after the plan was made")
 
-// withSource opens the local file, checks it still has the planned hash (when the plan knew it), and hands it
-// to upload as a stream with its size. When the content hashes to skipIfHash nothing is uploaded and the
-// returned file is nil (the plan could not know the hash because source was unknown then).
-func withSource(name string, planned types.String, skipIfHash string, upload func(io.Reader, int64) (*itwin.StorageFile, error)) (*itwin.StorageFile, string, error) {
+// withSource opens the local file, checks it still has the planned hash, and hands it to upload as a stream with
+// its size. (Terraform plans again with every value known just before the apply, so the planned hash is known
+// here even when source was unknown in the reviewed plan.)
+func withSource(name string, planned types.String, upload func(io.Reader, int64) (*itwin.StorageFile, error)) (*itwin.StorageFile, string, error) {
 	info, err := hashLocalFile(name)
 	if err != nil {
 		return nil, "", err
 	}
 	if !planned.IsUnknown() && !planned.IsNull() && planned.ValueString() != info.Hash {
 		return nil, "", fmt.Errorf("%w (planned sha256 %s, now %s); run terraform plan again", errSourceChanged, planned.ValueString(), info.Hash)
-	}
-	if skipIfHash != "" && info.Hash == skipIfHash {
-		return nil, info.Hash, nil
 	}
 	f, err := os.Open(name)
 	if err != nil {
@@ -236,7 +239,7 @@ func (r *storageFileResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	var apiErr error
-	file, hash, err := withSource(plan.Source.ValueString(), plan.SourceHash, "", func(content io.Reader, size int64) (*itwin.StorageFile, error) {
+	file, hash, err := withSource(plan.Source.ValueString(), plan.SourceHash, func(content io.Reader, size int64) (*itwin.StorageFile, error) {
 		f, err := r.client.UploadFile(ctx, plan.FolderID.ValueString(), itwin.StorageItemCreate{
 			DisplayName: plan.DisplayName.ValueString(),
 			Description: plan.Description.ValueString(),
@@ -310,7 +313,7 @@ func (r *storageFileResource) Update(ctx context.Context, req resource.UpdateReq
 	var latest *itwin.StorageFile
 	if !plan.SourceHash.Equal(state.SourceHash) {
 		var apiErr error
-		file, hash, err := withSource(plan.Source.ValueString(), plan.SourceHash, state.SourceHash.ValueString(), func(content io.Reader, size int64) (*itwin.StorageFile, error) {
+		file, hash, err := withSource(plan.Source.ValueString(), plan.SourceHash, func(content io.Reader, size int64) (*itwin.StorageFile, error) {
 			f, err := r.client.UpdateFileContent(ctx, id, content, size)
 			apiErr = err
 			return f, err
@@ -324,14 +327,12 @@ func (r *storageFileResource) Update(ctx context.Context, req resource.UpdateReq
 			return
 		}
 		plan.SourceHash = types.StringValue(hash)
-		if file != nil {
-			tflog.Info(ctx, "uploaded new storage file content", map[string]any{"id": id, "size": file.Size})
-			latest = file
-			// Record the upload before anything else can fail, so a failed rename does not re-upload next time.
-			state.fill(file)
-			state.Source, state.SourceHash = plan.Source, plan.SourceHash
-			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
-		}
+		tflog.Info(ctx, "uploaded new storage file content", map[string]any{"id": id, "size": file.Size})
+		latest = file
+		// Record the upload before anything else can fail, so a failed rename does not re-upload next time.
+		state.fill(file)
+		state.Source, state.SourceHash = plan.Source, plan.SourceHash
+		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	}
 	if !plan.DisplayName.Equal(state.DisplayName) || !plan.Description.Equal(state.Description) {
 		file, err := r.client.UpdateFile(ctx, id, itwin.StorageItemCreate{

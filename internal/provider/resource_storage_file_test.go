@@ -328,3 +328,92 @@ func httpGetBytes(ctx context.Context, u string) ([]byte, error) {
 	}
 	return body, nil
 }
+
+// TestAccStorageFile_unknownSourceAndMove covers a source path known only at apply time (source_hash and the
+// default display_name stay unknown in the plan; an unchanged content is not uploaded again) and a folder change,
+// which uploads a new file.
+func TestAccStorageFile_unknownSourceAndMove(t *testing.T) {
+	inst, providerCfg := startLocal(t)
+	client := testClient(t, inst)
+	ctx := context.Background()
+	content := `{"type":"FeatureCollection","features":[]}`
+	first := filepath.Join(t.TempDir(), "site.geojson")
+	second := filepath.Join(t.TempDir(), "site.geojson") // same name and content, other directory
+	writeTestFile(t, first, content)
+	writeTestFile(t, second, content)
+
+	config := func(source, folder string) string {
+		return providerCfg + fmt.Sprintf(`
+resource "itwin_storage_folder" "a" {
+  itwin_id     = %[1]q
+  display_name = "a"
+}
+
+resource "itwin_storage_folder" "b" {
+  itwin_id     = %[1]q
+  display_name = "b"
+}
+
+# The path is known only after apply, as when it comes from another resource.
+resource "terraform_data" "path" {
+  input = %[2]q
+}
+
+resource "itwin_storage_file" "f" {
+  folder_id = itwin_storage_folder.%[3]s.id
+  source    = terraform_data.path.output
+}
+`, inst.ITwinID, source, folder)
+	}
+	var fileID, modified, movedID string
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config(first, "a"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue("itwin_storage_file.f", tfjsonpath.New("source_hash")),
+					plancheck.ExpectUnknownValue("itwin_storage_file.f", tfjsonpath.New("display_name")),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					storageCaptureID("itwin_storage_file.f", &fileID),
+					resource.TestCheckResourceAttr("itwin_storage_file.f", "source_hash", sha256Hex(content)),
+					resource.TestCheckResourceAttr("itwin_storage_file.f", "display_name", "site.geojson"),
+					func(s *terraform.State) error {
+						modified = s.RootModule().Resources["itwin_storage_file.f"].Primary.Attributes["last_modified"]
+						return nil
+					}),
+			},
+			{ // new path, same bytes: once the path is known the hash is unchanged and nothing is uploaded
+				Config: config(second, "a"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("itwin_storage_file.f", plancheck.ResourceActionUpdate),
+					plancheck.ExpectUnknownValue("itwin_storage_file.f", tfjsonpath.New("source_hash")),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckResourceAttrPtr("itwin_storage_file.f", "id", &fileID),
+					resource.TestCheckResourceAttr("itwin_storage_file.f", "source", second),
+					resource.TestCheckResourceAttr("itwin_storage_file.f", "source_hash", sha256Hex(content)),
+					resource.TestCheckResourceAttrPtr("itwin_storage_file.f", "last_modified", &modified)),
+			},
+			{ // another folder: a new file there, the old one deleted
+				Config: config(second, "b"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("itwin_storage_file.f", plancheck.ResourceActionReplace),
+				}},
+				Check: resource.ComposeTestCheckFunc(
+					storageCaptureID("itwin_storage_file.f", &movedID),
+					resource.TestCheckResourceAttrPair("itwin_storage_file.f", "folder_id", "itwin_storage_folder.b", "id"),
+					func(*terraform.State) error {
+						if movedID == fileID {
+							return fmt.Errorf("expected a new file, still %s", movedID)
+						}
+						if _, err := client.GetFile(ctx, fileID); !itwin.IsNotFound(err) {
+							return fmt.Errorf("the file in the old folder still exists (err=%v)", err)
+						}
+						return checkDownload(ctx, client, movedID, content)
+					}),
+			},
+		},
+	})
+}
