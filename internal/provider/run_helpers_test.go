@@ -608,3 +608,27 @@ func TestFileNamesFromTasks(t *testing.T) {
 		t.Errorf("names = %v", got)
 	}
 }
+
+func TestExecuteRun_InterruptedStartStillRecordsTheRun(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, r *http.Request) {
+		// The server creates the run, then the user presses Ctrl-C before the answer arrives.
+		f.lastRun = "created"
+		f.runs["created"] = []itwin.Run{run(itwin.StateNotStarted, itwin.ResultUndetermined)}
+		cancel()
+		<-r.Context().Done()
+	}}
+	var recs []recorded
+	id, diags := executeRun(ctx, f.target(), true, []string{itwin.ResultSuccess}, nil, (&testOps{}).ops(), recorder(&recs))
+	if id != "created" || len(recs) == 0 || recs[0].id != "created" {
+		t.Fatalf("executeRun = %q, records %+v; want the run the interrupted start created", id, recs)
+	}
+	if !diags.HasError() || !strings.Contains(diags.Errors()[0].Summary(), "cancelled") {
+		t.Errorf("diags = %v, want the cancellation reported", diags)
+	}
+	if n := f.requests("POST"); n != 1 {
+		t.Errorf("POSTs = %d, want 1", n)
+	}
+}
