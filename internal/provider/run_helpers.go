@@ -306,7 +306,7 @@ func timeoutError(t runTarget, runID string, run *itwin.Run, err error) (string,
 	return summary, detail
 }
 
-// runFileNames maps a storage connection's storageFileId → last known file name, for task diagnostics and the
+// storageFileNames maps a storage connection's storageFileId → last known file name, for task diagnostics and the
 // tasks output. A failure only costs the names, so it is logged, not reported.
 func storageFileNames(ctx context.Context, client *itwin.Client, connectionID string) map[string]string {
 	names := map[string]string{}
@@ -331,7 +331,7 @@ type runDetails struct {
 	reports    []itwin.DiagnosticReport
 }
 
-// taskIDs returns the ids of all tasks of the run.
+// runTaskIDs returns the ids of all tasks of the run.
 func runTaskIDs(run *itwin.Run) map[string]bool {
 	ids := map[string]bool{}
 	for _, j := range run.Jobs {
