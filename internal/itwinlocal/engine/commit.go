@@ -1,0 +1,263 @@
+package engine
+
+import (
+	"crypto/sha1"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
+)
+
+// Changeset content flags (§9.3).
+const (
+	changesSchema      = 1
+	changesSpatialData = 4
+)
+
+// briefcaseID is the briefcase the local synchronization pushes from.
+const briefcaseID = 2
+
+// commitChanges applies an outcome inside tx: elements and file states, then its changeset, or, in a squashed
+// run, its entry for the run's one changeset.
+func (e *Engine) commitChanges(tx *sql.Tx, rc *runCtx, out *outcome, taskID string) error {
+	if out == nil {
+		return nil
+	}
+	for i := range out.files {
+		if err := e.applyFile(tx, rc, &out.files[i]); err != nil {
+			return err
+		}
+	}
+	if !out.changed() {
+		return nil
+	}
+	ins, upd, del := out.counts()
+	digest, payload := out.digest()
+	if taskID == "" { // removals: the run's first task carries them (its id links them to this run, §9.3)
+		taskID = firstTaskID(&rc.r)
+	}
+	if rc.squash {
+		seq := 0
+		if err := tx.QueryRowContext(e.ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM engine_pending WHERE run_id = ?`, rc.r.ID).Scan(&seq); err != nil {
+			return err
+		}
+		names, _ := json.Marshal(out.changedNames())
+		_, err := tx.ExecContext(e.ctx, `INSERT INTO engine_pending (run_id, seq, task_id, files, inserted, updated, deleted, digest, payload)
+			VALUES (?,?,?,?,?,?,?,?,?)`, rc.r.ID, seq, taskID, string(names), ins, upd, del, digest, payload)
+		return err
+	}
+	return e.pushChangeset(tx, rc, taskID, out.changedNames(), ins, upd, del, []string{digest}, payload)
+}
+
+// applyFile writes one file's element changes and its file state.
+func (e *Engine) applyFile(tx *sql.Tx, rc *runCtx, f *fileChange) error {
+	ctx, im, conn := e.ctx, rc.r.IModelID, rc.conn.ID
+	if f.skipped {
+		return nil
+	}
+	if len(f.ch.Inserted)+len(f.ch.Updated) > 0 {
+		up, err := tx.PrepareContext(ctx, `INSERT INTO elements (imodel_id, file_key, element_key, hash, connection_id) VALUES (?,?,?,?,?)
+			ON CONFLICT (imodel_id, file_key, element_key) DO UPDATE SET hash = excluded.hash, connection_id = excluded.connection_id`)
+		if err != nil {
+			return err
+		}
+		defer up.Close()
+		for _, keys := range [][]string{f.ch.Inserted, f.ch.Updated} {
+			for _, k := range keys {
+				if _, err := up.ExecContext(ctx, im, f.key, k, f.ch.Elements[k].Hash, conn); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if len(f.ch.Deleted) > 0 {
+		del, err := tx.PrepareContext(ctx, `DELETE FROM elements WHERE imodel_id = ? AND file_key = ? AND element_key = ?`)
+		if err != nil {
+			return err
+		}
+		defer del.Close()
+		for _, k := range f.ch.Deleted {
+			if _, err := del.ExecContext(ctx, im, f.key, k); err != nil {
+				return err
+			}
+		}
+	}
+	if f.removed {
+		_, err := tx.ExecContext(ctx, `DELETE FROM engine_files WHERE imodel_id = ? AND file_key = ?`, im, f.key)
+		return err
+	}
+	// A file that moved to this connection from another one now belongs to this connection (§11l: removing
+	// it from the old connection must not delete it).
+	if _, err := tx.ExecContext(ctx, `UPDATE elements SET connection_id = ? WHERE imodel_id = ? AND file_key = ? AND connection_id <> ?`, conn, im, f.key, conn); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO engine_files (imodel_id, file_key, connection_id, file_name, input_hash) VALUES (?,?,?,?,?)
+		ON CONFLICT (imodel_id, file_key) DO UPDATE SET connection_id = excluded.connection_id, file_name = excluded.file_name,
+		input_hash = excluded.input_hash`, im, f.key, conn, f.name, f.inputHash)
+	return err
+}
+
+// digest is the SHA-1 of the outcome's changes (files by key, each with its sorted inserts, updates and
+// deletes and the new hashes), and payload a notional size in bytes of the change payload.
+func (o *outcome) digest() (string, int64) {
+	files := append([]fileChange(nil), o.files...)
+	sort.Slice(files, func(i, j int) bool { return files[i].key < files[j].key })
+	h := sha1.New()
+	var size int64
+	for _, f := range files {
+		if f.ch.Empty() {
+			continue
+		}
+		fmt.Fprintf(h, "F %s\n", f.key)
+		for _, k := range f.ch.Inserted {
+			fmt.Fprintf(h, "I %s %s\n", k, f.ch.Elements[k].Hash)
+			size += int64(len(k)) + 96 // key, hash, class and placement of a new element
+		}
+		for _, k := range f.ch.Updated {
+			fmt.Fprintf(h, "U %s %s\n", k, f.ch.Elements[k].Hash)
+			size += int64(len(k)) + 80
+		}
+		for _, k := range f.ch.Deleted {
+			fmt.Fprintf(h, "D %s\n", k)
+			size += int64(len(k)) + 16
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), size + 512 // changeset header
+}
+
+// pushChangeset appends a changeset to the run's iModel (§11m). Its id is the SHA-1 of the parent id and the
+// change digests, so it is stable for the same changes on the same parent.
+func (e *Engine) pushChangeset(tx *sql.Tx, rc *runCtx, taskID string, files []string, ins, upd, del int, digests []string, payload int64) error {
+	var parent string
+	err := tx.QueryRowContext(e.ctx, `SELECT id FROM changesets WHERE imodel_id = ? ORDER BY idx DESC LIMIT 1`, rc.r.IModelID).Scan(&parent)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	h := sha1.New()
+	fmt.Fprintf(h, "%s\n%s", parent, strings.Join(digests, "\n"))
+	contains := changesSpatialData
+	if parent == "" {
+		contains |= changesSchema // the first changeset also imports the schemas
+	}
+	_, err = e.st.AppendChangeset(e.ctx, tx, itwinlocal.ChangesetRecord{
+		IModelID:          rc.r.IModelID,
+		ID:                hex.EncodeToString(h.Sum(nil)),
+		Description:       fmt.Sprintf("Synchronized %s: +%d ~%d -%d elements", strings.Join(files, ", "), ins, upd, del),
+		PushTime:          e.now(),
+		ContainingChanges: contains,
+		FileSize:          payload,
+		BriefcaseID:       briefcaseID,
+		CreatorID:         itwinlocal.ClientUserID(rc.conn.OwnerClient),
+		TaskID:            taskID,
+		ChangedFiles:      files,
+		RunID:             rc.r.ID,
+	})
+	return err
+}
+
+// pushPending pushes a squashed run's one changeset from its pending entries and removes them.
+func (e *Engine) pushPending(tx *sql.Tx, rc *runCtx) error {
+	rows, err := tx.QueryContext(e.ctx, `SELECT task_id, files, inserted, updated, deleted, digest, payload FROM engine_pending
+		WHERE run_id = ? ORDER BY seq`, rc.r.ID)
+	if err != nil {
+		return err
+	}
+	var taskID string
+	var files, digests []string
+	var ins, upd, del int
+	var payload int64
+	for rows.Next() {
+		var t, f, d string
+		var i, u, x int
+		var p int64
+		if err := rows.Scan(&t, &f, &i, &u, &x, &d, &p); err != nil {
+			rows.Close()
+			return err
+		}
+		if taskID == "" {
+			taskID = t
+		}
+		var names []string
+		_ = json.Unmarshal([]byte(f), &names)
+		for _, n := range names {
+			if !containsStr(files, n) {
+				files = append(files, n)
+			}
+		}
+		ins, upd, del, payload = ins+i, upd+u, del+x, payload+p
+		digests = append(digests, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(digests) == 0 {
+		return nil
+	}
+	if err := e.pushChangeset(tx, rc, taskID, files, ins, upd, del, digests, payload); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(e.ctx, `DELETE FROM engine_pending WHERE run_id = ?`, rc.r.ID)
+	return err
+}
+
+func firstTaskID(r *itwinlocal.RunRecord) string {
+	for _, j := range r.Jobs {
+		for _, t := range j.Tasks {
+			return t.ID
+		}
+	}
+	return ""
+}
+
+// report builds the diagnostic report of a finished task (§3.8).
+func (e *Engine) report(rc *runCtx, job *itwin.Job, task *itwin.Task, name string, out *outcome, fail *taskFailure) itwin.ReportDocument {
+	fileID := task.StorageFileID
+	if fileID == "" {
+		fileID = task.SourceFileID
+	}
+	info := itwin.ReportSourceFilesInfo{FileID: fileID, FileName: name, ConnectorType: job.ConnectorType}
+	var audits []itwin.ReportAuditRecord
+	add := func(level, category, typ, msg string) {
+		audits = append(audits, itwin.ReportAuditRecord{AuditInfo: itwin.ReportAuditInfo{IssueID: itwinlocal.NewGUID(), Level: level,
+			Category: category, Message: msg, Type: typ}})
+	}
+	if task.RetryAttempts > 0 {
+		add("Warning", "Processing", "Retry", fmt.Sprintf("The task was retried %d time(s) after a transient failure.", task.RetryAttempts))
+	}
+	switch {
+	case fail != nil:
+		add("Error", "Connector", fail.err.Code, fmt.Sprintf("%s %s", fail.err.Message, fail.err.Details))
+	case out != nil:
+		info.Inserted, info.Updated, info.Deleted = out.counts()
+		for _, f := range out.files {
+			if !f.removed {
+				info.Elements += f.total
+			}
+			switch {
+			case f.skipped:
+				add("Info", "Synchronization", "Unchanged", fmt.Sprintf("%s is unchanged since the last successful run; it was not parsed again (%d elements).", f.name, f.total))
+			case f.removed:
+				add("Info", "Synchronization", "Removed", fmt.Sprintf("%s was removed: %d elements deleted.", f.name, len(f.ch.Deleted)))
+			default:
+				add("Info", "Synchronization", "Summary", fmt.Sprintf("%s: %d inserted, %d updated, %d deleted, %d elements.", f.name,
+					len(f.ch.Inserted), len(f.ch.Updated), len(f.ch.Deleted), f.total))
+			}
+		}
+	}
+	if audits == nil {
+		audits = []itwin.ReportAuditRecord{}
+	}
+	return itwin.ReportDocument{
+		Context: itwin.ReportContext{ReportType: "detailReport", JobID: job.ID, IModelID: rc.r.IModelID, RunID: rc.r.ID, TaskID: task.ID,
+			Timestamp: itwin.NewTimestamp(e.now())},
+		SourceFilesInfo: info,
+		FileRecords:     []itwin.ReportFileRecord{{File: name, AuditRecords: audits}},
+	}
+}

@@ -1,0 +1,210 @@
+package engine
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
+)
+
+// runCtx is what the steps of one run share.
+type runCtx struct {
+	r        itwinlocal.RunRecord
+	conn     itwinlocal.ConnectionRecord
+	squash   bool
+	settings map[string]any
+}
+
+// execute drives a run (already Queued, holding its iModel) from its stored state to Completed. It is a state
+// machine over the stored state, so it resumes wherever a previous engine stopped.
+func (e *Engine) execute(id string) error {
+	r, err := e.st.GetRun(e.ctx, e.st.Reader(), id)
+	if err != nil {
+		if itwinlocal.IsNotFound(err) {
+			return errRunGone
+		}
+		return err
+	}
+	conn, err := e.st.GetConnection(e.ctx, e.st.Reader(), r.ConnectionID)
+	if err != nil {
+		if itwinlocal.IsNotFound(err) {
+			return fmt.Errorf("its connection %s no longer exists", r.ConnectionID)
+		}
+		return err
+	}
+	rc := &runCtx{r: r, conn: conn}
+	for rc.r.State != itwin.StateCompleted {
+		var err error
+		switch rc.r.State {
+		case itwin.StateNotStarted, itwin.StateQueued:
+			err = e.leaveQueued(rc)
+		case itwin.StateWaitingToExecute:
+			if err = e.pause(1); err == nil {
+				rc.r.State, rc.r.Phase = itwin.StateExecuting, itwin.PhasePreprocessor
+				err = e.save(&rc.r, nil)
+			}
+		case itwin.StateExecuting, itwin.StateWaitingToRetry:
+			err = e.executing(rc)
+		case itwin.StateFinalizing:
+			err = e.finalize(rc)
+		default:
+			err = fmt.Errorf("it is in the unexpected state %q", rc.r.State)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// leaveQueued checks consent (§11j), takes the settings snapshot (§11n) and lays out jobs and tasks
+// (WaitingToExecute, §11i). A run with nothing to process completes Skipped.
+func (e *Engine) leaveQueued(rc *runCtx) error {
+	r := &rc.r
+	if rc.conn.AuthType == itwin.AuthenticationTypeUser {
+		ok, err := e.st.HasConsent(e.ctx, e.st.Reader(), rc.conn.OwnerClient)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			r.Jobs = []itwin.Job{}
+			r.State, r.Result, r.End = itwin.StateCompleted, itwin.ResultError, e.now()
+			r.Error = &itwin.RunError{ErrorKey: "UserNotAuthenticated", Description: "User is not authenticated."}
+			return e.save(r, nil)
+		}
+	}
+	settings, err := e.st.ResolvedConnectionSettings(e.ctx, e.st.Reader(), rc.conn.ID)
+	if err != nil {
+		return err
+	}
+	r.Settings = settings
+	jobs, err := e.layoutJobs(rc)
+	if err != nil {
+		return err
+	}
+	r.Jobs = jobs
+	r.State = itwin.StateWaitingToExecute
+	return e.save(r, nil)
+}
+
+// layoutJobs builds one job per connector type (in first-appearance order) with one NotStarted task per file.
+func (e *Engine) layoutJobs(rc *runCtx) ([]itwin.Job, error) {
+	jobs := []itwin.Job{}
+	byType := map[string]int{}
+	add := func(ct string, t itwin.Task) {
+		j, ok := byType[ct]
+		if !ok {
+			j = len(jobs)
+			byType[ct] = j
+			jobs = append(jobs, itwin.Job{ID: itwinlocal.NewGUID(), State: itwin.StateNotStarted, Result: itwin.ResultUndetermined,
+				ConnectorType: ct, Tasks: []itwin.Task{}})
+		}
+		t.ID, t.State, t.Result = itwinlocal.NewGUID(), itwin.StateNotStarted, itwin.ResultUndetermined
+		jobs[j].Tasks = append(jobs[j].Tasks, t)
+	}
+	if rc.conn.Kind == itwinlocal.KindManifest {
+		if rc.r.Manifest != nil {
+			for _, f := range rc.r.Manifest.SourceFiles {
+				add(f.ConnectorType, itwin.Task{SourceFileID: f.ID})
+			}
+		}
+		return jobs, nil
+	}
+	files, err := e.st.ListSourceFiles(e.ctx, e.st.Reader(), rc.conn.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		add(f.ConnectorType, itwin.Task{StorageFileID: f.FileKey})
+	}
+	return jobs, nil
+}
+
+func (rc *runCtx) load() {
+	rc.settings = rc.r.Settings
+	rc.squash, _ = rc.settings["squashIntermediateRevisions"].(bool)
+}
+
+// executing runs the phases: Preprocessor removes the elements of files that left the connection (§11l),
+// MasterFile processes the tasks, ReferenceFile the manifest children (inside their master's task, §5.3).
+func (e *Engine) executing(rc *runCtx) error {
+	rc.load()
+	r := &rc.r
+	if r.State == itwin.StateWaitingToRetry { // only tasks wait to retry; a stored run state means an old engine
+		r.State = itwin.StateExecuting
+	}
+	switch r.Phase {
+	case "", itwin.PhasePreprocessor:
+		if err := e.pause(1); err != nil {
+			return err
+		}
+		out, err := e.removals(rc)
+		if err != nil {
+			return err
+		}
+		r.Phase = itwin.PhaseMasterFile
+		return e.save(r, func(tx *sql.Tx) error { return e.commitChanges(tx, rc, out, "") })
+	case itwin.PhaseMasterFile:
+		for j := range r.Jobs {
+			for t := range r.Jobs[j].Tasks {
+				if r.Jobs[j].Tasks[t].State == itwin.StateCompleted {
+					continue
+				}
+				if e.hasChildren(rc, &r.Jobs[j].Tasks[t]) {
+					continue // processed in ReferenceFile
+				}
+				if err := e.runTask(rc, j, t, itwin.PhaseMasterFile); err != nil {
+					return err
+				}
+			}
+		}
+		if err := e.pause(1); err != nil {
+			return err
+		}
+		r.Phase = itwin.PhaseReferenceFile
+		return e.save(r, nil)
+	case itwin.PhaseReferenceFile:
+		for j := range r.Jobs {
+			for t := range r.Jobs[j].Tasks {
+				if r.Jobs[j].Tasks[t].State == itwin.StateCompleted {
+					continue
+				}
+				if err := e.runTask(rc, j, t, itwin.PhaseReferenceFile); err != nil {
+					return err
+				}
+			}
+		}
+		if err := e.pause(1); err != nil {
+			return err
+		}
+		r.State = itwin.StateFinalizing
+		return e.save(r, nil)
+	}
+	return fmt.Errorf("it is in the unexpected phase %q", r.Phase)
+}
+
+// finalize pushes the squashed changeset (if any), sets the results and completes the run.
+func (e *Engine) finalize(rc *runCtx) error {
+	rc.load()
+	if err := e.pause(1); err != nil {
+		return err
+	}
+	r := &rc.r
+	var results []string
+	for j := range r.Jobs {
+		job := &r.Jobs[j]
+		if job.State != itwin.StateCompleted {
+			job.State, job.Result = itwin.StateCompleted, combine(resultsOf(job.Tasks))
+			if job.EndDateTime.IsZero() {
+				job.EndDateTime = itwin.NewTimestamp(e.now())
+			}
+		}
+		results = append(results, resultsOf(job.Tasks)...)
+	}
+	r.State, r.Result, r.End = itwin.StateCompleted, combine(results), e.now()
+	return e.save(r, func(tx *sql.Tx) error { return e.pushPending(tx, rc) })
+}
+
+var errNoManifest = errors.New("its manifest (the list of files to process) is missing")

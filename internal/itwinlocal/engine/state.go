@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
+)
+
+// The engine keeps two tables of its own next to the server's schema (created at start, so the server's
+// migrations stay the server's):
+//
+//	engine_files(imodel_id→imodels, file_key, connection_id, file_name, input_hash)
+//	    per source file on an iModel: who last processed it successfully, under which name, and the digest of
+//	    what went in (content hash, connector type, options that change elements). An equal digest at the
+//	    next run skips parsing (issue 4 item 4). The name lets a later run describe the file's removal.
+//	engine_pending(run_id→runs, seq, task_id, files json, inserted, updated, deleted, digest, payload)
+//	    the changes of tasks already applied in a squashed run (§11m), waiting for the run's one changeset,
+//	    which Finalizing pushes and deletes them in the same transaction.
+//
+// Both cascade with their iModel or run, like the rest of the store.
+const schema = `
+CREATE TABLE IF NOT EXISTS engine_files (imodel_id TEXT NOT NULL REFERENCES imodels(id) ON DELETE CASCADE,
+  file_key TEXT NOT NULL, connection_id TEXT NOT NULL, file_name TEXT NOT NULL DEFAULT '', input_hash TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (imodel_id, file_key));
+CREATE TABLE IF NOT EXISTS engine_pending (run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
+  task_id TEXT NOT NULL, files TEXT NOT NULL, inserted INTEGER NOT NULL, updated INTEGER NOT NULL, deleted INTEGER NOT NULL,
+  digest TEXT NOT NULL, payload INTEGER NOT NULL, PRIMARY KEY (run_id, seq));
+`
+
+func createTables(ctx context.Context, st *itwinlocal.Store) error {
+	err := st.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, schema)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("itwin-local engine: create tables: %w", err)
+	}
+	return nil
+}
+
+// errRunGone: the run was deleted while it executed (its iModel was deleted); there is nothing left to finish.
+var errRunGone = errors.New("run no longer exists")
+
+// save commits the run (and whatever extra writes in the same transaction), then reports the transition.
+func (e *Engine) save(r *itwinlocal.RunRecord, extra func(tx *sql.Tx) error) error {
+	err := e.st.Write(e.ctx, func(tx *sql.Tx) error {
+		if extra != nil {
+			if err := extra(tx); err != nil {
+				return err
+			}
+		}
+		return e.st.SaveRun(e.ctx, tx, *r)
+	})
+	if errors.Is(err, itwinlocal.ErrNotFound) {
+		return errRunGone
+	}
+	if err != nil {
+		if e.ctx.Err() != nil {
+			return e.ctx.Err()
+		}
+		return err
+	}
+	if e.opts.AfterTransition != nil {
+		e.opts.AfterTransition(e.ctx, *r)
+	}
+	return nil
+}
+
+// now is the server's clock.
+func (e *Engine) now() time.Time { return e.srv.Now() }
+
+// fail ends a run that cannot continue: Completed/Error with a run error naming the reason, and every task
+// that had not finished Completed/Error. It uses a fresh context: it must also work while the engine closes.
+func (e *Engine) fail(id string, cause error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := e.st.UpdateRun(ctx, id, func(_ *sql.Tx, r *itwinlocal.RunRecord) error {
+		if r.State == itwin.StateCompleted {
+			return nil
+		}
+		now := e.now()
+		failRun(r, now, &itwin.RunError{ErrorKey: "RunFailed", Description: "The run could not be completed: " + cause.Error()})
+		return nil
+	})
+	if err != nil && !itwinlocal.IsNotFound(err) {
+		e.log.Error("marking run failed", "run", id, "err", err)
+	}
+}
+
+func failRun(r *itwinlocal.RunRecord, now time.Time, runErr *itwin.RunError) {
+	r.State, r.Result, r.End, r.Error = itwin.StateCompleted, itwin.ResultError, now, runErr
+	for j := range r.Jobs {
+		job := &r.Jobs[j]
+		for t := range job.Tasks {
+			task := &job.Tasks[t]
+			if task.State != itwin.StateCompleted {
+				task.State, task.Result = itwin.StateCompleted, itwin.ResultError
+				if task.EndDateTime.IsZero() {
+					task.EndDateTime = itwin.NewTimestamp(now)
+				}
+			}
+		}
+		if job.State != itwin.StateCompleted {
+			job.State, job.Result = itwin.StateCompleted, combine(resultsOf(job.Tasks))
+			job.EndDateTime = itwin.NewTimestamp(now)
+		}
+	}
+}
+
+// combine applies the result rule of §11i to a list of task (or job) results.
+func combine(results []string) string {
+	if len(results) == 0 {
+		return itwin.ResultSkipped
+	}
+	ok, bad := 0, 0
+	for _, r := range results {
+		switch r {
+		case itwin.ResultSuccess:
+			ok++
+		case itwin.ResultSkipped:
+		default:
+			bad++
+		}
+	}
+	switch {
+	case bad == 0 && ok == 0:
+		return itwin.ResultSkipped
+	case bad == 0:
+		return itwin.ResultSuccess
+	case ok == 0:
+		return itwin.ResultError
+	}
+	return itwin.ResultPartialSuccess
+}
+
+func resultsOf(tasks []itwin.Task) []string {
+	out := make([]string, 0, len(tasks))
+	for _, t := range tasks {
+		out = append(out, t.Result)
+	}
+	return out
+}
