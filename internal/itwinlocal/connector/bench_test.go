@@ -2,10 +2,12 @@ package connector
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -200,4 +202,33 @@ func BenchmarkOpaque50MB(b *testing.B) {
 		}
 		f.Close()
 	}
+}
+
+// BenchmarkGeoJSON10MB reads a generated collection of 40 000 parcels (polygons with properties).
+func BenchmarkGeoJSON10MB(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"type":"FeatureCollection","features":[`)
+	for i := 0; sb.Len() < 10<<20; i++ {
+		if i > 0 {
+			sb.WriteString(",\n")
+		}
+		x, y := float64(i%200)*0.0005-75.7, float64(i/200)*0.0005+40.0
+		fmt.Fprintf(&sb, `{"type":"Feature","id":"parcel-%d","geometry":{"type":"Polygon","coordinates":[[[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f],[%.6f,%.6f]]]},`+
+			`"properties":{"name":"Parcel %d","landUse":"residential","areaSqm":%d,"owner":"Owner %d","zoning":{"code":"R-2","maxHeightM":10.5}}}`,
+			i, x, y, x+0.0004, y, x+0.0004, y+0.0004, x, y+0.0004, x, y, i, 400+i%300, i%97)
+	}
+	sb.WriteString("]}\n")
+	data := sb.String()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		if _, _, err := Diff(nil, func(emit func(Element) error) error {
+			return GeoJSON{}.Extract(context.Background(), strings.NewReader(data), Options{}, emit)
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu := (cpuTime() - cpu0).Seconds() / float64(b.N)
+	b.ReportMetric(float64(len(data))/(1<<20)/cpu, "MB/cpu-s")
 }

@@ -34,11 +34,13 @@ type GeoJSON struct{}
 // lineRetainBytes is how much recently read input is kept to turn a byte offset into a line number.
 const lineRetainBytes = 1 << 20
 
+// geoFeature is decoded in one pass: geometry and properties straight into generic values (numbers as
+// json.Number, thanks to UseNumber), which are then written canonically.
 type geoFeature struct {
 	Type       *string         `json:"type"`
 	ID         json.RawMessage `json:"id"`
-	Geometry   json.RawMessage `json:"geometry"`
-	Properties json.RawMessage `json:"properties"`
+	Geometry   any             `json:"geometry"`
+	Properties any             `json:"properties"`
 }
 
 // Extract implements Connector.
@@ -217,41 +219,24 @@ func (g *geoParser) element(f *geoFeature, index int, where string, off int64) (
 	}
 	g.seen[key] = index
 
+	for i, v := range []any{f.Geometry, f.Properties} {
+		if _, isObject := v.(map[string]any); v != nil && !isObject {
+			return Element{}, g.errorAt(off, `%s: %q must be an object or null`, where, []string{"geometry", "properties"}[i])
+		}
+	}
 	g.buf.Reset()
 	g.buf.WriteString(`{"geometry":`)
-	if err := g.canonicalMember(f.Geometry); err != nil {
-		return Element{}, g.errorAt(off, `%s: "geometry" %v`, where, err)
-	}
+	writeCanonicalJSON(&g.buf, f.Geometry)
 	g.buf.WriteString(`,"properties":`)
-	if err := g.canonicalMember(f.Properties); err != nil {
-		return Element{}, g.errorAt(off, `%s: "properties" %v`, where, err)
-	}
+	writeCanonicalJSON(&g.buf, f.Properties)
 	g.buf.WriteByte('}')
 	sum := sha256.Sum256(g.buf.Bytes())
 	return Element{Key: key, Class: "Feature", Hash: hex.EncodeToString(sum[:])}, nil
 }
 
-// canonicalMember writes a geometry or properties member, which must be an object or null (absent = null).
-func (g *geoParser) canonicalMember(raw json.RawMessage) error {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		g.buf.WriteString("null")
-		return nil
-	}
-	if raw[0] != '{' {
-		return fmt.Errorf("must be an object or null")
-	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return err
-	}
-	return writeCanonicalJSON(&g.buf, v)
-}
-
-// writeCanonicalJSON writes v (as decoded with UseNumber) with sorted keys and canonical numbers.
-func writeCanonicalJSON(w *bytes.Buffer, v any) error {
+// writeCanonicalJSON writes v (as decoded with UseNumber) with sorted keys, canonical numbers and minimal
+// string escapes.
+func writeCanonicalJSON(w *bytes.Buffer, v any) {
 	switch v := v.(type) {
 	case nil:
 		w.WriteString("null")
@@ -260,20 +245,14 @@ func writeCanonicalJSON(w *bytes.Buffer, v any) error {
 	case json.Number:
 		w.WriteString(canonicalNumber(string(v)))
 	case string:
-		b, err := json.Marshal(v)
-		if err != nil {
-			return err
-		}
-		w.Write(b)
+		writeCanonicalString(w, v)
 	case []any:
 		w.WriteByte('[')
 		for i, e := range v {
 			if i > 0 {
 				w.WriteByte(',')
 			}
-			if err := writeCanonicalJSON(w, e); err != nil {
-				return err
-			}
+			writeCanonicalJSON(w, e)
 		}
 		w.WriteByte(']')
 	case map[string]any:
@@ -287,21 +266,42 @@ func writeCanonicalJSON(w *bytes.Buffer, v any) error {
 			if i > 0 {
 				w.WriteByte(',')
 			}
-			b, err := json.Marshal(k)
-			if err != nil {
-				return err
-			}
-			w.Write(b)
+			writeCanonicalString(w, k)
 			w.WriteByte(':')
-			if err := writeCanonicalJSON(w, v[k]); err != nil {
-				return err
-			}
+			writeCanonicalJSON(w, v[k])
 		}
 		w.WriteByte('}')
 	default:
-		return fmt.Errorf("unexpected JSON value %T", v)
+		// json.Decoder into any produces only the types above
+		panic(fmt.Sprintf("unexpected JSON value %T", v))
 	}
-	return nil
+}
+
+// writeCanonicalString quotes s escaping only '"', '\\' and control characters (decoded strings are valid
+// UTF-8), so one string has one spelling whatever escapes the file used.
+func writeCanonicalString(w *bytes.Buffer, s string) {
+	const hexDigits = "0123456789abcdef"
+	w.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		w.WriteString(s[start:i])
+		switch c {
+		case '"', '\\':
+			w.WriteByte('\\')
+			w.WriteByte(c)
+		default:
+			w.WriteString(`\u00`)
+			w.WriteByte(hexDigits[c>>4])
+			w.WriteByte(hexDigits[c&15])
+		}
+		start = i + 1
+	}
+	w.WriteString(s[start:])
+	w.WriteByte('"')
 }
 
 // canonicalNumber gives one spelling per number value: the shortest float64 form, except integers written

@@ -1,6 +1,7 @@
 package connector
 
 import (
+	"bytes"
 	"reflect"
 	"slices"
 	"strings"
@@ -65,6 +66,16 @@ func TestGeoJSONCanonicalHash(t *testing.T) {
 	h := func(s string) string { return mustExtract(t, GeoJSON{}, s, Options{})[0].Hash }
 	if h(base) != h(same) {
 		t.Error("key order, whitespace, number spelling and bbox changed the hash")
+	}
+	// string escapes are spelling too
+	escaped := strings.Replace(base, `"name":"Tree"`, `"name":"\u0054ree"`, 1)
+	if h(escaped) != h(base) {
+		t.Error("an escaped letter changed the hash")
+	}
+	var canon bytes.Buffer
+	writeCanonicalString(&canon, "a\"b\\c\n\x01/é")
+	if want := `"a\"b\\c\u000a\u0001/é"`; canon.String() != want {
+		t.Errorf("canonical string = %s, want %s", canon.String(), want)
 	}
 	changes := map[string]string{
 		"property value":   strings.Replace(base, `"height":8.5`, `"height":9`, 1),
