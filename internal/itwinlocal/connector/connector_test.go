@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -333,4 +334,23 @@ func (r *failingReader) Read(p []byte) (int, error) {
 	n := copy(p, r.data)
 	r.data = r.data[n:]
 	return n, nil
+}
+
+func TestSyncFile(t *testing.T) {
+	ctx := context.Background()
+	src := readTestdata(t, "building.ifc")
+	ch, first, err := SyncFile(ctx, "IFC", "Pavilion.IFC", strings.NewReader(src), Options{}, nil)
+	if err != nil || len(ch.Inserted) != len(buildingElements) || len(first) != len(buildingElements) {
+		t.Fatalf("first sync: %d inserted, %v", len(ch.Inserted), err)
+	}
+	ch, _, err = SyncFile(ctx, "IFC", "Pavilion.IFC", strings.NewReader(src), OptionsFromSettings(map[string]any{"ignoreIfcGlobalIds": true}), first)
+	if err != nil || len(ch.Inserted) != len(buildingElements) || len(ch.Deleted) != len(buildingElements) {
+		t.Fatalf("turning ignoreIfcGlobalIds on replaces every element: %+v, %v", ch, err)
+	}
+	_, _, err = SyncFile(ctx, "REVIT", "Pavilion.ifc", strings.NewReader(src), Options{}, first)
+	wantTaskError(t, err, CodeUnsupportedFormat, 0, "REVIT")
+	ch, next, err := SyncFile(ctx, "GEOSPATIAL", "site.shp", strings.NewReader("shapefile bytes"), Options{}, nil)
+	if err != nil || !slices.Equal(ch.Inserted, []string{"document"}) || len(next) != 1 {
+		t.Fatalf("opaque first sync: %+v, %v", ch, err)
+	}
 }

@@ -1,6 +1,8 @@
 package connector
 
 import (
+	"context"
+	"io"
 	"slices"
 )
 
@@ -60,4 +62,14 @@ func Diff(old map[string]string, extract func(emit func(Element) error) error) (
 	slices.Sort(ch.Updated)
 	slices.Sort(ch.Deleted)
 	return ch, next, nil
+}
+
+// SyncFile is what a task does with one source file: pick the connector for connectorType and fileName (For),
+// read r with it and diff the elements against old (Diff). Errors are those of For and Connector.Extract.
+func SyncFile(ctx context.Context, connectorType, fileName string, r io.Reader, opts Options, old map[string]string) (Changes, map[string]string, error) {
+	c, err := For(connectorType, fileName)
+	if err != nil {
+		return Changes{}, nil, err
+	}
+	return Diff(old, func(emit func(Element) error) error { return c.Extract(ctx, r, opts, emit) })
 }
