@@ -69,7 +69,8 @@ type Connector interface {
 	Extract(ctx context.Context, r io.Reader, opts Options, emit func(Element) error) error
 }
 
-// For returns the connector that reads fileName for connectorType. A connector type that does not accept the
+// For returns the connector that reads fileName for connectorType. Connectors are stateless values, safe for
+// concurrent use. A connector type that does not accept the
 // file's extension (spec §7.1, itwin.ConnectorAccepts), or an unknown connector type, gives a *Error with code
 // TAE_UNSUPPORTED_FORMAT.
 func For(connectorType, fileName string) (Connector, error) {
