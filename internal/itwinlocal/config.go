@@ -166,6 +166,9 @@ func decodeConfigBody(body []byte, scope string, allowNull bool) (map[string]any
 	for _, name := range names {
 		v := raw[name]
 		f, ok := itwin.LookupConfigFlag(name)
+		if name == "" {
+			return nil, validation(famConfig, detailInvalid, "settings", "A configuration flag name must not be empty.")
+		}
 		if !ok {
 			return nil, validation(famConfig, detailInvalid, name, fmt.Sprintf("%q is not a known configuration flag.", name))
 		}
