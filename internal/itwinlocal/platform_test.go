@@ -218,4 +218,3 @@ func TestNewValidation(t *testing.T) {
 		}
 	}
 }
-
