@@ -66,9 +66,26 @@ func (e *Engine) save(r *itwinlocal.RunRecord, extra func(tx *sql.Tx) error) err
 		return err
 	}
 	if e.opts.AfterTransition != nil {
-		e.opts.AfterTransition(e.ctx, *r)
+		e.opts.AfterTransition(e.ctx, snapshot(*r))
 	}
 	return nil
+}
+
+// snapshot copies a run deeply enough that the engine's later changes to jobs and tasks do not show through.
+func snapshot(r itwinlocal.RunRecord) itwinlocal.RunRecord {
+	jobs := make([]itwin.Job, len(r.Jobs))
+	for i, j := range r.Jobs {
+		j.Tasks = append([]itwin.Task(nil), j.Tasks...)
+		for k := range j.Tasks {
+			if te := j.Tasks[k].Error; te != nil {
+				cp := *te
+				j.Tasks[k].Error = &cp
+			}
+		}
+		jobs[i] = j
+	}
+	r.Jobs = jobs
+	return r
 }
 
 // now is the server's clock.
