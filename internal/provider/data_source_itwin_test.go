@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"testing"
@@ -14,7 +13,7 @@ import (
 
 func TestAccITwinDataSource(t *testing.T) {
 	inst, providerCfg := startLocal(t)
-	tw, err := testClient(t, inst).GetITwin(context.Background(), inst.ITwinID)
+	tw, err := testClient(t, inst).GetITwin(t.Context(), inst.ITwinID)
 	if err != nil {
 		t.Fatal(err)
 	}

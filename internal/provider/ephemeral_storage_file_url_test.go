@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -84,7 +83,7 @@ resource "echo" "test" {}
 						}
 					}
 					// The URL is pre-authenticated: a plain GET without a token returns the file's bytes.
-					got, err := httpGetBytes(context.Background(), url)
+					got, err := httpGetBytes(t.Context(), url)
 					if err != nil {
 						return err
 					}

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"testing"
@@ -34,7 +33,7 @@ resource "itwin_imodel" "m" {
 func TestAccIModel_lifecycle(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	client := testClient(t, inst)
-	ctx := context.Background()
+	ctx := t.Context()
 	var id, firstID string
 
 	resource.Test(t, resource.TestCase{

@@ -66,7 +66,7 @@ resource "terraform_data" "trigger" {
 func TestAccStorageFile_lifecycle(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	client := testClient(t, inst)
-	ctx := context.Background()
+	ctx := t.Context()
 
 	dir := t.TempDir()
 	src := filepath.Join(dir, "site.geojson")
@@ -215,7 +215,7 @@ func TestAccStorageFile_lifecycle(t *testing.T) {
 func TestAccStorageFile_importUploadsOnce(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	client := testClient(t, inst)
-	ctx := context.Background()
+	ctx := t.Context()
 	src := filepath.Join(t.TempDir(), "model.ifc")
 	content := "ISO-10303-21;\nEND-ISO-10303-21;\n"
 	writeTestFile(t, src, content)
@@ -335,7 +335,7 @@ func httpGetBytes(ctx context.Context, u string) ([]byte, error) {
 func TestAccStorageFile_unknownSourceAndMove(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	client := testClient(t, inst)
-	ctx := context.Background()
+	ctx := t.Context()
 	content := `{"type":"FeatureCollection","features":[]}`
 	first := filepath.Join(t.TempDir(), "site.geojson")
 	second := filepath.Join(t.TempDir(), "site.geojson") // same name and content, other directory

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"testing"
@@ -35,7 +34,7 @@ resource "itwin_storage_folder" "child" {
 func TestAccStorageFolder_lifecycle(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	client := testClient(t, inst)
-	ctx := context.Background()
+	ctx := t.Context()
 	var topID, childID, firstChildID string
 
 	resource.Test(t, resource.TestCase{
@@ -130,7 +129,7 @@ func TestAccStorageFolder_lifecycle(t *testing.T) {
 func TestAccStorageFolder_importInITwinRoot(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	client := testClient(t, inst)
-	existing, err := client.CreateFolder(context.Background(), inst.RootFolderID, itwin.StorageItemCreate{DisplayName: "Existing"})
+	existing, err := client.CreateFolder(t.Context(), inst.RootFolderID, itwin.StorageItemCreate{DisplayName: "Existing"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func TestWaitIModelInitialized(t *testing.T) {
 	}
 	var slept []time.Duration
 	sleep := func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }
-	m, err := waitIModelInitialized(context.Background(), get, sleep, time.Second, 3*time.Second)
+	m, err := waitIModelInitialized(t.Context(), get, sleep, time.Second, 3*time.Second)
 	if err != nil || m.State != "initialized" {
 		t.Fatalf("got %+v, %v", m, err)
 	}
@@ -102,14 +102,14 @@ func TestWaitIModelInitialized(t *testing.T) {
 	// The create timeout ends the wait with an error that keeps the cause.
 	never := func(context.Context) (*itwin.IModel, error) { return &itwin.IModel{State: "notInitialized"}, nil }
 	timeout := func(context.Context, time.Duration) error { return context.DeadlineExceeded }
-	if _, err := waitIModelInitialized(context.Background(), never, timeout, time.Millisecond, time.Millisecond); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "notInitialized") {
+	if _, err := waitIModelInitialized(t.Context(), never, timeout, time.Millisecond, time.Millisecond); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "notInitialized") {
 		t.Fatalf("got %v, want a DeadlineExceeded error naming the state", err)
 	}
 
 	// API errors stop the wait at once.
 	boom := errors.New("boom")
 	failing := func(context.Context) (*itwin.IModel, error) { return nil, boom }
-	if _, err := waitIModelInitialized(context.Background(), failing, sleep, time.Millisecond, time.Millisecond); !errors.Is(err, boom) {
+	if _, err := waitIModelInitialized(t.Context(), failing, sleep, time.Millisecond, time.Millisecond); !errors.Is(err, boom) {
 		t.Fatalf("got %v, want boom", err)
 	}
 }
