@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -351,7 +350,7 @@ func fakeConfigServer(t *testing.T, configs map[string]itwin.Configuration, imod
 		}
 	}))
 	t.Cleanup(srv.Close)
-	c, err := itwin.NewClient(context.Background(), itwin.Config{APIURL: srv.URL, AccessToken: "t", MaxRetries: 0})
+	c, err := itwin.NewClient(t.Context(), itwin.Config{APIURL: srv.URL, AccessToken: "t", MaxRetries: 0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -359,7 +358,7 @@ func fakeConfigServer(t *testing.T, configs map[string]itwin.Configuration, imod
 }
 
 func TestResolveSettingsWithoutConfiguration(t *testing.T) {
-	ctx := context.Background()
+	ctx := t.Context()
 	itwinResolved := map[string]any{}
 	for _, f := range itwin.ConfigFlags {
 		if f.Scope == itwin.ScopeITwin {

@@ -50,7 +50,7 @@ func resolvedIs(res, flag, want string) statecheck.StateCheck {
 
 func mustPatch(t *testing.T, c *itwin.Client, scope, id string, settings map[string]any) {
 	t.Helper()
-	if _, err := c.PatchConfiguration(context.Background(), scope, id, settings); err != nil {
+	if _, err := c.PatchConfiguration(t.Context(), scope, id, settings); err != nil {
 		t.Fatalf("changing the %s configuration outside Terraform: %v", scope, err)
 	}
 }
@@ -163,7 +163,7 @@ resource "itwin_sync_configuration" "test" {
 			// Deleted outside Terraform: the next apply creates it again.
 			{
 				PreConfig: func() {
-					if err := c.DeleteConfiguration(context.Background(), itwin.ScopeITwin, inst.ITwinID); err != nil {
+					if err := c.DeleteConfiguration(t.Context(), itwin.ScopeITwin, inst.ITwinID); err != nil {
 						t.Fatalf("deleting outside Terraform: %v", err)
 					}
 				},
@@ -180,7 +180,7 @@ resource "itwin_sync_configuration" "test" {
 			},
 		},
 		CheckDestroy: func(*terraform.State) error {
-			_, err := c.GetConfiguration(context.Background(), itwin.ScopeITwin, inst.ITwinID)
+			_, err := c.GetConfiguration(t.Context(), itwin.ScopeITwin, inst.ITwinID)
 			if itwin.ErrorCode(err) != "ConfigurationNotFound" {
 				return fmt.Errorf("after destroy, GET of the iTwin configuration answered %v, want 404 ConfigurationNotFound", err)
 			}
@@ -194,7 +194,7 @@ resource "itwin_sync_configuration" "test" {
 func testStorageConnection(t *testing.T, c *itwin.Client, inst *itwinlocaltest.Instance, fileName string) string {
 	t.Helper()
 	fileID := testUploadFile(t, c, inst, fileName, "dgn v1\nelement A\n")
-	conn, err := c.CreateStorageConnection(context.Background(), itwin.StorageConnectionCreate{
+	conn, err := c.CreateStorageConnection(t.Context(), itwin.StorageConnectionCreate{
 		IModelID:           inst.IModelID,
 		DisplayName:        "config test " + fileName,
 		AuthenticationType: "Service",
@@ -422,7 +422,7 @@ resource "itwin_sync_configuration" "test" {
 			// A configuration that exists already: the error names the import command.
 			{
 				PreConfig: func() {
-					if _, err := c.CreateConfiguration(context.Background(), itwin.ScopeIModel, inst.IModelID, map[string]any{"clampZExtent": true}); err != nil {
+					if _, err := c.CreateConfiguration(t.Context(), itwin.ScopeIModel, inst.IModelID, map[string]any{"clampZExtent": true}); err != nil {
 						t.Fatalf("creating outside Terraform: %v", err)
 					}
 				},
