@@ -58,6 +58,10 @@ func newRunFixture(t *testing.T, authType string, opts ...itwinlocaltest.Option)
 	return &runFixture{inst: inst, providerCfg: providerCfg, client: c, fileID: fileID, connID: conn.ID}
 }
 
+// noEngine starts itwin-local without a run engine: runs stay NotStarted, which lets tests observe an accepted
+// run and a wait that cannot finish.
+func noEngine() itwinlocaltest.Option { return itwinlocaltest.WithExecutor(nil) }
+
 // config renders the run resource with extra attribute lines.
 func (fx *runFixture) config(body string) string {
 	return fx.providerCfg + fmt.Sprintf(`
@@ -98,7 +102,7 @@ var _ plancheck.PlanCheck = expectPriorRun{}
 // TestAccSyncStorageConnectionRun_noWait covers a run recorded without waiting, import, local-only updates and
 // the two ways a new run is planned (triggers and changed source files).
 func TestAccSyncStorageConnectionRun_noWait(t *testing.T) {
-	fx := newRunFixture(t, "Service")
+	fx := newRunFixture(t, "Service", noEngine())
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -209,7 +213,7 @@ func TestAccSyncStorageConnectionRun_noWait(t *testing.T) {
 // TestAccSyncStorageConnectionRun_timeoutTaints: a wait that times out fails the apply, keeps the run id and last
 // state in the state, and taints the resource so the next apply plans a new run.
 func TestAccSyncStorageConnectionRun_timeoutTaints(t *testing.T) {
-	fx := newRunFixture(t, "Service")
+	fx := newRunFixture(t, "Service", noEngine())
 	cfg := fx.config(`
   timeouts = { create = "2s" }
 `)

@@ -21,12 +21,16 @@ import (
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/engine"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
 )
 
-// slowEngine makes runs take a few seconds, for tests that must catch a run while it is active.
-func slowEngine() itwinlocaltest.Option {
-	return itwinlocaltest.WithConfig(func(c *itwinlocal.Config) { c.Speed = 0.2 })
+// withEngine installs itwin-local's run engine. speed scales its 2 s lifecycle step: 0.001 finishes a run in
+// milliseconds, 0.2 takes a few seconds (time to catch it active), 5 outlasts any short timeout.
+func withEngine(speed float64) itwinlocaltest.Option {
+	return itwinlocaltest.WithExecutor(func(s *itwinlocal.Server) itwinlocal.RunExecutor {
+		return engine.MustNew(s, engine.Options{Speed: speed})
+	})
 }
 
 // waitRunsDone polls until every run of the connection is Completed.
@@ -51,7 +55,7 @@ func (fx *runFixture) waitRunsDone(t *testing.T) {
 }
 
 func TestAccSyncStorageConnectionRun_success(t *testing.T) {
-	fx := newRunFixture(t, "Service")
+	fx := newRunFixture(t, "Service", withEngine(0.001))
 	runIDs := statecheck.CompareValue(compare.ValuesDiffer())
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -114,7 +118,7 @@ func TestAccSyncStorageConnectionRun_success(t *testing.T) {
 }
 
 func TestAccSyncStorageConnectionRun_partialSuccess(t *testing.T) {
-	fx := newRunFixture(t, "Service")
+	fx := newRunFixture(t, "Service", withEngine(0.001))
 	broken := testUploadFile(t, fx.client, fx.inst, "broken.ifc", "this is not a STEP file")
 	if _, err := fx.client.AddStorageSourceFile(context.Background(), fx.connID, itwin.StorageFileCreate{StorageFileID: broken, ConnectorType: "IFC"}); err != nil {
 		t.Fatal(err)
@@ -150,7 +154,7 @@ func TestAccSyncStorageConnectionRun_partialSuccess(t *testing.T) {
 }
 
 func TestAccSyncStorageConnectionRun_userWithoutConsent(t *testing.T) {
-	fx := newRunFixture(t, "User")
+	fx := newRunFixture(t, "User", withEngine(0.001))
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -163,7 +167,7 @@ func TestAccSyncStorageConnectionRun_userWithoutConsent(t *testing.T) {
 }
 
 func TestAccSyncStorageConnectionRun_adoptsActiveRun(t *testing.T) {
-	fx := newRunFixture(t, "Service", slowEngine())
+	fx := newRunFixture(t, "Service", withEngine(0.2))
 	var foreign string
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -198,7 +202,7 @@ func TestAccSyncStorageConnectionRun_adoptsActiveRun(t *testing.T) {
 }
 
 func TestAccSyncStorageConnectionRun_waitFalseThenRefresh(t *testing.T) {
-	fx := newRunFixture(t, "Service")
+	fx := newRunFixture(t, "Service", withEngine(0.001))
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -218,7 +222,7 @@ func TestAccSyncStorageConnectionRun_waitFalseThenRefresh(t *testing.T) {
 }
 
 func TestAccSyncStorageConnectionRun_timeoutWhileExecuting(t *testing.T) {
-	fx := newRunFixture(t, "Service", itwinlocaltest.WithConfig(func(c *itwinlocal.Config) { c.Speed = 5 }))
+	fx := newRunFixture(t, "Service", withEngine(5))
 	cfg := fx.config(`  timeouts = { create = "2s" }`)
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -237,7 +241,7 @@ func TestAccSyncStorageConnectionRun_timeoutWhileExecuting(t *testing.T) {
 }
 
 func TestAccSyncManifestConnectionRun_synchronizesServedFile(t *testing.T) {
-	fx := newRunFixture(t, "Service")
+	fx := newRunFixture(t, "Service", withEngine(0.001))
 	connID := newManifestConnection(t, fx, "dms-1")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
