@@ -267,6 +267,8 @@ resource "itwin_storage_file" "f" {
 func TestAccStorageFile_badInput(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	missing := filepath.Join(t.TempDir(), "does-not-exist.ifc")
+	existing := filepath.Join(t.TempDir(), "exists.ifc")
+	writeTestFile(t, existing, "ISO-10303-21;\n")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -287,6 +289,15 @@ resource "itwin_storage_file" "f" {
 }
 `, inst.RootFolderID, t.TempDir()),
 				ExpectError: regexp.MustCompile(`is\s+a\s+directory`),
+			},
+			{
+				Config: providerCfg + fmt.Sprintf(`
+resource "itwin_storage_file" "f" {
+  folder_id = "no-such-folder"
+  source    = %q
+}
+`, existing),
+				ExpectError: regexp.MustCompile(`(?s)folder_id.*folder\s+does\s+not\s+exist.*FolderNotFound`),
 			},
 		},
 	})
