@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -265,6 +266,70 @@ func TestAccSyncManifestConnectionRun_synchronizesServedFile(t *testing.T) {
 					statecheck.ExpectKnownValue(manifestRunAddr, tfjsonpath.New("changesets"), knownvalue.ListSizeExact(1)),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+		},
+	})
+}
+
+// TestAccSyncStorageConnectionRun_declarativeFlow is the whole flow in one configuration: upload a local file,
+// map it into a connection, run it. Editing the local file re-uploads it and re-runs in the same apply, because
+// triggers are keyed on the plan-time source_hash; an unchanged configuration plans nothing.
+func TestAccSyncStorageConnectionRun_declarativeFlow(t *testing.T) {
+	inst, providerCfg := startLocal(t, withEngine(0.001))
+	local := t.TempDir() + "/plant.ifc"
+	write := func(ids ...string) {
+		if err := os.WriteFile(local, []byte(testIFC(ids...)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("2O2Fr$t4X7Zf8NOew3FLOH")
+	cfg := providerCfg + fmt.Sprintf(`
+resource "itwin_storage_file" "plant" {
+  folder_id = %[1]q
+  source    = %[2]q
+}
+
+resource "itwin_sync_storage_connection" "plant" {
+  imodel_id           = %[3]q
+  display_name        = "Plant"
+  authentication_type = "Service"
+  source_files        = [{ storage_file_id = itwin_storage_file.plant.id, connector_type = "IFC" }]
+}
+
+resource "itwin_sync_storage_connection_run" "r" {
+  connection_id = itwin_sync_storage_connection.plant.id
+  triggers      = { plant = itwin_storage_file.plant.source_hash }
+}
+`, inst.RootFolderID, local, inst.IModelID)
+	runIDs := statecheck.CompareValue(compare.ValuesDiffer())
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					runIDs.AddStateValue(runResource, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(itwin.ResultSuccess)),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("changesets"), knownvalue.ListSizeExact(1)),
+				},
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				PreConfig: func() { write("2O2Fr$t4X7Zf8NOew3FLOH", "1kTvXnbbzCWw8lcMd1dR4o") },
+				Config:    cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction("itwin_storage_file.plant", plancheck.ResourceActionUpdate),
+						plancheck.ExpectResourceAction(runResource, plancheck.ResourceActionReplace),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: []statecheck.StateCheck{
+					runIDs.AddStateValue(runResource, tfjsonpath.New("id")),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(itwin.ResultSuccess)),
+					// The run saw the new content: it pushed the added wall.
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("changesets"), knownvalue.ListSizeExact(1)),
+				},
 			},
 		},
 	})
