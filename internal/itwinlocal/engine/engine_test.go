@@ -35,14 +35,12 @@ func TestLifecycleStatesInOrder(t *testing.T) {
 		}
 		obs = append(obs, s)
 	}
-	g := newGate(nil)
+	g := newGate(func(itwinlocal.RunRecord) bool { return true }) // hold every transition until the test looked at it
 	f = start(t, engine.Options{AfterTransition: g.hook})
 	fid := f.in.UploadFile(t, "", "a.ifc", ifcDoc(walls(1, 3)...))
 	cid := f.newConn(t, f.in.IModelID, "Service", sfile{fid, "IFC"})
 	token = f.in.Token(t)
 
-	// Observe through HTTP at every transition: hold each one until the test has looked at it.
-	g.hold = func(itwinlocal.RunRecord) bool { return true }
 	rid := f.startRun(t, cid)
 	runURL = f.in.URL + sc + "/" + cid + "/runs/" + rid
 	initial := f.getRun(t, sc, cid, rid)

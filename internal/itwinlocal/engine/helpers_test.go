@@ -260,6 +260,18 @@ func (g *gate) hook(ctx context.Context, r itwinlocal.RunRecord) {
 	}
 }
 
+// once holds only the first transition that matches (the gate calls it under its lock).
+func once(pred func(r itwinlocal.RunRecord) bool) func(r itwinlocal.RunRecord) bool {
+	done := false
+	return func(r itwinlocal.RunRecord) bool {
+		if done || !pred(r) {
+			return false
+		}
+		done = true
+		return true
+	}
+}
+
 // waitReached waits until a run is held.
 func (g *gate) waitReached(t *testing.T) itwinlocal.RunRecord {
 	t.Helper()
