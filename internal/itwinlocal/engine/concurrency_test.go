@@ -82,7 +82,9 @@ func TestOneRunPerIModel(t *testing.T) {
 // TestActiveRun303: while a run is active, another start answers 303 to it and the connection cannot be
 // deleted; once it completed, a start creates a new run.
 func TestActiveRun303(t *testing.T) {
-	g := newGate(once(func(r itwinlocal.RunRecord) bool { return r.State == itwin.StateExecuting && r.Phase == itwin.PhaseMasterFile }))
+	g := newGate(once(func(r itwinlocal.RunRecord) bool {
+		return r.State == itwin.StateExecuting && r.Phase == itwin.PhaseMasterFile
+	}))
 	f := start(t, engine.Options{AfterTransition: g.hook})
 	fa := f.in.UploadFile(t, "", "a.ifc", ifcDoc(walls(1, 2)...))
 	cid := f.newConn(t, f.in.IModelID, "Service", sfile{fa, "IFC"})
