@@ -74,7 +74,7 @@ data "itwin_sync_authorization" "consent" {
 		})
 	}
 	current := len(itwin.CurrentConnectorTypeNames())
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

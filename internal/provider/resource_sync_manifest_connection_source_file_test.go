@@ -41,7 +41,7 @@ func TestAccSyncManifestConnectionSourceFile_lifecycle(t *testing.T) {
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	var mappingID string
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

@@ -41,7 +41,7 @@ func TestAccSyncManifestConnection_lifecycle(t *testing.T) {
 	sameMapping1 := statecheck.CompareValue(compare.ValuesSame())
 	var firstID string
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -132,7 +132,7 @@ func TestAccSyncManifestConnection_badInput(t *testing.T) {
 	}); err != nil {
 		t.Fatalf("creating the other manifest connection: %v", err)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

@@ -47,7 +47,7 @@ func TestAccSyncStorageConnectionSourceFile_lifecycle(t *testing.T) {
 	sameID := statecheck.CompareValue(compare.ValuesSame())
 	var mappingID string
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -138,7 +138,7 @@ func TestAccSyncStorageConnectionSourceFile_badInput(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
 	fileB := testUploadFile(t, c, inst, "b.dgn", "b")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

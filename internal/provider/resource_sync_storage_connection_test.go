@@ -3,9 +3,12 @@ package provider
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
@@ -21,6 +24,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/engine"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
 )
 
 const storageConnAddr = "itwin_sync_storage_connection.test"
@@ -50,8 +56,15 @@ func stateAttr(s *terraform.State, addr, key string) (string, error) {
 	return rs.Primary.Attributes[key], nil
 }
 
+// connTestEngine installs itwin-local's run engine at test speed, for tests that start runs.
+func connTestEngine() itwinlocaltest.Option {
+	return itwinlocaltest.WithExecutor(func(s *itwinlocal.Server) itwinlocal.RunExecutor {
+		return engine.MustNew(s, engine.Options{Speed: 0.001})
+	})
+}
+
 func TestAccSyncStorageConnection_lifecycle(t *testing.T) {
-	inst, providerCfg := startLocal(t)
+	inst, providerCfg := startLocal(t, connTestEngine())
 	c := testClient(t, inst)
 	fileA := testUploadFile(t, c, inst, "a.dgn", "dgn A")
 	fileB := testUploadFile(t, c, inst, "b.dgn", "dgn B")
@@ -61,9 +74,9 @@ func TestAccSyncStorageConnection_lifecycle(t *testing.T) {
 
 	// The mapping id of a kept file must survive every in-place update.
 	sameMappingA := statecheck.CompareValue(compare.ValuesSame())
-	var firstID string
+	var firstID, runID string
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -122,6 +135,32 @@ func TestAccSyncStorageConnection_lifecycle(t *testing.T) {
 				ResourceName:      storageConnAddr,
 				ImportState:       true,
 				ImportStateVerify: true,
+			},
+			{
+				// A run started elsewhere moves last_run_id on refresh without any diff in the plan.
+				PreConfig: func() {
+					started, err := c.StartStorageRun(ctx, firstID)
+					if err != nil {
+						t.Fatalf("starting a run outside Terraform: %v", err)
+					}
+					runID = started.RunID
+					// Let it finish: the drift steps below delete things, which an active run would block.
+					if _, err := itwin.WaitForRun(ctx, func(ctx context.Context) (*itwin.Run, error) {
+						return c.GetStorageRun(ctx, firstID, runID)
+					}, itwin.WaitOptions{MinInterval: 50 * time.Millisecond, MaxInterval: 200 * time.Millisecond}); err != nil {
+						t.Fatalf("waiting for the run: %v", err)
+					}
+				},
+				Config: storageConnConfig(providerCfg, inst.IModelID, `display_name = "two"
+  authentication_type = "User"`, [][2]string{{fileA, "CIVIL"}, {fileC, "IFC"}}),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				Check: func(s *terraform.State) error {
+					got, err := stateAttr(s, storageConnAddr, "last_run_id")
+					if err == nil && (runID == "" || got != runID) {
+						return fmt.Errorf("last_run_id = %q, want the run started outside Terraform (%q)", got, runID)
+					}
+					return err
+				},
 			},
 			{
 				// Drift: renamed and a file added outside Terraform. The plan must show it and the apply put it back.
@@ -196,7 +235,7 @@ func TestAccSyncStorageConnection_badInput(t *testing.T) {
 	}
 	const missing = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5"
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -256,7 +295,7 @@ func TestAccSyncStorageConnection_importWrongKind(t *testing.T) {
 	if err != nil {
 		t.Fatalf("creating manifest connection: %v", err)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -274,6 +313,7 @@ func TestAccSyncStorageConnection_importWrongKind(t *testing.T) {
 // drives ModifyPlan directly against itwin-local: a real plan-time GET of the Storage file decides it.
 func TestAccSyncStorageConnection_extensionWarning(t *testing.T) {
 	inst, _ := startLocal(t)
+	t.Parallel()
 	c := testClient(t, inst)
 	rvt := testUploadFile(t, c, inst, "Tower.RVT", "revit bytes")
 	dgn := testUploadFile(t, c, inst, "ok.dgn", "dgn bytes")
@@ -327,4 +367,64 @@ func TestAccSyncStorageConnection_extensionWarning(t *testing.T) {
 	if diags := modify(state); len(diags) != 0 {
 		t.Errorf("an unchanged connection must plan without diagnostics, got %v", diags)
 	}
+}
+
+// The usual flow: files uploaded by itwin_storage_file in the same apply, so source_files is unknown at plan time.
+func TestAccSyncStorageConnection_withUploadedFiles(t *testing.T) {
+	inst, providerCfg := startLocal(t)
+	dir := t.TempDir()
+	dgn := filepath.Join(dir, "site.dgn")
+	if err := os.WriteFile(dgn, []byte("site v1"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	config := providerCfg + fmt.Sprintf(`
+resource "itwin_storage_file" "site" {
+  folder_id = %q
+  source    = %q
+}
+
+resource "itwin_sync_storage_connection" "test" {
+  imodel_id = %q
+  source_files = [
+    { storage_file_id = itwin_storage_file.site.id, connector_type = "MSTN" },
+  ]
+}
+`, inst.RootFolderID, dgn, inst.IModelID)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					// The file's id is known only after the upload; the maps follow it.
+					plancheck.ExpectUnknownValue(storageConnAddr, tfjsonpath.New("source_files").AtSliceIndex(0).AtMapKey("storage_file_id")),
+					plancheck.ExpectUnknownValue(storageConnAddr, tfjsonpath.New("source_file_ids")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(storageConnAddr, tfjsonpath.New("source_file_names"), knownvalue.MapSizeExact(1)),
+					statecheck.CompareValuePairs(storageConnAddr, tfjsonpath.New("source_files").AtSliceIndex(0).AtMapKey("storage_file_id"),
+						"itwin_storage_file.site", tfjsonpath.New("id"), compare.ValuesSame()),
+				},
+				Check: func(s *terraform.State) error {
+					id, _ := stateAttr(s, "itwin_storage_file.site", "id")
+					if name, _ := stateAttr(s, storageConnAddr, "source_file_names."+id); name != "site.dgn" {
+						return fmt.Errorf("source_file_names[%s] = %q, want site.dgn", id, name)
+					}
+					return nil
+				},
+			},
+			{
+				// New content, same Storage file: the connection does not change.
+				PreConfig: func() {
+					if err := os.WriteFile(dgn, []byte("site v2"), 0o600); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: config,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(storageConnAddr, plancheck.ResourceActionNoop),
+				}},
+			},
+		},
+	})
 }
