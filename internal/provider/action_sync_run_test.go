@@ -10,6 +10,8 @@ import (
 	actiontimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -162,5 +164,19 @@ func TestSyncRunAction_InvokeManifestPostsTheBody(t *testing.T) {
 	c := sf[0].Children[0]
 	if c.ParentID != "dms-1" || c.URL != "https://files/ref?sig=2" || c.DocumentAttribute == nil || c.DocumentAttribute.Properties["Revision"] != "C" {
 		t.Errorf("child = %+v, want parentId set from the master and its document attribute", c)
+	}
+}
+
+func TestValidateManifestFiles_ConnectorMismatchWarnsOnTheAttribute(t *testing.T) {
+	child := manifestChildModel{SourceFileID: types.StringValue("dms-2"), Name: types.StringValue("site.ifc"), URL: types.StringValue("u"),
+		ConnectorType: types.StringValue("MSTN")}
+	var diags diag.Diagnostics
+	validateManifestFiles([]manifestFileModel{masterFile("dms-1", "master.dgn", "u", child)}, &diags)
+	if diags.HasError() || diags.WarningsCount() != 1 {
+		t.Fatalf("diags = %v, want one warning for the .ifc child under MSTN", diags)
+	}
+	want := path.Root("source_files").AtListIndex(0).AtName("children").AtListIndex(0).AtName("connector_type")
+	if w, ok := diags[0].(diag.DiagnosticWithPath); !ok || !w.Path().Equal(want) {
+		t.Errorf("warning path = %v, want %v", diags[0], want)
 	}
 }

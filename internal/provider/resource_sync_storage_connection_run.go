@@ -66,7 +66,7 @@ func (r *storageRunResource) Schema(ctx context.Context, _ resource.SchemaReques
 	attrs["source_fingerprint"] = rschema.StringAttribute{
 		Computed: true,
 		Description: "SHA-256 over the connection's Storage files (id, size, last modification time) as they were when the run started. " +
-			"Null when the files could not be read.",
+			"Null when the files could not be read, and after an import.",
 		PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 	}
 	resp.Schema = rschema.Schema{
