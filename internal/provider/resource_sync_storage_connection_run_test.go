@@ -221,7 +221,7 @@ func TestStorageRunCreate_TimeoutLeavesKnownPartialState(t *testing.T) {
 	fx := newStorageRunFixture(t)
 	fx.r.ops.sleep = nil
 	fx.f.starts = []func(http.ResponseWriter, *http.Request){fx.f.accept("run-slow", run(itwin.StateQueued, itwin.ResultUndetermined))}
-	resp := fx.create(t, fx.model(true, false, "", "200ms"))
+	resp := fx.create(t, fx.model(true, false, "", "1s"))
 	if !resp.Diagnostics.HasError() || !strings.Contains(resp.Diagnostics.Errors()[0].Summary(), "did not finish in time") {
 		t.Fatalf("diags = %v, want the timeout error", resp.Diagnostics)
 	}

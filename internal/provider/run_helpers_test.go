@@ -503,7 +503,7 @@ func TestExecuteRun_SkippedNotAllowed(t *testing.T) {
 func TestExecuteRun_TimeoutKeepsIDAndLastState(t *testing.T) {
 	f := newFakeSync(t, connKindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("slow", run(itwin.StateQueued, itwin.ResultUndetermined), run(itwin.StateExecuting, itwin.ResultUndetermined))}
-	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	var recs []recorded
 	o := (&testOps{}).ops()
