@@ -29,6 +29,7 @@ const (
 	codeFileAlreadyMapped      = "FileAlreadyMapped"
 	codeFileNotFound           = "FileNotFound"
 	codeConnectionAlreadyInUse = "ConnectionAlreadyInUse"
+	codeIModelNotFound         = "iModelNotFound"
 )
 
 // connectorTypeValidator accepts the connector types a client may send on create or update (spec §7.1); legacy
@@ -104,6 +105,21 @@ func addSourceFileError(diags *diag.Diagnostics, doing string, err error, p path
 			"sourceFiles": p, "storageFileId": p, "sourceFileId": p, "connectorType": p,
 		})
 	}
+}
+
+// addConnectionCreateError reports a failed connection create (after the caller has handled file-specific
+// codes): an unknown iModel and the server's 422 targets land on the attribute they concern.
+func addConnectionCreateError(diags *diag.Diagnostics, kind string, err error) {
+	if itwin.ErrorCode(err) == codeIModelNotFound {
+		diags.AddAttributeError(path.Root("imodel_id"), "iModel not found",
+			fmt.Sprintf("Creating the %s connection failed: the iModel does not exist, or this client has no access to its iTwin. Server: %s", kind, err.Error()))
+		return
+	}
+	sf := path.Root("source_files")
+	addAPIError(diags, "creating "+kind+" connection", err, map[string]path.Path{
+		"iModelId": path.Root("imodel_id"), "sourceFiles": sf, "storageFileId": sf, "sourceFileId": sf, "connectorType": sf,
+		"displayName": path.Root("display_name"), "authenticationType": path.Root("authentication_type"),
+	})
 }
 
 // storageFileSpec is one desired storage source file.

@@ -176,6 +176,15 @@ func configFromEnvAndModel(ctx context.Context, m providerModel, version string,
 		}
 	}
 
+	// Credentials chosen in the block win over the other kind found in the environment, so a configuration that
+	// sets access_token still works on a machine that exports ITWIN_CLIENT_ID/SECRET (and vice versa).
+	blockSet := func(v types.String) bool { return !v.IsNull() && !v.IsUnknown() && v.ValueString() != "" }
+	blockToken, blockCreds := blockSet(m.AccessToken), blockSet(m.ClientID) || blockSet(m.ClientSecret)
+	if blockToken && !blockCreds {
+		cfg.ClientID, cfg.ClientSecret = "", ""
+	} else if blockCreds && !blockToken {
+		cfg.AccessToken = ""
+	}
 	hasCreds := cfg.ClientID != "" || cfg.ClientSecret != ""
 	switch {
 	case cfg.AccessToken != "" && hasCreds:

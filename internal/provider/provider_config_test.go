@@ -146,6 +146,28 @@ func TestProviderConfig_BlockBeatsEnv(t *testing.T) {
 	}
 }
 
+// Credentials set in the block override the other kind of credentials exported in the environment.
+func TestProviderConfig_BlockCredentialsBeatOtherKindInEnv(t *testing.T) {
+	clearProviderEnv(t)
+	t.Setenv("ITWIN_CLIENT_ID", "env-id")
+	t.Setenv("ITWIN_CLIENT_SECRET", "env-secret")
+	m := nullProviderModel()
+	m.AccessToken = types.StringValue("block-token")
+	cfg, diags := runConfig(t, m)
+	if diags.HasError() || cfg.AccessToken != "block-token" || cfg.ClientID != "" || cfg.ClientSecret != "" {
+		t.Errorf("block access_token with env client credentials: cfg=%+v diags=%v", cfg, diags)
+	}
+
+	clearProviderEnv(t)
+	t.Setenv("ITWIN_ACCESS_TOKEN", "env-token")
+	m = nullProviderModel()
+	m.ClientID, m.ClientSecret = types.StringValue("block-id"), types.StringValue("block-secret")
+	cfg, diags = runConfig(t, m)
+	if diags.HasError() || cfg.AccessToken != "" || cfg.ClientID != "block-id" {
+		t.Errorf("block client credentials with env access token: cfg=%+v diags=%v", cfg, diags)
+	}
+}
+
 func TestProviderConfig_CredentialErrors(t *testing.T) {
 	cases := []struct {
 		name  string
@@ -155,9 +177,11 @@ func TestProviderConfig_CredentialErrors(t *testing.T) {
 		words []string
 	}{
 		{name: "missing", attr: "client_id", words: []string{"client_id", "ITWIN_CLIENT_ID", "client_secret", "ITWIN_CLIENT_SECRET", "access_token", "ITWIN_ACCESS_TOKEN"}},
-		{name: "token and client credentials", model: func(m *providerModel) { m.AccessToken = types.StringValue("tok-value") },
-			env: map[string]string{"ITWIN_CLIENT_ID": "id", "ITWIN_CLIENT_SECRET": "sekrit-value"}, attr: "access_token",
-			words: []string{"access_token", "ITWIN_ACCESS_TOKEN", "ITWIN_CLIENT_ID", "not both"}},
+		{name: "token and client credentials in the environment", env: map[string]string{"ITWIN_ACCESS_TOKEN": "tok-value", "ITWIN_CLIENT_ID": "id", "ITWIN_CLIENT_SECRET": "sekrit-value"},
+			attr: "access_token", words: []string{"access_token", "ITWIN_ACCESS_TOKEN", "ITWIN_CLIENT_ID", "not both"}},
+		{name: "token and client credentials in the block", model: func(m *providerModel) {
+			m.AccessToken, m.ClientID, m.ClientSecret = types.StringValue("tok-value"), types.StringValue("id"), types.StringValue("sekrit-value")
+		}, attr: "access_token", words: []string{"access_token", "client_id", "not both"}},
 		{name: "id without secret", model: func(m *providerModel) { m.ClientID = types.StringValue("id") },
 			attr: "client_secret", words: []string{"client_secret", "ITWIN_CLIENT_SECRET"}},
 		{name: "secret without id", env: map[string]string{"ITWIN_CLIENT_SECRET": "s"},

@@ -201,10 +201,7 @@ func (r *manifestConnectionResource) Create(ctx context.Context, req resource.Cr
 					"another connection (an id can be registered only once per iModel). Server: "+err.Error())
 			return
 		}
-		addAPIError(&resp.Diagnostics, "creating manifest connection", err, map[string]path.Path{
-			"iModelId": path.Root("imodel_id"), "sourceFiles": path.Root("source_files"), "sourceFileId": path.Root("source_files"),
-			"displayName": path.Root("display_name"), "authenticationType": path.Root("authentication_type"),
-		})
+		addConnectionCreateError(&resp.Diagnostics, "manifest", err)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), conn.ID)...)

@@ -293,10 +293,7 @@ func (r *storageConnectionResource) addCreateError(ctx context.Context, diags *d
 			fmt.Sprintf("Creating the storage connection failed: %s in the iModel's iTwin (or the upload is not complete). Server: %s", what, err.Error()))
 		return
 	}
-	addAPIError(diags, "creating storage connection", err, map[string]path.Path{
-		"iModelId": path.Root("imodel_id"), "sourceFiles": p, "storageFileId": p, "connectorType": p,
-		"displayName": path.Root("display_name"), "authenticationType": path.Root("authentication_type"),
-	})
+	addConnectionCreateError(diags, "storage", err)
 }
 
 func quoteAll(ss []string) []string {

@@ -267,6 +267,15 @@ func TestAccSyncStorageConnection_badInput(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Source file not found.*` + regexp.QuoteMeta(missing)),
 			},
 			{
+				// The server's 422 names iModelId; the diagnostic points at the imodel_id line.
+				Config:      storageConnConfig(providerCfg, "not-a-guid", "", [][2]string{{fileA, "MSTN"}}),
+				ExpectError: regexp.MustCompile(`(?s)Error creating storage connection.*imodel_id\s+=\s+"not-a-guid"`),
+			},
+			{
+				Config:      storageConnConfig(providerCfg, "0f0f0f0f-1111-4222-8333-444455556666", "", [][2]string{{fileA, "MSTN"}}),
+				ExpectError: regexp.MustCompile(`(?s)iModel not found.*imodel_id\s+=\s+"0f0f0f0f-1111-4222-8333-444455556666"`),
+			},
+			{
 				// A valid connection, then an update that adds the taken file: the error names the file.
 				Config: storageConnConfig(providerCfg, inst.IModelID, "", [][2]string{{fileA, "MSTN"}}),
 			},
