@@ -3,12 +3,14 @@ package provider
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"regexp"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
@@ -74,6 +76,7 @@ data "itwin_sync_authorization" "consent" {
 		})
 	}
 	current := len(itwin.CurrentConnectorTypeNames())
+	var consentURL string
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
@@ -110,6 +113,29 @@ data "itwin_sync_authorization" "consent" {
 							"extensions": knownvalue.ListPartial(map[int]knownvalue.Check{0: knownvalue.StringExact("dgn")})})),
 					statecheck.ExpectKnownValue("data.itwin_sync_authorization.consent", tfjsonpath.New("is_user_authorized"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue("data.itwin_sync_authorization.consent", tfjsonpath.New("authorization_url"), knownvalue.StringRegexp(regexp.MustCompile(`^https?://`))),
+				},
+				Check: func(s *terraform.State) error {
+					u, err := stateAttr(s, "data.itwin_sync_authorization.consent", "authorization_url")
+					consentURL = u
+					return err
+				},
+			},
+			{
+				// Visiting the consent page (what a user does in a browser) flips is_user_authorized on the next read.
+				PreConfig: func() {
+					noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+					resp, err := noRedirect.Get(consentURL)
+					if err != nil {
+						t.Fatalf("opening the consent page: %v", err)
+					}
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusFound {
+						t.Fatalf("consent page answered %d, want 302", resp.StatusCode)
+					}
+				},
+				Config: config,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.itwin_sync_authorization.consent", tfjsonpath.New("is_user_authorized"), knownvalue.Bool(true)),
 				},
 			},
 			{
