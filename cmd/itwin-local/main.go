@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/engine"
 )
 
 func main() {
@@ -132,7 +133,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// srv.Close closes the engine first (it stops between transitions; unfinished runs resume at the next
+	// start), then the store.
 	defer srv.Close()
+	eng, err := engine.New(srv, engine.Options{})
+	if err != nil {
+		return fmt.Errorf("run engine: %w", err)
+	}
+	srv.SetExecutor(eng)
 	var info *itwinlocal.SeedInfo
 	if *seed {
 		if info, err = srv.Seed(ctx); err != nil {

@@ -30,7 +30,7 @@ type fixture struct {
 	eng *engine.Engine
 }
 
-func start(t *testing.T, opts engine.Options, more ...itwinlocaltest.Option) *fixture {
+func start(t testing.TB, opts engine.Options, more ...itwinlocaltest.Option) *fixture {
 	t.Helper()
 	f := &fixture{}
 	all := append([]itwinlocaltest.Option{itwinlocaltest.WithExecutor(func(s *itwinlocal.Server) itwinlocal.RunExecutor {
@@ -69,7 +69,7 @@ func ifcDoc(ws ...wall) []byte {
 type sfile struct{ id, connectorType string }
 
 // newConn creates a storage connection over the files on an iModel and returns its id.
-func (f *fixture) newConn(t *testing.T, imodelID, authType string, files ...sfile) string {
+func (f *fixture) newConn(t testing.TB, imodelID, authType string, files ...sfile) string {
 	t.Helper()
 	var sf []map[string]string
 	for _, x := range files {
@@ -82,7 +82,7 @@ func (f *fixture) newConn(t *testing.T, imodelID, authType string, files ...sfil
 	return env.Connection.ID
 }
 
-func (f *fixture) newIModel(t *testing.T, name string) string {
+func (f *fixture) newIModel(t testing.TB, name string) string {
 	t.Helper()
 	r := f.in.Do(t, "POST", "/imodels", map[string]any{"iTwinId": f.in.ITwinID, "name": name})
 	expectStatus(t, r, 201)
@@ -92,7 +92,7 @@ func (f *fixture) newIModel(t *testing.T, name string) string {
 }
 
 // startRun starts a storage run (202) and returns its id.
-func (f *fixture) startRun(t *testing.T, cid string) string {
+func (f *fixture) startRun(t testing.TB, cid string) string {
 	t.Helper()
 	r := f.in.Do(t, "POST", sc+"/"+cid+"/run", nil)
 	expectStatus(t, r, 202)
@@ -100,7 +100,7 @@ func (f *fixture) startRun(t *testing.T, cid string) string {
 	return loc[strings.LastIndex(loc, "/")+1:]
 }
 
-func (f *fixture) getRun(t *testing.T, base, cid, rid string) itwin.Run {
+func (f *fixture) getRun(t testing.TB, base, cid, rid string) itwin.Run {
 	t.Helper()
 	var env itwin.RunEnvelope
 	r := f.in.Do(t, "GET", base+"/"+cid+"/runs/"+rid, nil)
@@ -110,7 +110,7 @@ func (f *fixture) getRun(t *testing.T, base, cid, rid string) itwin.Run {
 }
 
 // wait polls the run over HTTP until it is Completed.
-func (f *fixture) wait(t *testing.T, base, cid, rid string) itwin.Run {
+func (f *fixture) wait(t testing.TB, base, cid, rid string) itwin.Run {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -126,13 +126,13 @@ func (f *fixture) wait(t *testing.T, base, cid, rid string) itwin.Run {
 }
 
 // sync starts a storage run and waits for it.
-func (f *fixture) sync(t *testing.T, cid string) itwin.Run {
+func (f *fixture) sync(t testing.TB, cid string) itwin.Run {
 	t.Helper()
 	return f.wait(t, sc, cid, f.startRun(t, cid))
 }
 
 // updateFile replaces a Storage file's content (updatecontent, upload, complete).
-func (f *fixture) updateFile(t *testing.T, fileID string, content []byte) {
+func (f *fixture) updateFile(t testing.TB, fileID string, content []byte) {
 	t.Helper()
 	r := f.in.Do(t, "POST", "/storage/files/"+fileID+"/updatecontent", nil)
 	expectStatus(t, r, 202)
@@ -143,7 +143,7 @@ func (f *fixture) updateFile(t *testing.T, fileID string, content []byte) {
 }
 
 // changesets lists an iModel's changesets with the representation fields.
-func (f *fixture) changesets(t *testing.T, imodelID string) []itwin.Changeset {
+func (f *fixture) changesets(t testing.TB, imodelID string) []itwin.Changeset {
 	t.Helper()
 	var l itwin.ChangesetList
 	r := f.in.Do(t, "GET", "/imodels/"+imodelID+"/changesets?$top=1000", nil, "Prefer", "return=representation",
@@ -153,7 +153,7 @@ func (f *fixture) changesets(t *testing.T, imodelID string) []itwin.Changeset {
 	return l.Changesets
 }
 
-func (f *fixture) elementCount(t *testing.T, imodelID string) int {
+func (f *fixture) elementCount(t testing.TB, imodelID string) int {
 	t.Helper()
 	n, err := f.in.Server.Store().CountElements(t.Context(), f.in.Server.Store().Reader(), imodelID)
 	if err != nil {
@@ -163,7 +163,7 @@ func (f *fixture) elementCount(t *testing.T, imodelID string) int {
 }
 
 // elementKeys returns the element keys a file produced on an iModel.
-func (f *fixture) elementKeys(t *testing.T, imodelID, fileKey string) map[string]string {
+func (f *fixture) elementKeys(t testing.TB, imodelID, fileKey string) map[string]string {
 	t.Helper()
 	m, err := f.in.Server.Store().ElementHashes(t.Context(), f.in.Server.Store().Reader(), imodelID, fileKey)
 	if err != nil {
@@ -173,7 +173,7 @@ func (f *fixture) elementKeys(t *testing.T, imodelID, fileKey string) map[string
 }
 
 // reports lists a run's reports and downloads each document through its sasUri (without Authorization).
-func (f *fixture) reports(t *testing.T, imodelID, runID string) map[string]itwin.ReportDocument {
+func (f *fixture) reports(t testing.TB, imodelID, runID string) map[string]itwin.ReportDocument {
 	t.Helper()
 	var l itwin.DiagnosticReportList
 	r := f.in.Do(t, "GET", "/synchronization/reports?imodelId="+imodelID+"&runId="+runID, nil)
@@ -196,7 +196,7 @@ func (f *fixture) reports(t *testing.T, imodelID, runID string) map[string]itwin
 	return out
 }
 
-func expectStatus(t *testing.T, r *itwinlocaltest.Response, status int) {
+func expectStatus(t testing.TB, r *itwinlocaltest.Response, status int) {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status = %d, want %d; body %s", r.Status, status, r.Body)
@@ -213,7 +213,7 @@ func tasks(run itwin.Run) []itwin.Task {
 }
 
 // taskFor finds the task of a storage file or manifest source file id.
-func taskFor(t *testing.T, run itwin.Run, fileID string) itwin.Task {
+func taskFor(t testing.TB, run itwin.Run, fileID string) itwin.Task {
 	t.Helper()
 	for _, x := range tasks(run) {
 		if x.StorageFileID == fileID || x.SourceFileID == fileID {
@@ -273,7 +273,7 @@ func once(pred func(r itwinlocal.RunRecord) bool) func(r itwinlocal.RunRecord) b
 }
 
 // waitReached waits until a run is held.
-func (g *gate) waitReached(t *testing.T) itwinlocal.RunRecord {
+func (g *gate) waitReached(t testing.TB) itwinlocal.RunRecord {
 	t.Helper()
 	select {
 	case r := <-g.reached:

@@ -43,12 +43,27 @@ func createTables(ctx context.Context, st *itwinlocal.Store) error {
 	return nil
 }
 
-// errRunGone: the run was deleted while it executed (its iModel was deleted); there is nothing left to finish.
+// errRunGone: the run was deleted while it executed (its iModel was deleted), or completed by someone else;
+// there is nothing left to finish.
 var errRunGone = errors.New("run no longer exists")
+
+var errFinishedElsewhere = errors.New("run already completed")
 
 // save commits the run (and whatever extra writes in the same transaction), then reports the transition.
 func (e *Engine) save(r *itwinlocal.RunRecord, extra func(tx *sql.Tx) error) error {
 	err := e.st.Write(e.ctx, func(tx *sql.Tx) error {
+		// Only the engine moves runs, but the store is shared (tests and tools may complete a run directly):
+		// never overwrite a run that something else already finished.
+		var state string
+		if err := tx.QueryRowContext(e.ctx, `SELECT state FROM runs WHERE id = ?`, r.ID).Scan(&state); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return itwinlocal.ErrNotFound
+			}
+			return err
+		}
+		if state == itwin.StateCompleted {
+			return errFinishedElsewhere
+		}
 		if extra != nil {
 			if err := extra(tx); err != nil {
 				return err
@@ -56,7 +71,7 @@ func (e *Engine) save(r *itwinlocal.RunRecord, extra func(tx *sql.Tx) error) err
 		}
 		return e.st.SaveRun(e.ctx, tx, *r)
 	})
-	if errors.Is(err, itwinlocal.ErrNotFound) {
+	if errors.Is(err, itwinlocal.ErrNotFound) || errors.Is(err, errFinishedElsewhere) {
 		return errRunGone
 	}
 	if err != nil {

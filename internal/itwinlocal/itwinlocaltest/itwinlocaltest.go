@@ -16,6 +16,7 @@ import (
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/engine"
 )
 
 // Instance is a running itwin-local.
@@ -29,9 +30,10 @@ type Instance struct {
 }
 
 type options struct {
-	cfg      itwinlocal.Config
-	executor func(*itwinlocal.Server) itwinlocal.RunExecutor
-	dataDir  string
+	cfg         itwinlocal.Config
+	executor    func(*itwinlocal.Server) itwinlocal.RunExecutor
+	executorSet bool // WithExecutor was used; a nil executor then means "none"
+	dataDir     string
 }
 
 // Option customises Start.
@@ -48,12 +50,18 @@ func WithClients(clients ...itwinlocal.ClientConfig) Option {
 // WithDataDir uses an existing data dir (restart tests) instead of a fresh temp dir.
 func WithDataDir(dir string) Option { return func(o *options) { o.dataDir = dir } }
 
-// WithExecutor installs a run executor built from the server (the engine).
+// WithExecutor installs a run executor built from the server instead of the default engine (e.g. an engine
+// with test hooks). WithExecutor(nil) installs none, like WithoutEngine.
 func WithExecutor(f func(*itwinlocal.Server) itwinlocal.RunExecutor) Option {
-	return func(o *options) { o.executor = f }
+	return func(o *options) { o.executor, o.executorSet = f, true }
 }
 
-// Start runs itwin-local for the test. Speed defaults to 0.001 so runs finish quickly.
+// WithoutEngine starts no run executor: started runs stay NotStarted (tests of the API surface that need a
+// run to stay active, or that complete runs themselves through the store).
+func WithoutEngine() Option { return WithExecutor(nil) }
+
+// Start runs itwin-local for the test with the run engine installed (unless WithExecutor or WithoutEngine),
+// so runs really complete. Speed defaults to 0.001 so runs finish in milliseconds.
 func Start(t testing.TB, opts ...Option) *Instance {
 	t.Helper()
 	o := &options{cfg: itwinlocal.Config{Speed: 0.001}}
@@ -68,8 +76,17 @@ func Start(t testing.TB, opts ...Option) *Instance {
 	if err != nil {
 		t.Fatalf("itwinlocaltest: New: %v", err)
 	}
-	if o.executor != nil {
-		srv.SetExecutor(o.executor(srv))
+	if o.executorSet {
+		if o.executor != nil {
+			srv.SetExecutor(o.executor(srv))
+		}
+	} else {
+		e, err := engine.New(srv, engine.Options{})
+		if err != nil {
+			srv.Close()
+			t.Fatalf("itwinlocaltest: engine: %v", err)
+		}
+		srv.SetExecutor(e)
 	}
 	seed, err := srv.Seed(context.Background())
 	if err != nil {
