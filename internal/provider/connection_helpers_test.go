@@ -123,7 +123,7 @@ func TestDeleteConnectionRetries(t *testing.T) {
 	t.Run("run finishes", func(t *testing.T) {
 		calls := 0
 		var diags diag.Diagnostics
-		deleteConnection(context.Background(), "storage connection", "c1", func(context.Context, string) error {
+		deleteConnection(t.Context(), "storage connection", "c1", func(context.Context, string) error {
 			calls++
 			if calls < 3 {
 				return inUse
@@ -137,14 +137,14 @@ func TestDeleteConnectionRetries(t *testing.T) {
 	t.Run("run outlasts the wait", func(t *testing.T) {
 		calls := 0
 		var diags diag.Diagnostics
-		deleteConnection(context.Background(), "storage connection", "c1", func(context.Context, string) error { calls++; return inUse }, &diags)
+		deleteConnection(t.Context(), "storage connection", "c1", func(context.Context, string) error { calls++; return inUse }, &diags)
 		if calls != 3 || !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "synchronization run is active") {
 			t.Errorf("calls=%d diags=%v", calls, diags)
 		}
 	})
 	t.Run("gone is success", func(t *testing.T) {
 		var diags diag.Diagnostics
-		deleteConnection(context.Background(), "storage connection", "c1", func(context.Context, string) error {
+		deleteConnection(t.Context(), "storage connection", "c1", func(context.Context, string) error {
 			return &itwin.APIError{Status: 404, Code: "StorageConnectionNotFound"}
 		}, &diags)
 		if len(diags) != 0 {
@@ -154,7 +154,7 @@ func TestDeleteConnectionRetries(t *testing.T) {
 	t.Run("other errors are not retried", func(t *testing.T) {
 		calls := 0
 		var diags diag.Diagnostics
-		deleteConnection(context.Background(), "storage connection", "c1", func(context.Context, string) error {
+		deleteConnection(t.Context(), "storage connection", "c1", func(context.Context, string) error {
 			calls++
 			return &itwin.APIError{Status: 403, Code: "InsufficientPermissions", Message: "no"}
 		}, &diags)

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -21,7 +20,7 @@ import (
 func TestAccSyncConnectionDataSources(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
-	ctx := context.Background()
+	ctx := t.Context()
 	fileA := testUploadFile(t, c, inst, "a.dgn", "a")
 	fileB := testUploadFile(t, c, inst, "b.ifc", "ISO-10303-21;")
 	storage, err := c.CreateStorageConnection(ctx, itwin.StorageConnectionCreate{

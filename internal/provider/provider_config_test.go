@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -39,7 +38,7 @@ func nullProviderModel() providerModel {
 func runConfig(t *testing.T, m providerModel) (itwin.Config, diag.Diagnostics) {
 	t.Helper()
 	var diags diag.Diagnostics
-	cfg := configFromEnvAndModel(context.Background(), m, "1.2.3", &diagnosticsSink{diags: &diags})
+	cfg := configFromEnvAndModel(t.Context(), m, "1.2.3", &diagnosticsSink{diags: &diags})
 	return cfg, diags
 }
 

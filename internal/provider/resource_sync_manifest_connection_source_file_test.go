@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"testing"
@@ -31,7 +30,7 @@ resource "itwin_sync_manifest_connection_source_file" "test" {
 func TestAccSyncManifestConnectionSourceFile_lifecycle(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
-	ctx := context.Background()
+	ctx := t.Context()
 	conn, err := c.CreateManifestConnection(ctx, itwin.ManifestConnectionCreate{
 		IModelID: inst.IModelID, DisplayName: "managed elsewhere", SourceFiles: []itwin.ManifestFileCreate{{SourceFileID: "base"}},
 	})

@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"strings"
@@ -37,7 +36,7 @@ resource "itwin_sync_manifest_connection" "test" {
 func TestAccSyncManifestConnection_lifecycle(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
-	ctx := context.Background()
+	ctx := t.Context()
 	sameMapping1 := statecheck.CompareValue(compare.ValuesSame())
 	var firstID string
 
@@ -119,7 +118,7 @@ func TestAccSyncManifestConnection_lifecycle(t *testing.T) {
 func TestAccSyncManifestConnection_badInput(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
-	ctx := context.Background()
+	ctx := t.Context()
 	storage, err := c.CreateStorageConnection(ctx, itwin.StorageConnectionCreate{
 		IModelID:    inst.IModelID,
 		SourceFiles: []itwin.StorageFileCreate{{StorageFileID: testUploadFile(t, c, inst, "a.dgn", "a"), ConnectorType: "MSTN"}},

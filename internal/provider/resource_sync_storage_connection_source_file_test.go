@@ -1,7 +1,6 @@
 package provider
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"testing"
@@ -32,7 +31,7 @@ resource "itwin_sync_storage_connection_source_file" "test" {
 func TestAccSyncStorageConnectionSourceFile_lifecycle(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
-	ctx := context.Background()
+	ctx := t.Context()
 	fileBase := testUploadFile(t, c, inst, "base.dgn", "base")
 	fileB := testUploadFile(t, c, inst, "b.dwg", "dwg B")
 	fileC := testUploadFile(t, c, inst, "c.dwg", "dwg C")

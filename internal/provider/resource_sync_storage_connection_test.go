@@ -70,7 +70,7 @@ func TestAccSyncStorageConnection_lifecycle(t *testing.T) {
 	fileB := testUploadFile(t, c, inst, "b.dgn", "dgn B")
 	fileC := testUploadFile(t, c, inst, "c.ifc", "ISO-10303-21;")
 	fileD := testUploadFile(t, c, inst, "d.dwg", "dwg D")
-	ctx := context.Background()
+	ctx := t.Context()
 
 	// The mapping id of a kept file must survive every in-place update.
 	sameMappingA := statecheck.CompareValue(compare.ValuesSame())
@@ -223,7 +223,7 @@ func TestAccSyncStorageConnection_lifecycle(t *testing.T) {
 func TestAccSyncStorageConnection_badInput(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
-	ctx := context.Background()
+	ctx := t.Context()
 	fileA := testUploadFile(t, c, inst, "a.dgn", "dgn A")
 	fileTaken := testUploadFile(t, c, inst, "taken.dgn", "dgn T")
 	// Another connection on the same iModel already maps fileTaken.
@@ -298,7 +298,7 @@ func TestAccSyncStorageConnection_importWrongKind(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
 	fileA := testUploadFile(t, c, inst, "a.dgn", "dgn A")
-	m, err := c.CreateManifestConnection(context.Background(), itwin.ManifestConnectionCreate{
+	m, err := c.CreateManifestConnection(t.Context(), itwin.ManifestConnectionCreate{
 		IModelID: inst.IModelID, SourceFiles: []itwin.ManifestFileCreate{{SourceFileID: "dms-1"}},
 	})
 	if err != nil {
@@ -326,7 +326,7 @@ func TestAccSyncStorageConnection_extensionWarning(t *testing.T) {
 	c := testClient(t, inst)
 	rvt := testUploadFile(t, c, inst, "Tower.RVT", "revit bytes")
 	dgn := testUploadFile(t, c, inst, "ok.dgn", "dgn bytes")
-	ctx := context.Background()
+	ctx := t.Context()
 	r := &storageConnectionResource{client: c}
 	var sr fwresource.SchemaResponse
 	r.Schema(ctx, fwresource.SchemaRequest{}, &sr)

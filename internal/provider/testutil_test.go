@@ -2,7 +2,6 @@ package provider
 
 import (
 	"bytes"
-	"context"
 	"testing"
 	"time"
 
@@ -14,7 +13,7 @@ import (
 // objects outside Terraform (uploads, drift, conflicts).
 func testClient(t *testing.T, inst *itwinlocaltest.Instance) *itwin.Client {
 	t.Helper()
-	c, err := itwin.NewClient(context.Background(), itwin.Config{
+	c, err := itwin.NewClient(t.Context(), itwin.Config{
 		APIURL:         inst.URL,
 		TokenURL:       inst.URL + "/connect/token",
 		ClientID:       inst.ClientID,
@@ -33,7 +32,7 @@ func testClient(t *testing.T, inst *itwinlocaltest.Instance) *itwin.Client {
 // testUploadFile uploads a small file named name into the instance's Storage root folder and returns its id.
 func testUploadFile(t *testing.T, c *itwin.Client, inst *itwinlocaltest.Instance, name, content string) string {
 	t.Helper()
-	f, err := c.UploadFile(context.Background(), inst.RootFolderID, itwin.StorageItemCreate{DisplayName: name},
+	f, err := c.UploadFile(t.Context(), inst.RootFolderID, itwin.StorageItemCreate{DisplayName: name},
 		bytes.NewReader([]byte(content)), int64(len(content)))
 	if err != nil {
 		t.Fatalf("uploading %s: %v", name, err)
