@@ -45,7 +45,8 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
-# bash runs the EXIT trap after these; terraform gets the same Ctrl-C and stops gracefully first.
+# bash runs the EXIT trap after these. Terraform handles Ctrl-C itself (it stops gracefully and exits 1), so
+# during an apply the interrupt shows up as a failed apply, which ends the script the same way.
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
@@ -61,9 +62,13 @@ go build -o "$bin/terraform-provider-itwin" .
 go build -o "$bin/itwin-local" ./cmd/itwin-local
 
 step "Starting itwin-local on a free loopback port (data in a temp dir, speed ${ITWIN_DEMO_SPEED:-0.2})"
+# set -m gives itwin-local its own process group, so a Ctrl-C in the terminal reaches terraform (which stops
+# gracefully, still talking to the server) but not the server; cleanup stops it afterwards.
+set -m
 "$bin/itwin-local" serve --addr 127.0.0.1:0 --data-dir "$work/data" --seed --speed "${ITWIN_DEMO_SPEED:-0.2}" \
   >"$work/itwin-local.out" 2>"$work/itwin-local.log" &
 server_pid=$!
+set +m
 for _ in $(seq 1 300); do
   grep -q '^ITWIN_LOCAL_READY=1' "$work/itwin-local.out" 2>/dev/null && break
   if ! kill -0 "$server_pid" 2>/dev/null; then
@@ -115,6 +120,8 @@ apply() {
   status=${PIPESTATUS[0]}
   set -e
   if [ "$status" -ne 0 ]; then
+    # Terraform handles Ctrl-C itself and exits 1, so bash never sees the interrupt: say what happened.
+    grep -q '^Interrupt received' "$work/apply.log" && fail "interrupted"
     if grep -q 'Error:' "$work/apply.log"; then sed -n '/Error:/,$p' "$work/apply.log" >&2; else cat "$work/apply.log" >&2; fi
     fail "terraform apply failed (exit code $status)"
   fi
