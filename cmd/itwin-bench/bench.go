@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+type benchResults struct {
+	Started   string    `json:"started"`
+	Seconds   float64   `json:"total_s"`
+	Machine   string    `json:"machine"`
+	Terraform string    `json:"terraform"`
+	P1        []p1Row   `json:"p1_completion_detection"`
+	P2        []p2Step  `json:"p2_api_calls"`
+	P3        *p3Result `json:"p3_plan_overhead"`
+	P4        *p4Result `json:"p4_itwin_local_sync"`
+	Table     string    `json:"table"`
+}
+
+func runBench(ctx context.Context, e *env, outDir string) error {
+	start := time.Now()
+	logf := func(f string, a ...any) {
+		fmt.Fprintf(os.Stderr, "[%5.0fs] "+f+"\n", append([]any{time.Since(start).Seconds()}, a...)...)
+	}
+	res := &benchResults{Started: start.UTC().Format(time.RFC3339), Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())}
+	if out, _, err := e.terraform(e.work, nil).run(ctx, "version"); err == nil {
+		res.Terraform = strings.SplitN(out, "\n", 2)[0]
+	}
+	var err error
+	logf("P1 completion detection (about 2.5 min)")
+	if !selected("P1") {
+	} else if res.P1, err = benchP1(ctx, e, logf); err != nil {
+		return fmt.Errorf("P1: %w", err)
+	}
+	logf("P2 API calls")
+	if !selected("P2") {
+	} else if res.P2, err = benchP2(ctx, e, logf); err != nil {
+		return fmt.Errorf("P2: %w", err)
+	}
+	logf("P3 plan overhead")
+	if !selected("P3") {
+	} else if res.P3, err = benchP3(ctx, e, logf); err != nil {
+		return fmt.Errorf("P3: %w", err)
+	}
+	logf("P4 itwin-local sync of a 50 MB IFC")
+	if !selected("P4") {
+	} else if res.P4, err = benchP4(ctx, e, logf); err != nil {
+		return fmt.Errorf("P4: %w", err)
+	}
+	res.Seconds = time.Since(start).Seconds()
+	var sb strings.Builder
+	printTable(&sb, res)
+	res.Table = sb.String()
+	fmt.Print(res.Table)
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return err
+	}
+	path := filepath.Join(outDir, "results-"+start.UTC().Format("20060102T150405Z")+".json")
+	b, _ := json.MarshalIndent(res, "", "  ")
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return err
+	}
+	fmt.Printf("JSON: %s\n", path)
+	return nil
+}
+
+func ratio(a, b float64) string {
+	if b == 0 {
+		if a == 0 {
+			return "1.00 (0/0)"
+		}
+		return "∞"
+	}
+	return fmt.Sprintf("%.2f", a/b)
+}
+
+func printTable(w io.Writer, r *benchResults) {
+	fmt.Fprintf(w, "\nmake bench — %s, %s, total %.0f s\n", r.Machine, r.Terraform, r.Seconds)
+	fmt.Fprintln(w, strings.Repeat("=", 112))
+	fmt.Fprintln(w, "P1 run completion detection: delay from the run's endDateTime to the waiter returning (median), polls (median)")
+	fmt.Fprintf(w, "  %-22s %-5s %-9s | %-22s | %-22s | %s\n", "run", "reps", "run(med)", "WaitForRun delay/polls", "fixed 10 s delay/polls", "how measured")
+	for _, p := range r.P1 {
+		fmt.Fprintf(w, "  %-22s %-5d %8.1fs | %9.2fs %6.0f polls | %9.2fs %6.0f polls | %s\n", p.Target, p.Reps, p.RunMedianS,
+			p.Ours.DelayMedianS, p.Ours.PollsMedian, p.Fixed10s.DelayMedianS, p.Fixed10s.PollsMedian, p.How)
+	}
+	fmt.Fprintln(w, strings.Repeat("-", 112))
+	fmt.Fprintln(w, "P2 API calls, 50 storage connections x 4 source files (itwin-local /local/stats; token calls listed apart)")
+	for _, s := range r.P2 {
+		fmt.Fprintf(w, "  %-12s %4d API calls (%d writes, %d reads), minimum %d (%d writes): ratio %s, writes %d/%d; token %d; %.1fs\n",
+			s.Step, s.API, s.Writes, s.Reads, s.MinAPI, s.MinWrites, ratio(float64(s.API), float64(s.MinAPI)), s.Writes, s.MinWrites, s.Token, s.Seconds)
+		for _, k := range sortedKeys(s.Requests) {
+			fmt.Fprintf(w, "      %5d  %s\n", s.Requests[k], k)
+		}
+		fmt.Fprintf(w, "      minimum = %s\n", s.MinComment)
+	}
+	fmt.Fprintln(w, strings.Repeat("-", 112))
+	if p := r.P3; p != nil {
+		fmt.Fprintf(w, "P3 plan overhead, %d objects, alternating, median of %d: %s %.2fs / terraform_data %.2fs = ratio %.2f (%d API calls per provider plan)\n",
+			p.Objects, len(p.ProviderS), p.ProviderType, p.ProviderMedS, p.DataMedS, p.Ratio, p.APICallsPlan)
+		fmt.Fprintf(w, "  runs: provider %s; terraform_data %s\n", fmtList(p.ProviderS), fmtList(p.DataS))
+	}
+	fmt.Fprintln(w, strings.Repeat("-", 112))
+	if p := r.P4; p != nil {
+		fmt.Fprintf(w, "P4 itwin-local sync of a generated %.1f MiB IFC (speed %s); peak RSS = VmHWM of the itwin-local process\n", p.FileMiB, p.Speed)
+		for _, s := range p.Steps {
+			extra := ""
+			if s.ElementsRenamed > 0 {
+				extra = fmt.Sprintf(", %d elements renamed", s.ElementsRenamed)
+			}
+			reset := ""
+			if !s.PeakReset {
+				reset = " (VmHWM could not be reset: peak since process start)"
+			}
+			fmt.Fprintf(w, "  %-18s server %6.2fs  peak RSS %6.0f MiB%s  %s, %d changeset(s)%s\n", s.Step, s.ServerS, s.PeakRSSMiB, reset, s.Result, s.Changesets, extra)
+		}
+	}
+	fmt.Fprintln(w, strings.Repeat("=", 112))
+}
+
+func fmtList(xs []float64) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = fmt.Sprintf("%.2f", x)
+	}
+	return strings.Join(parts, " ")
+}

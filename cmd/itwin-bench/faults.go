@@ -1,0 +1,511 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/connector"
+
+	_ "modernc.org/sqlite" // PRAGMA integrity_check on itwin-local's database
+)
+
+// suite counts and prints PASS/FAIL lines.
+type suite struct {
+	passed, failed int
+	start          time.Time
+}
+
+func (s *suite) check(name string, ok bool, format string, a ...any) bool {
+	status := "PASS"
+	if ok {
+		s.passed++
+	} else {
+		status = "FAIL"
+		s.failed++
+	}
+	fmt.Printf("%s  %-58s %s\n", status, name, fmt.Sprintf(format, a...))
+	return ok
+}
+
+// fail records a check that could not even be measured.
+func (s *suite) fail(name string, err error) {
+	s.check(name, false, "error: %s", oneLine(err))
+}
+
+func oneLine(err error) string {
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	if len(msg) > 600 {
+		msg = msg[:600] + "…"
+	}
+	return msg
+}
+
+func runFaults(ctx context.Context, e *env, quick bool) error {
+	s := &suite{start: time.Now()}
+	mode := "full"
+	if quick {
+		mode = "quick"
+	}
+	fmt.Printf("fault and security suite (%s), terraform-provider-itwin against itwin-local\n", mode)
+	parts := []struct {
+		id, title string
+		f         func(context.Context, *env, *suite, bool) error
+	}{
+		{"a", "(a) quickstart apply under injected 429/5xx", faultsRetry},
+		{"b", "(b) SIGINT to terraform during a run wait", faultsSigint},
+		{"c", "(c) kill -9 of itwin-local mid-run", faultsKill},
+		{"d", "(d) secret audit", faultsSecrets},
+		{"e", "(e) auth matrix", faultsAuth},
+	}
+	for _, p := range parts {
+		if !selected(p.id) {
+			continue
+		}
+		fmt.Printf("\n%s\n", p.title)
+		t0 := time.Now()
+		if err := p.f(ctx, e, s, quick); err != nil {
+			s.fail(p.title, err)
+		}
+		fmt.Printf("      (%.0f s)\n", time.Since(t0).Seconds())
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	fmt.Printf("\n%d passed, %d failed (%.0f s)\n", s.passed, s.failed, time.Since(s.start).Seconds())
+	if s.failed > 0 {
+		return fmt.Errorf("%d check(s) failed", s.failed)
+	}
+	return nil
+}
+
+// quickstart copies examples/quickstart into a fresh directory and points it at l.
+func quickstart(e *env, l *local, extra ...string) (*tf, error) {
+	dir := e.dir("quickstart")
+	if err := copyDir("examples/quickstart", dir); err != nil {
+		return nil, fmt.Errorf("copying examples/quickstart (run from the repository root): %w", err)
+	}
+	t := e.terraform(dir, l, extra...)
+	return t, t.writeVars(map[string]any{"itwin_id": l.ITwinID})
+}
+
+func (t *tf) output(ctx context.Context, name string) (string, error) {
+	out, _, err := t.run(ctx, "output", "-raw", name)
+	return strings.TrimSpace(out), err
+}
+
+// editIFC renames a fraction of the elements of an IFC file in place (a real change for the connector).
+func editIFC(path string, seed int64) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	if _, err := connector.ModifyIFCFraction(bytes.NewReader(b), &out, 0.3, seed); err != nil {
+		return err
+	}
+	if bytes.Equal(out.Bytes(), b) {
+		return errors.New("editIFC changed nothing")
+	}
+	return os.WriteFile(path, out.Bytes(), 0o644)
+}
+
+// world is what the quickstart created, counted through the API.
+type world struct {
+	conns, files, runs int
+	runIDs             []string
+	states             []string
+}
+
+func countWorld(ctx context.Context, c *itwin.Client, imodelID, folderName string, rootFolder string) (*world, error) {
+	w := &world{}
+	conns, err := c.ListConnections(ctx, imodelID)
+	if err != nil {
+		return nil, err
+	}
+	w.conns = len(conns)
+	items, err := c.ListFolderItems(ctx, rootFolder)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		if it.DisplayName == folderName {
+			files, err := c.ListFolderItems(ctx, it.ID)
+			if err != nil {
+				return nil, err
+			}
+			w.files += len(files)
+		}
+	}
+	for _, cn := range conns {
+		runs, err := c.ListStorageRuns(ctx, cn.ID, 0)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range runs {
+			w.runs++
+			w.runIDs = append(w.runIDs, r.ID)
+			w.states = append(w.states, r.State+"/"+r.Result)
+		}
+	}
+	return w, nil
+}
+
+const qsFolder = "Riverside Pavilion design files"
+
+var faultStatus = regexp.MustCompile(`status=(429|503)\b`)
+
+// (a) every apply green with 30 % 429 and 10 % 503 on idempotent calls; nothing created twice.
+func faultsRetry(ctx context.Context, e *env, s *suite, quick bool) error {
+	l, err := e.startLocal(ctx, e.dir("a")+"/data", "--speed", "0.02", "--verbose",
+		"--fault-429-rate", "0.3", "--fault-5xx-rate", "0.1", "--fault-methods", "GET,PUT,PATCH,DELETE", "--fault-seed", fmt.Sprint(time.Now().UnixNano()%1000))
+	if err != nil {
+		return err
+	}
+	defer l.stop()
+	t, err := quickstart(e, l)
+	if err != nil {
+		return err
+	}
+	c, err := l.client(ctx)
+	if err != nil {
+		return err
+	}
+	applies := []string{"create", "edit building.ifc", "no-op"}
+	if quick {
+		applies = []string{"create", "no-op"}
+	}
+	wantRuns := 0
+	green := 0
+	for _, step := range applies {
+		if step == "edit building.ifc" {
+			if err := editIFC(filepath.Join(t.dir, "files", "building.ifc"), 5); err != nil {
+				return err
+			}
+		}
+		if step != "no-op" {
+			wantRuns++
+		}
+		_, d, err := t.run(ctx, "apply", "-auto-approve")
+		if s.check("apply ("+step+") green under faults", err == nil, "%.1f s", d.Seconds()) {
+			green++
+		} else {
+			fmt.Println(tail(err.Error(), 15))
+		}
+	}
+	code, _, err := t.planExit(ctx)
+	s.check("plan after the applies is empty", err == nil && code == 0, "exit %d", code)
+	log, _ := os.ReadFile(l.log)
+	faults := len(faultStatus.FindAll(log, -1))
+	s.check("faults were injected", faults > 10, "%d injected 429/503 answers", faults)
+	imodelID, err := t.output(ctx, "imodel_id")
+	if err != nil {
+		return err
+	}
+	w, err := countWorld(ctx, c, imodelID, qsFolder, l.RootFolderID)
+	if err != nil {
+		return err
+	}
+	s.check("no duplicate connection", w.conns == 1, "%d connection(s) on the iModel (want 1)", w.conns)
+	s.check("no duplicate file", w.files == 2, "%d file(s) in the folder (want 2)", w.files)
+	s.check("no duplicate run", w.runs == wantRuns, "%d run(s) (want %d): %s", w.runs, wantRuns, strings.Join(w.states, ", "))
+	return nil
+}
+
+// (b) SIGINT while the provider waits for a run: the run stays in state, tainted; the next apply re-runs.
+func faultsSigint(ctx context.Context, e *env, s *suite, quick bool) error {
+	l, err := e.startLocal(ctx, e.dir("b")+"/data", "--speed", "1")
+	if err != nil {
+		return err
+	}
+	defer l.stop()
+	t, err := quickstart(e, l)
+	if err != nil {
+		return err
+	}
+	c, err := l.client(ctx)
+	if err != nil {
+		return err
+	}
+	cmd := t.cmd(ctx, "apply", "-auto-approve")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	// Wait until a run is executing, then interrupt terraform like Ctrl-C does.
+	var active itwin.Run
+	var connID string
+	deadline := time.Now().Add(90 * time.Second)
+	for active.ID == "" {
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			return fmt.Errorf("no run became active within 90 s:\n%s", tail(out.String(), 20))
+		}
+		select {
+		case err := <-done:
+			return fmt.Errorf("terraform apply ended before a run was active (%v):\n%s", err, tail(out.String(), 20))
+		case <-time.After(200 * time.Millisecond):
+		}
+		conns, err := c.ListStorageConnections(ctx, "")
+		if err != nil {
+			return err
+		}
+		for _, cn := range conns {
+			runs, err := c.ListStorageRuns(ctx, cn.ID, 0)
+			if err != nil {
+				return err
+			}
+			for _, r := range runs {
+				if r.State == itwin.StateExecuting {
+					active, connID = r, cn.ID
+				}
+			}
+		}
+	}
+	time.Sleep(time.Second)
+	sent := time.Now()
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	var exitErr error
+	select {
+	case exitErr = <-done:
+	case <-time.After(60 * time.Second):
+		_ = cmd.Process.Kill()
+		return errors.New("terraform did not stop within 60 s of SIGINT")
+	}
+	s.check("terraform stops on SIGINT during the run wait", exitErr != nil, "exit after %.1f s: %v", time.Since(sent).Seconds(), exitErr)
+	show, _, err := t.run(ctx, "state", "show", "itwin_sync_storage_connection_run.quickstart")
+	inState := err == nil && strings.Contains(show, `"`+active.ID+`"`)
+	s.check("the interrupted run's id is in the state", inState, "run %s", active.ID)
+	s.check("the run resource is tainted", err == nil && strings.Contains(show, "(tainted)"), "%s", firstLine(show))
+	code, plan, err := t.planExit(ctx)
+	s.check("plan replaces the tainted run", err == nil && code == 2 && strings.Contains(plan, "is tainted, so must be replaced"),
+		"exit %d, %q", code, grepLine(plan, "tainted"))
+	// Continue fast: restart on the same data dir (the interrupted run resumes there).
+	if err := l.restart(ctx, []string{"--speed", "0.05"}); err != nil {
+		return err
+	}
+	if c, err = l.client(ctx); err != nil {
+		return err
+	}
+	_, d, err := t.run(ctx, "apply", "-auto-approve")
+	s.check("the next apply re-runs and is green", err == nil, "%.1f s", d.Seconds())
+	newRun, _ := t.output(ctx, "run_id")
+	runs, err := c.ListStorageRuns(ctx, connID, 0)
+	if err != nil {
+		return err
+	}
+	var ids, states []string
+	completed := 0
+	for _, r := range runs {
+		ids = append(ids, r.ID)
+		states = append(states, r.State+"/"+r.Result)
+		if r.State == itwin.StateCompleted {
+			completed++
+		}
+	}
+	sort.Strings(ids)
+	want := []string{active.ID, newRun}
+	sort.Strings(want)
+	s.check("no orphan run", len(runs) == 2 && newRun != active.ID && strings.Join(ids, ",") == strings.Join(want, ","),
+		"%d runs on the connection (want 2: the interrupted one and the one in state): %s", len(runs), strings.Join(states, ", "))
+	s.check("every run reached Completed", completed == len(runs), "%d/%d", completed, len(runs))
+	return nil
+}
+
+func firstLine(s string) string { return strings.SplitN(strings.TrimSpace(s), "\n", 2)[0] }
+
+func grepLine(s, sub string) string {
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, sub) {
+			return strings.TrimSpace(line)
+		}
+	}
+	return ""
+}
+
+// snapshot lists every object the kill test created, by kind and id.
+func snapshot(ctx context.Context, c *itwin.Client, l *local, imodelID, connID string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if _, err := c.GetIModel(ctx, imodelID); err != nil {
+		return nil, err
+	}
+	out["imodel "+imodelID] = true
+	items, err := c.ListFolderItems(ctx, l.RootFolderID)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		out[fmt.Sprintf("storage %s size=%d", it.ID, it.Size)] = true
+	}
+	if _, err := c.GetStorageConnection(ctx, connID); err != nil {
+		return nil, err
+	}
+	out["connection "+connID] = true
+	sfs, err := c.ListStorageSourceFiles(ctx, connID)
+	if err != nil {
+		return nil, err
+	}
+	for _, sf := range sfs {
+		out["sourcefile "+sf.ID] = true
+	}
+	runs, err := c.ListStorageRuns(ctx, connID, 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range runs {
+		out["run "+r.ID] = true
+	}
+	css, err := c.ListChangesets(ctx, imodelID)
+	if err != nil {
+		return nil, err
+	}
+	for _, cs := range css {
+		out["changeset "+cs.ID] = true
+	}
+	return out, nil
+}
+
+// (c) kill -9 mid-run, restart on the same data dir.
+func faultsKill(ctx context.Context, e *env, s *suite, quick bool) error {
+	dir := e.dir("c")
+	l, err := e.startLocal(ctx, dir+"/data", "--speed", "0.3")
+	if err != nil {
+		return err
+	}
+	defer l.stop()
+	c, err := l.client(ctx)
+	if err != nil {
+		return err
+	}
+	building, err := os.ReadFile("examples/quickstart/files/building.ifc")
+	if err != nil {
+		return err
+	}
+	var big bytes.Buffer
+	if err := connector.GenerateIFC(&big, 2<<20, 11); err != nil {
+		return err
+	}
+	f1, err := upload(ctx, c, l.RootFolderID, "building.ifc", building)
+	if err != nil {
+		return err
+	}
+	f2, err := upload(ctx, c, l.RootFolderID, "tower.ifc", big.Bytes())
+	if err != nil {
+		return err
+	}
+	conn, err := newConnection(ctx, c, l.IModelID, "kill test", f1, f2)
+	if err != nil {
+		return err
+	}
+	r1, err := startRun(ctx, c, conn)
+	if err != nil {
+		return err
+	}
+	if _, err := pollRun(ctx, c, conn, r1, 2*time.Minute); err != nil {
+		return err
+	}
+	// A second run after a change, killed while it executes.
+	var mod bytes.Buffer
+	if _, err := connector.ModifyIFCFraction(bytes.NewReader(big.Bytes()), &mod, 0.05, 2); err != nil {
+		return err
+	}
+	if _, err := c.UpdateFileContent(ctx, f2, bytes.NewReader(mod.Bytes()), int64(mod.Len())); err != nil {
+		return err
+	}
+	r2, err := startRun(ctx, c, conn)
+	if err != nil {
+		return err
+	}
+	var at itwin.Run
+	for deadline := time.Now().Add(time.Minute); ; {
+		r, err := c.GetStorageRun(ctx, conn, r2)
+		if err != nil {
+			return err
+		}
+		if r.State == itwin.StateExecuting && r.Phase == itwin.PhaseMasterFile {
+			at = *r
+			break
+		}
+		if r.State == itwin.StateCompleted || time.Now().After(deadline) {
+			return fmt.Errorf("run %s never seen executing (state %s)", r2, r.State)
+		}
+		time.Sleep(30 * time.Millisecond)
+	}
+	before, err := snapshot(ctx, c, l, l.IModelID, conn)
+	if err != nil {
+		return err
+	}
+	l.kill()
+	s.check("itwin-local killed with SIGKILL mid-run", true, "run %s was %s/%s", r2, at.State, at.Phase)
+	t0 := time.Now()
+	if err := l.restart(ctx, []string{"--speed", "0.05"}); err != nil {
+		return err
+	}
+	if c, err = l.client(ctx); err != nil {
+		return err
+	}
+	r, err := pollRun(ctx, c, conn, r2, 2*time.Minute)
+	s.check("the run reaches a terminal state after restart", err == nil && r.State == itwin.StateCompleted,
+		"%s/%s %.1f s after the restart%s", stateOf(r), resultOf(r), time.Since(t0).Seconds(), errSuffix(err))
+	after, err := snapshot(ctx, c, l, l.IModelID, conn)
+	if err != nil {
+		return err
+	}
+	var lost []string
+	for k := range before {
+		if !after[k] {
+			lost = append(lost, k)
+		}
+	}
+	s.check("no object lost", len(lost) == 0, "%d objects before the kill, %d after, lost: %v", len(before), len(after), lost)
+	l.stop()
+	res, err := integrityCheck(filepath.Join(dir, "data", "itwin-local.db"))
+	s.check("SQLite PRAGMA integrity_check", err == nil && res == "ok", "%q%s", res, errSuffix(err))
+	return nil
+}
+
+func stateOf(r *itwin.Run) string {
+	if r == nil {
+		return "?"
+	}
+	return r.State
+}
+
+func resultOf(r *itwin.Run) string {
+	if r == nil {
+		return "?"
+	}
+	return r.Result
+}
+
+func errSuffix(err error) string {
+	if err == nil {
+		return ""
+	}
+	return " (" + oneLine(err) + ")"
+}
+
+// integrityCheck opens the database read-only and runs PRAGMA integrity_check.
+func integrityCheck(path string) (string, error) {
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	var res string
+	err = db.QueryRow(`PRAGMA integrity_check`).Scan(&res)
+	return res, err
+}

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+)
+
+// P1: how long after a run completes on the server does the waiter return, and how many polls does it cost —
+// the provider's WaitForRun (interval ≈5 % of elapsed, 250 ms..30 s, jitter) against a fixed 10 s poll, both
+// through the same WaitForRun code with the same measurement.
+
+type waitStat struct {
+	DelayMedianS float64   `json:"delay_median_s"`
+	PollsMedian  float64   `json:"polls_median"`
+	DelaysS      []float64 `json:"delays_s"`
+	Polls        []float64 `json:"polls"`
+}
+
+type p1Row struct {
+	Target       string   `json:"target"`
+	Simulated    bool     `json:"simulated"`
+	How          string   `json:"how"`
+	Reps         int      `json:"reps"`
+	RunMedianS   float64  `json:"run_duration_median_s"`
+	Ours         waitStat `json:"ours"`
+	Fixed10s     waitStat `json:"fixed_10s"`
+	ItwinSpeed   float64  `json:"itwin_local_speed,omitempty"`
+	RunDurations []float64
+}
+
+var fixed10s = itwin.WaitOptions{MinInterval: 10 * time.Second, MaxInterval: 10 * time.Second,
+	Jitter: func(d time.Duration) time.Duration { return d }}
+
+func (s *waitStat) add(delay time.Duration, polls int) {
+	s.DelaysS = append(s.DelaysS, delay.Seconds())
+	s.Polls = append(s.Polls, float64(polls))
+	s.DelayMedianS, s.PollsMedian = median(s.DelaysS), median(s.Polls)
+}
+
+func benchP1(ctx context.Context, e *env, logf func(string, ...any)) ([]p1Row, error) {
+	const calSpeed = 0.05
+	l, err := e.startLocal(ctx, e.dir("p1")+"/data", "--speed", fmt.Sprint(calSpeed))
+	if err != nil {
+		return nil, err
+	}
+	defer l.stop()
+	c, err := l.client(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fileID, err := upload(ctx, c, l.RootFolderID, "p1.ifc", smallIFC(1))
+	if err != nil {
+		return nil, err
+	}
+	// One connection per strategy, each on its own iModel, so the two waiters' runs never queue behind each other.
+	var conns [2]string
+	for i, name := range []string{"p1-ours", "p1-fixed"} {
+		im, err := newIModel(ctx, c, l.ITwinID, name)
+		if err != nil {
+			return nil, err
+		}
+		if conns[i], err = newConnection(ctx, c, im, name, fileID); err != nil {
+			return nil, err
+		}
+	}
+	// Calibrate: the run's length is proportional to --speed (every lifecycle pause is scaled by it).
+	runID, err := startRun(ctx, c, conns[0])
+	if err != nil {
+		return nil, err
+	}
+	r, err := pollRun(ctx, c, conns[0], runID, 2*time.Minute)
+	if err != nil {
+		return nil, err
+	}
+	cal := r.EndDateTime.Sub(r.StartDateTime.Time)
+	logf("P1 calibration: speed %.2f -> run of %.2fs", calSpeed, cal.Seconds())
+
+	var rows []p1Row
+	for _, tc := range []struct {
+		target time.Duration
+		reps   int
+	}{{2 * time.Second, 5}, {20 * time.Second, 3}} {
+		speed := calSpeed * tc.target.Seconds() / cal.Seconds()
+		if err := l.restart(ctx, []string{"--speed", strconv.FormatFloat(speed, 'f', 4, 64)}); err != nil {
+			return nil, err
+		}
+		if c, err = l.client(ctx); err != nil {
+			return nil, err
+		}
+		row := p1Row{Target: tc.target.String(), How: "real itwin-local runs, real clock", Reps: tc.reps, ItwinSpeed: speed}
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for i, opts := range []itwin.WaitOptions{{}, fixed10s} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range tc.reps {
+					run, delay, polls, err := measureRealWait(ctx, c, conns[i], opts)
+					if err != nil {
+						errs[i] = err
+						return
+					}
+					mu.Lock()
+					if i == 0 {
+						row.Ours.add(delay, polls)
+					} else {
+						row.Fixed10s.add(delay, polls)
+					}
+					row.RunDurations = append(row.RunDurations, run.EndDateTime.Sub(run.StartDateTime.Time).Seconds())
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return nil, err
+			}
+		}
+		row.RunMedianS = median(row.RunDurations)
+		logf("P1 %s: run %.2fs, ours %.2fs/%v polls, fixed %.2fs/%v polls", row.Target, row.RunMedianS,
+			row.Ours.DelayMedianS, row.Ours.PollsMedian, row.Fixed10s.DelayMedianS, row.Fixed10s.PollsMedian)
+		rows = append(rows, row)
+	}
+	rows = append(rows, simulateP1(30*time.Minute, 21))
+	return rows, nil
+}
+
+// measureRealWait starts a run and waits for it; delay = when WaitForRun returned − the run's endDateTime.
+func measureRealWait(ctx context.Context, c *itwin.Client, connID string, opts itwin.WaitOptions) (*itwin.Run, time.Duration, int, error) {
+	runID, err := startRun(ctx, c, connID)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	polls := 0
+	run, err := itwin.WaitForRun(ctx, func(ctx context.Context) (*itwin.Run, error) {
+		polls++
+		return c.GetStorageRun(ctx, connID, runID)
+	}, opts)
+	returned := time.Now()
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return run, returned.Sub(run.EndDateTime.Time), polls, nil
+}
+
+// simulateP1 runs WaitForRun against a modelled run on a simulated clock: sleeping advances the clock, a poll
+// takes no time, and the run completes at start + length. Lengths are spread over one minute so completion
+// falls at different points of the fixed poll's 10 s grid.
+func simulateP1(length time.Duration, reps int) p1Row {
+	row := p1Row{Target: length.String() + " (simulated)", Simulated: true, Reps: reps,
+		How: "simulated clock and modelled server, zero request latency"}
+	for k := range reps {
+		runLen := length + time.Duration(k)*time.Minute/time.Duration(reps)
+		for i, opts := range []itwin.WaitOptions{{}, fixed10s} {
+			now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			end := now.Add(runLen)
+			opts.Clock = func() time.Time { return now }
+			opts.Sleep = func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil }
+			polls := 0
+			run, err := itwin.WaitForRun(context.Background(), func(context.Context) (*itwin.Run, error) {
+				polls++
+				if now.Before(end) {
+					return &itwin.Run{ID: "sim", State: itwin.StateExecuting, Result: itwin.ResultUndetermined}, nil
+				}
+				return &itwin.Run{ID: "sim", State: itwin.StateCompleted, Result: itwin.ResultSuccess, EndDateTime: itwin.NewTimestamp(end)}, nil
+			}, opts)
+			if err != nil {
+				panic(err) // cannot happen: the modelled server never fails
+			}
+			if i == 0 {
+				row.Ours.add(now.Sub(run.EndDateTime.Time), polls)
+			} else {
+				row.Fixed10s.add(now.Sub(run.EndDateTime.Time), polls)
+			}
+			if i == 0 {
+				row.RunDurations = append(row.RunDurations, runLen.Seconds())
+			}
+		}
+	}
+	row.RunMedianS = median(row.RunDurations)
+	return row
+}
