@@ -63,6 +63,9 @@ func (e *Engine) execute(id string) error {
 // (WaitingToExecute, §11i). A run with nothing to process completes Skipped.
 func (e *Engine) leaveQueued(rc *runCtx) error {
 	r := &rc.r
+	if err := e.pause(0.5); err != nil { // the iModel is ours; preparing the run takes a moment
+		return err
+	}
 	if rc.conn.AuthType == itwin.AuthenticationTypeUser {
 		ok, err := e.st.HasConsent(e.ctx, e.st.Reader(), rc.conn.OwnerClient)
 		if err != nil {
@@ -105,10 +108,11 @@ func (e *Engine) layoutJobs(rc *runCtx) ([]itwin.Job, error) {
 		jobs[j].Tasks = append(jobs[j].Tasks, t)
 	}
 	if rc.conn.Kind == itwinlocal.KindManifest {
-		if rc.r.Manifest != nil {
-			for _, f := range rc.r.Manifest.SourceFiles {
-				add(f.ConnectorType, itwin.Task{SourceFileID: f.ID})
-			}
+		if rc.r.Manifest == nil { // every accepted manifest run stores its body, even {}
+			return nil, errNoManifest
+		}
+		for _, f := range rc.r.Manifest.SourceFiles {
+			add(f.ConnectorType, itwin.Task{SourceFileID: f.ID})
 		}
 		return jobs, nil
 	}
