@@ -330,9 +330,10 @@ func (e *Engine) removals(rc *runCtx) (*outcome, error) {
 
 // removeFiles builds the removal of every file of this connection on the iModel whose key matches.
 func (e *Engine) removeFiles(ctx context.Context, rc *runCtx, match func(key string) bool) ([]fileChange, error) {
-	rows, err := e.st.Reader().QueryContext(ctx, `SELECT DISTINCT e.file_key, COALESCE(f.file_name, '') FROM elements e
-		LEFT JOIN engine_files f ON f.imodel_id = e.imodel_id AND f.file_key = e.file_key
-		WHERE e.imodel_id = ? AND e.connection_id = ? ORDER BY e.file_key`, rc.r.IModelID, rc.conn.ID)
+	// engine_files lists exactly the files that have elements (both are written and removed together), so
+	// this does not scan the iModel's elements.
+	rows, err := e.st.Reader().QueryContext(ctx, `SELECT file_key, file_name FROM engine_files
+		WHERE imodel_id = ? AND connection_id = ? ORDER BY file_key`, rc.r.IModelID, rc.conn.ID)
 	if err != nil {
 		return nil, err
 	}
