@@ -84,7 +84,7 @@ func TestAccQuickstart(t *testing.T) {
 				},
 				Check: func(s *terraform.State) error {
 					imodelID = s.RootModule().Resources["itwin_imodel.quickstart"].Primary.ID
-					return expectIModelChangesets(testClient(t, inst), imodelID, 2)
+					return expectIModelChangesets(t.Context(), testClient(t, inst), imodelID, 2)
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
@@ -116,7 +116,7 @@ func TestAccQuickstart(t *testing.T) {
 					statecheck.ExpectKnownOutputValue("summary", knownvalue.StringRegexp(regexp.MustCompile(
 						`(?s)1 changeset\(s\) pushed\n.*site\.geojson +GEOSPATIAL +Success +no changes`))),
 				},
-				Check: func(*terraform.State) error { return expectIModelChangesets(testClient(t, inst), imodelID, 3) },
+				Check: func(*terraform.State) error { return expectIModelChangesets(t.Context(), testClient(t, inst), imodelID, 3) },
 			},
 			{
 				// Nothing edited: no run is planned.
@@ -129,7 +129,7 @@ func TestAccQuickstart(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					sameRun.AddStateValue(run, tfjsonpath.New("id")),
 				},
-				Check: func(*terraform.State) error { return expectIModelChangesets(testClient(t, inst), imodelID, 3) },
+				Check: func(*terraform.State) error { return expectIModelChangesets(t.Context(), testClient(t, inst), imodelID, 3) },
 			},
 		},
 	})
@@ -171,8 +171,8 @@ func editFile(t *testing.T, path, from, to string) {
 
 // expectIModelChangesets checks the iModel's changeset count through the iModels API, independently of what the
 // run resource reports.
-func expectIModelChangesets(c *itwin.Client, imodelID string, want int) error {
-	css, err := c.ListChangesets(context.Background(), imodelID)
+func expectIModelChangesets(ctx context.Context, c *itwin.Client, imodelID string, want int) error {
+	css, err := c.ListChangesets(ctx, imodelID)
 	if err != nil {
 		return fmt.Errorf("listing the iModel's changesets: %w", err)
 	}
