@@ -348,7 +348,11 @@ func snapshot(ctx context.Context, c *itwin.Client, l *local, imodelID, connID s
 		return nil, err
 	}
 	for _, it := range items {
-		out[fmt.Sprintf("storage %s size=%d", it.ID, it.Size)] = true
+		size := int64(-1)
+		if it.Size != nil {
+			size = *it.Size
+		}
+		out[fmt.Sprintf("storage %s %s size=%d", it.Type, it.ID, size)] = true
 	}
 	if _, err := c.GetStorageConnection(ctx, connID); err != nil {
 		return nil, err
