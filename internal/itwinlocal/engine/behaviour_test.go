@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -233,5 +234,34 @@ func TestUserConsent(t *testing.T) {
 	run = f.sync(t, cid)
 	if run.Result != itwin.ResultSuccess || run.Error != nil || len(f.changesets(t, f.in.IModelID)) != 1 {
 		t.Fatalf("run after consent: %s", mustJSON(run))
+	}
+}
+
+// TestGeoJSONAndOpaqueFiles: GEOSPATIAL GeoJSON features are diffed one by one; any other accepted format is
+// one document element that changes with any byte.
+func TestGeoJSONAndOpaqueFiles(t *testing.T) {
+	f := start(t, engine.Options{})
+	im := f.in.IModelID
+	geo := func(heights ...int) []byte {
+		var parts []string
+		for i, h := range heights {
+			parts = append(parts, fmt.Sprintf(`{"type":"Feature","id":"f%d","geometry":{"type":"Point","coordinates":[%d,0]},"properties":{"height":%d}}`, i, i, h))
+		}
+		return []byte(`{"type":"FeatureCollection","features":[` + strings.Join(parts, ",") + `]}`)
+	}
+	fg := f.in.UploadFile(t, "", "sites.geojson", geo(1, 2, 3))
+	fd := f.in.UploadFile(t, "", "plan.dwg", []byte("drawing v1"))
+	cid := f.newConn(t, im, "Service", sfile{fg, "GEOSPATIAL"}, sfile{fd, "DWG"})
+	f.sync(t, cid)
+	if n := f.elementCount(t, im); n != 4 {
+		t.Fatalf("elements = %d, want 3 features + 1 document", n)
+	}
+	f.updateFile(t, fg, geo(1, 20, 3, 4))
+	f.updateFile(t, fd, []byte("drawing v2"))
+	run := f.sync(t, cid)
+	cs := f.changesets(t, im)
+	if run.Result != itwin.ResultSuccess || len(cs) != 4 || cs[2].Description != "Synchronized sites.geojson: +1 ~1 -0 elements" ||
+		cs[3].Description != "Synchronized plan.dwg: +0 ~1 -0 elements" {
+		t.Fatalf("changesets: %s", mustJSON(cs))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -290,5 +291,56 @@ func TestManifestRuns(t *testing.T) {
 	run = f.manifestRun(t, cid, map[string]any{})
 	if run.Result != itwin.ResultSkipped || len(run.Jobs) != 0 || run.Jobs == nil {
 		t.Fatalf("empty manifest run: %s", mustJSON(run))
+	}
+}
+
+// TestManifestDownloadFailures: a body over the download limit is TAE_PARSE_ERROR, a 5xx is the transient
+// TAE_TIMEOUT (retried: success on a retry, or Error after two).
+func TestManifestDownloadFailures(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	small := ifcDoc(walls(1, 1)...)
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		n := hits[r.URL.Path]
+		mu.Unlock()
+		switch r.URL.Path {
+		case "/big.ifc":
+			_, _ = w.Write(ifcDoc(walls(1, 50)...))
+		case "/flaky.ifc":
+			if n <= 2 {
+				w.WriteHeader(503)
+				return
+			}
+			_, _ = w.Write(small)
+		default:
+			w.WriteHeader(500)
+		}
+	}))
+	defer files.Close()
+	f := start(t, engine.Options{MaxDownloadBytes: int64(len(small)) + 10})
+	cid := newManifestConn(t, f, f.in.IModelID, "big", "flaky", "down")
+	run := f.manifestRun(t, cid, manifestBody(
+		manifestFile("big", "big.ifc", files.URL+"/big.ifc"),
+		manifestFile("flaky", "flaky.ifc", files.URL+"/flaky.ifc"),
+		manifestFile("down", "down.ifc", files.URL+"/down.ifc"),
+	))
+	if run.Result != itwin.ResultPartialSuccess {
+		t.Fatalf("run: %s", mustJSON(run))
+	}
+	if x := taskFor(t, run, "big"); x.Error == nil || x.Error.ErrorCode != connector.CodeParseError || !strings.Contains(x.Error.Details, "download limit") || x.RetryAttempts != 0 {
+		t.Fatalf("big: %s", mustJSON(x))
+	}
+	if x := taskFor(t, run, "flaky"); x.Result != itwin.ResultSuccess || x.RetryAttempts != 2 {
+		t.Fatalf("flaky: %s", mustJSON(x))
+	}
+	if x := taskFor(t, run, "down"); x.Error == nil || x.Error.ErrorCode != connector.CodeTimeout || !strings.Contains(x.Error.Details, "500") || x.RetryAttempts != 2 {
+		t.Fatalf("down: %s", mustJSON(x))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if hits["/down.ifc"] != 3 || hits["/flaky.ifc"] != 3 {
+		t.Fatalf("download attempts: %v", hits)
 	}
 }
