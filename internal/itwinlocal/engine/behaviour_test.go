@@ -59,6 +59,22 @@ func TestSquashIntermediateRevisions(t *testing.T) {
 		cs[1].ParentID != cs[0].ID {
 		t.Fatalf("second squashed run: %s", mustJSON(cs))
 	}
+	// A removed file and a changed one: the removal joins the run's one changeset, which carries the changed
+	// task's id.
+	var sfl itwin.StorageSourceFileList
+	f.in.Do(t, "GET", sc+"/"+cOn+"/sourcefiles", nil).JSON(t, &sfl)
+	for _, s := range sfl.SourceFiles {
+		if s.StorageFileID == fa2 {
+			expectStatus(t, f.in.Do(t, "DELETE", sc+"/"+cOn+"/sourcefiles/"+s.ID, nil), 204)
+		}
+	}
+	f.updateFile(t, fb2, ifcDoc(walls(10, 3)...))
+	run = f.sync(t, cOn)
+	cs = f.changesets(t, imOn)
+	if len(cs) != 3 || cs[2].Description != "Synchronized a2.ifc, b2.ifc: +1 ~0 -2 elements" || cs[2].SynchronizationInfo.TaskID != taskFor(t, run, fb2).ID ||
+		!slices.Equal(cs[2].SynchronizationInfo.ChangedFiles, []string{"a2.ifc", "b2.ifc"}) {
+		t.Fatalf("squashed removal and change: %s", mustJSON(cs))
+	}
 	// Each run keeps the snapshot it took when it left Queued: the first run stored false, the last true.
 	st := f.in.Server.Store()
 	stored, _ := st.GetRun(t.Context(), st.Reader(), run.ID)

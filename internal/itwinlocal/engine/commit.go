@@ -39,9 +39,6 @@ func (e *Engine) commitChanges(tx *sql.Tx, rc *runCtx, out *outcome, taskID stri
 	}
 	ins, upd, del := out.counts()
 	digest, payload := out.digest()
-	if taskID == "" { // removals: the run's first task carries them (its id links them to this run, §9.3)
-		taskID = firstTaskID(&rc.r)
-	}
 	if rc.squash {
 		seq := 0
 		if err := tx.QueryRowContext(e.ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM engine_pending WHERE run_id = ?`, rc.r.ID).Scan(&seq); err != nil {
@@ -51,6 +48,9 @@ func (e *Engine) commitChanges(tx *sql.Tx, rc *runCtx, out *outcome, taskID stri
 		_, err := tx.ExecContext(e.ctx, `INSERT INTO engine_pending (run_id, seq, task_id, files, inserted, updated, deleted, digest, payload)
 			VALUES (?,?,?,?,?,?,?,?,?)`, rc.r.ID, seq, taskID, string(names), ins, upd, del, digest, payload)
 		return err
+	}
+	if taskID == "" { // removals: the run's first task carries them (its id links them to this run, §9.3)
+		taskID = firstTaskID(&rc.r)
 	}
 	return e.pushChangeset(tx, rc, taskID, out.changedNames(), ins, upd, del, []string{digest}, payload)
 }
@@ -161,7 +161,8 @@ func (e *Engine) pushChangeset(tx *sql.Tx, rc *runCtx, taskID string, files []st
 	return err
 }
 
-// pushPending pushes a squashed run's one changeset from its pending entries and removes them.
+// pushPending pushes a squashed run's one changeset from its pending entries and removes them. It carries the
+// first changed task's id (removals, recorded without a task, come first but do not count as a task).
 func (e *Engine) pushPending(tx *sql.Tx, rc *runCtx) error {
 	rows, err := tx.QueryContext(e.ctx, `SELECT task_id, files, inserted, updated, deleted, digest, payload FROM engine_pending
 		WHERE run_id = ? ORDER BY seq`, rc.r.ID)
@@ -199,6 +200,9 @@ func (e *Engine) pushPending(tx *sql.Tx, rc *runCtx) error {
 	}
 	if len(digests) == 0 {
 		return nil
+	}
+	if taskID == "" { // only removals changed something
+		taskID = firstTaskID(&rc.r)
 	}
 	if err := e.pushChangeset(tx, rc, taskID, files, ins, upd, del, digests, payload); err != nil {
 		return err
