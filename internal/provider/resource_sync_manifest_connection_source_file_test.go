@@ -68,6 +68,13 @@ func TestAccSyncManifestConnectionSourceFile_lifecycle(t *testing.T) {
 				ImportStateIdFunc: func(*terraform.State) (string, error) { return conn.ID + "/" + mappingID, nil },
 			},
 			{
+				Config:            manifestSourceFileConfig(providerCfg, conn.ID, "m-3"),
+				ResourceName:      manifestSourceFileAddr,
+				ImportState:       true,
+				ImportStateKind:   resource.ImportBlockWithID,
+				ImportStateIdFunc: func(*terraform.State) (string, error) { return conn.ID + "/" + mappingID, nil },
+			},
+			{
 				PreConfig: func() {
 					if err := c.DeleteManifestSourceFile(ctx, conn.ID, mappingID); err != nil {
 						t.Fatalf("deleting outside Terraform: %v", err)

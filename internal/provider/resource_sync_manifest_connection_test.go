@@ -80,6 +80,13 @@ func TestAccSyncManifestConnection_lifecycle(t *testing.T) {
 				ImportStateVerify: true,
 			},
 			{
+				Config: manifestConnConfig(providerCfg, inst.IModelID, `display_name = "documents"
+  authentication_type = "User"`, "dms-1", "dms-3"),
+				ResourceName:    manifestConnAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+			{
 				PreConfig: func() {
 					if _, err := c.UpdateManifestConnection(ctx, firstID, itwin.ConnectionUpdate{DisplayName: "renamed outside"}); err != nil {
 						t.Fatalf("renaming outside Terraform: %v", err)

@@ -92,6 +92,13 @@ func TestAccSyncStorageConnectionSourceFile_lifecycle(t *testing.T) {
 				},
 			},
 			{
+				Config:            storageSourceFileConfig(providerCfg, conn.ID, fileC, "DWG"),
+				ResourceName:      storageSourceFileAddr,
+				ImportState:       true,
+				ImportStateKind:   resource.ImportBlockWithID,
+				ImportStateIdFunc: func(*terraform.State) (string, error) { return conn.ID + "/" + mappingID, nil },
+			},
+			{
 				// Changed outside Terraform: the plan repairs the connector type.
 				PreConfig: func() {
 					if _, err := c.UpdateStorageSourceFile(ctx, conn.ID, mappingID, itwin.StorageFileCreate{StorageFileID: fileC, ConnectorType: "MSTN"}); err != nil {

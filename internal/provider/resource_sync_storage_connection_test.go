@@ -137,6 +137,14 @@ func TestAccSyncStorageConnection_lifecycle(t *testing.T) {
 				ImportStateVerify: true,
 			},
 			{
+				// An import block with the configuration plans a no-op: nothing differs after an import.
+				Config: storageConnConfig(providerCfg, inst.IModelID, `display_name = "two"
+  authentication_type = "User"`, [][2]string{{fileA, "CIVIL"}, {fileC, "IFC"}}),
+				ResourceName:    storageConnAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+			},
+			{
 				// A run started elsewhere moves last_run_id on refresh without any diff in the plan.
 				PreConfig: func() {
 					started, err := c.StartStorageRun(ctx, firstID)
