@@ -285,7 +285,7 @@ func faultsSigint(ctx context.Context, e *env, s *suite, quick bool) error {
 		_ = cmd.Process.Kill()
 		return errors.New("terraform did not stop within 60 s of SIGINT")
 	}
-	s.check("terraform stops on SIGINT during the run wait", exitErr != nil, "exit after %.1f s: %v", time.Since(sent).Seconds(), exitErr)
+	s.check("terraform stops on SIGINT during the run wait", exitErr != nil, "exit %.2f s after the signal: %v", time.Since(sent).Seconds(), exitErr)
 	show, _, err := t.run(ctx, "state", "show", "itwin_sync_storage_connection_run.quickstart")
 	inState := err == nil && strings.Contains(show, `"`+active.ID+`"`)
 	s.check("the interrupted run's id is in the state", inState, "run %s", active.ID)

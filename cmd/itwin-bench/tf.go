@@ -35,7 +35,11 @@ func (t *tf) environ() []string {
 
 // cmd prepares terraform <args> (-no-color is added).
 func (t *tf) cmd(ctx context.Context, args ...string) *exec.Cmd {
-	args = append(args[:1:1], append([]string{"-no-color"}, args[1:]...)...)
+	n := 1 // -no-color goes after the (sub)command: "state show -no-color ADDR"
+	if len(args) > 1 && args[0] == "state" {
+		n = 2
+	}
+	args = append(args[:n:n], append([]string{"-no-color"}, args[n:]...)...)
 	c := exec.CommandContext(ctx, "terraform", args...)
 	c.Dir, c.Env = t.dir, t.environ()
 	c.WaitDelay = 30 * time.Second
