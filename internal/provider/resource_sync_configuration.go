@@ -57,8 +57,9 @@ func (r *syncConfigurationResource) Schema(_ context.Context, _ resource.SchemaR
 			CustomType: jsontypes.NormalizedType{},
 			Optional:   true,
 			Description: "A JSON-encoded object (use `jsonencode`) of flags this provider version does not know yet, merged into the " +
-				"request body as they are, for example `jsonencode({ someNewFlag = true })`. Compared semantically, so key order and " +
-				"spacing never cause a diff. Keys must not name a flag that has its own attribute (plan-time error). When set, it is " +
+				"request body as they are, for example `jsonencode({ someNewFlag = true })`. Compared semantically, so the key order and " +
+				"spacing of what the server stores never cause a diff (reformatting the value in the configuration shows as an " +
+				"in-place update that sends nothing). Keys must not name a flag that has its own attribute (plan-time error). When set, it is " +
 				"refreshed to the unknown flags stored at the scope, so flags added outside Terraform show as drift; when not set, " +
 				"unknown flags stored remotely are ignored.",
 		},

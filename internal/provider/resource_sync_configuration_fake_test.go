@@ -11,8 +11,11 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 )
@@ -195,6 +198,124 @@ resource "itwin_sync_configuration" "test" {
 					}
 					return nil
 				},
+			},
+		},
+	})
+}
+
+// Forward compatibility: flags the provider does not know travel through additional_settings (itwin-local rejects
+// unknown flags, so this runs against the fake, which stores any key).
+func TestAccSyncConfiguration_additionalSettings(t *testing.T) {
+	api := &fakeConfigAPI{settings: map[string]map[string]any{}}
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	const imodelID = "eb6ccda2-15aa-4aff-99b5-9c71aea04ceb"
+	const key = "imodels/" + imodelID
+	const res = "itwin_sync_configuration.test"
+	cfg := func(additional string) string {
+		line := ""
+		if additional != "" {
+			line = "  additional_settings = " + additional + "\n"
+		}
+		return fmt.Sprintf(`
+provider "itwin" {
+  api_url      = %q
+  access_token = "test-token"
+  max_retries  = 0
+}
+
+resource "itwin_sync_configuration" "test" {
+  imodel_id      = %q
+  clamp_z_extent = true
+%s}
+`, srv.URL, imodelID, line)
+	}
+	stored := func(want string) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			api.mu.Lock()
+			defer api.mu.Unlock()
+			got, _ := json.Marshal(api.settings[key])
+			if string(got) != want {
+				return fmt.Errorf("stored settings = %s, want %s", got, want)
+			}
+			return nil
+		}
+	}
+
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config: cfg(`"{\"someFutureFlag\": true,   \"level\": 2}"`),
+				Check:  stored(`{"clampZExtent":true,"level":2,"someFutureFlag":true}`),
+			},
+			// The server answering with its own key order and spacing is no diff: the refresh keeps the configured text.
+			{
+				PreConfig: func() {
+					api.set(func() {
+						api.settings[key] = map[string]any{"someFutureFlag": true, "level": float64(2), "clampZExtent": true}
+					})
+				},
+				Config: cfg(`"{\"someFutureFlag\": true,   \"level\": 2}"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
+			},
+			// Reformatting the value in the configuration is an in-place update of the string (Terraform requires the
+			// plan to carry the configured text) that sends nothing to the API; the refresh after it keeps the new
+			// text although the server orders keys its own way.
+			{
+				PreConfig: func() { api.set(func() { api.calls = nil }) },
+				Config:    cfg(`jsonencode({ level = 2, someFutureFlag = true })`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("additional_settings"), knownvalue.StringExact(`{"level":2,"someFutureFlag":true}`)),
+				},
+				Check: func(*terraform.State) error {
+					api.mu.Lock()
+					defer api.mu.Unlock()
+					if w := writesOf(api.calls); len(w) != 0 {
+						return fmt.Errorf("a reformatted additional_settings sent %v, want nothing", w)
+					}
+					return nil
+				},
+			},
+			// An unknown flag changed outside Terraform is drift while additional_settings is managed…
+			{
+				PreConfig:          func() { api.set(func() { api.settings[key]["level"] = float64(3) }) },
+				Config:             cfg(`jsonencode({ level = 2, someFutureFlag = true })`),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+			},
+			{
+				PreConfig: func() { api.set(func() { api.calls = nil }) },
+				Config:    cfg(`jsonencode({ level = 2, someFutureFlag = true })`),
+				Check: resource.ComposeTestCheckFunc(stored(`{"clampZExtent":true,"level":2,"someFutureFlag":true}`), func(*terraform.State) error {
+					api.mu.Lock()
+					defer api.mu.Unlock()
+					if w, want := writesOf(api.calls), `PATCH `+key+` {"level":2}`; strings.Join(w, ",") != want {
+						return fmt.Errorf("writes = %v, want [%s]", w, want)
+					}
+					return nil
+				}),
+			},
+			// …and removing additional_settings removes its flags from the scope.
+			{
+				Config: cfg(""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(res, tfjsonpath.New("additional_settings"), knownvalue.Null()),
+				},
+				Check: stored(`{"clampZExtent":true}`),
+			},
+			// Without additional_settings, unknown flags stored remotely are left alone: no perpetual diff.
+			{
+				PreConfig: func() { api.set(func() { api.settings[key]["managedElsewhere"] = true }) },
+				Config:    cfg(""),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectEmptyPlan(),
+				}},
 			},
 		},
 	})
