@@ -61,32 +61,29 @@ func (e *Engine) applyFile(tx *sql.Tx, rc *runCtx, f *fileChange) error {
 	if f.skipped {
 		return nil
 	}
-	if len(f.ch.Inserted)+len(f.ch.Updated) > 0 {
-		up, err := tx.PrepareContext(ctx, `INSERT INTO elements (imodel_id, file_key, element_key, hash, connection_id) VALUES (?,?,?,?,?)
-			ON CONFLICT (imodel_id, file_key, element_key) DO UPDATE SET hash = excluded.hash, connection_id = excluded.connection_id`)
-		if err != nil {
-			return err
-		}
-		defer up.Close()
-		for _, keys := range [][]string{f.ch.Inserted, f.ch.Updated} {
-			for _, k := range keys {
-				if _, err := up.ExecContext(ctx, im, f.key, k, f.ch.Elements[k].Hash, conn); err != nil {
-					return err
-				}
-			}
-		}
+	var upserts []string
+	upserts = append(append(upserts, f.ch.Inserted...), f.ch.Updated...)
+	err := inBatches(e, tx, upserts,
+		func(n int) string {
+			return `INSERT INTO elements (imodel_id, file_key, element_key, hash, connection_id) VALUES ` + repeatJoin("(?,?,?,?,?)", n) +
+				` ON CONFLICT (imodel_id, file_key, element_key) DO UPDATE SET hash = excluded.hash, connection_id = excluded.connection_id`
+		},
+		func(args []any, k string) []any { return append(args, im, f.key, k, f.ch.Elements[k].Hash, conn) })
+	if err != nil {
+		return err
 	}
-	if len(f.ch.Deleted) > 0 {
-		del, err := tx.PrepareContext(ctx, `DELETE FROM elements WHERE imodel_id = ? AND file_key = ? AND element_key = ?`)
-		if err != nil {
-			return err
-		}
-		defer del.Close()
-		for _, k := range f.ch.Deleted {
-			if _, err := del.ExecContext(ctx, im, f.key, k); err != nil {
-				return err
+	err = inBatches(e, tx, f.ch.Deleted,
+		func(n int) string {
+			return `DELETE FROM elements WHERE imodel_id = ? AND file_key = ? AND element_key IN (` + repeatJoin("?", n) + `)`
+		},
+		func(args []any, k string) []any {
+			if len(args) == 0 {
+				args = append(args, im, f.key)
 			}
-		}
+			return append(args, k)
+		})
+	if err != nil {
+		return err
 	}
 	if f.removed {
 		_, err := tx.ExecContext(ctx, `DELETE FROM engine_files WHERE imodel_id = ? AND file_key = ?`, im, f.key)
@@ -97,10 +94,51 @@ func (e *Engine) applyFile(tx *sql.Tx, rc *runCtx, f *fileChange) error {
 	if _, err := tx.ExecContext(ctx, `UPDATE elements SET connection_id = ? WHERE imodel_id = ? AND file_key = ? AND connection_id <> ?`, conn, im, f.key, conn); err != nil {
 		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO engine_files (imodel_id, file_key, connection_id, file_name, input_hash) VALUES (?,?,?,?,?)
+	_, err = tx.ExecContext(ctx, `INSERT INTO engine_files (imodel_id, file_key, connection_id, file_name, input_hash) VALUES (?,?,?,?,?)
 		ON CONFLICT (imodel_id, file_key) DO UPDATE SET connection_id = excluded.connection_id, file_name = excluded.file_name,
 		input_hash = excluded.input_hash`, im, f.key, conn, f.name, f.inputHash)
 	return err
+}
+
+// batchRows is how many elements one statement writes: far fewer statements (and allocations) than one row
+// each, and well below SQLite's limit of 32766 parameters.
+const batchRows = 200
+
+// inBatches executes stmt(n) for keys in groups of up to batchRows, with the arguments add appends per key.
+func inBatches(e *Engine, tx *sql.Tx, keys []string, stmt func(n int) string, add func(args []any, k string) []any) error {
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
+	for len(keys) > 0 {
+		n := min(len(keys), batchRows)
+		var args []any
+		for _, k := range keys[:n] {
+			args = add(args, k)
+		}
+		var err error
+		if n == batchRows {
+			if full == nil {
+				if full, err = tx.PrepareContext(e.ctx, stmt(n)); err != nil {
+					return err
+				}
+			}
+			_, err = full.ExecContext(e.ctx, args...)
+		} else {
+			_, err = tx.ExecContext(e.ctx, stmt(n), args...)
+		}
+		if err != nil {
+			return err
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+func repeatJoin(s string, n int) string {
+	return strings.TrimSuffix(strings.Repeat(s+",", n), ",")
 }
 
 // digest is the SHA-1 of the outcome's changes (files by key, each with its sorted inserts, updates and
