@@ -60,7 +60,8 @@ func (e *Engine) execute(id string) error {
 }
 
 // leaveQueued checks consent (§11j), takes the settings snapshot (§11n) and lays out jobs and tasks
-// (WaitingToExecute, §11i). A run with nothing to process completes Skipped.
+// (WaitingToExecute, §11i). A run without files still goes through the phases (removals may apply) and
+// completes Skipped.
 func (e *Engine) leaveQueued(rc *runCtx) error {
 	r := &rc.r
 	if err := e.pause(0.5); err != nil { // the iModel is ours; preparing the run takes a moment
