@@ -412,6 +412,12 @@ func (r *syncConfigurationResource) Create(ctx context.Context, req resource.Cre
 					s.Display, id, err, configScopeID(s, id), configScopeID(s, id)))
 			return
 		}
+		if itwin.IsNotFound(err) {
+			// The only 404 of a POST is the scope object's own (iTwinNotFound, iModelNotFound, …).
+			resp.Diagnostics.AddAttributeError(path.Root(s.IDAttr), "Scope not found",
+				fmt.Sprintf("Cannot create the sync configuration: the %s %s does not exist or this client has no access to it (%v).", s.Display, id, err))
+			return
+		}
 		addAPIError(&resp.Diagnostics, fmt.Sprintf("creating the sync configuration of %s %s", s.Display, id), err, configErrorTargets(s, body))
 		return
 	}

@@ -460,6 +460,16 @@ resource "itwin_sync_configuration" "test" {
 				}},
 				Check: expectRemoteSettings(c, itwin.ScopeIModel, inst.IModelID, map[string]string{"clampZExtent": "true", "enableFileNamePolicy": "true"}),
 			},
+			// A scope that does not exist: the error is on the scope attribute.
+			{
+				Config: cfg + `
+resource "itwin_sync_configuration" "missing" {
+  imodel_id      = "00000000-0000-4000-8000-000000000000"
+  clamp_z_extent = true
+}
+`,
+				ExpectError: wrappedRE("the iModel 00000000-0000-4000-8000-000000000000 does not exist or this client has no access to it (404 iModelNotFound"),
+			},
 			// A flag itwin-local does not know is passed through additional_settings and rejected by the server,
 			// with the error on that attribute.
 			{
