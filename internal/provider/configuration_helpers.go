@@ -325,7 +325,7 @@ func settingsDiff(prior, want map[string]any) (changed map[string]any, cleared [
 	return changed, cleared
 }
 
-// flagPaths maps every wire name the server may put in error targets to our attribute, so a 422 naming a flag
+// configErrorTargets maps every wire name the server may put in error targets to our attribute, so a 422 naming a flag
 // lands on its line. Unknown flags point at additional_settings.
 func configErrorTargets(s configScope, body map[string]any) map[string]path.Path {
 	t := map[string]path.Path{s.Target: path.Root(s.IDAttr), s.IDAttr: path.Root(s.IDAttr)}
