@@ -32,7 +32,7 @@ func postForm(t *testing.T, u string, form url.Values, basicUser, basicPass stri
 }
 
 func TestTokenEndpoint(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	u := in.URL + "/connect/token"
 	good := url.Values{"grant_type": {"client_credentials"}, "client_id": {in.ClientID}, "client_secret": {in.ClientSecret}, "scope": {"itwin-platform"}}
 
@@ -92,7 +92,7 @@ func TestTokenEndpoint(t *testing.T) {
 }
 
 func TestDiscoveryAndJWKS(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	r := in.DoAs(t, "", "GET", "/.well-known/openid-configuration", nil)
 	expectStatus(t, r, 200)
 	var d itwin.OpenIDConfiguration
@@ -137,7 +137,7 @@ func fillTemplate(tmpl string, ids map[string]string) string {
 func TestAuthMatrix(t *testing.T) {
 	main := itwinlocal.ClientConfig{ID: "main", Secret: "main-secret", ITwins: []string{"*"}}
 	other := itwinlocal.ClientConfig{ID: "other", Secret: "other-secret"}
-	in := itwinlocaltest.Start(t, itwinlocaltest.WithClients(main, other))
+	in := start(t, itwinlocaltest.WithClients(main, other))
 	scid, fid := newStorageConn(t, in, "a.dgn")
 	mcid := newManifestConn(t, in, in.IModelID, "dms-1")
 	runID := startRun(t, in, scid)
@@ -226,7 +226,7 @@ func TestAuthMatrix(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	clock := newFakeClock()
-	in := itwinlocaltest.Start(t,
+	in := start(t,
 		itwinlocaltest.WithClients(itwinlocal.ClientConfig{ID: "limited", Secret: "s", ITwins: []string{"*"}, RateLimitPerMinute: 3}),
 		itwinlocaltest.WithConfig(func(c *itwinlocal.Config) { c.Now = clock.Now }))
 	path := "/itwins/" + in.ITwinID
@@ -250,7 +250,7 @@ func TestRateLimit(t *testing.T) {
 
 func TestTokenExpiry(t *testing.T) {
 	clock := newFakeClock()
-	in := itwinlocaltest.Start(t, itwinlocaltest.WithConfig(func(c *itwinlocal.Config) { c.Now = clock.Now; c.TokenTTL = 10 * time.Minute }))
+	in := start(t, itwinlocaltest.WithConfig(func(c *itwinlocal.Config) { c.Now = clock.Now; c.TokenTTL = 10 * time.Minute }))
 	tok := in.Token(t)
 	expectStatus(t, in.DoAs(t, tok, "GET", "/itwins/"+in.ITwinID, nil), 200)
 	clock.Advance(11 * time.Minute)

@@ -1,6 +1,7 @@
 package itwinlocal_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,7 +15,7 @@ import (
 
 // TestCompatibilityRows asserts each row of spec §10.
 func TestCompatibilityRows(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	cid, fid := newStorageConn(t, in, "row.dgn")
 
 	t.Run("row01 lastRun href shape", func(t *testing.T) {
@@ -185,7 +186,7 @@ func TestCompatibilityRows(t *testing.T) {
 }
 
 func TestPagingValidation(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	for _, q := range []string{"$top=0", "$top=1001", "$top=x", "$skip=-1", "$skip=1.5"} {
 		target := q[:strings.Index(q, "=")]
 		expectErr(t, in.Do(t, "GET", sc+"?"+q, nil), 422, "InvalidStorageConnectionRequest", target)
@@ -211,19 +212,19 @@ func TestPagingValidation(t *testing.T) {
 }
 
 func TestForwardedProtoAndBodyLimit(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	var c itwin.ConnectionEnvelope
 	cid, _ := newStorageConn(t, in, "a.dgn")
 	in.Do(t, "GET", sc+"/"+cid, nil, "X-Forwarded-Proto", "https").JSON(t, &c)
 	if !strings.HasPrefix(c.Connection.Links.IModel.Href, "https://") {
 		t.Fatalf("href %q", c.Connection.Links.IModel.Href)
 	}
-	big := `{"displayName":"` + strings.Repeat("x", 2<<20) + `"}`
+	big := `{"displayName":"` + strings.Repeat("x", 5<<20) + `"}`
 	expectErr(t, in.Do(t, "PUT", sc+"/"+cid, big, "Content-Type", "application/json"), 413, "PayloadTooLarge", "")
 }
 
 func TestFaultsAndStats(t *testing.T) {
-	in := itwinlocaltest.Start(t, itwinlocaltest.WithConfig(func(c *itwinlocal.Config) {
+	in := start(t, itwinlocaltest.WithConfig(func(c *itwinlocal.Config) {
 		c.Faults = itwinlocal.FaultConfig{Rate5xx: 1, Methods: []string{"get"}, RoutePattern: `^/itwins/`, Seed: 7}
 	}))
 	expectStatus(t, in.DoAs(t, "", "POST", "/local/stats/reset", nil), 204)
@@ -243,7 +244,7 @@ func TestFaultsAndStats(t *testing.T) {
 	}
 
 	// 429 faults carry Retry-After; latency delays; non-API routes are spared unless configured.
-	in2 := itwinlocaltest.Start(t, itwinlocaltest.WithConfig(func(c *itwinlocal.Config) {
+	in2 := start(t, itwinlocaltest.WithConfig(func(c *itwinlocal.Config) {
 		c.Faults = itwinlocal.FaultConfig{Rate429: 1, Latency: 30 * time.Millisecond}
 	}))
 	tok := in2.Token(t) // the token endpoint is not faulted
@@ -252,5 +253,40 @@ func TestFaultsAndStats(t *testing.T) {
 	expectErr(t, r, 429, "RateLimitExceeded", "")
 	if r.Header.Get("Retry-After") != "1" || time.Since(start) < 30*time.Millisecond {
 		t.Fatalf("Retry-After %q after %v", r.Header.Get("Retry-After"), time.Since(start))
+	}
+}
+
+// TestDefaultEngineCompletesRuns checks the default wiring of itwinlocaltest.Start: a started run is driven to
+// Completed by the engine, and the connection's lastRun points at it.
+func TestDefaultEngineCompletesRuns(t *testing.T) {
+	in := itwinlocaltest.Start(t)
+	ifc := "ISO-10303-21;\nHEADER;\nFILE_SCHEMA(('IFC4'));\nENDSEC;\nDATA;\n#1= IFCWALL('2O2Fr$t4X7Zf8NOew3FLOH',$,'Wall',$,$,$,$,$);\nENDSEC;\nEND-ISO-10303-21;\n"
+	fid := in.UploadFile(t, "", "plant.ifc", []byte(ifc))
+	r := in.Do(t, "POST", sc, map[string]any{"iModelId": in.IModelID, "authenticationType": "Service",
+		"sourceFiles": []map[string]string{{"storageFileId": fid, "connectorType": "IFC"}}})
+	expectStatus(t, r, 201)
+	var c itwin.ConnectionEnvelope
+	r.JSON(t, &c)
+	rid := startRun(t, in, c.Connection.ID)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var run itwin.RunEnvelope
+		in.Do(t, "GET", sc+"/"+c.Connection.ID+"/runs/"+rid, nil).JSON(t, &run)
+		if run.Run.State == itwin.StateCompleted {
+			if run.Run.Result != itwin.ResultSuccess || len(run.Run.Jobs) != 1 || run.Run.EndDateTime.IsZero() {
+				b, _ := json.Marshal(run.Run)
+				t.Fatalf("completed run: %s", b)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run still %s", run.Run.State)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var cs itwin.ChangesetList
+	in.Do(t, "GET", "/imodels/"+in.IModelID+"/changesets", nil).JSON(t, &cs)
+	if len(cs.Changesets) == 0 {
+		t.Fatal("a first successful run of a new file pushes a changeset")
 	}
 }

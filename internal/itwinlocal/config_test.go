@@ -7,13 +7,12 @@ import (
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
 )
 
 const cfgBase = "/synchronization/configurations"
 
 func TestConfigurations(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	cid, _ := newStorageConn(t, in, "a.dgn")
 	it, im, cn := cfgBase+"/itwins/"+in.ITwinID, cfgBase+"/imodels/"+in.IModelID, cfgBase+"/connections/"+cid
 
@@ -116,7 +115,7 @@ func TestConfigurations(t *testing.T) {
 }
 
 func TestReports(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	runID, taskID := itwinlocal.NewGUID(), itwinlocal.NewGUID()
 	err := in.Server.Store().Write(t.Context(), func(tx *sql.Tx) error {
 		for _, task := range []string{taskID, itwinlocal.NewGUID()} {

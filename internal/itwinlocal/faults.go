@@ -48,8 +48,9 @@ func newFaultInjector(cfg FaultConfig) (*faultInjector, error) {
 		}
 		f.re = re
 	}
-	for i, m := range f.cfg.Methods {
-		f.cfg.Methods[i] = strings.ToUpper(m)
+	f.cfg.Methods = nil // normalised copy; the caller's slice is left alone
+	for _, m := range cfg.Methods {
+		f.cfg.Methods = append(f.cfg.Methods, strings.ToUpper(strings.TrimSpace(m)))
 	}
 	return f, nil
 }

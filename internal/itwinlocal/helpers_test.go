@@ -143,3 +143,10 @@ func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// start runs itwin-local without the run engine: these tests exercise the API surface and need started runs to
+// stay active (303, ConnectionAlreadyInUse, jobs: []) or complete them through the store themselves.
+func start(t *testing.T, opts ...itwinlocaltest.Option) *itwinlocaltest.Instance {
+	t.Helper()
+	return itwinlocaltest.Start(t, append([]itwinlocaltest.Option{itwinlocaltest.WithoutEngine()}, opts...)...)
+}

@@ -13,8 +13,8 @@ import (
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 )
 
-// maxJSONBody caps JSON request bodies; larger bodies get 413.
-const maxJSONBody = 1 << 20
+// maxJSONBody caps JSON request bodies (a 250-file manifest with children fits easily); larger bodies get 413.
+const maxJSONBody = 4 << 20
 
 // origin is scheme://host of the request, used for every absolute href (§1.1, §10 row 3).
 func origin(r *http.Request) string {

@@ -14,7 +14,7 @@ import (
 )
 
 func TestITwins(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	body := map[string]any{"class": "Thing", "subClass": "Asset", "displayName": "Bridge 7", "number": "B-7", "type": "Bridge",
 		"ianaTimeZone": "Europe/Paris", "geographicLocation": "Paris", "id": "client-chosen-ignored"}
 	r := in.Do(t, "POST", "/itwins/", body)
@@ -47,7 +47,7 @@ func TestITwins(t *testing.T) {
 }
 
 func TestIModels(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	r := in.Do(t, "POST", "/imodels/", map[string]any{"iTwinId": strings.ToUpper(in.ITwinID), "name": "Plant", "description": "d",
 		"creationMode": "empty", "extent": map[string]any{"southWest": map[string]float64{"latitude": 1, "longitude": 2}, "northEast": map[string]float64{"latitude": 3, "longitude": 4}}},
 		"Accept", "application/vnd.bentley.itwin-platform.v2+json")
@@ -86,7 +86,7 @@ func TestIModels(t *testing.T) {
 }
 
 func TestChangesets(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	st := in.Server.Store()
 	var cs []itwinlocal.ChangesetRecord
 	err := st.Write(t.Context(), func(tx *sql.Tx) error {
@@ -156,7 +156,7 @@ func TestRestart(t *testing.T) {
 	}
 	srv.Close()
 
-	in := itwinlocaltest.Start(t, itwinlocaltest.WithDataDir(dir))
+	in := start(t, itwinlocaltest.WithDataDir(dir))
 	if in.ClientSecret != seed.ClientSecret || in.ITwinID != seed.ITwinID || in.IModelID != seed.IModelID || in.RootFolderID != seed.RootFolderID {
 		t.Fatalf("seed not idempotent across restarts: %+v vs %+v", in, seed)
 	}
@@ -172,7 +172,7 @@ func TestRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	in2 := itwinlocaltest.Start(t, itwinlocaltest.WithDataDir(dir))
+	in2 := start(t, itwinlocaltest.WithDataDir(dir))
 	// The old token still works after the restart (signing key persisted).
 	for _, p := range []string{sc + "/" + cid, mc + "/" + mcid, sc + "/" + cid + "/runs/" + runID, cfgBase + "/connections/" + cid, "/storage/files/" + fid} {
 		expectStatus(t, in2.DoAs(t, tok, "GET", p, nil), 200)

@@ -12,7 +12,7 @@ import (
 )
 
 func TestStorageTopLevelAndFolders(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	r := in.Do(t, "GET", "/storage/?iTwinId="+in.ITwinID, nil)
 	expectStatus(t, r, 200)
 	var top itwin.StorageItemList
@@ -85,7 +85,7 @@ func TestStorageTopLevelAndFolders(t *testing.T) {
 }
 
 func TestStorageUploadFlow(t *testing.T) {
-	in := itwinlocaltest.Start(t, itwinlocaltest.WithConfig(func(c *itwinlocal.Config) { c.MaxUploadBytes = 1024 }))
+	in := start(t, itwinlocaltest.WithConfig(func(c *itwinlocal.Config) { c.MaxUploadBytes = 1024 }))
 	r := in.Do(t, "POST", "/storage/folders/"+in.RootFolderID+"/files", map[string]string{"displayName": "model.ifc"})
 	expectStatus(t, r, 202)
 	var links itwin.UploadLinks
@@ -172,7 +172,7 @@ func TestStorageUploadFlow(t *testing.T) {
 
 func TestSignedURLExpiry(t *testing.T) {
 	clock := newFakeClock()
-	in := itwinlocaltest.Start(t, itwinlocaltest.WithConfig(func(c *itwinlocal.Config) { c.Now = clock.Now }))
+	in := start(t, itwinlocaltest.WithConfig(func(c *itwinlocal.Config) { c.Now = clock.Now }))
 	fid := in.UploadFile(t, "", "a.dgn", []byte("x"))
 	loc := in.Do(t, "GET", "/storage/files/"+fid+"/download", nil).Header.Get("Location")
 	expectStatus(t, in.DoAs(t, "", "GET", loc, nil), 200)
@@ -181,7 +181,7 @@ func TestSignedURLExpiry(t *testing.T) {
 }
 
 func TestStoragePaging(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	for i := 0; i < 2; i++ {
 		expectStatus(t, in.Do(t, "POST", "/storage/folders/"+in.RootFolderID+"/folders", map[string]string{"displayName": "f"}), 201)
 	}

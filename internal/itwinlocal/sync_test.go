@@ -15,7 +15,7 @@ const sc = "/synchronization/imodels/storageconnections"
 const mc = "/synchronization/imodels/manifestconnections"
 
 func TestStorageConnectionCRUD(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	f1 := in.UploadFile(t, "", "a.dgn", []byte("a"))
 	f2 := in.UploadFile(t, "", "b.dwg", []byte("b"))
 
@@ -88,7 +88,7 @@ func TestStorageConnectionCRUD(t *testing.T) {
 
 func TestStorageConnectionValidation(t *testing.T) {
 	main := itwinlocal.ClientConfig{ID: "main", Secret: "s", ITwins: []string{"*"}}
-	in := itwinlocaltest.Start(t, itwinlocaltest.WithClients(main))
+	in := start(t, itwinlocaltest.WithClients(main))
 	fid := in.UploadFile(t, "", "a.dgn", []byte("a"))
 	fam := "InvalidStorageConnectionRequest"
 	cases := []struct {
@@ -159,7 +159,7 @@ func TestStorageConnectionValidation(t *testing.T) {
 }
 
 func TestStorageSourceFiles(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	cid, f1 := newStorageConn(t, in, "a.dgn")
 	f2 := in.UploadFile(t, "", "b.ifc", []byte("b"))
 	base := sc + "/" + cid + "/sourcefiles"
@@ -221,7 +221,7 @@ func TestStorageSourceFiles(t *testing.T) {
 }
 
 func TestManifestConnections(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	cid := newManifestConn(t, in, in.IModelID, "dms-1", "dms-2")
 	fam := "InvalidManifestConnectionRequest"
 	expectErr(t, in.Do(t, "POST", mc, map[string]any{"iModelId": in.IModelID, "sourceFiles": []map[string]string{{"sourceFileId": "dms-1"}}}), 409, "FileAlreadyMapped", "")
@@ -275,7 +275,7 @@ func TestManifestConnections(t *testing.T) {
 }
 
 func TestManifestRunValidation(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	cid := newManifestConn(t, in, in.IModelID, "dms-1", "dms-2")
 	path := mc + "/" + cid + "/runs"
 	fam := "InvalidManifestConnectionRequest"
@@ -358,7 +358,7 @@ func (e *recordingExecutor) Close() error {
 
 func TestRuns(t *testing.T) {
 	ex := &recordingExecutor{}
-	in := itwinlocaltest.Start(t, itwinlocaltest.WithExecutor(func(*itwinlocal.Server) itwinlocal.RunExecutor { return ex }))
+	in := start(t, itwinlocaltest.WithExecutor(func(*itwinlocal.Server) itwinlocal.RunExecutor { return ex }))
 	cid, _ := newStorageConn(t, in, "a.dgn")
 	runs := sc + "/" + cid + "/runs"
 
@@ -420,7 +420,7 @@ func TestRuns(t *testing.T) {
 
 // TestConcurrentStarts: one start creates exactly one run (§10 row 11); the others see it and get 303.
 func TestConcurrentStarts(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	cid, _ := newStorageConn(t, in, "a.dgn")
 	tok := in.Token(t)
 	var wg sync.WaitGroup
@@ -451,7 +451,7 @@ func TestConcurrentStarts(t *testing.T) {
 }
 
 func TestConnectionLimits(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	im := newIModel(t, in, "limits")
 	for i := 0; i < 100; i++ {
 		newManifestConn(t, in, im, fmt.Sprintf("d%d", i))
@@ -469,7 +469,7 @@ func TestConnectionLimits(t *testing.T) {
 }
 
 func TestAuthorizationInformation(t *testing.T) {
-	in := itwinlocaltest.Start(t)
+	in := start(t)
 	path := "/synchronization/imodels/connections/authorizationInformation"
 	expectErr(t, in.Do(t, "GET", path, nil), 422, "InvalidAuthorizationInformationRequest", "redirectUrl")
 	expectErr(t, in.Do(t, "GET", path+"?redirectUrl=not-a-url", nil), 422, "InvalidAuthorizationInformationRequest", "redirectUrl")
