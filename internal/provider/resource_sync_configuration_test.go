@@ -460,6 +460,26 @@ resource "itwin_sync_configuration" "test" {
 				}},
 				Check: expectRemoteSettings(c, itwin.ScopeIModel, inst.IModelID, map[string]string{"clampZExtent": "true", "enableFileNamePolicy": "true"}),
 			},
+			// A scope id known only after apply (a new iModel) plans and applies in one go.
+			{
+				Config: cfg + fmt.Sprintf(`
+resource "itwin_imodel" "fresh" {
+  itwin_id = %q
+  name     = "configured at birth"
+}
+
+resource "itwin_sync_configuration" "fresh" {
+  imodel_id             = itwin_imodel.fresh.id
+  ignore_ifc_global_ids = true
+}
+`, inst.ITwinID),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectUnknownValue("itwin_sync_configuration.fresh", tfjsonpath.New("id")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("itwin_sync_configuration.fresh", tfjsonpath.New("resolved_settings").AtMapKey("ignoreIfcGlobalIds"), knownvalue.StringExact("true")),
+				},
+			},
 			// A scope that does not exist: the error is on the scope attribute.
 			{
 				Config: cfg + `
