@@ -87,7 +87,8 @@ func benchP1(ctx context.Context, e *env, logf func(string, ...any)) ([]p1Row, e
 		target  time.Duration
 		factors []float64
 	}{{2 * time.Second, []float64{0.8, 0.9, 1, 1.1, 1.2}}, {20 * time.Second, []float64{0.85, 1, 1.15}}} {
-		row := p1Row{Target: tc.target.String(), How: "real itwin-local runs, real clock; lengths spread ±20 %/±15 %", Reps: len(tc.factors)}
+		row := p1Row{Target: tc.target.String(), Reps: len(tc.factors), How: fmt.Sprintf("real itwin-local runs, real clock; lengths %.0f–%.0f %% of target",
+			100*tc.factors[0], 100*tc.factors[len(tc.factors)-1])}
 		for _, f := range tc.factors {
 			speed := calSpeed * f * tc.target.Seconds() / cal.Seconds()
 			if err := l.restart(ctx, []string{"--speed", strconv.FormatFloat(speed, 'f', 4, 64)}); err != nil {

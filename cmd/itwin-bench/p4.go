@@ -21,6 +21,7 @@ type p4Step struct {
 	ServerS         float64 `json:"server_s"`
 	PeakRSSMiB      float64 `json:"peak_rss_mib"`
 	PeakReset       bool    `json:"peak_reset_before_run"`
+	BeforeMiB       float64 `json:"rss_before_run_mib"`
 	Result          string  `json:"result"`
 	Changesets      int     `json:"changesets_pushed"`
 	ElementsRenamed int     `json:"elements_renamed,omitempty"`
@@ -66,6 +67,10 @@ func benchP4(ctx context.Context, e *env, logf func(string, ...any)) (*p4Result,
 	}
 	run := func(step string) (*p4Step, error) {
 		reset := resetPeakRSS(l.pid()) == nil
+		rss, err := procStatus(l.pid(), "VmRSS")
+		if err != nil {
+			return nil, err
+		}
 		before, err := c.ListChangesets(ctx, l.IModelID)
 		if err != nil {
 			return nil, err
@@ -87,7 +92,7 @@ func benchP4(ctx context.Context, e *env, logf func(string, ...any)) (*p4Result,
 			return nil, err
 		}
 		s := &p4Step{Step: step, ServerS: r.EndDateTime.Sub(r.StartDateTime.Time).Seconds(), PeakRSSMiB: float64(hwm) / 1024,
-			PeakReset: reset, Result: r.Result, Changesets: len(after) - len(before)}
+			PeakReset: reset, BeforeMiB: float64(rss) / 1024, Result: r.Result, Changesets: len(after) - len(before)}
 		logf("P4 %s: %.2fs server, peak RSS %.0f MiB, %s, %d changesets", step, s.ServerS, s.PeakRSSMiB, s.Result, s.Changesets)
 		return s, nil
 	}
