@@ -180,8 +180,8 @@ func (s *Server) handleToken(c *rc) error {
 	}
 	cl := s.clients[id]
 	if cl == nil || subtle.ConstantTimeCompare([]byte(cl.secret), []byte(secret)) != 1 {
-		c.w.Header().Set("WWW-Authenticate", `Basic realm="itwin-local"`)
-		tokenError(c.w, 401, "invalid_client", "unknown client or wrong secret")
+		// §9.1: every token error is a 400 with the OAuth2 body, invalid_client included.
+		tokenError(c.w, 400, "invalid_client", "unknown client or wrong secret")
 		return nil
 	}
 	// Clients authenticate as themselves here; the token endpoint has no faults/rate limit of its own.

@@ -71,8 +71,8 @@ func TestTokenEndpoint(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"wrong secret", url.Values{"grant_type": {"client_credentials"}, "client_id": {in.ClientID}, "client_secret": {"nope"}}, 401, "invalid_client"},
-		{"unknown client", url.Values{"grant_type": {"client_credentials"}, "client_id": {"x"}, "client_secret": {"y"}}, 401, "invalid_client"},
+		{"wrong secret", url.Values{"grant_type": {"client_credentials"}, "client_id": {in.ClientID}, "client_secret": {"nope"}}, 400, "invalid_client"},
+		{"unknown client", url.Values{"grant_type": {"client_credentials"}, "client_id": {"x"}, "client_secret": {"y"}}, 400, "invalid_client"},
 		{"grant", url.Values{"grant_type": {"password"}, "client_id": {in.ClientID}, "client_secret": {in.ClientSecret}}, 400, "unsupported_grant_type"},
 		{"no grant", url.Values{"client_id": {in.ClientID}}, 400, "invalid_request"},
 		{"no client", url.Values{"grant_type": {"client_credentials"}}, 400, "invalid_request"},

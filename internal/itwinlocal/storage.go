@@ -288,11 +288,16 @@ func (s *Server) handleStorageTop(c *rc) error {
 		return err
 	}
 	var rootID string
-	if err := s.store.Write(c.ctx, func(tx *sql.Tx) error {
-		var err error
-		rootID, err = s.store.rootFolder(c.ctx, tx, itwinID)
-		return err
-	}); err != nil {
+	err = s.store.Reader().QueryRowContext(c.ctx, `SELECT id FROM storage_folders WHERE itwin_id = ? AND parent_id IS NULL`, itwinID).Scan(&rootID)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Every iTwin gets its root folder at creation; this only repairs a store that lacks one.
+		err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
+			var err error
+			rootID, err = s.store.rootFolder(c.ctx, tx, itwinID)
+			return err
+		})
+	}
+	if err != nil {
 		return err
 	}
 	root, err := s.store.GetFolder(c.ctx, s.store.Reader(), rootID)

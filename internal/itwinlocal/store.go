@@ -9,7 +9,8 @@ package itwinlocal
 //     Write callback must never call Store.Write again (it would wait for itself).
 //   - reader: a small pool in WAL mode, query_only. Reads see the last committed state.
 //
-// Schema (migration 1; later migrations append to `migrations` below, never edit an applied one):
+// Schema (migration 1, plus seq indexes in 2; later migrations append to `migrations` below, never edit an
+// applied one):
 //
 //	meta(key PK, value)                           signing keys, dev client secret
 //	clients(id PK, secret_hash, itwins json, rate_limit, email, is_dev)   synced from Config at New
@@ -118,6 +119,14 @@ CREATE TABLE elements (imodel_id TEXT NOT NULL REFERENCES imodels(id) ON DELETE 
 CREATE TABLE reports (id TEXT PRIMARY KEY, imodel_id TEXT NOT NULL REFERENCES imodels(id) ON DELETE CASCADE,
   run_id TEXT NOT NULL, task_id TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL, body TEXT NOT NULL);
 CREATE INDEX reports_run ON reports(imodel_id, run_id, created);
+`,
+	// 2: nextSeq reads MAX(seq); these keep it O(log n).
+	`
+CREATE INDEX storage_folders_seq ON storage_folders(seq);
+CREATE INDEX storage_files_seq ON storage_files(seq);
+CREATE INDEX connections_seq ON connections(seq);
+CREATE INDEX source_files_seq ON source_files(seq);
+CREATE INDEX runs_seq ON runs(seq);
 `,
 }
 
