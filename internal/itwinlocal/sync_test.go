@@ -1,6 +1,7 @@
 package itwinlocal_test
 
 import (
+	"database/sql"
 	"fmt"
 	"strings"
 	"sync"
@@ -331,6 +332,7 @@ func TestManifestRunValidation(t *testing.T) {
 		t.Fatalf("stored manifest: %+v", run.Manifest)
 	}
 	expectErr(t, in.Do(t, "GET", path+"/"+itwinlocal.NewGUID(), nil), 404, "ManifestConnectionRunNotFound", "")
+	expectErr(t, in.Do(t, "DELETE", mc+"/"+cid, nil), 409, "ConnectionAlreadyInUse", "")
 	expectStatus(t, in.Do(t, "GET", path+"/"+runID, nil), 200)
 	// Empty body: accepted (the run will be Skipped) once the first run completed.
 	completeRun(t, in, runID, itwin.ResultSuccess)
@@ -494,5 +496,26 @@ func TestAuthorizationInformation(t *testing.T) {
 	ok, err := in.Server.Store().HasConsent(t.Context(), in.Server.Store().Reader(), in.ClientID)
 	if err != nil || !ok {
 		t.Fatalf("HasConsent = %v %v", ok, err)
+	}
+}
+
+// TestRunAlreadyRequested: the partial unique index is the second line of defence; when an insert trips it
+// (simulated here by a trigger, since in-process starts are serialized and see each other), the start answers
+// 409 RunAlreadyRequested instead of creating a second active run.
+func TestRunAlreadyRequested(t *testing.T) {
+	in := start(t)
+	cid, _ := newStorageConn(t, in, "a.dgn")
+	err := in.Server.Store().Write(t.Context(), func(tx *sql.Tx) error {
+		_, err := tx.Exec(`CREATE TEMP TRIGGER lose_race BEFORE INSERT ON runs BEGIN SELECT RAISE(ABORT, 'UNIQUE constraint failed: runs.connection_id'); END`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expectErr(t, in.Do(t, "POST", sc+"/"+cid+"/run", nil), 409, "RunAlreadyRequested", "")
+	var c itwin.ConnectionEnvelope
+	in.Do(t, "GET", sc+"/"+cid, nil).JSON(t, &c)
+	if c.Connection.Links.LastRun != nil {
+		t.Fatal("a lost race must not move lastRun")
 	}
 }
