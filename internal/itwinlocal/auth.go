@@ -234,7 +234,7 @@ func (s *Server) authenticate(r *http.Request) (*client, error) {
 	if !found || !strings.EqualFold(scheme, "Bearer") || tok == "" {
 		return nil, errInvalidAuthScheme
 	}
-	claims, ok := s.keys.verify(tok)
+	claims, ok := s.verifyCached(tok)
 	if !ok || claims.Exp <= s.Now().Unix() {
 		return nil, errUnauthorized
 	}
@@ -249,3 +249,28 @@ func (s *Server) authenticate(r *http.Request) (*client, error) {
 }
 
 func hmacEqual(a, b string) bool { return hmac.Equal([]byte(a), []byte(b)) }
+
+// tokenCacheSize bounds the verified-token cache; when full it is simply emptied.
+const tokenCacheSize = 4096
+
+// verifyCached verifies a token's signature once and remembers the claims: ECDSA verification dominates the
+// cost of a request otherwise. Expiry is still checked on every request by the caller.
+func (s *Server) verifyCached(tok string) (*tokenClaims, bool) {
+	s.tokMu.Lock()
+	c, ok := s.tokCache[tok]
+	s.tokMu.Unlock()
+	if ok {
+		return c, true
+	}
+	c, ok = s.keys.verify(tok)
+	if !ok {
+		return nil, false
+	}
+	s.tokMu.Lock()
+	if s.tokCache == nil || len(s.tokCache) >= tokenCacheSize {
+		s.tokCache = make(map[string]*tokenClaims)
+	}
+	s.tokCache[tok] = c
+	s.tokMu.Unlock()
+	return c, true
+}

@@ -79,6 +79,9 @@ type Server struct {
 	mu       sync.Mutex
 	executor RunExecutor
 	closed   bool
+
+	tokMu    sync.Mutex
+	tokCache map[string]*tokenClaims
 }
 
 // New opens (or creates) the store under cfg.DataDir, applies migrations and returns the server.
