@@ -56,7 +56,7 @@ fail() {
   exit 1
 }
 
-step "Building the provider and itwin-local into ./bin (Go modules download on the first build)"
+step "Building the provider and itwin-local into ./bin (the first build downloads modules and compiles for a few minutes)"
 mkdir -p "$bin"
 go build -o "$bin/terraform-provider-itwin" .
 go build -o "$bin/itwin-local" ./cmd/itwin-local
