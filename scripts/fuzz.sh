@@ -7,13 +7,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-${FUZZTIME:-30}}
-[[ "$secs" =~ ^[0-9]+$ ]] || { echo "usage: scripts/fuzz.sh [seconds per target]" >&2; exit 2; }
+only=${2:-.}  # optional regexp on the target names
+[[ "$secs" =~ ^[0-9]+$ ]] || { echo "usage: scripts/fuzz.sh [seconds per target] [target regexp]" >&2; exit 2; }
 log=$(mktemp -d "${TMPDIR:-/tmp}/itwin-fuzz.XXXXXX")
 trap 'rm -rf "$log"' EXIT
 
 # package dir <TAB> target, from the test sources themselves.
 mapfile -t targets < <(grep -rn --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(' . |
-  sed -E 's#^\./(.*)/[^/]*_test\.go:[0-9]+:func (Fuzz[A-Za-z0-9_]*)\(.*#\1\t\2#' | sort -u)
+  sed -E 's#^\./(.*)/[^/]*_test\.go:[0-9]+:func (Fuzz[A-Za-z0-9_]*)\(.*#\1\t\2#' | sort -u | grep -E "$only" || true)
 [ "${#targets[@]}" -gt 0 ] || { echo "no fuzz targets found" >&2; exit 1; }
 echo "fuzzing ${#targets[@]} targets for ${secs}s each ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
 
@@ -34,12 +35,21 @@ for t in "${targets[@]}"; do
   fi
   took=$(($(date +%s) - start))
   # The last progress line: "fuzz: elapsed: 30s, execs: 123456 (4115/sec), new interesting: 12 (total: 40)".
-  last=$(grep -E '^fuzz: elapsed' "$out" | tail -n1 | sed -E 's/^fuzz: //')
-  line=$(printf '%-7s %-45s %-32s %4ss wall  %s' "$status" "$name" "$pkg" "$took" "${last:-no progress line}")
+  # Its rate covers only the last 3 s, so the average over the whole run is computed here.
+  last=$( (grep -E '^fuzz: elapsed: [0-9]+s, execs' "$out" || true) | tail -n1)
+  if [ -n "$last" ]; then
+    stats=$(sed -E 's/^fuzz: elapsed: ([0-9]+)s, execs: ([0-9]+) .*new interesting: ([0-9]+) \(total: ([0-9]+)\).*/\1 \2 \3 \4/' <<<"$last")
+    read -r el ex ni tot <<<"$stats"
+    fig=$(printf 'fuzzed %3ss, %9s execs (avg %6s/s), %3s new interesting inputs (corpus %s)' "$el" "$ex" "$((ex / (el > 0 ? el : 1)))" "$ni" "$tot")
+  else
+    fig="no fuzzing progress reported (see below)"
+    [ "$status" = ok ] && { status=FAILED; failed=$((failed + 1)); }
+  fi
+  line=$(printf '%-7s %-36s %-30s %4ss wall  %s' "$status" "$name" "$pkg" "$took" "$fig")
   echo "$line"
   summary+=("$line")
   if [ "$status" = FAILED ]; then
-    grep -E -- '--- FAIL|panic:|Failing input written to|testdata/fuzz' "$out" | head -n 20 | sed 's/^/        /'
+    (grep -E -- '--- FAIL|panic:|Failing input written to|testdata/fuzz|FAIL|error' "$out" || tail -n 20 "$out") | head -n 20 | sed 's/^/        /'
   fi
 done
 echo
