@@ -1,7 +1,6 @@
 package engine_test
 
 import (
-	"context"
 	"database/sql"
 	"net/http"
 	"net/http/httptest"
@@ -153,7 +152,7 @@ func TestRestartResumes(t *testing.T) {
 	if err != nil || stopped.State != itwin.StateExecuting || stopped.Phase != itwin.PhaseMasterFile || held.ID != rid {
 		t.Fatalf("stored run after the stop: %s %v", mustJSON(stopped), err)
 	}
-	err = st.Write(context.Background(), func(tx *sql.Tx) error {
+	err = st.Write(t.Context(), func(tx *sql.Tx) error {
 		_, err := tx.Exec(`UPDATE runs SET manifest = '' WHERE id = ?`, mrun)
 		return err
 	})
