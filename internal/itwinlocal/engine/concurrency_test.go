@@ -343,3 +343,62 @@ func TestManifestDownloadFailures(t *testing.T) {
 		t.Fatalf("download attempts: %v", hits)
 	}
 }
+
+// TestRestartSquashed: a squashed run stopped after its first task committed resumes and still pushes exactly
+// one changeset with both files (the first task's changes wait in the engine's pending table).
+func TestRestartSquashed(t *testing.T) {
+	dir := t.TempDir()
+	g := newGate(func(r itwinlocal.RunRecord) bool {
+		if r.State != itwin.StateExecuting || len(r.Jobs) == 0 || len(r.Jobs[0].Tasks) < 2 {
+			return false
+		}
+		tk := r.Jobs[0].Tasks
+		return tk[0].State == itwin.StateCompleted && tk[1].State == itwin.StateNotStarted
+	})
+	f1 := start(t, engine.Options{AfterTransition: g.hook}, itwinlocaltest.WithDataDir(dir))
+	expectStatus(t, f1.in.Do(t, "POST", cfgBase+"/itwins/"+f1.in.ITwinID, map[string]any{"squashIntermediateRevisions": true}), 201)
+	fa := f1.in.UploadFile(t, "", "a.ifc", ifcDoc(walls(1, 3)...))
+	fb := f1.in.UploadFile(t, "", "b.ifc", ifcDoc(walls(10, 2)...))
+	cid := f1.newConn(t, f1.in.IModelID, "Service", sfile{fa, "IFC"}, sfile{fb, "IFC"})
+	rid := f1.startRun(t, cid)
+	g.waitReached(t)
+	if n := len(f1.changesets(t, f1.in.IModelID)); n != 0 {
+		t.Fatalf("a squashed run pushed %d changesets before finishing", n)
+	}
+	f1.in.HTTP.Close()
+	if err := f1.in.Server.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	f2 := start(t, engine.Options{}, itwinlocaltest.WithDataDir(dir))
+	run := f2.wait(t, sc, cid, rid)
+	cs := f2.changesets(t, f2.in.IModelID)
+	if run.Result != itwin.ResultSuccess || len(cs) != 1 || cs[0].Description != "Synchronized a.ifc, b.ifc: +5 ~0 -0 elements" ||
+		cs[0].SynchronizationInfo.TaskID != taskFor(t, run, fa).ID {
+		t.Fatalf("resumed squashed run: %s", mustJSON(cs))
+	}
+}
+
+// TestIModelDeletedDuringRun: deleting the iModel takes its running run with it; the engine lets go of it and
+// keeps serving other runs.
+func TestIModelDeletedDuringRun(t *testing.T) {
+	var doomedConn string
+	g := newGate(once(func(r itwinlocal.RunRecord) bool {
+		return r.ConnectionID == doomedConn && r.State == itwin.StateExecuting && r.Phase == itwin.PhaseMasterFile
+	}))
+	f := start(t, engine.Options{AfterTransition: g.hook, Workers: 1})
+	im := f.newIModel(t, "doomed")
+	fa := f.in.UploadFile(t, "", "a.ifc", ifcDoc(walls(1, 2)...))
+	g.mu.Lock()
+	doomedConn = f.newConn(t, im, "Service", sfile{fa, "IFC"})
+	g.mu.Unlock()
+	f.startRun(t, doomedConn)
+	g.waitReached(t)
+	expectStatus(t, f.in.Do(t, "DELETE", "/imodels/"+im, nil), 204)
+	g.release <- struct{}{}
+	// The single worker is free again: a run on the seed iModel completes.
+	other := f.newConn(t, f.in.IModelID, "Service", sfile{fa, "IFC"})
+	if run := f.sync(t, other); run.Result != itwin.ResultSuccess {
+		t.Fatalf("run after the deletion: %s", mustJSON(run))
+	}
+}
