@@ -27,6 +27,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = &imodelResource{}
 	_ resource.ResourceWithImportState = &imodelResource{}
+	_ resource.ResourceWithIdentity    = &imodelResource{}
 )
 
 const defaultIModelCreateTimeout = 10 * time.Minute
@@ -137,6 +138,10 @@ func (r *imodelResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 	}
 }
 
+func (r *imodelResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema("iModel")
+}
+
 func (r *imodelResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
@@ -237,6 +242,7 @@ func (r *imodelResource) Create(ctx context.Context, req resource.CreateRequest,
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("itwin_id"), plan.ITwinID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), plan.Name)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("timeouts"), plan.Timeouts)...)
+	setIdentity(ctx, resp.Identity, idIdentity{ID: types.StringValue(im.ID)}, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -270,6 +276,7 @@ func (r *imodelResource) Read(ctx context.Context, req resource.ReadRequest, res
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	im, err := r.client.GetIModel(ctx, state.ID.ValueString())
 	if err != nil {
 		if itwin.IsNotFound(err) {
@@ -289,6 +296,7 @@ func (r *imodelResource) Update(ctx context.Context, req resource.UpdateRequest,
 	var plan imodelModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, idIdentity{ID: plan.ID}, &resp.Diagnostics)
 }
 
 func (r *imodelResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
@@ -302,6 +310,9 @@ func (r *imodelResource) Delete(ctx context.Context, req resource.DeleteRequest,
 	}
 }
 
+// ImportState takes the iModel id, as a string or as the identity's id.
 func (r *imodelResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	if id, ok := importedID(ctx, req, &resp.Diagnostics); ok {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	}
 }

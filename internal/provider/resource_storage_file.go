@@ -24,6 +24,7 @@ import (
 
 var (
 	_ resource.ResourceWithConfigure   = &storageFileResource{}
+	_ resource.ResourceWithIdentity    = &storageFileResource{}
 	_ resource.ResourceWithImportState = &storageFileResource{}
 	_ resource.ResourceWithModifyPlan  = &storageFileResource{}
 )
@@ -110,6 +111,10 @@ func (r *storageFileResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 		},
 	}
+}
+
+func (r *storageFileResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema("storage file")
 }
 
 func (r *storageFileResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -265,6 +270,7 @@ func (r *storageFileResource) Create(ctx context.Context, req resource.CreateReq
 	plan.fill(file)
 	plan.SourceHash = types.StringValue(hash)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, idIdentity{ID: plan.ID}, &resp.Diagnostics)
 }
 
 func (r *storageFileResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -273,6 +279,7 @@ func (r *storageFileResource) Read(ctx context.Context, req resource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	file, err := r.client.GetFile(ctx, state.ID.ValueString())
 	if err != nil {
 		if itwin.IsNotFound(err) {
@@ -309,6 +316,7 @@ func (r *storageFileResource) Update(ctx context.Context, req resource.UpdateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	id := state.ID.ValueString()
 	var latest *itwin.StorageFile
 	if !plan.SourceHash.Equal(state.SourceHash) {
@@ -371,6 +379,9 @@ func (r *storageFileResource) Delete(ctx context.Context, req resource.DeleteReq
 	}
 }
 
+// ImportState takes the storage file id, as a string or as the identity's id.
 func (r *storageFileResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	if id, ok := importedID(ctx, req, &resp.Diagnostics); ok {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	}
 }

@@ -19,6 +19,7 @@ import (
 
 var (
 	_ resource.ResourceWithConfigure        = &storageFolderResource{}
+	_ resource.ResourceWithIdentity         = &storageFolderResource{}
 	_ resource.ResourceWithImportState      = &storageFolderResource{}
 	_ resource.ResourceWithConfigValidators = &storageFolderResource{}
 	_ resource.ResourceWithModifyPlan       = &storageFolderResource{}
@@ -97,6 +98,10 @@ func (r *storageFolderResource) ConfigValidators(_ context.Context) []resource.C
 	return []resource.ConfigValidator{
 		resourcevalidator.ExactlyOneOf(path.MatchRoot("itwin_id"), path.MatchRoot("parent_folder_id")),
 	}
+}
+
+func (r *storageFolderResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema("storage folder")
 }
 
 func (r *storageFolderResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -190,6 +195,7 @@ func (r *storageFolderResource) Create(ctx context.Context, req resource.CreateR
 		plan.ParentFolderID = types.StringValue(parent)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, idIdentity{ID: plan.ID}, &resp.Diagnostics)
 }
 
 func (r *storageFolderResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -198,6 +204,7 @@ func (r *storageFolderResource) Read(ctx context.Context, req resource.ReadReque
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	folder, err := r.client.GetFolder(ctx, state.ID.ValueString())
 	if err != nil {
 		if itwin.IsNotFound(err) {
@@ -218,6 +225,7 @@ func (r *storageFolderResource) Update(ctx context.Context, req resource.UpdateR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	if !plan.DisplayName.Equal(state.DisplayName) || !plan.Description.Equal(state.Description) {
 		folder, err := r.client.UpdateFolder(ctx, state.ID.ValueString(), itwin.StorageItemCreate{
 			DisplayName: plan.DisplayName.ValueString(),
@@ -252,6 +260,9 @@ func (r *storageFolderResource) Delete(ctx context.Context, req resource.DeleteR
 	}
 }
 
+// ImportState takes the storage folder id, as a string or as the identity's id.
 func (r *storageFolderResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	if id, ok := importedID(ctx, req, &resp.Diagnostics); ok {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	}
 }

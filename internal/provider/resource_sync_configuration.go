@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
@@ -28,6 +29,7 @@ var (
 	_ resource.Resource                     = &syncConfigurationResource{}
 	_ resource.ResourceWithConfigure        = &syncConfigurationResource{}
 	_ resource.ResourceWithImportState      = &syncConfigurationResource{}
+	_ resource.ResourceWithIdentity         = &syncConfigurationResource{}
 	_ resource.ResourceWithConfigValidators = &syncConfigurationResource{}
 	_ resource.ResourceWithValidateConfig   = &syncConfigurationResource{}
 	_ resource.ResourceWithModifyPlan       = &syncConfigurationResource{}
@@ -101,6 +103,31 @@ func (r *syncConfigurationResource) Schema(_ context.Context, _ resource.SchemaR
 			"configuration of its scope: flags stored there but not configured are removed on apply. The Configurations API is a " +
 			"Technical Preview in the public service.",
 		Attributes: attrs,
+	}
+}
+
+// configIdentity addresses a configuration by its scope: the kind of object and that object's id.
+type configIdentity struct {
+	Scope   types.String `tfsdk:"scope"`
+	ScopeID types.String `tfsdk:"scope_id"`
+}
+
+func newConfigIdentity(s configScope, id string) configIdentity {
+	return configIdentity{Scope: types.StringValue(s.Scope), ScopeID: types.StringValue(id)}
+}
+
+func (r *syncConfigurationResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"scope": identityschema.StringAttribute{
+				RequiredForImport: true,
+				Description:       "Kind of object the configuration belongs to: `itwin`, `imodel` or `connection`.",
+			},
+			"scope_id": identityschema.StringAttribute{
+				RequiredForImport: true,
+				Description:       "Id of the iTwin, iModel or connection the configuration belongs to.",
+			},
+		},
 	}
 }
 
@@ -421,6 +448,7 @@ func (r *syncConfigurationResource) Create(ctx context.Context, req resource.Cre
 		addAPIError(&resp.Diagnostics, fmt.Sprintf("creating the sync configuration of %s %s", s.Display, id), err, configErrorTargets(s, body))
 		return
 	}
+	setIdentity(ctx, resp.Identity, newConfigIdentity(s, id), &resp.Diagnostics)
 	r.finishWrite(ctx, plan, s, id, cfg, &resp.State, &resp.Diagnostics)
 }
 
@@ -453,6 +481,7 @@ func (r *syncConfigurationResource) Read(ctx context.Context, req resource.ReadR
 		return
 	}
 	id := scopeID.ValueString()
+	setIdentity(ctx, resp.Identity, newConfigIdentity(s, id), &resp.Diagnostics)
 	cfg, err := r.client.GetConfiguration(ctx, s.Scope, id)
 	if err != nil {
 		if itwin.IsNotFound(err) {
@@ -481,6 +510,7 @@ func (r *syncConfigurationResource) Update(ctx context.Context, req resource.Upd
 		return
 	}
 	id := scopeID.ValueString()
+	setIdentity(ctx, resp.Identity, newConfigIdentity(s, id), &resp.Diagnostics)
 	want, err := plan.settings()
 	if err != nil {
 		resp.Diagnostics.AddAttributeError(path.Root("additional_settings"), "Invalid additional_settings", err.Error())
@@ -551,11 +581,34 @@ func (r *syncConfigurationResource) Delete(ctx context.Context, req resource.Del
 	}
 }
 
+// ImportState takes "itwins/<id>", "imodels/<id>" or "connections/<id>", or the identity's scope and scope_id.
 func (r *syncConfigurationResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	s, id, err := parseConfigImportID(req.ID)
-	if err != nil {
-		resp.Diagnostics.AddError("Invalid import id", err.Error())
-		return
+	var s configScope
+	var id string
+	if importByIdentity(req) {
+		scope, okScope := identityString(ctx, req, "scope", &resp.Diagnostics)
+		scopeID, okID := identityString(ctx, req, "scope_id", &resp.Diagnostics)
+		if !okScope || !okID {
+			return
+		}
+		found := false
+		for _, c := range configScopes {
+			if strings.EqualFold(scope, c.Scope) {
+				s, found = c, true
+			}
+		}
+		if !found {
+			resp.Diagnostics.AddError("Invalid import identity",
+				fmt.Sprintf("The import identity attribute \"scope\" must be one of \"itwin\", \"imodel\" or \"connection\", got %q.", scope))
+			return
+		}
+		id = scopeID
+	} else {
+		var err error
+		if s, id, err = parseConfigImportID(req.ID); err != nil {
+			resp.Diagnostics.AddError("Invalid import id", err.Error())
+			return
+		}
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), configScopeID(s, id))...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(s.IDAttr), id)...)

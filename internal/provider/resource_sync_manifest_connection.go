@@ -22,6 +22,7 @@ import (
 var (
 	_ resource.Resource                = &manifestConnectionResource{}
 	_ resource.ResourceWithConfigure   = &manifestConnectionResource{}
+	_ resource.ResourceWithIdentity    = &manifestConnectionResource{}
 	_ resource.ResourceWithImportState = &manifestConnectionResource{}
 	_ resource.ResourceWithModifyPlan  = &manifestConnectionResource{}
 )
@@ -107,6 +108,10 @@ func (r *manifestConnectionResource) Schema(_ context.Context, _ resource.Schema
 			},
 		},
 	}
+}
+
+func (r *manifestConnectionResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema("manifest connection")
 }
 
 func (r *manifestConnectionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -205,6 +210,7 @@ func (r *manifestConnectionResource) Create(ctx context.Context, req resource.Cr
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), conn.ID)...)
+	setIdentity(ctx, resp.Identity, idIdentity{ID: types.StringValue(conn.ID)}, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -223,6 +229,7 @@ func (r *manifestConnectionResource) Read(ctx context.Context, req resource.Read
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	id := state.ID.ValueString()
 	conn, err := r.client.GetManifestConnection(ctx, id)
 	var files []itwin.ManifestSourceFile
@@ -251,6 +258,7 @@ func (r *manifestConnectionResource) Update(ctx context.Context, req resource.Up
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	id := state.ID.ValueString()
 
 	if !plan.SourceFiles.Equal(state.SourceFiles) {
@@ -314,22 +322,27 @@ func (r *manifestConnectionResource) Delete(ctx context.Context, req resource.De
 	deleteConnection(ctx, "manifest connection", state.ID.ValueString(), r.client.DeleteManifestConnection, &resp.Diagnostics)
 }
 
-// ImportState takes a connection id. A storage connection id gets an explanation instead of a "not found".
+// ImportState takes a connection id, as a string or as the identity's id. A storage connection id gets an
+// explanation instead of a "not found".
 func (r *manifestConnectionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id, ok := importedID(ctx, req, &resp.Diagnostics)
+	if !ok {
+		return
+	}
 	if r.client != nil {
-		_, kind, err := r.client.GetConnection(ctx, req.ID)
+		_, kind, err := r.client.GetConnection(ctx, id)
 		switch {
 		case itwin.IsNotFound(err):
-			resp.Diagnostics.AddError("Connection not found", fmt.Sprintf("No connection with id %q exists (or this client cannot see it).", req.ID))
+			resp.Diagnostics.AddError("Connection not found", fmt.Sprintf("No connection with id %q exists (or this client cannot see it).", id))
 			return
 		case err != nil:
-			addAPIError(&resp.Diagnostics, "looking up connection "+req.ID, err, nil)
+			addAPIError(&resp.Diagnostics, "looking up connection "+id, err, nil)
 			return
 		case kind == itwin.KindStorage:
 			resp.Diagnostics.AddError("Wrong connection kind",
-				fmt.Sprintf("%q is a storage connection; import it as itwin_sync_storage_connection instead.", req.ID))
+				fmt.Sprintf("%q is a storage connection; import it as itwin_sync_storage_connection instead.", id))
 			return
 		}
 	}
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }

@@ -21,6 +21,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure      = &manifestRunResource{}
 	_ resource.ResourceWithModifyPlan     = &manifestRunResource{}
+	_ resource.ResourceWithIdentity       = &manifestRunResource{}
 	_ resource.ResourceWithImportState    = &manifestRunResource{}
 	_ resource.ResourceWithValidateConfig = &manifestRunResource{}
 )
@@ -265,6 +266,10 @@ func (r *manifestRunResource) Schema(ctx context.Context, _ resource.SchemaReque
 	}
 }
 
+func (r *manifestRunResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = connectionChildIdentitySchema("manifest connection", "run")
+}
+
 func (r *manifestRunResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
@@ -335,7 +340,9 @@ func (r *manifestRunResource) Create(ctx context.Context, req resource.CreateReq
 		func(runID string, outs runOutputsModel) diag.Diagnostics {
 			plan.ID = types.StringValue(runID)
 			plan.runOutputsModel = outs
-			return resp.State.Set(ctx, &plan)
+			diags := resp.State.Set(ctx, &plan)
+			setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: plan.ConnectionID, ID: plan.ID}, &diags)
+			return diags
 		})
 	resp.Diagnostics.Append(diags...)
 }
@@ -346,6 +353,7 @@ func (r *manifestRunResource) Read(ctx context.Context, req resource.ReadRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: state.ConnectionID, ID: state.ID}, &resp.Diagnostics)
 	connID, runID := state.ConnectionID.ValueString(), state.ID.ValueString()
 	t := runTarget{client: r.client, kind: connKindManifest, connectionID: connID}
 	names := manifestFileNames(readManifestFiles(ctx, state.SourceFiles, &resp.Diagnostics))
@@ -370,6 +378,7 @@ func (r *manifestRunResource) Update(ctx context.Context, req resource.UpdateReq
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: plan.ConnectionID, ID: plan.ID}, &resp.Diagnostics)
 }
 
 // Delete forgets the run: runs cannot be deleted or cancelled.

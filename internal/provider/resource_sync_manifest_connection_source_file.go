@@ -20,6 +20,7 @@ import (
 var (
 	_ resource.Resource                = &manifestSourceFileResource{}
 	_ resource.ResourceWithConfigure   = &manifestSourceFileResource{}
+	_ resource.ResourceWithIdentity    = &manifestSourceFileResource{}
 	_ resource.ResourceWithImportState = &manifestSourceFileResource{}
 )
 
@@ -69,6 +70,10 @@ func (r *manifestSourceFileResource) Schema(_ context.Context, _ resource.Schema
 	}
 }
 
+func (r *manifestSourceFileResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = connectionChildIdentitySchema("manifest connection", "source file mapping (a value of source_file_ids, not the external document id)")
+}
+
 func (r *manifestSourceFileResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
@@ -96,6 +101,7 @@ func (r *manifestSourceFileResource) Create(ctx context.Context, req resource.Cr
 	}
 	state := manifestSourceFileModel{ID: types.StringValue(f.ID), ConnectionID: plan.ConnectionID, SourceFileID: types.StringValue(f.SourceFileID)}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: state.ConnectionID, ID: state.ID}, &resp.Diagnostics)
 }
 
 func (r *manifestSourceFileResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -104,6 +110,7 @@ func (r *manifestSourceFileResource) Read(ctx context.Context, req resource.Read
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: state.ConnectionID, ID: state.ID}, &resp.Diagnostics)
 	connID, id := state.ConnectionID.ValueString(), state.ID.ValueString()
 	f, err := r.client.GetManifestSourceFile(ctx, connID, id)
 	if itwin.IsNotFound(err) {
@@ -125,6 +132,7 @@ func (r *manifestSourceFileResource) Update(ctx context.Context, req resource.Up
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: state.ConnectionID, ID: state.ID}, &resp.Diagnostics)
 	connID, id := state.ConnectionID.ValueString(), state.ID.ValueString()
 	f, err := r.client.UpdateManifestSourceFile(ctx, connID, id, itwin.ManifestFileCreate{SourceFileID: plan.SourceFileID.ValueString()})
 	if err != nil {
@@ -147,13 +155,8 @@ func (r *manifestSourceFileResource) Delete(ctx context.Context, req resource.De
 	}
 }
 
-// ImportState takes "<connection_id>/<source_file_id>", the mapping id as shown in source_file_ids.
+// ImportState takes "<connection_id>/<source_file_id>", the mapping id as shown in source_file_ids, or the
+// identity's connection_id and id.
 func (r *manifestSourceFileResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	var connID, id string
-	if err := parseImportID(req.ID, storageSourceFileImportFormat, &connID, &id); err != nil {
-		resp.Diagnostics.AddError("Invalid import id", err.Error())
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("connection_id"), connID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	importConnectionChildState(ctx, req, resp, storageSourceFileImportFormat)
 }

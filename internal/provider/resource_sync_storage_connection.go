@@ -23,6 +23,7 @@ import (
 var (
 	_ resource.Resource                   = &storageConnectionResource{}
 	_ resource.ResourceWithConfigure      = &storageConnectionResource{}
+	_ resource.ResourceWithIdentity       = &storageConnectionResource{}
 	_ resource.ResourceWithImportState    = &storageConnectionResource{}
 	_ resource.ResourceWithModifyPlan     = &storageConnectionResource{}
 	_ resource.ResourceWithValidateConfig = &storageConnectionResource{}
@@ -124,6 +125,10 @@ func (r *storageConnectionResource) Schema(_ context.Context, _ resource.SchemaR
 			},
 		},
 	}
+}
+
+func (r *storageConnectionResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = idIdentitySchema("storage connection")
 }
 
 func (r *storageConnectionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -254,6 +259,7 @@ func (r *storageConnectionResource) Create(ctx context.Context, req resource.Cre
 	// Record the id at once: if anything below fails, Terraform keeps (and taints) the connection instead of
 	// orphaning it.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), conn.ID)...)
+	setIdentity(ctx, resp.Identity, idIdentity{ID: types.StringValue(conn.ID)}, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -331,6 +337,7 @@ func (r *storageConnectionResource) Read(ctx context.Context, req resource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	id := state.ID.ValueString()
 	conn, err := r.client.GetStorageConnection(ctx, id)
 	if itwin.IsNotFound(err) {
@@ -364,6 +371,7 @@ func (r *storageConnectionResource) Update(ctx context.Context, req resource.Upd
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	id := state.ID.ValueString()
 
 	if !plan.SourceFiles.Equal(state.SourceFiles) {
@@ -447,22 +455,27 @@ func (r *storageConnectionResource) Delete(ctx context.Context, req resource.Del
 	deleteConnection(ctx, "storage connection", state.ID.ValueString(), r.client.DeleteStorageConnection, &resp.Diagnostics)
 }
 
-// ImportState takes a connection id. A manifest connection id gets an explanation instead of a "not found".
+// ImportState takes a connection id, as a string or as the identity's id. A manifest connection id gets an
+// explanation instead of a "not found".
 func (r *storageConnectionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	id, ok := importedID(ctx, req, &resp.Diagnostics)
+	if !ok {
+		return
+	}
 	if r.client != nil {
-		_, kind, err := r.client.GetConnection(ctx, req.ID)
+		_, kind, err := r.client.GetConnection(ctx, id)
 		switch {
 		case itwin.IsNotFound(err):
-			resp.Diagnostics.AddError("Connection not found", fmt.Sprintf("No connection with id %q exists (or this client cannot see it).", req.ID))
+			resp.Diagnostics.AddError("Connection not found", fmt.Sprintf("No connection with id %q exists (or this client cannot see it).", id))
 			return
 		case err != nil:
-			addAPIError(&resp.Diagnostics, "looking up connection "+req.ID, err, nil)
+			addAPIError(&resp.Diagnostics, "looking up connection "+id, err, nil)
 			return
 		case kind == itwin.KindManifest:
 			resp.Diagnostics.AddError("Wrong connection kind",
-				fmt.Sprintf("%q is a manifest connection; import it as itwin_sync_manifest_connection instead.", req.ID))
+				fmt.Sprintf("%q is a manifest connection; import it as itwin_sync_manifest_connection instead.", id))
 			return
 		}
 	}
-	resource.ImportStatePassthroughID(ctx, path.Root("id"), req, resp)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }

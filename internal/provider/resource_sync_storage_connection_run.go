@@ -25,6 +25,7 @@ import (
 var (
 	_ resource.ResourceWithConfigure   = &storageRunResource{}
 	_ resource.ResourceWithModifyPlan  = &storageRunResource{}
+	_ resource.ResourceWithIdentity    = &storageRunResource{}
 	_ resource.ResourceWithImportState = &storageRunResource{}
 )
 
@@ -75,6 +76,10 @@ func (r *storageRunResource) Schema(ctx context.Context, _ resource.SchemaReques
 			"connection's files changed. Runs cannot be cancelled or deleted: destroying this resource only forgets the run.",
 		Attributes: attrs,
 	}
+}
+
+func (r *storageRunResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = connectionChildIdentitySchema("storage connection", "run")
 }
 
 func (r *storageRunResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -154,7 +159,9 @@ func (r *storageRunResource) Create(ctx context.Context, req resource.CreateRequ
 	_, diags := executeRun(ctx, t, plan.Wait.ValueBool(), allowed, names, r.ops, func(runID string, outs runOutputsModel) diag.Diagnostics {
 		plan.ID = types.StringValue(runID)
 		plan.runOutputsModel = outs
-		return resp.State.Set(ctx, &plan)
+		diags := resp.State.Set(ctx, &plan)
+		setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: plan.ConnectionID, ID: plan.ID}, &diags)
+		return diags
 	})
 	resp.Diagnostics.Append(diags...)
 }
@@ -165,6 +172,7 @@ func (r *storageRunResource) Read(ctx context.Context, req resource.ReadRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: state.ConnectionID, ID: state.ID}, &resp.Diagnostics)
 	connID, runID := state.ConnectionID.ValueString(), state.ID.ValueString()
 	t := runTarget{client: r.client, kind: connKindStorage, connectionID: connID}
 	names := func(ctx context.Context) map[string]string { return storageFileNames(ctx, r.client, connID) }
@@ -190,6 +198,7 @@ func (r *storageRunResource) Update(ctx context.Context, req resource.UpdateRequ
 		return
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: plan.ConnectionID, ID: plan.ID}, &resp.Diagnostics)
 }
 
 // Delete forgets the run: the API cannot delete or cancel runs, and their history stays with the connection.
@@ -200,22 +209,20 @@ func (r *storageRunResource) Delete(ctx context.Context, req resource.DeleteRequ
 }
 
 func (r *storageRunResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importRunState(ctx, req, resp)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("rerun_on_source_change"), false)...)
+	if importRunState(ctx, req, resp) {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("rerun_on_source_change"), false)...)
+	}
 }
 
-// importRunState reads "<connection_id>/<run_id>" and sets the local settings to their defaults, so a plan
-// right after the import is empty.
-func importRunState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	var connID, runID string
-	if err := parseImportID(req.ID, "<connection_id>/<run_id>", &connID, &runID); err != nil {
-		resp.Diagnostics.AddError("Invalid import id", err.Error())
-		return
+// importRunState reads "<connection_id>/<run_id>" (or the identity's connection_id and id) and sets the local
+// settings to their defaults, so a plan right after the import is empty. It reports whether the id was valid.
+func importRunState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) bool {
+	if !importConnectionChildState(ctx, req, resp, "<connection_id>/<run_id>") {
+		return false
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("connection_id"), connID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), runID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait"), true)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("allowed_results"), []string{itwin.ResultSuccess})...)
+	return !resp.Diagnostics.HasError()
 }
 
 // fingerprintEntry is what the fingerprint covers of one source file.

@@ -20,6 +20,7 @@ import (
 var (
 	_ resource.Resource                = &storageSourceFileResource{}
 	_ resource.ResourceWithConfigure   = &storageSourceFileResource{}
+	_ resource.ResourceWithIdentity    = &storageSourceFileResource{}
 	_ resource.ResourceWithImportState = &storageSourceFileResource{}
 	_ resource.ResourceWithModifyPlan  = &storageSourceFileResource{}
 )
@@ -82,6 +83,10 @@ func (r *storageSourceFileResource) Schema(_ context.Context, _ resource.SchemaR
 			},
 		},
 	}
+}
+
+func (r *storageSourceFileResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = connectionChildIdentitySchema("storage connection", "source file mapping (a value of source_file_ids, not the Storage file id)")
 }
 
 func (r *storageSourceFileResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
@@ -156,6 +161,7 @@ func (r *storageSourceFileResource) Create(ctx context.Context, req resource.Cre
 	}
 	state := storageSourceFileFromAPI(connID, f)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: state.ConnectionID, ID: state.ID}, &resp.Diagnostics)
 }
 
 func (r *storageSourceFileResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -164,6 +170,7 @@ func (r *storageSourceFileResource) Read(ctx context.Context, req resource.ReadR
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: state.ConnectionID, ID: state.ID}, &resp.Diagnostics)
 	connID, id := state.ConnectionID.ValueString(), state.ID.ValueString()
 	f, err := r.client.GetStorageSourceFile(ctx, connID, id)
 	if itwin.IsNotFound(err) {
@@ -186,6 +193,7 @@ func (r *storageSourceFileResource) Update(ctx context.Context, req resource.Upd
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: state.ConnectionID, ID: state.ID}, &resp.Diagnostics)
 	connID, id := state.ConnectionID.ValueString(), state.ID.ValueString()
 	// PUT replaces both fields and keeps the mapping id (spec §11c).
 	f, err := r.client.UpdateStorageSourceFile(ctx, connID, id, itwin.StorageFileCreate{
@@ -214,13 +222,8 @@ func (r *storageSourceFileResource) Delete(ctx context.Context, req resource.Del
 	}
 }
 
-// ImportState takes "<connection_id>/<source_file_id>", the mapping id as shown in source_file_ids.
+// ImportState takes "<connection_id>/<source_file_id>", the mapping id as shown in source_file_ids, or the
+// identity's connection_id and id.
 func (r *storageSourceFileResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	var connID, id string
-	if err := parseImportID(req.ID, storageSourceFileImportFormat, &connID, &id); err != nil {
-		resp.Diagnostics.AddError("Invalid import id", err.Error())
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("connection_id"), connID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	importConnectionChildState(ctx, req, resp, storageSourceFileImportFormat)
 }

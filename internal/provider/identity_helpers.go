@@ -1,0 +1,120 @@
+package provider
+
+// Resource identity (Terraform 1.12+). Every importable resource declares the attributes that address its remote
+// object, stores them on every Create, Read and Update, and accepts them in an import block's `identity` as an
+// alternative to the string import id. Read stores the identity before it calls the API, so a 404 that removes
+// the resource still answers with one (otherwise the framework fails with "Missing Resource Identity After Read"
+// for state written before identity support).
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// idIdentity is the identity of an object addressed by its own server id.
+type idIdentity struct {
+	ID types.String `tfsdk:"id"`
+}
+
+// connectionChildIdentity is the identity of an object that lives under a connection (a source file mapping or a
+// run): the API addresses it by both ids.
+type connectionChildIdentity struct {
+	ConnectionID types.String `tfsdk:"connection_id"`
+	ID           types.String `tfsdk:"id"`
+}
+
+// idIdentitySchema describes idIdentity; what names the object ("iModel").
+func idIdentitySchema(what string) identityschema.Schema {
+	return identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"id": identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the " + what + "."},
+		},
+	}
+}
+
+// connectionChildIdentitySchema describes connectionChildIdentity; connection names the connection kind
+// ("storage connection") and child the object ("source file mapping").
+func connectionChildIdentitySchema(connection, child string) identityschema.Schema {
+	return identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"connection_id": identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the " + connection + "."},
+			"id":            identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the " + child + " within the connection."},
+		},
+	}
+}
+
+// setIdentity stores v as the resource's identity. identity is nil only when a resource method is called outside
+// the framework's server (unit tests), where there is nothing to store.
+func setIdentity(ctx context.Context, identity *tfsdk.ResourceIdentity, v any, diags *diag.Diagnostics) {
+	if identity == nil {
+		return
+	}
+	diags.Append(identity.Set(ctx, v)...)
+}
+
+// importByIdentity reports whether an import request carries an identity instead of a string id.
+func importByIdentity(req resource.ImportStateRequest) bool {
+	return req.ID == "" && req.Identity != nil && !req.Identity.Raw.IsNull()
+}
+
+// identityString reads one required string attribute of the import identity, refusing an empty value with an
+// error that names the attribute.
+func identityString(ctx context.Context, req resource.ImportStateRequest, name string, diags *diag.Diagnostics) (string, bool) {
+	var v types.String
+	if d := req.Identity.GetAttribute(ctx, path.Root(name), &v); d.HasError() {
+		diags.Append(d...)
+		return "", false
+	}
+	if v.IsNull() || v.IsUnknown() || strings.TrimSpace(v.ValueString()) == "" {
+		diags.AddError("Invalid import identity", fmt.Sprintf("The import identity attribute %q must be a non-empty string.", name))
+		return "", false
+	}
+	return v.ValueString(), true
+}
+
+// importedID is the id to import: the string import id, or the identity's id.
+func importedID(ctx context.Context, req resource.ImportStateRequest, diags *diag.Diagnostics) (string, bool) {
+	if !importByIdentity(req) {
+		if strings.TrimSpace(req.ID) == "" {
+			diags.AddError("Invalid import id", "The import id must be the object's id, got an empty string.")
+			return "", false
+		}
+		return req.ID, true
+	}
+	return identityString(ctx, req, "id", diags)
+}
+
+// importedConnectionChild returns the connection id and the child id to import: from a string import id of the
+// form format ("<connection_id>/<source_file_id>"), or from the identity's connection_id and id.
+func importedConnectionChild(ctx context.Context, req resource.ImportStateRequest, format string, diags *diag.Diagnostics) (connID, id string, ok bool) {
+	if !importByIdentity(req) {
+		if err := parseImportID(req.ID, format, &connID, &id); err != nil {
+			diags.AddError("Invalid import id", err.Error())
+			return "", "", false
+		}
+		return connID, id, true
+	}
+	connID, okConn := identityString(ctx, req, "connection_id", diags)
+	id, okID := identityString(ctx, req, "id", diags)
+	return connID, id, okConn && okID
+}
+
+// importConnectionChildState imports an object addressed by connection_id and id (either import form) into
+// those two state attributes.
+func importConnectionChildState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, format string) bool {
+	connID, id, ok := importedConnectionChild(ctx, req, format, &resp.Diagnostics)
+	if !ok {
+		return false
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("connection_id"), connID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	return !resp.Diagnostics.HasError()
+}
