@@ -116,7 +116,9 @@ func TestAccQuickstart(t *testing.T) {
 					statecheck.ExpectKnownOutputValue("summary", knownvalue.StringRegexp(regexp.MustCompile(
 						`(?s)1 changeset\(s\) pushed\n.*site\.geojson +GEOSPATIAL +Success +no changes`))),
 				},
-				Check: func(*terraform.State) error { return expectIModelChangesets(t.Context(), testClient(t, inst), imodelID, 3) },
+				Check: func(*terraform.State) error {
+					return expectIModelChangesets(t.Context(), testClient(t, inst), imodelID, 3)
+				},
 			},
 			{
 				// Nothing edited: no run is planned.
@@ -129,7 +131,9 @@ func TestAccQuickstart(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					sameRun.AddStateValue(run, tfjsonpath.New("id")),
 				},
-				Check: func(*terraform.State) error { return expectIModelChangesets(t.Context(), testClient(t, inst), imodelID, 3) },
+				Check: func(*terraform.State) error {
+					return expectIModelChangesets(t.Context(), testClient(t, inst), imodelID, 3)
+				},
 			},
 		},
 	})
