@@ -21,6 +21,7 @@ import (
 	providerschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	resschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/zclconf/go-cty/cty"
@@ -163,6 +164,7 @@ func TestSchemaDescriptionsDetectsMissing(t *testing.T) {
 		"resource fake_res: name",
 		"resource fake_res: settings.flag",
 		"resource fake_res: settings.nested.deep",
+		"resource identity fake_res: name",
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("missing descriptions:\n got  %q\n want %q", got, want)
@@ -244,6 +246,14 @@ func (fakeResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *re
 			}},
 		},
 	}
+}
+
+// IdentitySchema has one described and one undescribed attribute.
+func (fakeResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	resp.IdentitySchema = identityschema.Schema{Attributes: map[string]identityschema.Attribute{
+		"id":   identityschema.StringAttribute{RequiredForImport: true, Description: "Identifier."},
+		"name": identityschema.StringAttribute{OptionalForImport: true},
+	}}
 }
 
 func (fakeResource) Create(context.Context, resource.CreateRequest, *resource.CreateResponse) {}
@@ -369,6 +379,11 @@ func TestProviderSchemaJSON(t *testing.T) {
 			t.Errorf("list resource %s missing from schema JSON", name)
 		}
 	}
+	for name := range ids.IdentitySchemas {
+		if ps.ResourceIdentitySchemas[name] == nil {
+			t.Errorf("resource identity %s missing from schema JSON", name)
+		}
+	}
 	if *schemaJSONOut != "" {
 		if err := os.WriteFile(*schemaJSONOut, data, 0o644); err != nil {
 			t.Fatal(err)
@@ -415,6 +430,11 @@ func TestProviderSchemaJSONNesting(t *testing.T) {
 	}
 	if ps.ActionSchemas["fake_act"] == nil || ps.ActionSchemas["fake_act"].Block.Attributes["target"] == nil {
 		t.Errorf("action schema lost")
+	}
+	if id := ps.ResourceIdentitySchemas["fake_res"]; id == nil || id.Attributes["id"] == nil || !id.Attributes["id"].RequiredForImport ||
+		id.Attributes["id"].Description != "Identifier." || !id.Attributes["id"].IdentityType.Equals(cty.String) ||
+		id.Attributes["name"] == nil || !id.Attributes["name"].OptionalForImport {
+		t.Errorf("identity schema lost: %+v", id)
 	}
 	if ps.EphemeralResourceSchemas["fake_eph"] == nil || !ps.EphemeralResourceSchemas["fake_eph"].Block.Attributes["token"].Sensitive {
 		t.Errorf("ephemeral schema lost")
