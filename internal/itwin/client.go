@@ -34,7 +34,8 @@ const (
 	defaultRetryWaitMin   = time.Second
 	defaultRetryWaitMax   = 30 * time.Second
 	defaultPublicAPIURL   = "https://api.bentley.com"
-	defaultPublicTokenURL = "https://ims.bentley.com/connect/token"
+	// DefaultPublicTokenURL is the token endpoint of the public service (api.bentley.com).
+	DefaultPublicTokenURL = "https://ims.bentley.com/connect/token"
 
 	// maxResponseBytes bounds what is read of one answer; API answers are small JSON documents.
 	maxResponseBytes = 32 << 20
@@ -113,10 +114,7 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 		return nil, errors.New("client_secret is required with client credentials (or set access_token)")
 	default:
 		if cfg.TokenURL == "" {
-			cfg.TokenURL = defaultPublicTokenURL
-			if apiURL != defaultPublicAPIURL {
-				cfg.TokenURL = apiURL + "/connect/token"
-			}
+			cfg.TokenURL = DefaultTokenURL(apiURL)
 		}
 		if u, err := url.Parse(cfg.TokenURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("token_url must be an http(s) URL, got %q", RedactURL(cfg.TokenURL))
@@ -127,6 +125,31 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 		c.auth = newClientCredentials(cfg, &http.Client{Transport: retryingTransport{c: c}})
 	}
 	return c, nil
+}
+
+// bentleyTokenHosts maps Bentley's API hosts (spec §1.1) to the IMS host that issues their tokens: the token
+// endpoint of a Bentley environment is not on its API host.
+var bentleyTokenHosts = map[string]string{
+	"api.bentley.com":     "ims.bentley.com",
+	"dev-api.bentley.com": "dev-ims.bentley.com",
+	"qa-api.bentley.com":  "qa-ims.bentley.com",
+}
+
+// DefaultTokenURL is the token endpoint used when token_url is not set: the IMS endpoint of a Bentley API host
+// (https://ims.bentley.com/connect/token for https://api.bentley.com, dev-ims/qa-ims for dev-api/qa-api), and
+// {apiURL}/connect/token for any other origin (itwin-local, which issues its own tokens). An empty apiURL means
+// the public service. It is the one place this default is decided; the provider calls it too.
+func DefaultTokenURL(apiURL string) string {
+	apiURL = strings.TrimRight(strings.TrimSpace(apiURL), "/")
+	if apiURL == "" {
+		return DefaultPublicTokenURL
+	}
+	if u, err := url.Parse(apiURL); err == nil {
+		if ims, ok := bentleyTokenHosts[strings.ToLower(u.Hostname())]; ok {
+			return "https://" + ims + "/connect/token"
+		}
+	}
+	return apiURL + "/connect/token"
 }
 
 // BaseURL is the API origin, without a trailing slash.

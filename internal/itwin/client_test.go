@@ -57,6 +57,40 @@ func TestNewClientValidation(t *testing.T) {
 	if cc := c.auth.(*clientCredentials); cc.conf.TokenURL != "https://ims.bentley.com/connect/token" {
 		t.Errorf("public token URL = %q", cc.conf.TokenURL)
 	}
+	// NewClient takes its default from DefaultTokenURL: a Bentley environment gets its IMS host.
+	c, _ = NewClient(ctx, Config{APIURL: "https://qa-api.bentley.com", ClientID: "a", ClientSecret: "b"})
+	if cc := c.auth.(*clientCredentials); cc.conf.TokenURL != "https://qa-ims.bentley.com/connect/token" {
+		t.Errorf("qa token URL = %q", cc.conf.TokenURL)
+	}
+	// An explicit token_url always wins over the default.
+	c, _ = NewClient(ctx, Config{APIURL: "https://dev-api.bentley.com", TokenURL: "https://idp.example/token", ClientID: "a", ClientSecret: "b"})
+	if cc := c.auth.(*clientCredentials); cc.conf.TokenURL != "https://idp.example/token" {
+		t.Errorf("explicit token URL = %q", cc.conf.TokenURL)
+	}
+}
+
+func TestDefaultTokenURL(t *testing.T) {
+	for _, tc := range []struct{ apiURL, want string }{
+		{"", "https://ims.bentley.com/connect/token"},
+		{"https://api.bentley.com", "https://ims.bentley.com/connect/token"},
+		{"https://api.bentley.com/", "https://ims.bentley.com/connect/token"},
+		{"https://API.Bentley.com", "https://ims.bentley.com/connect/token"},
+		{"https://dev-api.bentley.com", "https://dev-ims.bentley.com/connect/token"},
+		{"https://qa-api.bentley.com", "https://qa-ims.bentley.com/connect/token"},
+		// Every other origin issues its own tokens (itwin-local, a loopback or LAN test server).
+		{"http://127.0.0.1:8085", "http://127.0.0.1:8085/connect/token"},
+		{"http://127.0.0.1:8085/", "http://127.0.0.1:8085/connect/token"},
+		{"http://localhost:9000", "http://localhost:9000/connect/token"},
+		{"http://[::1]:8085", "http://[::1]:8085/connect/token"},
+		{"https://itwin-local.example.org", "https://itwin-local.example.org/connect/token"},
+		// Only the exact Bentley API hosts map to IMS; look-alikes do not.
+		{"https://api.bentley.com.example.org", "https://api.bentley.com.example.org/connect/token"},
+		{"https://ims.bentley.com", "https://ims.bentley.com/connect/token"},
+	} {
+		if got := DefaultTokenURL(tc.apiURL); got != tc.want {
+			t.Errorf("DefaultTokenURL(%q) = %q, want %q", tc.apiURL, got, tc.want)
+		}
+	}
 }
 
 type countingTransport struct {

@@ -25,7 +25,6 @@ import (
 
 const (
 	defaultAPIURL         = "https://api.bentley.com"
-	defaultTokenURL       = "https://ims.bentley.com/connect/token"
 	defaultMaxRetries     = 5
 	defaultRequestTimeout = 60 * time.Second
 )
@@ -72,7 +71,7 @@ func (p *itwinProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 			},
 			"token_url": schema.StringAttribute{
 				Optional:    true,
-				Description: "OAuth2 token endpoint used with client credentials. Defaults to `" + defaultTokenURL + "`, or to `{api_url}/connect/token` when `api_url` is not the public service. Environment variable: `ITWIN_TOKEN_URL`.",
+				Description: "OAuth2 token endpoint used with client credentials. Defaults to the token endpoint of `api_url`: `" + itwin.DefaultPublicTokenURL + "` for `https://api.bentley.com`, `https://dev-ims.bentley.com/connect/token` for `https://dev-api.bentley.com`, `https://qa-ims.bentley.com/connect/token` for `https://qa-api.bentley.com`, and `{api_url}/connect/token` for any other origin (such as itwin-local). Environment variable: `ITWIN_TOKEN_URL`.",
 			},
 			"client_id": schema.StringAttribute{
 				Optional:    true,
@@ -132,11 +131,8 @@ func configFromEnvAndModel(ctx context.Context, m providerModel, version string,
 		diags.attr(path.Root("api_url"), "Invalid api_url", fmt.Sprintf("api_url (or ITWIN_API_URL) must be an origin without a path or query (the APIs live at fixed paths under it), got %q.", cfg.APIURL))
 	}
 	if cfg.TokenURL == "" {
-		if cfg.APIURL == defaultAPIURL {
-			cfg.TokenURL = defaultTokenURL
-		} else {
-			cfg.TokenURL = cfg.APIURL + "/connect/token"
-		}
+		// The client owns this default (Bentley's API hosts have their token endpoint on an IMS host).
+		cfg.TokenURL = itwin.DefaultTokenURL(cfg.APIURL)
 	} else if u, err := url.Parse(cfg.TokenURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		diags.attr(path.Root("token_url"), "Invalid token_url", fmt.Sprintf("token_url (or ITWIN_TOKEN_URL) must be an http(s) URL, got %q.", cfg.TokenURL))
 	}

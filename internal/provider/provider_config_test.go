@@ -104,7 +104,7 @@ func TestProviderConfig_Defaults(t *testing.T) {
 	if diags.HasError() {
 		t.Fatalf("unexpected diagnostics: %v", diags)
 	}
-	if cfg.APIURL != defaultAPIURL || cfg.TokenURL != defaultTokenURL {
+	if cfg.APIURL != defaultAPIURL || cfg.TokenURL != "https://ims.bentley.com/connect/token" {
 		t.Errorf("URLs = %q, %q; want the public defaults", cfg.APIURL, cfg.TokenURL)
 	}
 	if !slices.Equal(cfg.Scopes, []string{"itwin-platform"}) || cfg.MaxRetries != defaultMaxRetries || cfg.RequestTimeout != defaultRequestTimeout {
@@ -112,6 +112,38 @@ func TestProviderConfig_Defaults(t *testing.T) {
 	}
 	if cfg.AuthMode() != "access_token" {
 		t.Errorf("AuthMode = %q", cfg.AuthMode())
+	}
+}
+
+// Without token_url the token endpoint follows api_url: Bentley's environments use their IMS host, any other
+// origin (itwin-local) its own /connect/token; an explicit token_url (block or env) always wins.
+func TestProviderConfig_TokenURLDefault(t *testing.T) {
+	for _, tc := range []struct{ apiURL, envTokenURL, want string }{
+		{"", "", "https://ims.bentley.com/connect/token"},
+		{"https://api.bentley.com", "", "https://ims.bentley.com/connect/token"},
+		{"https://dev-api.bentley.com/", "", "https://dev-ims.bentley.com/connect/token"},
+		{"https://qa-api.bentley.com", "", "https://qa-ims.bentley.com/connect/token"},
+		{"http://127.0.0.1:8085", "", "http://127.0.0.1:8085/connect/token"},
+		{"http://localhost:9000/", "", "http://localhost:9000/connect/token"},
+		{"https://itwin-local.example.org", "", "https://itwin-local.example.org/connect/token"},
+		{"https://dev-api.bentley.com", "https://idp.example/token", "https://idp.example/token"},
+	} {
+		t.Run(tc.apiURL+"|"+tc.envTokenURL, func(t *testing.T) {
+			clearProviderEnv(t)
+			t.Setenv("ITWIN_TOKEN_URL", tc.envTokenURL)
+			m := nullProviderModel()
+			m.ClientID, m.ClientSecret = types.StringValue("id"), types.StringValue("secret")
+			if tc.apiURL != "" {
+				m.APIURL = types.StringValue(tc.apiURL)
+			}
+			cfg, diags := runConfig(t, m)
+			if diags.HasError() {
+				t.Fatalf("unexpected diagnostics: %v", diags)
+			}
+			if cfg.TokenURL != tc.want {
+				t.Errorf("TokenURL = %q, want %q", cfg.TokenURL, tc.want)
+			}
+		})
 	}
 }
 
