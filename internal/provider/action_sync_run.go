@@ -128,6 +128,6 @@ func (a *syncRunAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 	}
 	wait := m.Wait.IsNull() || m.Wait.ValueBool()
 	allowed := allowedResults(ctx, m.AllowedResults, &resp.Diagnostics)
-	_, diags := executeRun(ctx, t, wait, allowed, names, ops, nil)
+	_, diags := executeRun(ctx, t, callerAction, wait, allowed, names, ops, nil)
 	resp.Diagnostics.Append(diags...)
 }

@@ -180,3 +180,44 @@ func TestValidateManifestFiles_ConnectorMismatchWarnsOnTheAttribute(t *testing.T
 		t.Errorf("warning path = %v, want %v", diags[0], want)
 	}
 }
+
+// An action has no state: its failure diagnostics must not claim that anything is saved or tainted, and must say
+// that invoking the action again is what starts another run (REVIEW finding 6).
+func TestSyncRunAction_FailureWordingFitsAnAction(t *testing.T) {
+	f := newFakeSync(t, connKindStorage)
+	failed := itwin.Task{ID: "task-b", StorageFileID: "file-b", State: itwin.StateCompleted, Result: itwin.ResultError,
+		Error: &itwin.TaskError{ErrorCode: "TAE_PARSE_ERROR", Message: "The file could not be read."}}
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r1", run(itwin.StateCompleted, itwin.ResultPartialSuccess, twoTaskJob(failed)))}
+	resp, _ := invokeAction(t, f, baseActionModel(f.connID))
+	if resp.Diagnostics.ErrorsCount() != 1 {
+		t.Fatalf("diags = %v, want one error for the failed file", resp.Diagnostics)
+	}
+	assertActionWording(t, resp.Diagnostics.Errors()[0])
+
+	// A timeout: the run stays queued past timeouts.invoke.
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r2", run(itwin.StateQueued, itwin.ResultUndetermined))}
+	m := baseActionModel(f.connID)
+	m.Timeouts = actiontimeouts.Value{Object: types.ObjectValueMust(map[string]attr.Type{"invoke": types.StringType},
+		map[string]attr.Value{"invoke": types.StringValue("300ms")})}
+	resp, _ = invokeAction(t, f, m)
+	if resp.Diagnostics.ErrorsCount() != 1 || !strings.Contains(resp.Diagnostics.Errors()[0].Summary(), "did not finish in time") {
+		t.Fatalf("diags = %v, want the timeout error", resp.Diagnostics)
+	}
+	e := resp.Diagnostics.Errors()[0]
+	assertActionWording(t, e)
+	if !strings.Contains(e.Detail(), "timeouts.invoke") || strings.Contains(e.Detail(), "timeouts.create") {
+		t.Errorf("the action's timeout is timeouts.invoke:\n%s", e.Detail())
+	}
+}
+
+func assertActionWording(t *testing.T, e diag.Diagnostic) {
+	t.Helper()
+	if !strings.Contains(e.Detail(), "invoke the action again") && !strings.Contains(e.Detail(), "Invoke the action again") {
+		t.Errorf("detail does not say to invoke the action again:\n%s", e.Detail())
+	}
+	for _, wrong := range []string{"marked tainted", "saved in the state", "next apply starts"} {
+		if strings.Contains(e.Detail(), wrong) {
+			t.Errorf("detail claims %q, which is false for an action:\n%s", wrong, e.Detail())
+		}
+	}
+}

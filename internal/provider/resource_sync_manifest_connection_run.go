@@ -336,7 +336,7 @@ func (r *manifestRunResource) Create(ctx context.Context, req resource.CreateReq
 		manifest: manifestBody(ctx, config.DocumentAttributeSchemaURL, files)}
 	allowed := allowedResults(ctx, plan.AllowedResults, &resp.Diagnostics)
 	names := manifestFileNames(files)
-	_, diags := executeRun(ctx, t, plan.Wait.ValueBool(), allowed, func(context.Context) map[string]string { return names }, r.ops,
+	_, diags := executeRun(ctx, t, callerResource, plan.Wait.ValueBool(), allowed, func(context.Context) map[string]string { return names }, r.ops,
 		func(runID string, outs runOutputsModel) diag.Diagnostics {
 			plan.ID = types.StringValue(runID)
 			plan.runOutputsModel = outs

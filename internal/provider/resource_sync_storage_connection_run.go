@@ -156,7 +156,7 @@ func (r *storageRunResource) Create(ctx context.Context, req resource.CreateRequ
 	t := runTarget{client: r.client, kind: connKindStorage, connectionID: connID}
 	allowed := allowedResults(ctx, plan.AllowedResults, &resp.Diagnostics)
 	names := func(ctx context.Context) map[string]string { return storageFileNames(ctx, r.client, connID) }
-	_, diags := executeRun(ctx, t, plan.Wait.ValueBool(), allowed, names, r.ops, func(runID string, outs runOutputsModel) diag.Diagnostics {
+	_, diags := executeRun(ctx, t, callerResource, plan.Wait.ValueBool(), allowed, names, r.ops, func(runID string, outs runOutputsModel) diag.Diagnostics {
 		plan.ID = types.StringValue(runID)
 		plan.runOutputsModel = outs
 		diags := resp.State.Set(ctx, &plan)

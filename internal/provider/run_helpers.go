@@ -281,8 +281,18 @@ func describeRunChange(prev, cur *itwin.Run) string {
 	return b.String()
 }
 
+// runCaller says who started a run. What happens after a failure differs: a resource saves the run in its state
+// and Terraform taints it, so the next apply starts a new run; an action saves nothing and taints nothing, so only
+// invoking it again starts another run. Diagnostics must tell each caller what is true for it.
+type runCaller int
+
+const (
+	callerResource runCaller = iota
+	callerAction
+)
+
 // timeoutError explains an interrupted wait: the run goes on server-side and this is how to see it.
-func timeoutError(t runTarget, runID string, run *itwin.Run, err error) (string, string) {
+func timeoutError(t runTarget, caller runCaller, runID string, run *itwin.Run, err error) (string, string) {
 	state := "unknown"
 	if run != nil {
 		state = run.State
@@ -299,11 +309,24 @@ func timeoutError(t runTarget, runID string, run *itwin.Run, err error) (string,
 		summary = "Waiting for the synchronization run failed"
 		why = "polling failed: " + err.Error()
 	}
-	detail := fmt.Sprintf("Run %s on %s %s was last seen in state %s when %s. Runs cannot be cancelled: it continues on the server. "+
-		"The run id is saved in the state and the resource is marked tainted, so the next apply starts a new run; "+
-		"follow this one with the itwin_sync_run data source (connection_id = %q, run_id = %q), or raise timeouts.create.",
-		runID, t.noun(), t.connectionID, state, why, t.connectionID, runID)
-	return summary, detail
+	detail := fmt.Sprintf("Run %s on %s %s was last seen in state %s when %s. Runs cannot be cancelled: it continues on the server. ",
+		runID, t.noun(), t.connectionID, state, why)
+	follow := fmt.Sprintf("follow this one with the itwin_sync_run data source (connection_id = %q, run_id = %q)", t.connectionID, runID)
+	timedOut := errors.Is(err, context.DeadlineExceeded)
+	switch caller {
+	case callerAction:
+		detail += "The action saves nothing and nothing is tainted, so no later apply starts another run by itself; " + follow +
+			". Invoke the action again to start another run"
+		if timedOut {
+			detail += ", or raise timeouts.invoke to wait longer"
+		}
+	default:
+		detail += "The run id is saved in the state and the resource is marked tainted, so the next apply starts a new run; " + follow
+		if timedOut {
+			detail += ", or raise timeouts.create"
+		}
+	}
+	return summary, detail + "."
 }
 
 // storageFileNames maps a storage connection's storageFileId → last known file name, for task diagnostics and the
@@ -400,15 +423,19 @@ func taskSourceID(t itwin.Task) string {
 
 // runResultDiagnostics enforces allowed_results (DESIGN §4.3): nothing when the run's result is allowed,
 // otherwise one error per failed task (file, code, message, description, KB link) plus the run-level error.
-func runResultDiagnostics(t runTarget, run *itwin.Run, allowed []string, names map[string]string) diag.Diagnostics {
+func runResultDiagnostics(t runTarget, caller runCaller, run *itwin.Run, allowed []string, names map[string]string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if run == nil || slices.Contains(allowed, run.Result) {
 		return diags
 	}
 	allowedText := "[" + strings.Join(allowed, ", ") + "]"
-	footer := fmt.Sprintf("\n\nRun %s on %s %s ended with result %s, which is not in allowed_results %s. "+
-		"The run is saved in the state and the resource is marked tainted, so the next apply starts a new run.",
+	footer := fmt.Sprintf("\n\nRun %s on %s %s ended with result %s, which is not in allowed_results %s. ",
 		run.ID, t.noun(), t.connectionID, run.Result, allowedText)
+	if caller == callerAction {
+		footer += "The action saves nothing and nothing is tainted: fix the cause, then invoke the action again to start a new run."
+	} else {
+		footer += "The run is saved in the state and the resource is marked tainted, so the next apply starts a new run."
+	}
 
 	for _, ft := range failedTasks(run) {
 		src := taskSourceID(ft.Task)
@@ -812,9 +839,9 @@ type runRecorder func(runID string, outs runOutputsModel) diag.Diagnostics
 
 // executeRun is the whole life of one run started by Terraform: read the connection, start the run without
 // duplicates, record its id at once, wait (unless wait is false), record the final outputs, and enforce
-// allowed_results. names returns the task file names once the run is done. The returned run id is "" when no
-// run was started.
-func executeRun(ctx context.Context, t runTarget, wait bool, allowed []string, names func(context.Context) map[string]string, ops runOps, record runRecorder) (string, diag.Diagnostics) {
+// allowed_results. caller words the diagnostics for a resource or an action. names returns the task file names
+// once the run is done. The returned run id is "" when no run was started.
+func executeRun(ctx context.Context, t runTarget, caller runCaller, wait bool, allowed []string, names func(context.Context) map[string]string, ops runOps, record runRecorder) (string, diag.Diagnostics) {
 	var diags diag.Diagnostics
 	ops = ops.withDefaults()
 	if record == nil {
@@ -838,7 +865,7 @@ func executeRun(ctx context.Context, t runTarget, wait bool, allowed []string, n
 	}
 	if err != nil {
 		if runID != "" {
-			s, d := timeoutError(t, runID, nil, err)
+			s, d := timeoutError(t, caller, runID, nil, err)
 			diags.AddError(s, d)
 			return runID, diags
 		}
@@ -865,7 +892,7 @@ func executeRun(ctx context.Context, t runTarget, wait bool, allowed []string, n
 		outs, dd := flattenRun(runDetails{run: run})
 		diags.Append(dd...)
 		diags.Append(record(runID, outs)...)
-		s, d := timeoutError(t, runID, run, err)
+		s, d := timeoutError(t, caller, runID, run, err)
 		diags.AddError(s, d)
 		return runID, diags
 	}
@@ -874,7 +901,7 @@ func executeRun(ctx context.Context, t runTarget, wait bool, allowed []string, n
 	outs, dd := flattenRun(details)
 	diags.Append(dd...)
 	diags.Append(record(runID, outs)...)
-	diags.Append(runResultDiagnostics(t, run, allowed, fileNames)...)
+	diags.Append(runResultDiagnostics(t, caller, run, allowed, fileNames)...)
 	return runID, diags
 }
 

@@ -403,7 +403,7 @@ func TestExecuteRun_SuccessRecordsIDFirstThenOutputs(t *testing.T) {
 	o := &testOps{}
 	tg := f.target()
 	names := func(ctx context.Context) map[string]string { return storageFileNames(ctx, tg.client, f.connID) }
-	id, diags := executeRun(context.Background(), tg, true, []string{itwin.ResultSuccess}, names, o.ops(), recorder(&recs))
+	id, diags := executeRun(context.Background(), tg, callerResource, true, []string{itwin.ResultSuccess}, names, o.ops(), recorder(&recs))
 	if diags.HasError() || id != "run-1" {
 		t.Fatalf("executeRun = %q, %v", id, diags)
 	}
@@ -443,7 +443,7 @@ func TestExecuteRun_PartialSuccessReportsEachFailedFile(t *testing.T) {
 	var recs []recorded
 	tg := f.target()
 	names := func(ctx context.Context) map[string]string { return storageFileNames(ctx, tg.client, f.connID) }
-	_, diags := executeRun(context.Background(), tg, true, []string{itwin.ResultSuccess}, names, (&testOps{}).ops(), recorder(&recs))
+	_, diags := executeRun(context.Background(), tg, callerResource, true, []string{itwin.ResultSuccess}, names, (&testOps{}).ops(), recorder(&recs))
 	if got := diags.ErrorsCount(); got != 1 {
 		t.Fatalf("errors = %d (%v), want one per failed task", got, diags)
 	}
@@ -464,7 +464,7 @@ func TestExecuteRun_PartialSuccessReportsEachFailedFile(t *testing.T) {
 
 	// allowed_results admits it.
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-2", run(itwin.StateCompleted, itwin.ResultPartialSuccess, twoTaskJob(failed)))}
-	_, diags = executeRun(context.Background(), tg, true, []string{itwin.ResultPartialSuccess, itwin.ResultSuccess}, names, (&testOps{}).ops(), nil)
+	_, diags = executeRun(context.Background(), tg, callerResource, true, []string{itwin.ResultPartialSuccess, itwin.ResultSuccess}, names, (&testOps{}).ops(), nil)
 	if diags.HasError() {
 		t.Errorf("PartialSuccess is allowed, got %v", diags)
 	}
@@ -476,7 +476,7 @@ func TestExecuteRun_UserNotAuthenticatedExplainsWhatToDo(t *testing.T) {
 	r.Jobs = []itwin.Job{}
 	r.Error = &itwin.RunError{ErrorKey: "UserNotAuthenticated", Description: "User is not authenticated."}
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1", r)}
-	_, diags := executeRun(context.Background(), f.target(), true, []string{itwin.ResultSuccess}, func(context.Context) map[string]string { return nil }, (&testOps{}).ops(), nil)
+	_, diags := executeRun(context.Background(), f.target(), callerResource, true, []string{itwin.ResultSuccess}, func(context.Context) map[string]string { return nil }, (&testOps{}).ops(), nil)
 	if diags.ErrorsCount() != 1 {
 		t.Fatalf("diags = %v", diags)
 	}
@@ -491,7 +491,7 @@ func TestExecuteRun_UserNotAuthenticatedExplainsWhatToDo(t *testing.T) {
 func TestExecuteRun_SkippedNotAllowed(t *testing.T) {
 	f := newFakeSync(t, connKindManifest)
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1", run(itwin.StateCompleted, itwin.ResultSkipped))}
-	_, diags := executeRun(context.Background(), f.target(), true, []string{itwin.ResultSuccess}, func(context.Context) map[string]string { return nil }, (&testOps{}).ops(), nil)
+	_, diags := executeRun(context.Background(), f.target(), callerResource, true, []string{itwin.ResultSuccess}, func(context.Context) map[string]string { return nil }, (&testOps{}).ops(), nil)
 	if diags.ErrorsCount() != 1 || !strings.Contains(diags.Errors()[0].Summary(), "Skipped") {
 		t.Fatalf("diags = %v, want one error naming Skipped", diags)
 	}
@@ -508,7 +508,7 @@ func TestExecuteRun_TimeoutKeepsIDAndLastState(t *testing.T) {
 	var recs []recorded
 	o := (&testOps{}).ops()
 	o.sleep = nil // real sleeps: the deadline must interrupt the waiter
-	id, diags := executeRun(ctx, f.target(), true, []string{itwin.ResultSuccess}, func(context.Context) map[string]string { return nil }, o, recorder(&recs))
+	id, diags := executeRun(ctx, f.target(), callerResource, true, []string{itwin.ResultSuccess}, func(context.Context) map[string]string { return nil }, o, recorder(&recs))
 	if id != "slow" || !diags.HasError() {
 		t.Fatalf("executeRun = %q, %v; want the id with an error", id, diags)
 	}
@@ -526,7 +526,7 @@ func TestExecuteRun_NoWaitRecordsAcceptedRun(t *testing.T) {
 	f := newFakeSync(t, connKindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r", run(itwin.StateNotStarted, itwin.ResultUndetermined))}
 	var recs []recorded
-	id, diags := executeRun(context.Background(), f.target(), false, []string{itwin.ResultSuccess}, nil, (&testOps{}).ops(), recorder(&recs))
+	id, diags := executeRun(context.Background(), f.target(), callerResource, false, []string{itwin.ResultSuccess}, nil, (&testOps{}).ops(), recorder(&recs))
 	if id != "r" || diags.HasError() {
 		t.Fatalf("executeRun = %q, %v", id, diags)
 	}
@@ -542,7 +542,7 @@ func TestExecuteRun_MissingConnectionNamesTheAttribute(t *testing.T) {
 	f := newFakeSync(t, connKindStorage)
 	tg := f.target()
 	tg.connectionID = "nope"
-	_, diags := executeRun(context.Background(), tg, true, nil, nil, (&testOps{}).ops(), nil)
+	_, diags := executeRun(context.Background(), tg, callerResource, true, nil, nil, (&testOps{}).ops(), nil)
 	if diags.ErrorsCount() != 1 || !strings.Contains(diags.Errors()[0].Detail(), "connection_id") {
 		t.Fatalf("diags = %v", diags)
 	}
@@ -621,7 +621,7 @@ func TestExecuteRun_InterruptedStartStillRecordsTheRun(t *testing.T) {
 		<-r.Context().Done()
 	}}
 	var recs []recorded
-	id, diags := executeRun(ctx, f.target(), true, []string{itwin.ResultSuccess}, nil, (&testOps{}).ops(), recorder(&recs))
+	id, diags := executeRun(ctx, f.target(), callerResource, true, []string{itwin.ResultSuccess}, nil, (&testOps{}).ops(), recorder(&recs))
 	if id != "created" || len(recs) == 0 || recs[0].id != "created" {
 		t.Fatalf("executeRun = %q, records %+v; want the run the interrupted start created", id, recs)
 	}
@@ -630,5 +630,21 @@ func TestExecuteRun_InterruptedStartStillRecordsTheRun(t *testing.T) {
 	}
 	if n := f.requests("POST"); n != 1 {
 		t.Errorf("POSTs = %d, want 1", n)
+	}
+}
+
+// The resource wording of a timeout: the run is saved, the resource tainted, timeouts.create can be raised.
+func TestTimeoutError_ResourceAndActionWording(t *testing.T) {
+	tg := runTarget{kind: connKindStorage, connectionID: "c1"}
+	r := run(itwin.StateExecuting, itwin.ResultUndetermined)
+	_, res := timeoutError(tg, callerResource, "r1", &r, context.DeadlineExceeded)
+	for _, want := range []string{"Executing", "marked tainted", "timeouts.create", `run_id = "r1"`} {
+		if !strings.Contains(res, want) {
+			t.Errorf("resource detail lacks %q: %s", want, res)
+		}
+	}
+	_, act := timeoutError(tg, callerAction, "r1", &r, context.Canceled)
+	if strings.Contains(act, "marked tainted") || strings.Contains(act, "timeouts.") || !strings.Contains(act, "Invoke the action again") {
+		t.Errorf("action detail after a cancellation: %s", act)
 	}
 }
