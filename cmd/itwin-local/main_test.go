@@ -39,9 +39,10 @@ func startServe(t *testing.T, args ...string) (map[string]string, context.Cancel
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errOut := &lockedBuffer{}, &lockedBuffer{}
 	done := make(chan error, 1)
-	began := time.Now()
 	go func() { done <- run(ctx, append([]string{"serve"}, args...), out, errOut) }()
-	deadline := time.Now().Add(5 * time.Second)
+	// A watchdog against a server that never becomes ready, not a speed check: startup time is measured by
+	// `make bench`, not asserted in unit tests (DESIGN §7), so the bound is generous for a loaded CI machine.
+	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(out.String(), "ITWIN_LOCAL_READY=1") {
 		select {
 		case err := <-done:
@@ -54,9 +55,6 @@ func startServe(t *testing.T, args ...string) (map[string]string, context.Cancel
 			t.Fatalf("serve not ready: %q", out.String())
 		}
 		time.Sleep(5 * time.Millisecond)
-	}
-	if d := time.Since(began); d > time.Second {
-		t.Errorf("startup took %v, want < 1s", d)
 	}
 	vals := map[string]string{}
 	sc := bufio.NewScanner(strings.NewReader(out.String()))

@@ -53,6 +53,8 @@ type Client struct {
 	retryMax  int
 	waitMin   time.Duration
 	waitMax   time.Duration
+	// backoff computes the wait before a retry; tests replace it to record the wait instead of sleeping.
+	backoff retryablehttp.Backoff
 }
 
 // NewClient validates cfg and builds the client. It makes no network call: credentials are first used (and a
@@ -77,6 +79,7 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 		retryMax:  max(cfg.MaxRetries, 0),
 		waitMin:   cfg.RetryWaitMin,
 		waitMax:   cfg.RetryWaitMax,
+		backoff:   backoff,
 	}
 	if c.userAgent == "" {
 		c.userAgent = defaultUserAgent

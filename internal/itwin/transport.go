@@ -196,7 +196,7 @@ func (c *Client) retryClient(ctx context.Context, hc *http.Client) *retryablehtt
 		RetryWaitMax:    c.waitMax,
 		RetryMax:        c.retryMax,
 		CheckRetry:      checkRetry,
-		Backoff:         backoff,
+		Backoff:         c.backoff,
 		ErrorHandler:    retryablehttp.PassthroughErrorHandler,
 		RequestLogHook:  logRequest,
 		ResponseLogHook: logResponse,

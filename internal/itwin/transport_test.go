@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -86,19 +87,83 @@ func TestRetriesIdempotentMethods(t *testing.T) {
 	}
 }
 
+// waitRecorder wraps a client's backoff: it records every wait the client computes before a retry and has the
+// client wait `sleep` instead, so tests assert the computed wait without sitting it out (DESIGN §7).
+type waitRecorder struct {
+	mu     sync.Mutex
+	waits  []time.Duration
+	sleep  time.Duration
+	onWait func() // called after each computed wait, before the client waits
+}
+
+func recordWaits(c *Client, sleep time.Duration) *waitRecorder {
+	r := &waitRecorder{sleep: sleep}
+	computed := c.backoff // the backoff NewClient installed, so the test checks what the client really uses
+	c.backoff = func(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+		d := computed(minWait, maxWait, attempt, resp)
+		r.mu.Lock()
+		r.waits = append(r.waits, d)
+		r.mu.Unlock()
+		if r.onWait != nil {
+			r.onWait()
+		}
+		return r.sleep
+	}
+	return r
+}
+
+func (r *waitRecorder) recorded() []time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]time.Duration(nil), r.waits...)
+}
+
 func TestRetryAfterHonoured(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		min     time.Duration
+	}{
+		{"429 seconds", status(429, "Retry-After", "1"), time.Second},
+		{"503 seconds", status(503, "Retry-After", "2"), 2 * time.Second},
+		{"429 HTTP date", status(429, "Retry-After", time.Now().Add(time.Minute).UTC().Format(http.TimeFormat)), 50 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeAPI(t)
+			f.handle("GET "+syncIM+"/storageconnections/"+tCID, failFirst(1, tc.handler, okJSON(connBody)))
+			c := f.client()
+			rec := recordWaits(c, 0)
+			if _, err := c.GetStorageConnection(t.Context(), tCID); err != nil {
+				t.Fatal(err)
+			}
+			// RetryWaitMax is 5ms in the test client: only Retry-After can make the computed wait reach seconds.
+			// It may exceed Retry-After by a 10% jitter, never fall short of it, and never exceed the cap.
+			waits := rec.recorded()
+			if len(waits) != 1 || waits[0] < tc.min || waits[0] > maxRetryAfter*11/10 {
+				t.Errorf("computed waits %v, want one wait of at least the %s of Retry-After", waits, tc.min)
+			}
+			if n := f.count("GET", syncIM+"/storageconnections/"+tCID); n != 2 {
+				t.Errorf("%d attempts, want 2", n)
+			}
+		})
+	}
+
+	// Without Retry-After the client's own exponential backoff applies, bounded by RetryWaitMax (5ms here).
 	f := newFakeAPI(t)
-	f.handle("GET "+syncIM+"/storageconnections/"+tCID, failFirst(1, status(429, "Retry-After", "1"), okJSON(connBody)))
-	start := time.Now()
-	// RetryWaitMax is 5ms in the test client: only Retry-After can make the client wait a second.
-	if _, err := f.client().GetStorageConnection(t.Context(), tCID); err != nil {
+	f.handle("GET "+syncIM+"/storageconnections/"+tCID, failFirst(3, status(500), okJSON(connBody)))
+	c := f.client()
+	rec := recordWaits(c, 0)
+	if _, err := c.GetStorageConnection(t.Context(), tCID); err != nil {
 		t.Fatal(err)
 	}
-	if elapsed := time.Since(start); elapsed < time.Second {
-		t.Errorf("retried after %s, want at least the 1s of Retry-After", elapsed)
+	waits := rec.recorded()
+	if len(waits) != 3 {
+		t.Fatalf("computed waits %v, want 3", waits)
 	}
-	if n := f.count("GET", syncIM+"/storageconnections/"+tCID); n != 2 {
-		t.Errorf("%d attempts, want 2", n)
+	for _, w := range waits {
+		if w <= 0 || w > 5*time.Millisecond {
+			t.Errorf("computed waits %v, want each within (0, RetryWaitMax=5ms]", waits)
+		}
 	}
 }
 
@@ -165,16 +230,19 @@ func TestPOSTRetriedOnlyOn429(t *testing.T) {
 func TestContextCancelStopsRetries(t *testing.T) {
 	f := newFakeAPI(t)
 	f.handle("GET "+syncIM+"/storageconnections/"+tCID, status(500))
-	c := f.client(func(c *Config) { c.RetryWaitMin, c.RetryWaitMax, c.MaxRetries = 5*time.Second, 5*time.Second, 10 })
-	ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+	c := f.client(func(c *Config) { c.MaxRetries = 10 })
+	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	start := time.Now()
+	// The client is told to wait an hour before the retry and the context is cancelled just before it starts
+	// waiting: the call can only return (and the test finish) if the wait is abandoned on cancellation.
+	rec := recordWaits(c, time.Hour)
+	rec.onWait = cancel
 	_, err := c.GetStorageConnection(ctx, tCID)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want deadline exceeded", err)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context canceled", err)
 	}
-	if time.Since(start) > 2*time.Second {
-		t.Errorf("cancel took %s", time.Since(start))
+	if n := f.count("GET", syncIM+"/storageconnections/"+tCID); n != 1 || len(rec.recorded()) != 1 {
+		t.Errorf("%d attempts and %d waits, want 1 and 1: nothing is sent after the cancellation", n, len(rec.recorded()))
 	}
 	if IsTransient(err) {
 		t.Error("a cancelled context is not transient")

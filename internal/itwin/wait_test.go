@@ -223,13 +223,23 @@ func TestWaitForRunContext(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 
-	// The real sleeper honours the context.
-	start := time.Now()
-	ctx3, cancel3 := context.WithTimeout(t.Context(), 20*time.Millisecond)
+	// The real sleeper (the default when Sleep is nil) honours the context. The poll cancels it and the next
+	// interval is an hour: WaitForRun can only return (and the test finish) if that sleep is abandoned.
+	ctx3, cancel3 := context.WithCancel(t.Context())
 	defer cancel3()
-	_, err = WaitForRun(ctx3, func(context.Context) (*Run, error) { return &Run{ID: "r", State: StateQueued}, nil }, WaitOptions{MinInterval: time.Hour, MaxInterval: time.Hour})
-	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > time.Second {
-		t.Errorf("err=%v after %s", err, time.Since(start))
+	polls := 0
+	run, err = WaitForRun(ctx3, func(context.Context) (*Run, error) {
+		polls++
+		cancel3()
+		return &Run{ID: "r", State: StateQueued}, nil
+	}, WaitOptions{MinInterval: time.Hour, MaxInterval: time.Hour})
+	if !errors.Is(err, context.Canceled) || polls != 1 || run == nil || run.State != StateQueued {
+		t.Errorf("real sleeper: run=%v err=%v polls=%d; want the queued run, context canceled, 1 poll", run, err, polls)
+	}
+	ctx4, cancel4 := context.WithCancel(t.Context())
+	cancel4()
+	if err := sleepCtx(ctx4, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("sleepCtx on a cancelled context = %v", err)
 	}
 	if err := sleepCtx(t.Context(), time.Millisecond); err != nil {
 		t.Error(err)
