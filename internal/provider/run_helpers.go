@@ -457,8 +457,12 @@ func runResultDiagnostics(t runTarget, caller runCaller, run *itwin.Run, allowed
 			if e.Description != "" {
 				fmt.Fprintf(&b, "\n%s", e.Description)
 			}
-			if e.CanUserFix {
-				b.WriteString("\nThis can be fixed in the source file.")
+			// canUserFix only says the fix is on the user's side: for TAE_UNSUPPORTED_FORMAT it is the connector
+			// type, not the file, so name no place and point at what the service said.
+			if e.CanUserFix && e.Description != "" {
+				b.WriteString("\nThe service marks this error as one you can fix (see above).")
+			} else if e.CanUserFix {
+				b.WriteString("\nThe service marks this error as one you can fix, in the file or in how it is mapped (its connector type).")
 			}
 			if e.KbArticleLink != "" {
 				fmt.Fprintf(&b, "\nKnowledge base: %s", e.KbArticleLink)
@@ -522,7 +526,7 @@ var taskErrorFields = []outField{
 	{name: "details", desc: "Technical details.", kind: fString},
 	{name: "description", desc: "What the user can do about the error.", kind: fString},
 	{name: "kb_article_link", desc: "Knowledge base article about the error; null when the server gives none.", kind: fString},
-	{name: "can_user_fix", desc: "Whether the user can fix the error in the source file.", kind: fBool},
+	{name: "can_user_fix", desc: "Whether the service says the user can fix the error, in the source file or in how it is mapped (its connector type).", kind: fBool},
 }
 
 var taskFields = []outField{

@@ -648,3 +648,27 @@ func TestTimeoutError_ResourceAndActionWording(t *testing.T) {
 		t.Errorf("action detail after a cancellation: %s", act)
 	}
 }
+
+// canUserFix does not mean "fix the file": for an unsupported format the fix is the connector type, which the
+// description says. The diagnostic must not contradict it (REVIEW finding 19).
+func TestRunResultDiagnostics_CanUserFixDoesNotBlameTheFile(t *testing.T) {
+	tg := runTarget{kind: connKindStorage, connectionID: "c1"}
+	unsupported := itwin.Task{ID: "t", StorageFileID: "f", State: itwin.StateCompleted, Result: itwin.ResultError,
+		Error: &itwin.TaskError{ErrorCode: "TAE_UNSUPPORTED_FORMAT", Message: "Unsupported file format.",
+			Description: "Map the file with a connector type that accepts it.", CanUserFix: true}}
+	r := run(itwin.StateCompleted, itwin.ResultError, itwin.Job{ConnectorType: "IFC", Tasks: []itwin.Task{unsupported}})
+	diags := runResultDiagnostics(tg, callerResource, &r, []string{itwin.ResultSuccess}, map[string]string{"f": "a.dwg"})
+	if diags.ErrorsCount() != 1 {
+		t.Fatalf("diags = %v", diags)
+	}
+	d := diags.Errors()[0].Detail()
+	if strings.Contains(d, "fixed in the source file") || !strings.Contains(d, "you can fix (see above)") {
+		t.Errorf("detail:\n%s", d)
+	}
+	unsupported.Error.Description = ""
+	r.Jobs[0].Tasks[0] = unsupported
+	d = runResultDiagnostics(tg, callerResource, &r, []string{itwin.ResultSuccess}, nil).Errors()[0].Detail()
+	if !strings.Contains(d, "connector type") {
+		t.Errorf("without a description the hint names both places:\n%s", d)
+	}
+}
