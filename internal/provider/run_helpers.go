@@ -450,12 +450,13 @@ func runResultDiagnostics(t runTarget, caller runCaller, run *itwin.Run, allowed
 		}
 		b.WriteString(".")
 		if e := ft.Error; e != nil {
-			fmt.Fprintf(&b, "\n\n%s: %s", e.ErrorCode, e.Message)
+			// Server free text may quote pre-signed URLs: scrub it like every API error (DESIGN §5).
+			fmt.Fprintf(&b, "\n\n%s: %s", e.ErrorCode, itwin.RedactText(e.Message))
 			if e.Details != "" {
-				fmt.Fprintf(&b, "\nDetails: %s", e.Details)
+				fmt.Fprintf(&b, "\nDetails: %s", itwin.RedactText(e.Details))
 			}
 			if e.Description != "" {
-				fmt.Fprintf(&b, "\n%s", e.Description)
+				fmt.Fprintf(&b, "\n%s", itwin.RedactText(e.Description))
 			}
 			// canUserFix only says the fix is on the user's side: for TAE_UNSUPPORTED_FORMAT it is the connector
 			// type, not the file, so name no place and point at what the service said.
@@ -465,7 +466,7 @@ func runResultDiagnostics(t runTarget, caller runCaller, run *itwin.Run, allowed
 				b.WriteString("\nThe service marks this error as one you can fix, in the file or in how it is mapped (its connector type).")
 			}
 			if e.KbArticleLink != "" {
-				fmt.Fprintf(&b, "\nKnowledge base: %s", e.KbArticleLink)
+				fmt.Fprintf(&b, "\nKnowledge base: %s", itwin.RedactText(e.KbArticleLink))
 			}
 		}
 		b.WriteString(footer)
@@ -477,7 +478,7 @@ func runResultDiagnostics(t runTarget, caller runCaller, run *itwin.Run, allowed
 	}
 
 	if run.Error != nil {
-		detail := fmt.Sprintf("%s: %s", run.Error.ErrorKey, run.Error.Description)
+		detail := fmt.Sprintf("%s: %s", run.Error.ErrorKey, itwin.RedactText(run.Error.Description))
 		if run.Error.ErrorKey == "UserNotAuthenticated" {
 			detail += "\n\nThe connection uses authentication_type = \"User\": it runs on behalf of the user who owns it, and that user " +
 				"has not given consent. Either open the consent page once (the itwin_sync_authorization data source returns its " +
@@ -741,6 +742,10 @@ func optString(s string) types.String {
 	return types.StringValue(s)
 }
 
+// optRedacted is optString over server-written free text, scrubbed of secrets first: connector errors may quote
+// the pre-signed URL of a manifest file, and state must never hold one (DESIGN §5).
+func optRedacted(s string) types.String { return optString(itwin.RedactText(s)) }
+
 // flattenRun turns a run and its details into the output values.
 func flattenRun(d runDetails) (runOutputsModel, diag.Diagnostics) {
 	var diags diag.Diagnostics
@@ -759,7 +764,7 @@ func flattenRun(d runDetails) (runOutputsModel, diag.Diagnostics) {
 	}
 	if r.Error != nil {
 		v, dd := types.ObjectValue(fieldAttrTypes(runErrorFields), map[string]attr.Value{
-			"key": types.StringValue(r.Error.ErrorKey), "description": types.StringValue(r.Error.Description),
+			"key": types.StringValue(r.Error.ErrorKey), "description": types.StringValue(itwin.RedactText(r.Error.Description)),
 		})
 		diags.Append(dd...)
 		out.Error = v
@@ -773,8 +778,8 @@ func flattenRun(d runDetails) (runOutputsModel, diag.Diagnostics) {
 			errVal := types.ObjectNull(errType.AttrTypes)
 			if e := t.Error; e != nil {
 				v, dd := types.ObjectValue(errType.AttrTypes, map[string]attr.Value{
-					"code": optString(e.ErrorCode), "message": optString(e.Message), "details": optString(e.Details),
-					"description": optString(e.Description), "kb_article_link": optString(e.KbArticleLink),
+					"code": optString(e.ErrorCode), "message": optRedacted(e.Message), "details": optRedacted(e.Details),
+					"description": optRedacted(e.Description), "kb_article_link": optRedacted(e.KbArticleLink),
 					"can_user_fix": types.BoolValue(e.CanUserFix),
 				})
 				diags.Append(dd...)

@@ -672,3 +672,40 @@ func TestRunResultDiagnostics_CanUserFixDoesNotBlameTheFile(t *testing.T) {
 		t.Errorf("without a description the hint names both places:\n%s", d)
 	}
 }
+
+// Connector error text is free text and may quote the pre-signed URL of a manifest file. Neither the state
+// (the tasks and error outputs) nor the diagnostics may carry its signature (REVIEW finding 7).
+func TestExecuteRun_ServerErrorTextIsRedacted(t *testing.T) {
+	const sas = "https://acct.blob.core.windows.net/c/master.dgn?sv=2024-01-01&se=2026-12-01&sp=r&sig=S3CRETsig"
+	f := newFakeSync(t, connKindManifest)
+	failed := itwin.Task{ID: "task-b", SourceFileID: "dms-1", State: itwin.StateCompleted, Result: itwin.ResultError,
+		Error: &itwin.TaskError{ErrorCode: "TAE_DOWNLOAD_FAILED", Message: "Could not download " + sas,
+			Details: "GET " + sas + " returned 403", Description: "Check the URL " + sas, KbArticleLink: "https://kb.example/dl"}}
+	r := run(itwin.StateCompleted, itwin.ResultError, itwin.Job{ConnectorType: "MSTN", Tasks: []itwin.Task{failed}})
+	r.Error = &itwin.RunError{ErrorKey: "PreprocessorFailed", Description: "Download of " + sas + " failed"}
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1", r)}
+
+	var recs []recorded
+	_, diags := executeRun(context.Background(), f.target(), callerResource, true, []string{itwin.ResultSuccess},
+		func(context.Context) map[string]string { return nil }, (&testOps{}).ops(), recorder(&recs))
+	if diags.ErrorsCount() != 2 {
+		t.Fatalf("diags = %v, want the task error and the run error", diags)
+	}
+	outs := recs[len(recs)-1].outs
+	stored := outs.Tasks.String() + outs.Error.String()
+	var shown strings.Builder
+	for _, d := range diags {
+		shown.WriteString(d.Summary() + "\n" + d.Detail() + "\n")
+	}
+	for where, text := range map[string]string{"state": stored, "diagnostics": shown.String()} {
+		if strings.Contains(text, "S3CRETsig") || strings.Contains(text, "sp=r") {
+			t.Errorf("%s carry the pre-signed URL's query:\n%s", where, text)
+		}
+		if !strings.Contains(text, "acct.blob.core.windows.net/c/master.dgn") {
+			t.Errorf("%s lost the useful part of the message (host and path):\n%s", where, text)
+		}
+	}
+	if !strings.Contains(shown.String(), "https://kb.example/dl") {
+		t.Errorf("the KB link must survive redaction:\n%s", shown.String())
+	}
+}
