@@ -19,7 +19,8 @@ import (
 // Resource identity needs Terraform 1.12 (identity in the state, import blocks with `identity`), so these tests
 // skip on older CLIs. Each applies a configuration, checks the identity stored for the resource, then imports
 // the resource again through an import block that names it by that identity: the plan must carry the same
-// identity and, unless the resource cannot read everything back, change nothing.
+// identity and, unless the resource cannot read everything back, change nothing. (The configurations and the
+// expected import plans were checked with ImportBlockWithID on Terraform 1.11, which has no identity.)
 
 type identityAccCase struct {
 	config string
@@ -185,17 +186,31 @@ func TestAccSyncStorageConnectionRun_identity(t *testing.T) {
 
 func TestAccSyncManifestConnectionRun_identity(t *testing.T) {
 	fx := newRunFixture(t, "Service", noEngine())
-	connID := newManifestConnection(t, fx, "dms-1", "dms-2")
+	connID := newManifestConnection(t, fx, "dms-1")
 	testAccIdentity(t, identityAccCase{
-		config: manifestRunConfig(fx.providerCfg, connID, ""),
+		// No triggers: an import cannot read them back, and a change of triggers means a new run.
+		config: fx.providerCfg + fmt.Sprintf(`
+resource "itwin_sync_manifest_connection_run" "r" {
+  connection_id = %q
+  wait          = false
+  source_files = [
+    {
+      source_file_id = "dms-1"
+      name           = "master.dgn"
+      url            = "https://files.example.test/master.dgn?%s"
+      connector_type = "MSTN"
+    },
+  ]
+}
+`, connID, manifestSecret),
 		addr:   manifestRunAddr,
 		identity: map[string]knownvalue.Check{
 			"connection_id": knownvalue.StringExact(connID),
 			"id":            identityNotNull,
 		},
 		matchState: []string{"connection_id", "id"},
-		// wait, triggers and the file list are local settings an import cannot read back; they are recorded in
-		// place without a new run.
+		// wait and the file list are local settings an import cannot read back; they are recorded in place,
+		// without a new run.
 		importPlan: plancheck.ResourceActionUpdate,
 	})
 }
