@@ -203,7 +203,7 @@ resource "itwin_sync_manifest_connection_run" "r" {
   ]
 }
 `, connID, manifestSecret),
-		addr:   manifestRunAddr,
+		addr: manifestRunAddr,
 		identity: map[string]knownvalue.Check{
 			"connection_id": knownvalue.StringExact(connID),
 			"id":            identityNotNull,
