@@ -360,7 +360,7 @@ func (r *manifestRunResource) Read(ctx context.Context, req resource.ReadRequest
 	outs, err := refreshRun(ctx, t, runID, &state.runOutputsModel, func(context.Context) map[string]string { return names }, &resp.Diagnostics)
 	if err != nil {
 		if itwin.IsNotFound(err) {
-			removeGone(ctx, resp, "synchronization run (or its manifest connection "+connID+")", runID)
+			readMissingRun(ctx, t, runID, resp)
 			return
 		}
 		addAPIError(&resp.Diagnostics, "reading synchronization run "+runID, err, nil)

@@ -179,8 +179,7 @@ func (r *storageRunResource) Read(ctx context.Context, req resource.ReadRequest,
 	outs, err := refreshRun(ctx, t, runID, &state.runOutputsModel, names, &resp.Diagnostics)
 	if err != nil {
 		if itwin.IsNotFound(err) {
-			// Runs live as long as their connection, so this means the connection was deleted.
-			removeGone(ctx, resp, "synchronization run (or its storage connection "+connID+")", runID)
+			readMissingRun(ctx, t, runID, resp)
 			return
 		}
 		addAPIError(&resp.Diagnostics, "reading synchronization run "+runID, err, nil)

@@ -266,13 +266,37 @@ func TestStorageRunUpdateAndDeleteMakeNoCalls(t *testing.T) {
 	}
 }
 
-func TestStorageRunRead_GoneRunIsRemovedWithWarning(t *testing.T) {
+// A run whose connection was deleted is gone: the resource leaves the state with a warning.
+func TestStorageRunRead_DeletedConnectionRemovesTheRunWithWarning(t *testing.T) {
+	fx := newStorageRunFixture(t)
+	fx.f.connGone = true
+	prior := fx.model(false, false, "fp", "")
+	resp := &resource.ReadResponse{State: fx.state(t, prior)}
+	fx.r.Read(context.Background(), resource.ReadRequest{State: fx.state(t, prior)}, resp)
+	if !resp.State.Raw.IsNull() || resp.Diagnostics.WarningsCount() != 1 || resp.Diagnostics.HasError() {
+		t.Fatalf("state null = %v, diags = %v; want removal with a warning", resp.State.Raw.IsNull(), resp.Diagnostics)
+	}
+	if d := resp.Diagnostics.Warnings()[0]; !strings.Contains(d.Summary(), "storage connection "+fx.f.connID+" was deleted") {
+		t.Errorf("warning = %s", d.Summary())
+	}
+}
+
+// A run that is missing while its connection exists (purged run history) stays in state with a warning:
+// removing it would make the next apply start a run nobody asked for (REVIEW finding 8).
+func TestStorageRunRead_PurgedRunIsKeptWithWarning(t *testing.T) {
 	fx := newStorageRunFixture(t)
 	prior := fx.model(false, false, "fp", "")
 	resp := &resource.ReadResponse{State: fx.state(t, prior)}
 	fx.r.Read(context.Background(), resource.ReadRequest{State: fx.state(t, prior)}, resp)
-	if !resp.State.Raw.IsNull() || resp.Diagnostics.WarningsCount() != 1 {
-		t.Fatalf("state null = %v, diags = %v; want removal with a warning", resp.State.Raw.IsNull(), resp.Diagnostics)
+	if resp.State.Raw.IsNull() || !resp.State.Raw.Equal(fx.state(t, prior).Raw) {
+		t.Fatalf("state = %v; want the prior state kept unchanged", resp.State.Raw)
+	}
+	if resp.Diagnostics.HasError() || resp.Diagnostics.WarningsCount() != 1 ||
+		!strings.Contains(resp.Diagnostics.Warnings()[0].Detail(), "purged") {
+		t.Fatalf("diags = %v; want one warning about the purged run history", resp.Diagnostics)
+	}
+	if n := fx.f.requests("GET " + fx.f.connPath()); n != 2 { // the run GET has the connection path as prefix
+		t.Errorf("requests = %v; want the run GET, then the connection GET", fx.f.log)
 	}
 }
 

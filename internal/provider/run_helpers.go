@@ -20,6 +20,7 @@ import (
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/float64planmodifier"
@@ -948,6 +949,28 @@ func refreshRun(ctx context.Context, t runTarget, runID string, prior *runOutput
 	outs, dd := flattenRun(collectRunDetails(ctx, t.client, imodelID, run, fileNames, diags))
 	diags.Append(dd...)
 	return outs, nil
+}
+
+// readMissingRun handles a 404 on a run resource's Read. Runs live as long as their connection, but the service
+// may purge a connection's run history (PATTERNS §7): removing the resource then would make the next apply start
+// a run nobody asked for. So the connection decides: gone → the run is gone with it; still there → keep the state
+// with the run's last known outputs and warn.
+func readMissingRun(ctx context.Context, t runTarget, runID string, resp *resource.ReadResponse) {
+	_, err := t.getConnection(ctx)
+	switch {
+	case err == nil:
+		tflog.Warn(ctx, "run not found but its connection exists; keeping it in state", map[string]any{"run_id": runID, "connection_id": t.connectionID})
+		resp.Diagnostics.AddWarning("Synchronization run no longer found",
+			fmt.Sprintf("Run %s was not found on %s %s, although the connection still exists: the service has probably purged the "+
+				"connection's run history. The resource keeps the run's last known outputs and nothing new is started; this warning "+
+				"repeats at every refresh. To synchronize again, change triggers (or apply with -replace on this resource); to stop "+
+				"tracking the run, remove the resource from the configuration (destroying it only forgets the run).",
+				runID, t.noun(), t.connectionID))
+	case itwin.IsNotFound(err):
+		removeGone(ctx, resp, "synchronization run (its "+t.noun()+" "+t.connectionID+" was deleted)", runID)
+	default:
+		addAPIError(&resp.Diagnostics, "reading "+t.noun()+" "+t.connectionID+" (its run "+runID+" was not found)", err, nil)
+	}
 }
 
 // fileNamesFromTasks recovers source id → file name from a tasks output value.

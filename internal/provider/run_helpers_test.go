@@ -12,6 +12,10 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 )
@@ -35,6 +39,8 @@ type fakeSync struct {
 	sourceFiles []itwin.StorageSourceFile
 	files       map[string]itwin.StorageFile
 	userAuthed  bool
+	connGone    bool // the connection was deleted: its GET answers 404
+	connDenied  bool // the connection's GET answers 403
 	log         []string
 	startBodies []string
 }
@@ -118,6 +124,10 @@ func (f *fakeSync) serve(w http.ResponseWriter, r *http.Request) {
 			f.starts = f.starts[1:]
 		}
 		h(w, r)
+	case r.Method == http.MethodGet && p == f.connPath() && f.connGone:
+		writeAPIError(w, 404, "StorageConnectionNotFound")
+	case r.Method == http.MethodGet && p == f.connPath() && f.connDenied:
+		writeAPIError(w, 403, "InsufficientPermissions")
 	case r.Method == http.MethodGet && p == f.connPath():
 		conn := itwin.Connection{ID: f.connID, DisplayName: "c", IModelID: f.imodelID, AuthenticationType: f.authType, Links: &itwin.ConnectionLinks{}}
 		if f.lastRun != "" {
@@ -707,5 +717,41 @@ func TestExecuteRun_ServerErrorTextIsRedacted(t *testing.T) {
 	}
 	if !strings.Contains(shown.String(), "https://kb.example/dl") {
 		t.Errorf("the KB link must survive redaction:\n%s", shown.String())
+	}
+}
+
+// readMissingRun on a manifest connection: same rules as for storage runs, and an error reading the connection
+// is reported rather than guessed at.
+func TestReadMissingRun_Manifest(t *testing.T) {
+	ctx := context.Background()
+	var sch resource.SchemaResponse
+	(&manifestRunResource{}).Schema(ctx, resource.SchemaRequest{}, &sch)
+	for name, c := range map[string]struct {
+		connGone, connDenied bool
+		wantRemoved, wantErr bool
+	}{
+		"connection exists":     {},
+		"connection deleted":    {connGone: true, wantRemoved: true},
+		"connection unreadable": {connDenied: true, wantErr: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFakeSync(t, connKindManifest)
+			f.connGone, f.connDenied = c.connGone, c.connDenied
+			st := tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
+			if d := st.SetAttribute(ctx, path.Root("id"), "run-x"); d.HasError() {
+				t.Fatal(d)
+			}
+			resp := &resource.ReadResponse{State: st}
+			readMissingRun(ctx, f.target(), "run-x", resp)
+			if got := resp.State.Raw.IsNull(); got != c.wantRemoved {
+				t.Errorf("removed = %v, want %v (%v)", got, c.wantRemoved, resp.Diagnostics)
+			}
+			if got := resp.Diagnostics.HasError(); got != c.wantErr {
+				t.Errorf("error = %v, want %v (%v)", got, c.wantErr, resp.Diagnostics)
+			}
+			if !c.wantErr && resp.Diagnostics.WarningsCount() != 1 {
+				t.Errorf("diags = %v, want one warning", resp.Diagnostics)
+			}
+		})
 	}
 }
