@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
@@ -45,6 +46,10 @@ func exampleGaps(ctx context.Context, p provider.Provider, dir string) []string 
 			d := filepath.Join("resources", m.TypeName)
 			if !exists(filepath.Join(d, "import.sh")) && !exists(filepath.Join(d, "import-by-string-id.tf")) {
 				gaps = append(gaps, "resource "+m.TypeName+": importable but no examples/"+filepath.ToSlash(d)+"/import.sh or import-by-string-id.tf")
+			}
+			// Without it the page leaves out how to import by identity (Terraform 1.12+).
+			if _, identity := r.(resource.ResourceWithIdentity); identity {
+				need("resource "+m.TypeName+" (identity)", filepath.Join(d, "import-by-identity.tf"))
 			}
 		}
 	}
@@ -126,13 +131,23 @@ func TestExamplesExistDetectsGaps(t *testing.T) {
 
 	// An importable resource also needs import docs.
 	got = exampleGaps(context.Background(), &fakeImportProvider{}, dir)
-	want = []string{"resource fake_res: importable but no examples/resources/fake_res/import.sh or import-by-string-id.tf"}
-	if len(got) != 1 || got[0] != want[0] {
+	want = []string{
+		"resource fake_res: importable but no examples/resources/fake_res/import.sh or import-by-string-id.tf",
+		"resource fake_res (identity): missing examples/resources/fake_res/import-by-identity.tf",
+	}
+	if !slices.Equal(got, want) {
 		t.Fatalf("gaps:\n got  %q\n want %q", got, want)
 	}
 	write("resources/fake_res/import.sh")
+	// The fake resource has an identity, so it also needs an identity import example.
+	got = exampleGaps(context.Background(), &fakeImportProvider{}, dir)
+	want = []string{"resource fake_res (identity): missing examples/resources/fake_res/import-by-identity.tf"}
+	if len(got) != 1 || got[0] != want[0] {
+		t.Fatalf("gaps:\n got  %q\n want %q", got, want)
+	}
+	write("resources/fake_res/import-by-identity.tf")
 	if got := exampleGaps(context.Background(), &fakeImportProvider{}, dir); len(got) != 0 {
-		t.Fatalf("import.sh not accepted: %q", got)
+		t.Fatalf("import.sh and import-by-identity.tf not accepted: %q", got)
 	}
 }
 
