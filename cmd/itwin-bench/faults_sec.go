@@ -439,7 +439,7 @@ func (o *bObjects) fill(base string, rt itwinlocal.RouteInfo) (string, any) {
 	case "POST /synchronization/imodels/manifestconnections":
 		body = itwin.ManifestConnectionCreate{IModelID: o.imodel, SourceFiles: []itwin.ManifestFileCreate{{SourceFileID: "x"}}}
 	case "PUT /synchronization/imodels/storageconnections/{id}", "PUT /synchronization/imodels/manifestconnections/{id}":
-		body = itwin.ConnectionUpdate{DisplayName: "intruder"}
+		body = itwin.ConnectionUpdate{DisplayName: itwin.Ptr("intruder")}
 	case "POST /synchronization/imodels/storageconnections/{id}/sourcefiles", "PUT /synchronization/imodels/storageconnections/{id}/sourcefiles/{sourceFileId}":
 		body = itwin.StorageFileCreate{StorageFileID: o.file, ConnectorType: "IFC"}
 	case "POST /synchronization/imodels/manifestconnections/{id}/sourcefiles", "PUT /synchronization/imodels/manifestconnections/{id}/sourcefiles/{sourceFileId}":

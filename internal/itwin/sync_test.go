@@ -96,7 +96,7 @@ func TestRequestsExact(t *testing.T) {
 			}, method: "GET", path: syncIM + "/storageconnections", query: url.Values{"$top": {"1000"}}, prefer: true},
 		{name: "UpdateStorageConnection", route: "PUT " + syncIM + "/storageconnections/" + tCID, status: 200, resp: connBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.UpdateStorageConnection(ctx, tCID, ConnectionUpdate{DisplayName: "Renamed"})
+				_, err := c.UpdateStorageConnection(ctx, tCID, ConnectionUpdate{DisplayName: Ptr("Renamed")})
 				must(t, err)
 			}, method: "PUT", path: syncIM + "/storageconnections/" + tCID, body: `{"displayName":"Renamed"}`},
 		{name: "DeleteStorageConnection", route: "DELETE " + syncIM + "/storageconnections/" + tCID, status: 204,

@@ -55,7 +55,7 @@ func TestRetriesIdempotentMethods(t *testing.T) {
 	}{
 		{"GET", "GET", syncIM + "/storageconnections/" + tCID, connBody, func(c *Client) error { _, err := c.GetStorageConnection(ctx, tCID); return err }},
 		{"PUT", "PUT", syncIM + "/storageconnections/" + tCID, connBody, func(c *Client) error {
-			_, err := c.UpdateStorageConnection(ctx, tCID, ConnectionUpdate{DisplayName: "x"})
+			_, err := c.UpdateStorageConnection(ctx, tCID, ConnectionUpdate{DisplayName: Ptr("x")})
 			return err
 		}},
 		{"PATCH", "PATCH", "/storage/files/" + tFile, fileBody, func(c *Client) error {

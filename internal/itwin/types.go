@@ -157,10 +157,14 @@ type ManifestConnectionCreate struct {
 }
 
 // ConnectionUpdate is the S4/M4 body. The server merges: omitted fields keep their values (§11c).
+// DisplayName is a pointer so that an explicit "" (clear the name) is sent, while nil keeps the name.
 type ConnectionUpdate struct {
-	DisplayName        string `json:"displayName,omitempty"`
-	AuthenticationType string `json:"authenticationType,omitempty"`
+	DisplayName        *string `json:"displayName,omitempty"`
+	AuthenticationType string  `json:"authenticationType,omitempty"`
 }
+
+// Ptr returns a pointer to v, for the optional fields of request bodies (ConnectionUpdate, StorageItemUpdate).
+func Ptr[T any](v T) *T { return &v }
 
 // StorageFileCreate maps a Storage file into a connection (S9, S12, inside S1).
 type StorageFileCreate struct {

@@ -122,7 +122,8 @@ func decodeConnectionUpdate(body []byte, fam string) (itwin.ConnectionUpdate, ma
 	if err := validAuthType(fam, in.AuthenticationType); err != nil {
 		return in, nil, err
 	}
-	return in, map[string]bool{"displayName": present(keys, "displayName"), "authenticationType": present(keys, "authenticationType") && in.AuthenticationType != ""}, nil
+	// A present "" sets an empty name; an omitted (or null) displayName keeps the current one.
+	return in, map[string]bool{"displayName": in.DisplayName != nil, "authenticationType": present(keys, "authenticationType") && in.AuthenticationType != ""}, nil
 }
 
 // decodeStorageFileCreate validates an S9/S12 body.

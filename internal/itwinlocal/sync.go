@@ -402,7 +402,7 @@ func (s *Server) handleConnUpdate(c *rc, k kind) error {
 		}
 		// Merge (§11c): omitted fields keep their values.
 		if set["displayName"] {
-			r.DisplayName = in.DisplayName
+			r.DisplayName = *in.DisplayName
 		}
 		if set["authenticationType"] {
 			r.AuthType = in.AuthenticationType

@@ -52,6 +52,16 @@ func TestStorageConnectionCRUD(t *testing.T) {
 	if c.Connection.DisplayName != "renamed" || c.Connection.AuthenticationType != "User" {
 		t.Fatalf("merge 2: %s", r.Body)
 	}
+	// A present "" clears the name; null or omitted keeps it.
+	in.Do(t, "PUT", sc+"/"+conn.ID, map[string]any{"displayName": ""}).JSON(t, &c)
+	if c.Connection.DisplayName != "" || c.Connection.AuthenticationType != "User" {
+		t.Fatalf("clear name: %+v", c.Connection)
+	}
+	in.Do(t, "PUT", sc+"/"+conn.ID, map[string]any{"displayName": "renamed"}).JSON(t, &c)
+	in.Do(t, "PUT", sc+"/"+conn.ID, map[string]any{"displayName": nil}).JSON(t, &c)
+	if c.Connection.DisplayName != "renamed" {
+		t.Fatalf("null name must keep it: %+v", c.Connection)
+	}
 	expectErr(t, in.Do(t, "PUT", sc+"/"+conn.ID, map[string]any{"authenticationType": "Robot"}), 422, "InvalidStorageConnectionRequest", "authenticationType")
 	expectErr(t, in.Do(t, "PUT", sc+"/"+conn.ID, nil), 422, "MissingRequestBody", "")
 

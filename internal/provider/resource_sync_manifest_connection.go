@@ -278,7 +278,8 @@ func (r *manifestConnectionResource) Update(ctx context.Context, req resource.Up
 	if !resp.Diagnostics.HasError() {
 		var upd itwin.ConnectionUpdate
 		if !plan.DisplayName.IsUnknown() && !plan.DisplayName.Equal(state.DisplayName) {
-			upd.DisplayName = plan.DisplayName.ValueString()
+			// Sent even when "": an omitted name would keep the old one (the PUT merges).
+			upd.DisplayName = itwin.Ptr(plan.DisplayName.ValueString())
 		}
 		if !plan.AuthenticationType.IsUnknown() && !plan.AuthenticationType.Equal(state.AuthenticationType) {
 			upd.AuthenticationType = plan.AuthenticationType.ValueString()

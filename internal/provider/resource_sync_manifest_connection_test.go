@@ -88,7 +88,7 @@ func TestAccSyncManifestConnection_lifecycle(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if _, err := c.UpdateManifestConnection(ctx, firstID, itwin.ConnectionUpdate{DisplayName: "renamed outside"}); err != nil {
+					if _, err := c.UpdateManifestConnection(ctx, firstID, itwin.ConnectionUpdate{DisplayName: itwin.Ptr("renamed outside")}); err != nil {
 						t.Fatalf("renaming outside Terraform: %v", err)
 					}
 					if _, err := c.AddManifestSourceFile(ctx, firstID, itwin.ManifestFileCreate{SourceFileID: "dms-9"}); err != nil {

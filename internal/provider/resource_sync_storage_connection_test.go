@@ -174,7 +174,7 @@ func TestAccSyncStorageConnection_lifecycle(t *testing.T) {
 				// Drift: renamed and a file added outside Terraform. The plan must show it and the apply put it back.
 				PreConfig: func() {
 					id := firstID
-					if _, err := c.UpdateStorageConnection(ctx, id, itwin.ConnectionUpdate{DisplayName: "renamed outside"}); err != nil {
+					if _, err := c.UpdateStorageConnection(ctx, id, itwin.ConnectionUpdate{DisplayName: itwin.Ptr("renamed outside")}); err != nil {
 						t.Fatalf("renaming outside Terraform: %v", err)
 					}
 					if _, err := c.AddStorageSourceFile(ctx, id, itwin.StorageFileCreate{StorageFileID: fileD, ConnectorType: "DWG"}); err != nil {
