@@ -106,6 +106,21 @@ func TestAccSyncManifestConnectionRun_urlsNeverStored(t *testing.T) {
 				},
 			},
 			{
+				// An import block plans an in-place update that adopts the configured triggers and files: importing
+				// starts no run (DESIGN §4.1).
+				Config:             manifestRunConfig(fx.providerCfg, connID, ""),
+				ResourceName:       manifestRunAddr,
+				ImportState:        true,
+				ImportStateKind:    resource.ImportBlockWithID,
+				ExpectNonEmptyPlan: true,
+				ImportStateIdFunc: func(s *terraform.State) (string, error) {
+					return connID + "/" + s.RootModule().Resources[manifestRunAddr].Primary.ID, nil
+				},
+				ImportPlanChecks: resource.ImportPlanChecks{
+					PreApply: []plancheck.PlanCheck{plancheck.ExpectResourceAction(manifestRunAddr, plancheck.ResourceActionUpdate)},
+				},
+			},
+			{
 				// Another URL alone (a freshly minted signature) starts nothing: URLs are not compared.
 				Config: strings.ReplaceAll(manifestRunConfig(fx.providerCfg, connID, ""), "master.dgn?", "master.dgn?v=2&"),
 				ConfigPlanChecks: resource.ConfigPlanChecks{

@@ -189,13 +189,15 @@ func (r *storageRunResource) Read(ctx context.Context, req resource.ReadRequest,
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Update only records local settings (wait, allowed_results, rerun_on_source_change, timeouts): no API call.
+// Update only records local settings (wait, allowed_results, rerun_on_source_change, timeouts, and the triggers
+// adopted after an import): no API call.
 func (r *storageRunResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan storageRunModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	clearImportedRun(ctx, resp)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: plan.ConnectionID, ID: plan.ID}, &resp.Diagnostics)
 }
@@ -221,7 +223,18 @@ func importRunState(ctx context.Context, req resource.ImportStateRequest, resp *
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait"), true)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("allowed_results"), []string{itwin.ResultSuccess})...)
+	if resp.Private != nil { // nil only when called outside the framework (unit tests)
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedRunKey, []byte("true"))...)
+	}
 	return !resp.Diagnostics.HasError()
+}
+
+// clearImportedRun ends the grace of an import: once an apply recorded the configuration, a later triggers
+// change starts a run as usual.
+func clearImportedRun(ctx context.Context, resp *resource.UpdateResponse) {
+	if resp.Private != nil {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedRunKey, nil)...)
+	}
 }
 
 // fingerprintEntry is what the fingerprint covers of one source file.

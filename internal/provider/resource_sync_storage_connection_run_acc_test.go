@@ -133,8 +133,9 @@ func TestAccSyncStorageConnectionRun_noWait(t *testing.T) {
 					return fx.connID + "/" + s.RootModule().Resources[runResource].Primary.ID, nil
 				},
 				ImportStateVerify: true,
-				// Local settings the API cannot know: triggers and wait come from the configuration, and the
-				// fingerprint belongs to the run Terraform started.
+				// Local settings the API cannot know: triggers and wait come from the configuration (the first apply
+				// after an import adopts them without a run, see _importAdoptsTriggers), and the fingerprint belongs
+				// to the run Terraform started.
 				ImportStateVerifyIgnore: []string{"triggers", "triggers.%", "triggers.v", "wait", "source_fingerprint"},
 			},
 			{
@@ -300,6 +301,93 @@ func TestAccSyncStorageConnectionRun_startNotBlindlyRetried(t *testing.T) {
 				Config:             fx.config(""),
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true, // nothing was created, so the run is still to be created
+			},
+		},
+	})
+}
+
+// TestAccSyncStorageConnectionRun_importAdoptsTriggers: importing a run, by an import block or by `terraform
+// import`, and then applying a configuration with triggers records the triggers in place and starts no run
+// (DESIGN §4.1). Once recorded, a triggers change replaces the run as usual.
+func TestAccSyncStorageConnectionRun_importAdoptsTriggers(t *testing.T) {
+	fx := newRunFixture(t, "Service", noEngine())
+	started, err := fx.client.StartStorageRun(context.Background(), fx.connID)
+	if err != nil || started.RunID == "" {
+		t.Fatalf("starting the run to import: %+v, %v", started, err)
+	}
+	runID := started.RunID
+	importID := fx.connID + "/" + runID
+	cfg := fx.config(`
+  triggers = { v = "1" }
+  timeouts = { create = "10s" }
+`)
+	runCount := func(want int) resource.TestCheckFunc {
+		return func(*terraform.State) error {
+			runs, err := fx.client.ListStorageRuns(context.Background(), fx.connID, 0)
+			if err != nil {
+				return err
+			}
+			if len(runs) != want {
+				return fmt.Errorf("the connection has %d runs, want %d: importing must not start one", len(runs), want)
+			}
+			return nil
+		}
+	}
+	adopted := []statecheck.StateCheck{
+		statecheck.ExpectKnownValue(runResource, tfjsonpath.New("id"), knownvalue.StringExact(runID)),
+		statecheck.ExpectKnownValue(runResource, tfjsonpath.New("triggers"), knownvalue.MapExact(map[string]knownvalue.Check{"v": knownvalue.StringExact("1")})),
+	}
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				// Import block: the plan imports and updates in place.
+				Config: cfg + fmt.Sprintf(`
+import {
+  to = %s
+  id = %q
+}
+`, runResource, importID),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(runResource, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: adopted,
+				Check:             runCount(1),
+			},
+			{
+				// Forget the run (destroying a run resource makes no API call) ...
+				Config: fx.providerCfg,
+				Check:  runCount(1),
+			},
+			{
+				// ... and import it again with `terraform import`.
+				Config:             cfg,
+				ResourceName:       runResource,
+				ImportState:        true,
+				ImportStateId:      importID,
+				ImportStatePersist: true,
+			},
+			{
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(runResource, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				ConfigStateChecks: adopted,
+				Check:             runCount(1),
+			},
+			{
+				// The triggers are recorded now: changing them plans a new run.
+				Config: fx.config(`
+  triggers = { v = "2" }
+  timeouts = { create = "10s" }
+`),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PostApplyPreRefresh: []plancheck.PlanCheck{plancheck.ExpectResourceAction(runResource, plancheck.ResourceActionReplace)},
+				},
 			},
 		},
 	})

@@ -1011,10 +1011,13 @@ func runResourceAttributes(ctx context.Context) map[string]rschema.Attribute {
 		PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 	}
 	attrs["triggers"] = rschema.MapAttribute{
-		Optional:      true,
-		ElementType:   types.StringType,
-		Description:   "Arbitrary values; changing any of them starts a new run. Key it on what should re-synchronize, e.g. the `source_hash` of uploaded files.",
-		PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplace()},
+		Optional:    true,
+		ElementType: types.StringType,
+		Description: "Arbitrary values; changing any of them starts a new run. Key it on what should re-synchronize, e.g. the `source_hash` of uploaded files. " +
+			"After an import the API cannot tell the triggers, so the first apply records the configured ones without starting a run.",
+		PlanModifiers: []planmodifier.Map{mapplanmodifier.RequiresReplaceIf(triggersReplaceUnlessImported,
+			"Changing triggers starts a new run, except on a freshly imported run, whose configured triggers are adopted in place.",
+			"Changing triggers starts a new run, except on a freshly imported run, whose configured triggers are adopted in place.")},
 	}
 	attrs["wait"] = rschema.BoolAttribute{
 		Optional:    true,
@@ -1042,6 +1045,24 @@ func runResourceAttributes(ctx context.Context) map[string]rschema.Attribute {
 	to.Description = "Operation timeouts. Only `create` applies: starting and waiting for the run. Changing it does not start a run."
 	attrs["timeouts"] = to
 	return attrs
+}
+
+// importedRunKey marks, in private state, a run resource imported and not applied since. The API does not know
+// a run's triggers, so an import leaves them null; the first apply must adopt the configured triggers instead of
+// starting a run (DESIGN §4.1: importing starts nothing). Update clears the mark.
+const importedRunKey = "imported_run"
+
+// triggersReplaceUnlessImported replaces the run when triggers change, except null → value on an imported run.
+func triggersReplaceUnlessImported(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
+	if req.StateValue.IsNull() && req.Private != nil {
+		v, d := req.Private.GetKey(ctx, importedRunKey)
+		resp.Diagnostics.Append(d...)
+		if string(v) == "true" {
+			tflog.Info(ctx, "adopting the configured triggers of an imported run without starting a run")
+			return
+		}
+	}
+	resp.RequiresReplace = true
 }
 
 // allowedResults reads allowed_results, defaulting to Success.
