@@ -6,9 +6,17 @@
 # target failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Per target: N (seconds) or Nx (N executions, as go test -fuzztime takes it).
 secs=${1:-${FUZZTIME:-30}}
 only=${2:-.}  # optional regexp on the target names
-[[ "$secs" =~ ^[0-9]+$ ]] || { echo "usage: scripts/fuzz.sh [seconds per target] [target regexp]" >&2; exit 2; }
+if [[ "$secs" =~ ^[0-9]+$ ]]; then
+  fuzztime=${secs}s
+elif [[ "$secs" =~ ^[0-9]+x$ ]]; then
+  fuzztime=$secs
+else
+  echo "usage: scripts/fuzz.sh [seconds per target | Nx executions] [target regexp]" >&2
+  exit 2
+fi
 log=$(mktemp -d "${TMPDIR:-/tmp}/itwin-fuzz.XXXXXX")
 trap 'rm -rf "$log"' EXIT
 
@@ -16,7 +24,7 @@ trap 'rm -rf "$log"' EXIT
 mapfile -t targets < <(grep -rn --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]*\(' . |
   sed -E 's#^\./(.*)/[^/]*_test\.go:[0-9]+:func (Fuzz[A-Za-z0-9_]*)\(.*#\1\t\2#' | sort -u | grep -E "$only" || true)
 [ "${#targets[@]}" -gt 0 ] || { echo "no fuzz targets found" >&2; exit 1; }
-echo "fuzzing ${#targets[@]} targets for ${secs}s each ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "fuzzing ${#targets[@]} targets for ${fuzztime} each ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))"
 
 failed=0
 summary=()
@@ -27,7 +35,7 @@ for t in "${targets[@]}"; do
   start=$(date +%s)
   # -parallel 1: this machine is shared; one worker per target keeps the others responsive. -run '^$' skips
   # the unit tests.
-  if go test "./$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "${secs}s" -parallel 1 >"$out" 2>&1; then
+  if go test "./$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -parallel 1 >"$out" 2>&1; then
     status=ok
   else
     status=FAILED
@@ -41,6 +49,9 @@ for t in "${targets[@]}"; do
     stats=$(sed -E 's/^fuzz: elapsed: ([0-9]+)s, execs: ([0-9]+) .*new interesting: ([0-9]+) \(total: ([0-9]+)\).*/\1 \2 \3 \4/' <<<"$last")
     read -r el ex ni tot <<<"$stats"
     fig=$(printf 'fuzzed %3ss, %9s execs (avg %6s/s), %3s new interesting inputs (corpus %s)' "$el" "$ex" "$((ex / (el > 0 ? el : 1)))" "$ni" "$tot")
+    # The coordinator counts a worker's executions only when the worker reports back, which can take longer
+    # than the whole run (golang/go#51484); a count-based run (scripts/fuzz.sh 50000x) shows the real rate.
+    [ "$ex" -lt 1000 ] && fig="$fig — count not yet reported by the worker (golang/go#51484); try $0 50000x"
   else
     fig="no fuzzing progress reported (see below)"
     [ "$status" = ok ] && { status=FAILED; failed=$((failed + 1)); }
@@ -53,5 +64,5 @@ for t in "${targets[@]}"; do
   fi
 done
 echo
-echo "fuzz summary (${secs}s per target): ${#targets[@]} targets, $failed failed"
+echo "fuzz summary (${fuzztime} per target): ${#targets[@]} targets, $failed failed"
 [ "$failed" -eq 0 ]
