@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -90,7 +89,10 @@ type local struct {
 // ready.
 func (e *env) startLocal(ctx context.Context, dataDir string, extra ...string) (*local, error) {
 	l := &local{e: e, dataDir: dataDir, args: extra}
-	return l, l.start(ctx)
+	if err := l.start(ctx); err != nil {
+		return nil, err
+	}
+	return l, nil
 }
 
 func (l *local) start(ctx context.Context) error {
@@ -259,5 +261,3 @@ func cleanEnv(in []string) []string {
 	}
 	return out
 }
-
-func readAll(r io.Reader) string { b, _ := io.ReadAll(r); return string(b) }

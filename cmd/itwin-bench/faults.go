@@ -97,7 +97,10 @@ func quickstart(e *env, l *local, extra ...string) (*tf, error) {
 		return nil, fmt.Errorf("copying examples/quickstart (run from the repository root): %w", err)
 	}
 	t := e.terraform(dir, l, extra...)
-	return t, t.writeVars(map[string]any{"itwin_id": l.ITwinID})
+	if err := t.writeVars(map[string]any{"itwin_id": l.ITwinID}); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 func (t *tf) output(ctx context.Context, name string) (string, error) {
