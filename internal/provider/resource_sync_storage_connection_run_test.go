@@ -2,8 +2,12 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -308,5 +312,104 @@ func TestStorageRunRead_CompletedRunCostsOneCall(t *testing.T) {
 	fx.r.Read(context.Background(), resource.ReadRequest{State: fx.state(t, prior)}, resp)
 	if resp.Diagnostics.HasError() || len(fx.f.log) != 1 {
 		t.Errorf("diags %v, requests %v; want exactly the run GET", resp.Diagnostics, fx.f.log)
+	}
+}
+
+// fingerprintServer answers a storage connection's source file list and the Storage files' metadata, counting
+// how many file reads are in flight at once. Each read is held until `barrier` reads are in flight together, or
+// for at most holdFor. With barrier = limit+1, a bounded reader never reaches it (each wave of `limit` reads is
+// held holdFor, so the peak is exactly the limit), while an unbounded one gets past the limit before any read
+// is answered.
+type fingerprintServer struct {
+	srv             *httptest.Server
+	inflight, peak  atomic.Int64
+	barrier         int64
+	holdFor         time.Duration
+	missing, denied string
+	released        chan struct{}
+	releaseOnce     sync.Once
+}
+
+func newFingerprintServer(t *testing.T, connID string, files []itwin.StorageFile, barrier int64) *fingerprintServer {
+	fs := &fingerprintServer{barrier: barrier, holdFor: 300 * time.Millisecond, released: make(chan struct{})}
+	byID := map[string]itwin.StorageFile{}
+	var sources []itwin.StorageSourceFile
+	for i, f := range files {
+		byID[f.ID] = f
+		sources = append(sources, itwin.StorageSourceFile{ID: fmt.Sprintf("sf-%d", i), StorageFileID: f.ID})
+	}
+	fs.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/synchronization/imodels/storageconnections/"+connID+"/sourcefiles":
+			writeJSON(w, 200, itwin.StorageSourceFileList{SourceFiles: sources})
+		case strings.HasPrefix(r.URL.Path, "/storage/files/"):
+			n := fs.inflight.Add(1)
+			defer fs.inflight.Add(-1)
+			for p := fs.peak.Load(); n > p && !fs.peak.CompareAndSwap(p, n); p = fs.peak.Load() {
+			}
+			if n >= fs.barrier {
+				fs.releaseOnce.Do(func() { close(fs.released) })
+			}
+			select {
+			case <-fs.released:
+			case <-time.After(fs.holdFor):
+			}
+			id := strings.TrimPrefix(r.URL.Path, "/storage/files/")
+			switch id {
+			case fs.missing:
+				writeAPIError(w, 404, "FileNotFound")
+			case fs.denied:
+				writeAPIError(w, 403, "InsufficientPermissions")
+			default:
+				writeJSON(w, 200, map[string]any{"file": byID[id]})
+			}
+		default:
+			writeAPIError(w, 404, "NoRoute")
+		}
+	}))
+	t.Cleanup(fs.srv.Close)
+	return fs
+}
+
+func (fs *fingerprintServer) client(t *testing.T) *itwin.Client {
+	c, err := itwin.NewClient(context.Background(), itwin.Config{APIURL: fs.srv.URL, AccessToken: "t", MaxRetries: 1,
+		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// The fingerprint reads the Storage files concurrently but at most fingerprintConcurrency at a time, and its
+// value does not depend on the order the reads finish in (REVIEW finding 12).
+func TestStorageSourceFingerprint_BoundedConcurrencyDeterministic(t *testing.T) {
+	const connID = "conn-1"
+	var files []itwin.StorageFile
+	var want []fingerprintEntry
+	for i := range 12 {
+		f := itwin.StorageFile{ID: fmt.Sprintf("file-%02d", i), Size: int64(100 + i),
+			LastModifiedDateTime: itwin.NewTimestamp(time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC))}
+		files = append(files, f)
+		want = append(want, fingerprintEntry{StorageFileID: f.ID, Size: f.Size, LastModified: f.LastModifiedDateTime.UTC().Format("2006-01-02T15:04:05.0000000Z")})
+	}
+	want[3] = fingerprintEntry{StorageFileID: "file-03", LastModified: "missing"}
+	fs := newFingerprintServer(t, connID, files, fingerprintConcurrency+1)
+	fs.missing = "file-03"
+	got, err := storageSourceFingerprint(context.Background(), fs.client(t), connID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != sourceFingerprint(want) {
+		t.Errorf("fingerprint = %s, want %s", got, sourceFingerprint(want))
+	}
+	if p := fs.peak.Load(); p != fingerprintConcurrency {
+		t.Errorf("peak concurrent file reads = %d, want %d (concurrent, and bounded)", p, fingerprintConcurrency)
+	}
+
+	// One unreadable file fails the fingerprint with an error naming it.
+	fs2 := newFingerprintServer(t, connID, files, 1)
+	fs2.denied = "file-07"
+	if _, err := storageSourceFingerprint(context.Background(), fs2.client(t), connID); err == nil || !strings.Contains(err.Error(), "file-07") {
+		t.Errorf("err = %v, want the failure of file-07", err)
 	}
 }
