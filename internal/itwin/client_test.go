@@ -167,7 +167,7 @@ func TestEveryCallReturnsAPIErrors(t *testing.T) {
 		"GetRootFolderID":          func() error { _, err := c.GetRootFolderID(ctx, tTW); return err },
 		"CreateFolder":             func() error { _, err := c.CreateFolder(ctx, tFold, StorageItemCreate{DisplayName: "x"}); return err },
 		"GetFolder":                func() error { _, err := c.GetFolder(ctx, tFold); return err },
-		"UpdateFolder":             func() error { _, err := c.UpdateFolder(ctx, tFold, StorageItemCreate{}); return err },
+		"UpdateFolder":             func() error { _, err := c.UpdateFolder(ctx, tFold, StorageItemUpdate{}); return err },
 		"DeleteFolder":             func() error { return c.DeleteFolder(ctx, tFold) },
 		"ListFolderItems":          func() error { _, err := c.ListFolderItems(ctx, tFold); return err },
 		"UploadFile": func() error {
@@ -176,7 +176,7 @@ func TestEveryCallReturnsAPIErrors(t *testing.T) {
 		},
 		"UpdateFileContent":  func() error { _, err := c.UpdateFileContent(ctx, tFile, strings.NewReader("a"), 1); return err },
 		"GetFile":            func() error { _, err := c.GetFile(ctx, tFile); return err },
-		"UpdateFile":         func() error { _, err := c.UpdateFile(ctx, tFile, StorageItemCreate{}); return err },
+		"UpdateFile":         func() error { _, err := c.UpdateFile(ctx, tFile, StorageItemUpdate{}); return err },
 		"DeleteFile":         func() error { return c.DeleteFile(ctx, tFile) },
 		"GetFileDownloadURL": func() error { _, err := c.GetFileDownloadURL(ctx, tFile); return err },
 	}

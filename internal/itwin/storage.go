@@ -52,8 +52,8 @@ func (c *Client) GetFolder(ctx context.Context, id string) (*StorageFolder, erro
 	return &env.Folder, nil
 }
 
-// UpdateFolder renames a folder or changes its description.
-func (c *Client) UpdateFolder(ctx context.Context, id string, meta StorageItemCreate) (*StorageFolder, error) {
+// UpdateFolder renames a folder or changes its description; nil fields keep their values.
+func (c *Client) UpdateFolder(ctx context.Context, id string, meta StorageItemUpdate) (*StorageFolder, error) {
 	if err := need("folder id", id); err != nil {
 		return nil, err
 	}
@@ -173,8 +173,8 @@ func (c *Client) GetFile(ctx context.Context, id string) (*StorageFile, error) {
 	return &env.File, nil
 }
 
-// UpdateFile renames a file or changes its description.
-func (c *Client) UpdateFile(ctx context.Context, id string, meta StorageItemCreate) (*StorageFile, error) {
+// UpdateFile renames a file or changes its description; nil fields keep their values.
+func (c *Client) UpdateFile(ctx context.Context, id string, meta StorageItemUpdate) (*StorageFile, error) {
 	if err := need("file id", id); err != nil {
 		return nil, err
 	}

@@ -307,7 +307,7 @@ func TestRequestsExact(t *testing.T) {
 			invoke: func(t *testing.T, c *Client) { _, err := c.GetFolder(ctx, tFold); must(t, err) }, method: "GET", path: "/storage/folders/" + tFold},
 		{name: "UpdateFolder", route: "PATCH /storage/folders/" + tFold, status: 200, resp: folderBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.UpdateFolder(ctx, tFold, StorageItemCreate{DisplayName: "B"})
+				_, err := c.UpdateFolder(ctx, tFold, StorageItemUpdate{DisplayName: Ptr("B")})
 				must(t, err)
 			}, method: "PATCH", path: "/storage/folders/" + tFold, body: `{"displayName":"B"}`},
 		{name: "DeleteFolder", route: "DELETE /storage/folders/" + tFold, status: 204,
@@ -330,9 +330,15 @@ func TestRequestsExact(t *testing.T) {
 			}, method: "GET", path: "/storage/files/" + tFile},
 		{name: "UpdateFile", route: "PATCH /storage/files/" + tFile, status: 200, resp: fileBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.UpdateFile(ctx, tFile, StorageItemCreate{Description: "new"})
+				_, err := c.UpdateFile(ctx, tFile, StorageItemUpdate{Description: Ptr("new")})
 				must(t, err)
 			}, method: "PATCH", path: "/storage/files/" + tFile, body: `{"description":"new"}`},
+		{name: "UpdateFileClearsDescription", route: "PATCH /storage/files/" + tFile, status: 200, resp: fileBody,
+			invoke: func(t *testing.T, c *Client) {
+				// An explicit "" is sent (it clears); the omitted name is kept by the server.
+				_, err := c.UpdateFile(ctx, tFile, StorageItemUpdate{Description: Ptr("")})
+				must(t, err)
+			}, method: "PATCH", path: "/storage/files/" + tFile, body: `{"description":""}`},
 		{name: "DeleteFile", route: "DELETE /storage/files/" + tFile, status: 204,
 			invoke: func(t *testing.T, c *Client) { must(t, c.DeleteFile(ctx, tFile)) }, method: "DELETE", path: "/storage/files/" + tFile},
 		{name: "GetFileDownloadURL", route: "GET /storage/files/" + tFile + "/download", status: 302,

@@ -59,7 +59,7 @@ func TestRetriesIdempotentMethods(t *testing.T) {
 			return err
 		}},
 		{"PATCH", "PATCH", "/storage/files/" + tFile, fileBody, func(c *Client) error {
-			_, err := c.UpdateFile(ctx, tFile, StorageItemCreate{DisplayName: "x"})
+			_, err := c.UpdateFile(ctx, tFile, StorageItemUpdate{DisplayName: Ptr("x")})
 			return err
 		}},
 		{"DELETE", "DELETE", "/storage/files/" + tFile, nil, func(c *Client) error { return c.DeleteFile(ctx, tFile) }},

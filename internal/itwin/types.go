@@ -731,6 +731,13 @@ type StorageItemCreate struct {
 	Description string `json:"description,omitempty"`
 }
 
+// StorageItemUpdate is the PATCH body of a folder or file. Nil fields are omitted and keep their values; a
+// non-nil "" is sent, so a description can be cleared.
+type StorageItemUpdate struct {
+	DisplayName *string `json:"displayName,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
 // UploadLinks is the 202 answer of file create and update-content.
 type UploadLinks struct {
 	Links UploadLinkSet `json:"_links"`

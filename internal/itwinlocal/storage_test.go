@@ -76,6 +76,17 @@ func TestStorageTopLevelAndFolders(t *testing.T) {
 	if file.File.Description != "new" || file.File.DisplayName != "plant-a.dgn" || file.File.Path != "Plant B/plant-a.dgn" {
 		t.Fatalf("patched file: %s", r.Body)
 	}
+	// A present "" clears the description; the omitted name is kept.
+	var cleared itwin.StorageFileEnvelope
+	in.Do(t, "PATCH", "/storage/files/"+fileID, map[string]string{"description": ""}).JSON(t, &cleared)
+	if cleared.File.Description != "" || cleared.File.DisplayName != "plant-a.dgn" {
+		t.Fatalf("cleared file description: %+v", cleared.File)
+	}
+	var clearedFolder itwin.StorageFolderEnvelope
+	in.Do(t, "PATCH", "/storage/folders/"+f.Folder.ID, map[string]string{"description": ""}).JSON(t, &clearedFolder)
+	if clearedFolder.Folder.Description != "" || clearedFolder.Folder.DisplayName != "Plant B" {
+		t.Fatalf("cleared folder description: %+v", clearedFolder.Folder)
+	}
 
 	// Folder delete cascades to its files; the root cannot be deleted.
 	expectErr(t, in.Do(t, "DELETE", "/storage/folders/"+in.RootFolderID, nil), 422, "InvalidStorageRequest", "folderId")

@@ -107,9 +107,12 @@ func (r *imodelResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"description": schema.StringAttribute{
-				Optional:      true,
-				Description:   "Description of the iModel. Changing it creates a new iModel (the API cannot update it).",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Optional: true,
+				Description: "Description of the iModel. Changing it creates a new iModel (the API cannot update it), " +
+					"except between unset and `\"\"`, which mean the same to the API.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(descriptionReallyChanges,
+					"Changing the description replaces the iModel, except between unset and \"\".",
+					"Changing the description replaces the iModel, except between unset and `\"\"`.")},
 			},
 			"extent": schema.SingleNestedAttribute{
 				Optional:      true,
@@ -155,10 +158,20 @@ func (m *imodelModel) fillFrom(im *itwin.IModel) {
 		name = im.DisplayName
 	}
 	m.Name = types.StringValue(name)
-	m.Description = stringOrNullValue(im.Description)
+	m.Description = descriptionValue(im.Description, m.Description)
 	m.State = types.StringValue(im.State)
 	m.CreatedAt = timestampValue(im.CreatedDateTime)
 	m.Extent = extentValue(im.Extent)
+}
+
+// descriptionReallyChanges is false between null and "": the API stores both as no description, so switching
+// between them must not delete the iModel.
+func descriptionReallyChanges(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
+	if req.PlanValue.IsUnknown() {
+		resp.RequiresReplace = true
+		return
+	}
+	resp.RequiresReplace = req.PlanValue.ValueString() != req.StateValue.ValueString()
 }
 
 func geoPointValue(p itwin.GeoPoint) types.Object {

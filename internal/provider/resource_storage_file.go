@@ -81,10 +81,8 @@ func (r *storageFileResource) Schema(_ context.Context, _ resource.SchemaRequest
 			},
 			"description": schema.StringAttribute{
 				Optional: true,
-				Computed: true,
-				Description: "Description of the file. Updated in place. Removing it from the configuration keeps the " +
-					"remote description (the Storage API has no way to clear it).",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Description: "Description of the file. Updated in place. Removing it (or setting `\"\"`) clears the " +
+					"remote description; a description set outside Terraform shows up as a diff.",
 			},
 			"source": schema.StringAttribute{
 				Required: true,
@@ -199,7 +197,7 @@ func (m *storageFileModel) fill(f *itwin.StorageFile) {
 		m.FolderID = types.StringValue(f.ParentFolderID)
 	}
 	m.DisplayName = types.StringValue(f.DisplayName)
-	m.Description = stringOrNullValue(f.Description)
+	m.Description = descriptionValue(f.Description, m.Description)
 	m.Size = types.Int64Value(f.Size)
 	m.Path = types.StringValue(f.Path)
 	m.LastModified = timestampValue(f.LastModifiedDateTime)
@@ -343,10 +341,7 @@ func (r *storageFileResource) Update(ctx context.Context, req resource.UpdateReq
 		resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 	}
 	if !plan.DisplayName.Equal(state.DisplayName) || !plan.Description.Equal(state.Description) {
-		file, err := r.client.UpdateFile(ctx, id, itwin.StorageItemCreate{
-			DisplayName: plan.DisplayName.ValueString(),
-			Description: plan.Description.ValueString(),
-		})
+		file, err := r.client.UpdateFile(ctx, id, storageItemUpdate(plan.DisplayName, plan.Description, state.DisplayName, state.Description))
 		if err != nil {
 			addAPIError(&resp.Diagnostics, "updating storage file", err,
 				map[string]path.Path{"displayName": path.Root("display_name"), "description": path.Root("description")})

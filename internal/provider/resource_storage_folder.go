@@ -81,10 +81,8 @@ func (r *storageFolderResource) Schema(_ context.Context, _ resource.SchemaReque
 			},
 			"description": schema.StringAttribute{
 				Optional: true,
-				Computed: true,
-				Description: "Description of the folder. Updated in place. Removing it from the configuration keeps the " +
-					"remote description (the Storage API has no way to clear it).",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+				Description: "Description of the folder. Updated in place. Removing it (or setting `\"\"`) clears the " +
+					"remote description; a description set outside Terraform shows up as a diff.",
 			},
 			"path": schema.StringAttribute{
 				Computed:    true,
@@ -148,7 +146,7 @@ func (r *storageFolderResource) ModifyPlan(ctx context.Context, req resource.Mod
 func (m *storageFolderModel) fill(f *itwin.StorageFolder) {
 	m.ID = types.StringValue(f.ID)
 	m.DisplayName = types.StringValue(f.DisplayName)
-	m.Description = stringOrNullValue(f.Description)
+	m.Description = descriptionValue(f.Description, m.Description)
 	m.Path = types.StringValue(f.Path)
 	if f.ParentFolderID != "" {
 		m.ParentFolderID = types.StringValue(f.ParentFolderID)
@@ -227,10 +225,7 @@ func (r *storageFolderResource) Update(ctx context.Context, req resource.UpdateR
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	if !plan.DisplayName.Equal(state.DisplayName) || !plan.Description.Equal(state.Description) {
-		folder, err := r.client.UpdateFolder(ctx, state.ID.ValueString(), itwin.StorageItemCreate{
-			DisplayName: plan.DisplayName.ValueString(),
-			Description: plan.Description.ValueString(),
-		})
+		folder, err := r.client.UpdateFolder(ctx, state.ID.ValueString(), storageItemUpdate(plan.DisplayName, plan.Description, state.DisplayName, state.Description))
 		if err != nil {
 			addAPIError(&resp.Diagnostics, "updating storage folder", err,
 				map[string]path.Path{"displayName": path.Root("display_name"), "description": path.Root("description")})

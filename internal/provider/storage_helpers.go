@@ -66,6 +66,29 @@ func stringOrNullValue(s string) types.String {
 	return types.StringValue(s)
 }
 
+// descriptionValue maps a description from the API to the state. The API does not tell "" from absent, so an
+// empty description is recorded as "" only where the reference (the plan on create/update, the prior state on
+// read) holds "", and as null otherwise; a configured "" thus stays "" and an unset one stays null.
+func descriptionValue(server string, ref types.String) types.String {
+	if server == "" && (ref.IsNull() || ref.IsUnknown() || ref.ValueString() != "") {
+		return types.StringNull()
+	}
+	return types.StringValue(server)
+}
+
+// storageItemUpdate builds the PATCH body of a folder or file with only the fields that change. A description
+// going to null or "" is sent as "" so that it is really cleared.
+func storageItemUpdate(planName, planDesc, stateName, stateDesc types.String) itwin.StorageItemUpdate {
+	var u itwin.StorageItemUpdate
+	if !planName.Equal(stateName) {
+		u.DisplayName = itwin.Ptr(planName.ValueString())
+	}
+	if !planDesc.Equal(stateDesc) {
+		u.Description = itwin.Ptr(planDesc.ValueString())
+	}
+	return u
+}
+
 // timestampValue renders an API date as RFC 3339 (UTC), or null when the server did not send one.
 func timestampValue(t itwin.Timestamp) types.String {
 	if t.IsZero() {
