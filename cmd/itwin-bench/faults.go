@@ -85,10 +85,13 @@ func runFaults(ctx context.Context, e *env, quick bool) error {
 	}
 	fmt.Printf("\n%d passed, %d failed (%.0f s)\n", s.passed, s.failed, time.Since(s.start).Seconds())
 	if s.failed > 0 {
-		return fmt.Errorf("%d check(s) failed", s.failed)
+		return errChecksFailed
 	}
 	return nil
 }
+
+// errChecksFailed makes the command exit 1 without another line after the "N passed, N failed" summary.
+var errChecksFailed = errors.New("checks failed")
 
 // quickstart copies examples/quickstart into a fresh directory and points it at l.
 func quickstart(e *env, l *local, extra ...string) (*tf, error) {

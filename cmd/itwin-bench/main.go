@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -53,6 +54,9 @@ func main() {
 	}
 	if err != nil {
 		env.cleanup()
+		if errors.Is(err, errChecksFailed) {
+			os.Exit(1)
+		}
 		fatal(err)
 	}
 }
