@@ -21,10 +21,13 @@ import (
 	"syscall"
 )
 
-func main() {
+func main() { os.Exit(run()) }
+
+// run returns the exit status; it is separate from main so deferred cleanups run before os.Exit.
+func run() int {
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: itwin-bench bench|faults [flags]")
-		os.Exit(2)
+		return 2
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -37,11 +40,11 @@ func main() {
 	_ = fs.Parse(os.Args[2:])
 	abs, err := filepath.Abs(*binDir)
 	if err != nil {
-		fatal(err)
+		return fail(err)
 	}
 	env, err := newEnv(ctx, abs, *keep)
 	if err != nil {
-		fatal(err)
+		return fail(err)
 	}
 	defer env.cleanup()
 	switch os.Args[1] {
@@ -52,13 +55,13 @@ func main() {
 	default:
 		err = fmt.Errorf("unknown command %q (want bench or faults)", os.Args[1])
 	}
-	if err != nil {
-		env.cleanup()
-		if errors.Is(err, errChecksFailed) {
-			os.Exit(1)
-		}
-		fatal(err)
+	switch {
+	case errors.Is(err, errChecksFailed):
+		return 1 // the summary line said it
+	case err != nil:
+		return fail(err)
 	}
+	return 0
 }
 
 // only restricts a run to some parts (debugging); empty = all.
@@ -76,7 +79,7 @@ func selected(part string) bool {
 	return false
 }
 
-func fatal(err error) {
+func fail(err error) int {
 	fmt.Fprintln(os.Stderr, "itwin-bench:", err)
-	os.Exit(1)
+	return 1
 }
