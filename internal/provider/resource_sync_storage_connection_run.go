@@ -114,8 +114,19 @@ func (r *storageRunResource) ModifyPlan(ctx context.Context, req resource.Modify
 
 	var state storageRunModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || !plan.RerunOnSourceChange.ValueBool() || state.SourceFingerprint.IsNull() ||
-		state.ConnectionID.ValueString() != connID {
+	if resp.Diagnostics.HasError() || !plan.RerunOnSourceChange.ValueBool() || state.ConnectionID.ValueString() != connID {
+		return
+	}
+	if state.SourceFingerprint.IsNull() {
+		// Nothing to compare with: say so rather than let the user believe drift detection is on. A plan that
+		// starts a new run anyway (triggers changed) records a fingerprint, so it needs no warning.
+		if !triggersStartRun(plan.Triggers, state.Triggers, isImportedRun(ctx, req.Private, &resp.Diagnostics)) {
+			resp.Diagnostics.AddAttributeWarning(path.Root("rerun_on_source_change"), "Source file changes cannot be detected for this run",
+				fmt.Sprintf("rerun_on_source_change is true, but run %s has no source_fingerprint: it was imported, or the connection's "+
+					"Storage files could not be read when it started. Plans cannot tell whether the files changed, so they start no run for "+
+					"that. The next run Terraform starts (change triggers, or apply with -replace on this resource) records a fingerprint.",
+					state.ID.ValueString()))
+		}
 		return
 	}
 	fp, err := storageSourceFingerprint(ctx, r.client, connID)
@@ -128,6 +139,19 @@ func (r *storageRunResource) ModifyPlan(ctx context.Context, req resource.Modify
 		tflog.Info(ctx, "the connection's source files changed since the run; planning a new run", map[string]any{"connection_id": connID})
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("source_fingerprint"), types.StringUnknown())...)
 		resp.RequiresReplace = append(resp.RequiresReplace, path.Root("source_fingerprint"))
+	}
+}
+
+// triggersStartRun reports whether the triggers planned start a new run: any change, except the adoption of
+// configured triggers by an imported run (see triggersReplaceUnlessImported).
+func triggersStartRun(planned, prior types.Map, imported bool) bool {
+	switch {
+	case planned.IsUnknown():
+		return true
+	case planned.Equal(prior):
+		return false
+	default:
+		return !(prior.IsNull() && imported)
 	}
 }
 
@@ -151,6 +175,11 @@ func (r *storageRunResource) Create(ctx context.Context, req resource.CreateRequ
 	plan.SourceFingerprint = types.StringNull()
 	if fp, err := storageSourceFingerprint(ctx, r.client, connID); err != nil {
 		tflog.Warn(ctx, "could not fingerprint the connection's source files", map[string]any{"error": err.Error()})
+		if plan.RerunOnSourceChange.ValueBool() {
+			resp.Diagnostics.AddAttributeWarning(path.Root("rerun_on_source_change"), "Source fingerprint not recorded",
+				fmt.Sprintf("Reading the Storage files of connection %s failed, so this run has no source_fingerprint and "+
+					"rerun_on_source_change cannot detect file changes until a later run records one: %s", connID, err))
+		}
 	} else {
 		plan.SourceFingerprint = types.StringValue(fp)
 	}

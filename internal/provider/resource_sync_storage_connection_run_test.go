@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
@@ -411,5 +412,65 @@ func TestStorageSourceFingerprint_BoundedConcurrencyDeterministic(t *testing.T) 
 	fs2.denied = "file-07"
 	if _, err := storageSourceFingerprint(context.Background(), fs2.client(t), connID); err == nil || !strings.Contains(err.Error(), "file-07") {
 		t.Errorf("err = %v, want the failure of file-07", err)
+	}
+}
+
+// rerun_on_source_change without a recorded fingerprint cannot detect anything: the plan says so on the
+// attribute instead of silently doing nothing (REVIEW finding 11).
+func TestStorageRunModifyPlan_RerunWithoutFingerprintWarns(t *testing.T) {
+	fx := newStorageRunFixture(t)
+	prior := fx.model(false, true, "", "")
+	prior.SourceFingerprint = types.StringNull()
+	resp := fx.modifyPlan(t, prior, prior)
+	if len(resp.RequiresReplace) != 0 {
+		t.Errorf("RequiresReplace = %v, want none", resp.RequiresReplace)
+	}
+	ws := resp.Diagnostics.Warnings()
+	if len(ws) != 1 || !strings.Contains(ws[0].Detail(), "no source_fingerprint") {
+		t.Fatalf("diags = %v, want one warning about the missing fingerprint", resp.Diagnostics)
+	}
+	if wp, ok := ws[0].(diag.DiagnosticWithPath); !ok || !wp.Path().Equal(path.Root("rerun_on_source_change")) {
+		t.Errorf("the warning must point at rerun_on_source_change: %v", ws[0])
+	}
+
+	// A triggers change starts a run that records a fingerprint: no warning then.
+	planned := prior
+	planned.Triggers = types.MapValueMust(types.StringType, map[string]attr.Value{"v": types.StringValue("2")})
+	prior.Triggers = types.MapValueMust(types.StringType, map[string]attr.Value{"v": types.StringValue("1")})
+	if resp := fx.modifyPlan(t, prior, planned); resp.Diagnostics.WarningsCount() != 0 {
+		t.Errorf("a new run is planned, yet: %v", resp.Diagnostics)
+	}
+
+	// Off: nothing to say.
+	prior.RerunOnSourceChange = types.BoolValue(false)
+	if resp := fx.modifyPlan(t, prior, prior); resp.Diagnostics.WarningsCount() != 0 {
+		t.Errorf("rerun_on_source_change = false: %v", resp.Diagnostics)
+	}
+}
+
+// A create whose fingerprint cannot be taken still runs, and warns on rerun_on_source_change when it is on.
+func TestStorageRunCreate_FingerprintFailureWarnsWhenRerunIsOn(t *testing.T) {
+	for _, rerun := range []bool{true, false} {
+		fx := newStorageRunFixture(t)
+		fx.f.listDenied = true
+		fx.f.starts = []func(http.ResponseWriter, *http.Request){fx.f.accept("run-1", run(itwin.StateCompleted, itwin.ResultSuccess))}
+		resp := fx.create(t, fx.model(true, rerun, "", ""))
+		if resp.Diagnostics.HasError() {
+			t.Fatalf("rerun=%v: %v", rerun, resp.Diagnostics)
+		}
+		var got storageRunModel
+		resp.State.Get(context.Background(), &got)
+		if got.ID.ValueString() != "run-1" || !got.SourceFingerprint.IsNull() {
+			t.Errorf("rerun=%v: id %v fingerprint %v; want the run with a null fingerprint", rerun, got.ID, got.SourceFingerprint)
+		}
+		warned := false
+		for _, w := range resp.Diagnostics.Warnings() {
+			if wp, ok := w.(diag.DiagnosticWithPath); ok && wp.Path().Equal(path.Root("rerun_on_source_change")) {
+				warned = true
+			}
+		}
+		if warned != rerun {
+			t.Errorf("rerun=%v: warning on rerun_on_source_change = %v (%v)", rerun, warned, resp.Diagnostics)
+		}
 	}
 }

@@ -1052,15 +1052,24 @@ func runResourceAttributes(ctx context.Context) map[string]rschema.Attribute {
 // starting a run (DESIGN §4.1: importing starts nothing). Update clears the mark.
 const importedRunKey = "imported_run"
 
+// privateState is the part of a request's private state (a framework-internal type) that reads keys; a nil
+// value reads as empty.
+type privateState interface {
+	GetKey(ctx context.Context, key string) ([]byte, diag.Diagnostics)
+}
+
+// isImportedRun reports the import mark of importedRunKey.
+func isImportedRun(ctx context.Context, p privateState, diags *diag.Diagnostics) bool {
+	v, d := p.GetKey(ctx, importedRunKey)
+	diags.Append(d...)
+	return string(v) == "true"
+}
+
 // triggersReplaceUnlessImported replaces the run when triggers change, except null → value on an imported run.
 func triggersReplaceUnlessImported(ctx context.Context, req planmodifier.MapRequest, resp *mapplanmodifier.RequiresReplaceIfFuncResponse) {
-	if req.StateValue.IsNull() && req.Private != nil {
-		v, d := req.Private.GetKey(ctx, importedRunKey)
-		resp.Diagnostics.Append(d...)
-		if string(v) == "true" {
-			tflog.Info(ctx, "adopting the configured triggers of an imported run without starting a run")
-			return
-		}
+	if req.StateValue.IsNull() && isImportedRun(ctx, req.Private, &resp.Diagnostics) {
+		tflog.Info(ctx, "adopting the configured triggers of an imported run without starting a run")
+		return
 	}
 	resp.RequiresReplace = true
 }

@@ -41,6 +41,7 @@ type fakeSync struct {
 	userAuthed  bool
 	connGone    bool // the connection was deleted: its GET answers 404
 	connDenied  bool // the connection's GET answers 403
+	listDenied  bool // the source file list answers 403
 	log         []string
 	startBodies []string
 }
@@ -147,6 +148,8 @@ func (f *fakeSync) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		run.ID = id
 		writeJSON(w, 200, itwin.RunEnvelope{Run: run})
+	case r.Method == http.MethodGet && p == f.connPath()+"/sourcefiles" && f.listDenied:
+		writeAPIError(w, 403, "InsufficientPermissions")
 	case r.Method == http.MethodGet && p == f.connPath()+"/sourcefiles":
 		writeJSON(w, 200, itwin.StorageSourceFileList{SourceFiles: f.sourceFiles})
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/storage/files/"):
