@@ -64,7 +64,9 @@ func (r *storageRunResource) Schema(ctx context.Context, _ resource.SchemaReques
 		Default:  booldefault.StaticBool(false),
 		Description: "When `true`, every plan reads the connection's Storage files (size and last modification time) and plans a new run " +
 			"when they differ from `source_fingerprint`. This catches changes made outside Terraform; files uploaded by the same apply " +
-			"change only after the plan, so key `triggers` on their `source_hash` for those. Default `false`.",
+			"change only after the plan, so key `triggers` on their `source_hash` for those. Each plan costs one request for the file list " +
+			"plus one per file (read 4 at a time). Without a recorded `source_fingerprint` (after an import) nothing can be compared and " +
+			"the plan warns. Default `false`.",
 	}
 	attrs["source_fingerprint"] = rschema.StringAttribute{
 		Computed: true,
