@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // MaxUploadSize is the largest content a single pre-signed PUT may carry (§9.4).
@@ -96,7 +97,45 @@ func (c *Client) UploadFile(ctx context.Context, folderID string, meta StorageIt
 	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/storage/folders/" + esc(folderID) + "/files", body: meta}, &links); err != nil {
 		return nil, err
 	}
-	return c.finishUpload(ctx, links, content, size)
+	f, err := c.finishUpload(ctx, links, content, size)
+	if err != nil {
+		// The file exists from here on; say which one, so the caller can record it instead of orphaning it.
+		if id := fileIDFromCompleteURL(links); id != "" {
+			return nil, &UploadIncompleteError{FileID: id, Err: err}
+		}
+	}
+	return f, err
+}
+
+// UploadIncompleteError means UploadFile created the file (FileID) but its content was not uploaded or the upload
+// was not completed. The file stays in its folder until it is deleted or its content is uploaded again
+// (UpdateFileContent).
+type UploadIncompleteError struct {
+	FileID string
+	Err    error
+}
+
+func (e *UploadIncompleteError) Error() string {
+	return fmt.Sprintf("the storage file %s was created, but its upload did not complete: %s", e.FileID, e.Err)
+}
+
+func (e *UploadIncompleteError) Unwrap() error { return e.Err }
+
+// fileIDFromCompleteURL takes the file id from completeUrl, which is always {host}/storage/files/{fileId}/complete
+// (spec §10 row 2).
+func fileIDFromCompleteURL(links UploadLinks) string {
+	if links.Links.CompleteURL == nil {
+		return ""
+	}
+	href := links.Links.CompleteURL.Href
+	if i := strings.IndexAny(href, "?#"); i >= 0 {
+		href = href[:i]
+	}
+	href = strings.TrimSuffix(strings.TrimRight(href, "/"), "/complete")
+	if !strings.Contains(href, "/storage/files/") {
+		return ""
+	}
+	return lastSegment(href)
 }
 
 // UpdateFileContent replaces a file's content: updatecontent (202), PUT, complete.
@@ -155,7 +194,9 @@ func (c *Client) finishUpload(ctx context.Context, links UploadLinks, content io
 	}
 	// An absolute completeUrl is re-rooted on the API origin by resolve() before the token is attached.
 	var env StorageFileEnvelope
-	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: links.Links.CompleteURL.Href}, &env); err != nil {
+	// complete is a POST but idempotent (it only finalises the uploaded content), so a 5xx or a dropped
+	// connection is retried like a PUT.
+	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: links.Links.CompleteURL.Href, policy: retryIdempotent}, &env); err != nil {
 		return nil, fmt.Errorf("completing the upload: %w", err)
 	}
 	return &env.File, nil

@@ -255,6 +255,11 @@ func (r *storageFileResource) Create(ctx context.Context, req resource.CreateReq
 			r.sourceError(&resp.Diagnostics, "uploading storage file", plan.Source.ValueString(), err)
 			return
 		}
+		var incomplete *itwin.UploadIncompleteError
+		if errors.As(err, &incomplete) {
+			r.recordIncompleteUpload(ctx, resp, plan, incomplete)
+			return
+		}
 		if itwin.IsNotFound(err) && itwin.ErrorCode(err) != "FileNotFound" {
 			resp.Diagnostics.AddAttributeError(path.Root("folder_id"), "Error uploading storage file",
 				"uploading storage file: the folder does not exist: "+err.Error())
@@ -269,6 +274,26 @@ func (r *storageFileResource) Create(ctx context.Context, req resource.CreateReq
 	plan.SourceHash = types.StringValue(hash)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 	setIdentity(ctx, resp.Identity, idIdentity{ID: plan.ID}, &resp.Diagnostics)
+}
+
+// recordIncompleteUpload saves a file that was created but whose content upload failed, so Terraform keeps it
+// (tainted) and the next apply deletes it and uploads again, instead of leaving an orphan placeholder in the
+// folder next to a second copy (names are not unique).
+func (r *storageFileResource) recordIncompleteUpload(ctx context.Context, resp *resource.CreateResponse, plan storageFileModel, e *itwin.UploadIncompleteError) {
+	partial := plan
+	partial.ID = types.StringValue(e.FileID)
+	// "" says the remote content is not what source_hash describes; the other server values are not known.
+	partial.SourceHash = types.StringValue("")
+	partial.Size, partial.Path, partial.LastModified = types.Int64Null(), types.StringNull(), types.StringNull()
+	if partial.DisplayName.IsUnknown() {
+		partial.DisplayName = types.StringNull()
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &partial)...)
+	setIdentity(ctx, resp.Identity, idIdentity{ID: partial.ID}, &resp.Diagnostics)
+	resp.Diagnostics.AddAttributeError(path.Root("source"), "Storage file upload did not complete",
+		fmt.Sprintf("The storage file %s was created in folder %s, but uploading its content failed. The file is saved in the "+
+			"state as tainted, so the next apply deletes it and uploads %q again. Cause: %s",
+			e.FileID, plan.FolderID.ValueString(), plan.Source.ValueString(), e.Err))
 }
 
 func (r *storageFileResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
