@@ -475,8 +475,13 @@ func faultsKill(ctx context.Context, e *env, s *suite, quick bool) error {
 	if err != nil {
 		return err
 	}
+	last, err := c.GetStorageRun(ctx, conn, r2) // the state right before the kill
+	if err != nil {
+		return err
+	}
 	l.kill()
-	s.check("itwin-local killed with SIGKILL mid-run", true, "run %s was %s/%s", r2, at.State, at.Phase)
+	s.check("itwin-local killed with SIGKILL mid-run", last.State != itwin.StateCompleted,
+		"run %s seen %s/%s, %s/%s just before the kill", r2, at.State, at.Phase, last.State, last.Phase)
 	t0 := time.Now()
 	if err := l.restart(ctx, []string{"--speed", "0.05"}); err != nil {
 		return err
