@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"sort"
 	"strings"
@@ -394,4 +395,131 @@ func deleteConnection(ctx context.Context, what, id string, del func(context.Con
 		case <-t.C:
 		}
 	}
+}
+
+// createOutcomeUncertain reports whether a failed connection create may nevertheless have created the connection:
+// the request got no answer, or a 5xx. (A 429 guarantees the server did nothing; the create POST is never
+// retried after anything else, because a retry could create a second connection.)
+func createOutcomeUncertain(err error) bool {
+	return itwin.IsTransient(err) && !itwin.IsStatus(err, http.StatusTooManyRequests)
+}
+
+// connectionCandidate is a connection of the iModel with the keys of its source files.
+type connectionCandidate struct {
+	Conn itwin.Connection
+	Keys []string // sorted
+}
+
+// findOwnConnection looks for the connection an uncertain create may have made: the iModel's connections with
+// the planned display name (and authentication type, when planned) whose files are exactly want. It lists
+// the connections with list and reads each name-matching connection's file keys with files. It returns the
+// matches; the caller adopts one only when there is exactly one.
+func findOwnConnection(ctx context.Context, list func(context.Context) ([]itwin.Connection, error),
+	files func(context.Context, string) ([]string, error), displayName string, authType types.String, want []string) ([]connectionCandidate, error) {
+	conns, err := list(ctx)
+	if err != nil {
+		return nil, err
+	}
+	want = slices.Sorted(slices.Values(want))
+	var out []connectionCandidate
+	for _, c := range conns {
+		if c.DisplayName != displayName {
+			continue
+		}
+		if !authType.IsNull() && !authType.IsUnknown() && c.AuthenticationType != "" && c.AuthenticationType != authType.ValueString() {
+			continue
+		}
+		keys, err := files(ctx, c.ID)
+		if itwin.IsNotFound(err) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		keys = slices.Sorted(slices.Values(keys))
+		if slices.Equal(keys, want) {
+			out = append(out, connectionCandidate{Conn: c, Keys: keys})
+		}
+	}
+	return out, nil
+}
+
+// adoptUncertainCreate is called when a connection create failed with an uncertain outcome. It returns the
+// connection to adopt (with a warning added) when exactly one connection of the iModel matches the plan, or nil
+// when the create should be reported as failed (with a note added when the outcome stays unclear).
+func adoptUncertainCreate(ctx context.Context, diags *diag.Diagnostics, kind string, createErr error,
+	list func(context.Context) ([]itwin.Connection, error), files func(context.Context, string) ([]string, error),
+	displayName string, authType types.String, want []string) *itwin.Connection {
+	tflog.Warn(ctx, "connection create failed with an uncertain outcome; looking for a connection it may have created",
+		map[string]any{"kind": kind, "error": createErr.Error()})
+	found, err := findOwnConnection(ctx, list, files, displayName, authType, want)
+	switch {
+	case err != nil:
+		diags.AddWarning("Connection may have been created",
+			fmt.Sprintf("Creating the %s connection failed without a clear answer (%s), and listing the iModel's connections to check "+
+				"whether it was created failed too (%s). If a connection with these source files now exists, the next apply reports "+
+				"its files as already mapped; bring it under Terraform with `terraform import <address> <connection id>`.", kind, createErr, err))
+		return nil
+	case len(found) == 1:
+		diags.AddWarning("Adopted a connection created by an interrupted request",
+			fmt.Sprintf("Creating the %s connection failed without a clear answer (%s), but the server had created it: connection %s "+
+				"has the planned display name and exactly the planned source files, so it is recorded in the state instead of "+
+				"being created again.", kind, createErr, found[0].Conn.ID))
+		return &found[0].Conn
+	case len(found) > 1:
+		ids := make([]string, 0, len(found))
+		for _, f := range found {
+			ids = append(ids, f.Conn.ID)
+		}
+		diags.AddWarning("Connection may have been created",
+			fmt.Sprintf("Creating the %s connection failed without a clear answer (%s). Several connections match the plan (%s), so "+
+				"none was adopted; import the right one with `terraform import <address> <connection id>`.", kind, createErr, strings.Join(ids, ", ")))
+	}
+	return nil
+}
+
+// alreadyMappedHint names the connections of the iModel that already map any of the files (best effort), and
+// explains that one of them may be this resource's own connection, left by an interrupted create.
+func alreadyMappedHint(ctx context.Context, list func(context.Context) ([]itwin.Connection, error),
+	files func(context.Context, string) ([]string, error), fileOf func(key string) string, want []string) string {
+	const generic = " If an earlier apply was interrupted while creating this connection, the connection may exist " +
+		"without being in the state; bring it under Terraform with `terraform import <address> <connection id>` " +
+		"(the itwin_sync_connections data source lists the iModel's connections)."
+	conns, err := list(ctx)
+	if err != nil {
+		return generic
+	}
+	wanted := map[string]bool{}
+	for _, k := range want {
+		wanted[fileOf(k)] = true
+	}
+	var holders []string
+	for _, c := range conns {
+		keys, err := files(ctx, c.ID)
+		if err != nil {
+			continue
+		}
+		for _, k := range keys {
+			if wanted[fileOf(k)] {
+				holders = append(holders, fmt.Sprintf("%s (%q)", c.ID, c.DisplayName))
+				break
+			}
+		}
+	}
+	if len(holders) == 0 {
+		return generic
+	}
+	return fmt.Sprintf(" The file(s) are mapped by connection %s. If that is this resource's own connection, left by an earlier "+
+		"interrupted apply, bring it under Terraform with `terraform import <address> <connection id>`.", strings.Join(holders, ", "))
+}
+
+// storageFileKey is the key findOwnConnection compares for a storage source file.
+func storageFileKey(storageFileID, connectorType string) string {
+	return storageFileID + "|" + connectorType
+}
+
+// storageFileOfKey returns the storage file id of a storageFileKey.
+func storageFileOfKey(key string) string {
+	id, _, _ := strings.Cut(key, "|")
+	return id
 }

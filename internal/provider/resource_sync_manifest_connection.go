@@ -199,11 +199,20 @@ func (r *manifestConnectionResource) Create(ctx context.Context, req resource.Cr
 		body.SourceFiles = append(body.SourceFiles, itwin.ManifestFileCreate{SourceFileID: k})
 	}
 	conn, err := r.client.CreateManifestConnection(ctx, body)
+	if err != nil && createOutcomeUncertain(err) {
+		// The server may have created it before the answer was lost; adopt it rather than orphan it.
+		if adopted := adoptUncertainCreate(ctx, &resp.Diagnostics, "manifest", err, r.listConnections(body.IModelID), r.fileKeys,
+			body.DisplayName, plan.AuthenticationType, keys); adopted != nil {
+			conn, err = adopted, nil
+		}
+	}
 	if err != nil {
 		if itwin.ErrorCode(err) == codeFileAlreadyMapped {
 			resp.Diagnostics.AddAttributeError(path.Root("source_files"), "Source file already registered",
 				"Creating the manifest connection failed: one or more of the ids in source_files are already registered on this iModel by "+
-					"another connection (an id can be registered only once per iModel). Server: "+err.Error())
+					"another connection (an id can be registered only once per iModel)."+
+					alreadyMappedHint(ctx, r.listConnections(body.IModelID), r.fileKeys, func(k string) string { return k }, keys)+
+					" Server: "+err.Error())
 			return
 		}
 		addConnectionCreateError(&resp.Diagnostics, "manifest", err)
@@ -221,6 +230,26 @@ func (r *manifestConnectionResource) Create(ctx context.Context, req resource.Cr
 	}
 	state := manifestConnectionFromAPI(conn, files)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+// listConnections lists the manifest connections of an iModel, for adoption and hints after a failed create.
+func (r *manifestConnectionResource) listConnections(imodelID string) func(context.Context) ([]itwin.Connection, error) {
+	return func(ctx context.Context) ([]itwin.Connection, error) {
+		return r.client.ListManifestConnections(ctx, imodelID)
+	}
+}
+
+// fileKeys returns the sourceFileId of each source file of a manifest connection.
+func (r *manifestConnectionResource) fileKeys(ctx context.Context, connID string) ([]string, error) {
+	files, err := r.client.ListManifestSourceFiles(ctx, connID)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(files))
+	for _, f := range files {
+		keys = append(keys, f.SourceFileID)
+	}
+	return keys, nil
 }
 
 func (r *manifestConnectionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

@@ -252,8 +252,20 @@ func (r *storageConnectionResource) Create(ctx context.Context, req resource.Cre
 		body.SourceFiles = append(body.SourceFiles, itwin.StorageFileCreate{StorageFileID: d.StorageFileID, ConnectorType: d.ConnectorType})
 	}
 	conn, err := r.client.CreateStorageConnection(ctx, body)
+	if err != nil && createOutcomeUncertain(err) {
+		// The server may have created it before the answer was lost; adopt it rather than orphan it (and then
+		// fail every later apply with FileAlreadyMapped).
+		want := make([]string, 0, len(desired))
+		for _, d := range desired {
+			want = append(want, storageFileKey(d.StorageFileID, d.ConnectorType))
+		}
+		if adopted := adoptUncertainCreate(ctx, &resp.Diagnostics, "storage", err, r.listConnections(body.IModelID), r.fileKeys,
+			body.DisplayName, plan.AuthenticationType, want); adopted != nil {
+			conn, err = adopted, nil
+		}
+	}
 	if err != nil {
-		r.addCreateError(ctx, &resp.Diagnostics, err, desired)
+		r.addCreateError(ctx, &resp.Diagnostics, err, body.IModelID, desired)
 		return
 	}
 	// Record the id at once: if anything below fails, Terraform keeps (and taints) the connection instead of
@@ -274,14 +286,18 @@ func (r *storageConnectionResource) Create(ctx context.Context, req resource.Cre
 
 // addCreateError explains a failed create. The server's 404 for a missing file does not always say which file, so
 // the files are looked up to name it.
-func (r *storageConnectionResource) addCreateError(ctx context.Context, diags *diag.Diagnostics, err error, desired []storageFileSpec) {
+func (r *storageConnectionResource) addCreateError(ctx context.Context, diags *diag.Diagnostics, err error, imodelID string, desired []storageFileSpec) {
 	p := path.Root("source_files")
 	switch itwin.ErrorCode(err) {
 	case codeFileAlreadyMapped:
+		want := make([]string, 0, len(desired))
+		for _, d := range desired {
+			want = append(want, storageFileKey(d.StorageFileID, d.ConnectorType))
+		}
 		diags.AddAttributeError(p, "Source file already mapped",
 			"Creating the storage connection failed: one or more of the files in source_files are already mapped to this iModel by "+
 				"another connection (a file can be mapped only once per iModel). Remove them from the other connection, or manage that "+
-				"connection instead. Server: "+err.Error())
+				"connection instead."+alreadyMappedHint(ctx, r.listConnections(imodelID), r.fileKeys, storageFileOfKey, want)+" Server: "+err.Error())
 		return
 	case codeFileNotFound:
 		var missing []string
@@ -300,6 +316,26 @@ func (r *storageConnectionResource) addCreateError(ctx context.Context, diags *d
 		return
 	}
 	addConnectionCreateError(diags, "storage", err)
+}
+
+// listConnections lists the storage connections of an iModel, for adoption and hints after a failed create.
+func (r *storageConnectionResource) listConnections(imodelID string) func(context.Context) ([]itwin.Connection, error) {
+	return func(ctx context.Context) ([]itwin.Connection, error) {
+		return r.client.ListStorageConnections(ctx, imodelID)
+	}
+}
+
+// fileKeys returns the storageFileKey of each source file of a storage connection.
+func (r *storageConnectionResource) fileKeys(ctx context.Context, connID string) ([]string, error) {
+	files, err := r.client.ListStorageSourceFiles(ctx, connID)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, 0, len(files))
+	for _, f := range files {
+		keys = append(keys, storageFileKey(f.StorageFileID, f.ConnectorType))
+	}
+	return keys, nil
 }
 
 func quoteAll(ss []string) []string {
