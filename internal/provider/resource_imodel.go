@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -28,6 +29,7 @@ var (
 	_ resource.ResourceWithConfigure   = &imodelResource{}
 	_ resource.ResourceWithImportState = &imodelResource{}
 	_ resource.ResourceWithIdentity    = &imodelResource{}
+	_ resource.ResourceWithModifyPlan  = &imodelResource{}
 )
 
 const defaultIModelCreateTimeout = 10 * time.Minute
@@ -147,6 +149,42 @@ func (r *imodelResource) IdentitySchema(_ context.Context, _ resource.IdentitySc
 
 func (r *imodelResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan warns when the plan replaces an existing iModel: the replacement deletes it with every synchronized
+// changeset, and the plan's "must be replaced" is easy to overlook. (The attribute plan modifiers decide the
+// replacement; their verdict is not visible here, so the same comparison is made.)
+func (r *imodelResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
+		return // create or destroy
+	}
+	var plan, state imodelModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var changed []string
+	if !plan.ITwinID.Equal(state.ITwinID) {
+		changed = append(changed, "itwin_id")
+	}
+	if !plan.Name.Equal(state.Name) {
+		changed = append(changed, "name")
+	}
+	if plan.Description.IsUnknown() || plan.Description.ValueString() != state.Description.ValueString() {
+		changed = append(changed, "description")
+	}
+	if !plan.Extent.Equal(state.Extent) {
+		changed = append(changed, "extent")
+	}
+	if len(changed) == 0 {
+		return
+	}
+	resp.Diagnostics.AddAttributeWarning(path.Root(changed[0]), "This plan replaces the iModel and deletes its data",
+		fmt.Sprintf("Changing %s replaces the iModel %s (%q): the iModels API cannot update it, so the apply deletes it, with "+
+			"every changeset synchronized into it and its connections and runs, and creates an empty one. If that is not "+
+			"intended, revert the change; to make Terraform refuse such plans, add `lifecycle { prevent_destroy = true }` "+
+			"to the resource.", strings.Join(changed, ", "), state.ID.ValueString(), state.Name.ValueString()))
 }
 
 // fillFrom copies the API's view into the model, leaving timeouts alone.

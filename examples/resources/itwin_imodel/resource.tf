@@ -17,6 +17,11 @@ resource "itwin_imodel" "plant" {
   timeouts = {
     create = "10m"
   }
+
+  # Replacing the iModel deletes every synchronized changeset; refuse plans that would do it.
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 output "imodel_id" {
