@@ -170,6 +170,9 @@ func countWorld(ctx context.Context, c *itwin.Client, imodelID, folderName strin
 
 const qsFolder = "Riverside Pavilion design files"
 
+// faultRetries is the provider's max_retries under injected faults (ITWIN_MAX_RETRIES; the default is 5).
+const faultRetries = "10"
+
 var faultStatus = regexp.MustCompile(`status=(429|503)\b`)
 
 // (a) every apply green with 30 % 429 and 10 % 503 on idempotent calls; nothing created twice. The full suite
@@ -188,7 +191,7 @@ func faultsRetry(ctx context.Context, e *env, s *suite, quick bool) error {
 }
 
 func faultsRetryWith(ctx context.Context, e *env, s *suite, quick bool, tag, label string, flags ...string) error {
-	fmt.Printf("    faults: %s (fault seed %s)\n", label, flags[len(flags)-1])
+	fmt.Printf("    faults: %s (fault seed %s); provider max_retries = %s\n", label, flags[len(flags)-1], faultRetries)
 	s.prefix = "[" + tag + "] "
 	defer func() { s.prefix = "" }()
 	l, err := e.startLocal(ctx, e.dir("a")+"/data", append([]string{"--speed", "0.02", "--verbose"}, flags...)...)
@@ -196,7 +199,9 @@ func faultsRetryWith(ctx context.Context, e *env, s *suite, quick bool, tag, lab
 		return err
 	}
 	defer l.stop()
-	t, err := quickstart(e, l)
+	// 40 % of idempotent calls fail: with the default max_retries (5) a call gives up with probability
+	// 0.4^6 ≈ 0.4 %, i.e. roughly one quickstart apply in ten (about 30 such calls). At 10 it is 0.4^11 ≈ 4e-5.
+	t, err := quickstart(e, l, "ITWIN_MAX_RETRIES="+faultRetries)
 	if err != nil {
 		return err
 	}
