@@ -174,7 +174,9 @@ func TestUsageErrors(t *testing.T) {
 		}
 	}
 	bad := filepath.Join(t.TempDir(), "bad.json")
-	os.WriteFile(bad, []byte(`{"clients":[{"id":"a","secret":"b","unknown":1}]}`), 0o600)
+	if err := os.WriteFile(bad, []byte(`{"clients":[{"id":"a","secret":"b","unknown":1}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := run(ctx, []string{"serve", "--data-dir", t.TempDir(), "--config", bad}, io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "unknown") {
 		t.Fatalf("bad config: %v", err)
 	}

@@ -212,10 +212,12 @@ func (s *Server) handleDiscovery(c *rc) error {
 }
 
 func (s *Server) handleJWKS(c *rc) error {
-	pub := s.keys.jwt.PublicKey
-	x, y := make([]byte, 32), make([]byte, 32)
-	pub.X.FillBytes(x)
-	pub.Y.FillBytes(y)
+	// The uncompressed point encoding is 0x04 || X || Y, 32 bytes each on P-256.
+	point, err := s.keys.jwt.PublicKey.Bytes()
+	if err != nil {
+		return err
+	}
+	x, y := point[1:33], point[33:65]
 	writeJSON(c.w, 200, map[string]any{"keys": []map[string]string{{
 		"kty": "EC", "crv": "P-256", "use": "sig", "alg": "ES256", "kid": s.keys.kid,
 		"x": b64.EncodeToString(x), "y": b64.EncodeToString(y),

@@ -194,7 +194,7 @@ func decodeConfigBody(body []byte, scope string, allowNull bool) (map[string]any
 			i, err := n.Int64()
 			if !ok || err != nil {
 				if fl, ferr := n.Float64(); ok && ferr == nil && fl == math.Trunc(fl) && math.Abs(fl) < 1<<53 {
-					i, err = int64(fl), nil
+					i = int64(fl)
 				} else {
 					return nil, validation(famConfig, detailInvalid, name, fmt.Sprintf("%q must be an integer.", name))
 				}

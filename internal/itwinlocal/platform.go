@@ -70,7 +70,10 @@ func (st *Store) GetITwin(ctx context.Context, q Querier, id string) (itwin.ITwi
 		return itwin.ITwin{}, err
 	}
 	var it itwin.ITwin
-	return it, json.Unmarshal([]byte(body), &it)
+	if err := json.Unmarshal([]byte(body), &it); err != nil {
+		return itwin.ITwin{}, err
+	}
+	return it, nil
 }
 
 var itwinClasses = map[string]bool{"Thing": true, "Account": true, "Endeavor": true}

@@ -488,7 +488,6 @@ func (s *Server) buildRoutes() []*route {
 	add("GET", "/synchronization/imodels/connections", true, s.handleConnectionsAll)
 	add("GET", "/synchronization/reports", true, s.handleReports)
 	for _, k := range []kind{kindStorage, kindManifest} {
-		k := k
 		base := "/synchronization/imodels/" + k.segment()
 		add("POST", base, true, func(c *rc) error { return s.handleConnCreate(c, k) })
 		add("GET", base, true, func(c *rc) error { return s.handleConnList(c, k) })
@@ -509,7 +508,6 @@ func (s *Server) buildRoutes() []*route {
 		add("DELETE", base+"/{id}/sourcefiles/{sourceFileId}", true, func(c *rc) error { return s.handleSourceFileDelete(c, k) })
 	}
 	for _, sc := range []string{"itwins", "imodels", "connections"} {
-		sc := sc
 		base := "/synchronization/configurations/" + sc + "/{id}"
 		add("GET", base, true, func(c *rc) error { return s.handleConfigGet(c, sc) })
 		add("POST", base, true, func(c *rc) error { return s.handleConfigWrite(c, sc, true) })
