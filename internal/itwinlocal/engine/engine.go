@@ -67,6 +67,10 @@ type Options struct {
 	AfterTransition func(ctx context.Context, r itwinlocal.RunRecord)
 	// Logger (default: the server's logger).
 	Logger *slog.Logger
+	// SweepInterval is how often the engine looks for active runs it is not handling and queues them. A run
+	// whose Submit was lost (a failed read while admitting it, a crash between the commit and the Submit) is
+	// picked up by the next sweep, so no run stays NotStarted forever. Default 2 s; not scaled by Speed.
+	SweepInterval time.Duration
 }
 
 // Engine executes runs; it implements itwinlocal.RunExecutor.
@@ -122,6 +126,9 @@ func New(srv *itwinlocal.Server, opts Options) (*Engine, error) {
 	if opts.TempDir == "" {
 		opts.TempDir = os.TempDir()
 	}
+	if opts.SweepInterval <= 0 {
+		opts.SweepInterval = 2 * time.Second
+	}
 	if opts.Logger == nil {
 		opts.Logger = srv.Logger()
 	}
@@ -158,7 +165,34 @@ func New(srv *itwinlocal.Server, opts Options) (*Engine, error) {
 		e.wg.Add(1)
 		go e.worker()
 	}
+	e.wg.Add(1)
+	go e.sweep()
 	return e, nil
+}
+
+// sweep periodically queues every active run the engine does not know about (see Options.SweepInterval).
+// Submit ignores runs already queued, parked or executing, so a sweep never runs anything twice.
+func (e *Engine) sweep() {
+	defer e.wg.Done()
+	t := time.NewTicker(e.opts.SweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-e.ctx.Done():
+			return
+		case <-t.C:
+		}
+		active, err := e.st.ListActiveRuns(e.ctx, e.st.Reader())
+		if err != nil {
+			if e.ctx.Err() == nil {
+				e.log.Warn("sweeping active runs", "err", err)
+			}
+			continue
+		}
+		for _, r := range active {
+			e.Submit(r.ID)
+		}
+	}
 }
 
 // MustNew is New for callers that cannot continue without an engine (itwinlocaltest, the CLI); it panics on
