@@ -357,16 +357,9 @@ func (r *manifestRunResource) Read(ctx context.Context, req resource.ReadRequest
 	connID, runID := state.ConnectionID.ValueString(), state.ID.ValueString()
 	t := runTarget{client: r.client, kind: connKindManifest, connectionID: connID}
 	names := manifestFileNames(readManifestFiles(ctx, state.SourceFiles, &resp.Diagnostics))
-	outs, err := refreshRun(ctx, t, runID, &state.runOutputsModel, func(context.Context) map[string]string { return names }, &resp.Diagnostics)
-	if err != nil {
-		if itwin.IsNotFound(err) {
-			readMissingRun(ctx, t, runID, resp)
-			return
-		}
-		addAPIError(&resp.Diagnostics, "reading synchronization run "+runID, err, nil)
+	if !refreshRunState(ctx, t, runID, &state.runOutputsModel, func(context.Context) map[string]string { return names }, resp) {
 		return
 	}
-	state.runOutputsModel = outs
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -385,9 +378,7 @@ func (r *manifestRunResource) Update(ctx context.Context, req resource.UpdateReq
 
 // Delete forgets the run: runs cannot be deleted or cancelled.
 func (r *manifestRunResource) Delete(ctx context.Context, req resource.DeleteRequest, _ *resource.DeleteResponse) {
-	var id types.String
-	req.State.GetAttribute(ctx, path.Root("id"), &id)
-	tflog.Info(ctx, "forgetting synchronization run (runs cannot be deleted or cancelled)", map[string]any{"run_id": id.ValueString()})
+	forgetRun(ctx, req)
 }
 
 func (r *manifestRunResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -209,16 +209,9 @@ func (r *storageRunResource) Read(ctx context.Context, req resource.ReadRequest,
 	connID, runID := state.ConnectionID.ValueString(), state.ID.ValueString()
 	t := runTarget{client: r.client, kind: connKindStorage, connectionID: connID}
 	names := func(ctx context.Context) map[string]string { return storageFileNames(ctx, r.client, connID) }
-	outs, err := refreshRun(ctx, t, runID, &state.runOutputsModel, names, &resp.Diagnostics)
-	if err != nil {
-		if itwin.IsNotFound(err) {
-			readMissingRun(ctx, t, runID, resp)
-			return
-		}
-		addAPIError(&resp.Diagnostics, "reading synchronization run "+runID, err, nil)
+	if !refreshRunState(ctx, t, runID, &state.runOutputsModel, names, resp) {
 		return
 	}
-	state.runOutputsModel = outs
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -237,9 +230,7 @@ func (r *storageRunResource) Update(ctx context.Context, req resource.UpdateRequ
 
 // Delete forgets the run: the API cannot delete or cancel runs, and their history stays with the connection.
 func (r *storageRunResource) Delete(ctx context.Context, req resource.DeleteRequest, _ *resource.DeleteResponse) {
-	var id types.String
-	req.State.GetAttribute(ctx, path.Root("id"), &id)
-	tflog.Info(ctx, "forgetting synchronization run (runs cannot be deleted or cancelled)", map[string]any{"run_id": id.ValueString()})
+	forgetRun(ctx, req)
 }
 
 func (r *storageRunResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {

@@ -1120,3 +1120,28 @@ func (o runOutputsModel) attrValues() map[string]attr.Value {
 		"duration_seconds": o.DurationSeconds, "error": o.Error, "tasks": o.Tasks, "changesets": o.Changesets, "reports": o.Reports,
 	}
 }
+
+// refreshRunState is the Read of both run resources: it refreshes outs in place, and on a 404 tells a purged
+// run (kept with a warning) from a deleted connection (removed). It returns false when Read must stop.
+func refreshRunState(ctx context.Context, t runTarget, runID string, outs *runOutputsModel,
+	names func(context.Context) map[string]string, resp *resource.ReadResponse) bool {
+	fresh, err := refreshRun(ctx, t, runID, outs, names, &resp.Diagnostics)
+	if err != nil {
+		if itwin.IsNotFound(err) {
+			readMissingRun(ctx, t, runID, resp)
+			return false
+		}
+		addAPIError(&resp.Diagnostics, "reading synchronization run "+runID, err, nil)
+		return false
+	}
+	*outs = fresh
+	return true
+}
+
+// forgetRun is the Delete of both run resources: the API cannot delete or cancel runs, and their history stays
+// with the connection, so destroying only drops the run from state.
+func forgetRun(ctx context.Context, req resource.DeleteRequest) {
+	var id types.String
+	req.State.GetAttribute(ctx, path.Root("id"), &id)
+	tflog.Info(ctx, "forgetting synchronization run (runs cannot be deleted or cancelled)", map[string]any{"run_id": id.ValueString()})
+}
