@@ -9,6 +9,7 @@ import (
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/connector"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // smallIFC is a small valid IFC file (the generator's first storey), distinct per seed.
@@ -21,7 +22,7 @@ func smallIFC(seed int64) []byte {
 }
 
 func upload(ctx context.Context, c *itwin.Client, folderID, name string, content []byte) (string, error) {
-	f, err := c.UploadFile(ctx, folderID, itwin.StorageItemCreate{DisplayName: name}, bytes.NewReader(content), int64(len(content)))
+	f, err := c.UploadFile(ctx, folderID, wire.StorageItemCreate{DisplayName: name}, bytes.NewReader(content), int64(len(content)))
 	if err != nil {
 		return "", fmt.Errorf("uploading %s: %w", name, err)
 	}
@@ -29,7 +30,7 @@ func upload(ctx context.Context, c *itwin.Client, folderID, name string, content
 }
 
 func newIModel(ctx context.Context, c *itwin.Client, itwinID, name string) (string, error) {
-	im, err := c.CreateIModel(ctx, itwin.IModelCreate{ITwinID: itwinID, Name: name})
+	im, err := c.CreateIModel(ctx, wire.IModelCreate{ITwinID: itwinID, Name: name})
 	if err != nil {
 		return "", fmt.Errorf("creating iModel %s: %w", name, err)
 	}
@@ -38,9 +39,9 @@ func newIModel(ctx context.Context, c *itwin.Client, itwinID, name string) (stri
 
 // newConnection creates a Service storage connection with the files (connector IFC unless the name says otherwise).
 func newConnection(ctx context.Context, c *itwin.Client, imodelID, name string, fileIDs ...string) (string, error) {
-	body := itwin.StorageConnectionCreate{IModelID: imodelID, DisplayName: name, AuthenticationType: itwin.AuthenticationTypeService}
+	body := wire.StorageConnectionCreate{IModelID: imodelID, DisplayName: name, AuthenticationType: wire.AuthenticationTypeService}
 	for _, id := range fileIDs {
-		body.SourceFiles = append(body.SourceFiles, itwin.StorageFileCreate{StorageFileID: id, ConnectorType: "IFC"})
+		body.SourceFiles = append(body.SourceFiles, wire.StorageFileCreate{StorageFileID: id, ConnectorType: "IFC"})
 	}
 	conn, err := c.CreateStorageConnection(ctx, body)
 	if err != nil {
@@ -61,14 +62,14 @@ func startRun(ctx context.Context, c *itwin.Client, connID string) (string, erro
 }
 
 // pollRun polls every 50 ms until the run is Completed (for setup steps, not measurements).
-func pollRun(ctx context.Context, c *itwin.Client, connID, runID string, timeout time.Duration) (*itwin.Run, error) {
+func pollRun(ctx context.Context, c *itwin.Client, connID, runID string, timeout time.Duration) (*wire.Run, error) {
 	deadline := time.Now().Add(timeout)
 	for {
 		r, err := c.GetStorageRun(ctx, connID, runID)
 		if err != nil {
 			return nil, err
 		}
-		if r.State == itwin.StateCompleted {
+		if r.State == wire.StateCompleted {
 			return r, nil
 		}
 		if time.Now().After(deadline) {

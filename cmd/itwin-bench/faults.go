@@ -16,6 +16,7 @@ import (
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/connector"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 
 	_ "modernc.org/sqlite" // PRAGMA integrity_check on itwin-local's database
 )
@@ -274,7 +275,7 @@ func faultsSigint(ctx context.Context, e *env, s *suite, quick bool) error {
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	// Wait until a run is executing, then interrupt terraform like Ctrl-C does.
-	var active itwin.Run
+	var active wire.Run
 	var connID string
 	deadline := time.Now().Add(90 * time.Second)
 	for active.ID == "" {
@@ -297,7 +298,7 @@ func faultsSigint(ctx context.Context, e *env, s *suite, quick bool) error {
 				return err
 			}
 			for _, r := range runs {
-				if r.State == itwin.StateExecuting {
+				if r.State == wire.StateExecuting {
 					active, connID = r, cn.ID
 				}
 			}
@@ -340,7 +341,7 @@ func faultsSigint(ctx context.Context, e *env, s *suite, quick bool) error {
 	for _, r := range runs {
 		ids = append(ids, r.ID)
 		states = append(states, r.State+"/"+r.Result)
-		if r.State == itwin.StateCompleted {
+		if r.State == wire.StateCompleted {
 			completed++
 		}
 	}
@@ -461,17 +462,17 @@ func faultsKill(ctx context.Context, e *env, s *suite, quick bool) error {
 	if err != nil {
 		return err
 	}
-	var at itwin.Run
+	var at wire.Run
 	for deadline := time.Now().Add(time.Minute); ; {
 		r, err := c.GetStorageRun(ctx, conn, r2)
 		if err != nil {
 			return err
 		}
-		if r.State == itwin.StateExecuting && r.Phase == itwin.PhaseMasterFile {
+		if r.State == wire.StateExecuting && r.Phase == wire.PhaseMasterFile {
 			at = *r
 			break
 		}
-		if r.State == itwin.StateCompleted || time.Now().After(deadline) {
+		if r.State == wire.StateCompleted || time.Now().After(deadline) {
 			return fmt.Errorf("run %s never seen executing (state %s)", r2, r.State)
 		}
 		time.Sleep(30 * time.Millisecond)
@@ -485,7 +486,7 @@ func faultsKill(ctx context.Context, e *env, s *suite, quick bool) error {
 		return err
 	}
 	l.kill()
-	s.check("itwin-local killed with SIGKILL mid-run", last.State != itwin.StateCompleted,
+	s.check("itwin-local killed with SIGKILL mid-run", last.State != wire.StateCompleted,
 		"run %s seen %s/%s, %s/%s just before the kill", r2, at.State, at.Phase, last.State, last.Phase)
 	t0 := time.Now()
 	if err := l.restart(ctx, []string{"--speed", "0.05"}); err != nil {
@@ -495,7 +496,7 @@ func faultsKill(ctx context.Context, e *env, s *suite, quick bool) error {
 		return err
 	}
 	r, err := pollRun(ctx, c, conn, r2, 2*time.Minute)
-	s.check("the run reaches a terminal state after restart", err == nil && r.State == itwin.StateCompleted,
+	s.check("the run reaches a terminal state after restart", err == nil && r.State == wire.StateCompleted,
 		"%s/%s %.1f s after the restart%s", stateOf(r), resultOf(r), time.Since(t0).Seconds(), errSuffix(err))
 	after, err := snapshot(ctx, c, l, l.IModelID, conn)
 	if err != nil {
@@ -514,14 +515,14 @@ func faultsKill(ctx context.Context, e *env, s *suite, quick bool) error {
 	return nil
 }
 
-func stateOf(r *itwin.Run) string {
+func stateOf(r *wire.Run) string {
 	if r == nil {
 		return "?"
 	}
 	return r.State
 }
 
-func resultOf(r *itwin.Run) string {
+func resultOf(r *wire.Run) string {
 	if r == nil {
 		return "?"
 	}

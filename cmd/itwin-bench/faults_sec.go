@@ -19,8 +19,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 const auditConfig = `terraform {
@@ -317,7 +317,7 @@ func newBObjects(ctx context.Context, l *local) (*bObjects, error) {
 		return nil, err
 	}
 	st, _, body := callBody(ctx, "POST", l.URL+"/itwins", "Bearer "+tok, map[string]string{"class": "Endeavor", "subClass": "Project", "displayName": "client-b project"})
-	var env itwin.ITwinEnvelope
+	var env wire.ITwinEnvelope
 	if st != 201 || json.Unmarshal(body, &env) != nil {
 		return nil, fmt.Errorf("POST /itwins as client-b: %d %s", st, body)
 	}
@@ -349,8 +349,8 @@ func newBObjects(ctx context.Context, l *local) (*bObjects, error) {
 		return nil, fmt.Errorf("source files of b's connection: %v", err)
 	}
 	o.sf = sfs[0].ID
-	mc, err := c.CreateManifestConnection(ctx, itwin.ManifestConnectionCreate{IModelID: o.imodel, DisplayName: "b docs",
-		AuthenticationType: itwin.AuthenticationTypeService, SourceFiles: []itwin.ManifestFileCreate{{SourceFileID: "doc-b"}}})
+	mc, err := c.CreateManifestConnection(ctx, wire.ManifestConnectionCreate{IModelID: o.imodel, DisplayName: "b docs",
+		AuthenticationType: wire.AuthenticationTypeService, SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "doc-b"}}})
 	if err != nil {
 		return nil, err
 	}
@@ -364,13 +364,13 @@ func newBObjects(ctx context.Context, l *local) (*bObjects, error) {
 	if err != nil {
 		return nil, err
 	}
-	mr, err := c.StartManifestRun(ctx, o.mconn, itwin.ManifestRunCreate{SourceFiles: []itwin.ManifestRunFile{{ID: "doc-b", Name: "b.ifc", URL: dl, ConnectorType: "IFC"}}})
+	mr, err := c.StartManifestRun(ctx, o.mconn, wire.ManifestRunCreate{SourceFiles: []wire.ManifestRunFile{{ID: "doc-b", Name: "b.ifc", URL: dl, ConnectorType: "IFC"}}})
 	if err != nil {
 		return nil, err
 	}
 	o.mrun = mr.RunID
-	for _, scope := range []string{itwin.ScopeITwin, itwin.ScopeIModel, itwin.ScopeConnection} {
-		id := map[string]string{itwin.ScopeITwin: o.itwin, itwin.ScopeIModel: o.imodel, itwin.ScopeConnection: o.conn}[scope]
+	for _, scope := range []string{wire.ScopeITwin, wire.ScopeIModel, wire.ScopeConnection} {
+		id := map[string]string{wire.ScopeITwin: o.itwin, wire.ScopeIModel: o.imodel, wire.ScopeConnection: o.conn}[scope]
 		if _, err := c.CreateConfiguration(ctx, scope, id, map[string]any{}); err != nil {
 			return nil, fmt.Errorf("configuration on %s: %w", scope, err)
 		}
@@ -435,17 +435,17 @@ func (o *bObjects) fill(base string, rt itwinlocal.RouteInfo) (string, any) {
 	case "POST /storage/folders/{id}/folders", "POST /storage/folders/{id}/files", "PATCH /storage/folders/{id}", "PATCH /storage/files/{id}":
 		body = map[string]string{"displayName": "intruder.ifc"}
 	case "POST /synchronization/imodels/storageconnections":
-		body = itwin.StorageConnectionCreate{IModelID: o.imodel, SourceFiles: []itwin.StorageFileCreate{{StorageFileID: o.file, ConnectorType: "IFC"}}}
+		body = wire.StorageConnectionCreate{IModelID: o.imodel, SourceFiles: []wire.StorageFileCreate{{StorageFileID: o.file, ConnectorType: "IFC"}}}
 	case "POST /synchronization/imodels/manifestconnections":
-		body = itwin.ManifestConnectionCreate{IModelID: o.imodel, SourceFiles: []itwin.ManifestFileCreate{{SourceFileID: "x"}}}
+		body = wire.ManifestConnectionCreate{IModelID: o.imodel, SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "x"}}}
 	case "PUT /synchronization/imodels/storageconnections/{id}", "PUT /synchronization/imodels/manifestconnections/{id}":
-		body = itwin.ConnectionUpdate{DisplayName: itwin.Ptr("intruder")}
+		body = wire.ConnectionUpdate{DisplayName: wire.Ptr("intruder")}
 	case "POST /synchronization/imodels/storageconnections/{id}/sourcefiles", "PUT /synchronization/imodels/storageconnections/{id}/sourcefiles/{sourceFileId}":
-		body = itwin.StorageFileCreate{StorageFileID: o.file, ConnectorType: "IFC"}
+		body = wire.StorageFileCreate{StorageFileID: o.file, ConnectorType: "IFC"}
 	case "POST /synchronization/imodels/manifestconnections/{id}/sourcefiles", "PUT /synchronization/imodels/manifestconnections/{id}/sourcefiles/{sourceFileId}":
-		body = itwin.ManifestFileCreate{SourceFileID: "x"}
+		body = wire.ManifestFileCreate{SourceFileID: "x"}
 	case "POST /synchronization/imodels/manifestconnections/{id}/runs":
-		body = itwin.ManifestRunCreate{SourceFiles: []itwin.ManifestRunFile{{ID: "doc-b", Name: "b.ifc", URL: "http://127.0.0.1:1/x", ConnectorType: "IFC"}}}
+		body = wire.ManifestRunCreate{SourceFiles: []wire.ManifestRunFile{{ID: "doc-b", Name: "b.ifc", URL: "http://127.0.0.1:1/x", ConnectorType: "IFC"}}}
 	}
 	if strings.HasPrefix(t, "/synchronization/configurations/") && (rt.Method == "POST" || rt.Method == "PATCH") {
 		body = map[string]any{}
@@ -485,7 +485,7 @@ func callBody(ctx context.Context, method, u, auth string, body any) (int, strin
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	var env itwin.ErrorEnvelope
+	var env wire.ErrorEnvelope
 	_ = json.Unmarshal(b, &env)
 	return resp.StatusCode, env.Error.Code, b
 }
@@ -499,7 +499,7 @@ func fetchToken(ctx context.Context, base, id, secret string) (string, error) {
 		return "", err
 	}
 	defer resp.Body.Close()
-	var tr itwin.TokenResponse
+	var tr wire.TokenResponse
 	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&tr) != nil {
 		return "", fmt.Errorf("token for %s: %s", id, resp.Status)
 	}

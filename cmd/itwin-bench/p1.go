@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // P1: how long after a run completes on the server does the waiter return, and how many polls does it cost —
@@ -99,7 +100,7 @@ func benchP1(ctx context.Context, e *env, logf func(string, ...any)) ([]p1Row, e
 			}
 			var wg sync.WaitGroup
 			type res struct {
-				run   *itwin.Run
+				run   *wire.Run
 				delay time.Duration
 				polls int
 				err   error
@@ -135,13 +136,13 @@ func benchP1(ctx context.Context, e *env, logf func(string, ...any)) ([]p1Row, e
 }
 
 // measureRealWait starts a run and waits for it; delay = when WaitForRun returned − the run's endDateTime.
-func measureRealWait(ctx context.Context, c *itwin.Client, connID string, opts itwin.WaitOptions) (*itwin.Run, time.Duration, int, error) {
+func measureRealWait(ctx context.Context, c *itwin.Client, connID string, opts itwin.WaitOptions) (*wire.Run, time.Duration, int, error) {
 	runID, err := startRun(ctx, c, connID)
 	if err != nil {
 		return nil, 0, 0, err
 	}
 	polls := 0
-	run, err := itwin.WaitForRun(ctx, func(ctx context.Context) (*itwin.Run, error) {
+	run, err := itwin.WaitForRun(ctx, func(ctx context.Context) (*wire.Run, error) {
 		polls++
 		return c.GetStorageRun(ctx, connID, runID)
 	}, opts)
@@ -166,12 +167,12 @@ func simulateP1(length time.Duration, reps int) p1Row {
 			opts.Clock = func() time.Time { return now }
 			opts.Sleep = func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil }
 			polls := 0
-			run, err := itwin.WaitForRun(context.Background(), func(context.Context) (*itwin.Run, error) {
+			run, err := itwin.WaitForRun(context.Background(), func(context.Context) (*wire.Run, error) {
 				polls++
 				if now.Before(end) {
-					return &itwin.Run{ID: "sim", State: itwin.StateExecuting, Result: itwin.ResultUndetermined}, nil
+					return &wire.Run{ID: "sim", State: wire.StateExecuting, Result: wire.ResultUndetermined}, nil
 				}
-				return &itwin.Run{ID: "sim", State: itwin.StateCompleted, Result: itwin.ResultSuccess, EndDateTime: itwin.NewTimestamp(end)}, nil
+				return &wire.Run{ID: "sim", State: wire.StateCompleted, Result: wire.ResultSuccess, EndDateTime: wire.NewTimestamp(end)}, nil
 			}, opts)
 			if err != nil {
 				panic(err) // cannot happen: the modelled server never fails

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/connector"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // P4: itwin-local synchronizing a generated 50 MB IFC file: first sync, unchanged re-run, 1 % of the elements
@@ -56,7 +56,7 @@ func benchP4(ctx context.Context, e *env, logf func(string, ...any)) (*p4Result,
 	if err != nil {
 		return nil, err
 	}
-	sf, err := c.UploadFile(ctx, l.RootFolderID, itwin.StorageItemCreate{DisplayName: "big.ifc"}, f, fi.Size())
+	sf, err := c.UploadFile(ctx, l.RootFolderID, wire.StorageItemCreate{DisplayName: "big.ifc"}, f, fi.Size())
 	f.Close()
 	if err != nil {
 		return nil, fmt.Errorf("uploading the 50 MB IFC: %w", err)

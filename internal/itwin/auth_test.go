@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 const (
@@ -203,7 +205,7 @@ func TestLogsAreRedacted(t *testing.T) {
 	if _, err := c.ListConnections(ctx, tIM); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.UploadFile(ctx, tFold, StorageItemCreate{DisplayName: "a.dgn"}, strings.NewReader("abc"), 3); err != nil {
+	if _, err := c.UploadFile(ctx, tFold, wire.StorageItemCreate{DisplayName: "a.dgn"}, strings.NewReader("abc"), 3); err != nil {
 		t.Fatal(err)
 	}
 	_, reportErr := c.GetReports(ctx, tIM, tRun, "")

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 func TestNewClientValidation(t *testing.T) {
@@ -124,59 +126,65 @@ func TestEveryCallReturnsAPIErrors(t *testing.T) {
 	ctx := t.Context()
 	calls := map[string]func() error{
 		"CreateStorageConnection": func() error {
-			_, err := c.CreateStorageConnection(ctx, StorageConnectionCreate{IModelID: tIM})
+			_, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{IModelID: tIM})
 			return err
 		},
-		"UpdateStorageConnection": func() error { _, err := c.UpdateStorageConnection(ctx, tCID, ConnectionUpdate{}); return err },
+		"UpdateStorageConnection": func() error { _, err := c.UpdateStorageConnection(ctx, tCID, wire.ConnectionUpdate{}); return err },
 		"DeleteStorageConnection": func() error { return c.DeleteStorageConnection(ctx, tCID) },
 		"ListStorageConnections":  func() error { _, err := c.ListStorageConnections(ctx, tIM); return err },
 		"CreateManifestConn": func() error {
-			_, err := c.CreateManifestConnection(ctx, ManifestConnectionCreate{IModelID: tIM})
+			_, err := c.CreateManifestConnection(ctx, wire.ManifestConnectionCreate{IModelID: tIM})
 			return err
 		},
-		"AddStorageSourceFile":    func() error { _, err := c.AddStorageSourceFile(ctx, tCID, StorageFileCreate{}); return err },
-		"ListStorageSourceFiles":  func() error { _, err := c.ListStorageSourceFiles(ctx, tCID); return err },
-		"GetStorageSourceFile":    func() error { _, err := c.GetStorageSourceFile(ctx, tCID, tSF); return err },
-		"UpdateStorageSourceFile": func() error { _, err := c.UpdateStorageSourceFile(ctx, tCID, tSF, StorageFileCreate{}); return err },
+		"AddStorageSourceFile":   func() error { _, err := c.AddStorageSourceFile(ctx, tCID, wire.StorageFileCreate{}); return err },
+		"ListStorageSourceFiles": func() error { _, err := c.ListStorageSourceFiles(ctx, tCID); return err },
+		"GetStorageSourceFile":   func() error { _, err := c.GetStorageSourceFile(ctx, tCID, tSF); return err },
+		"UpdateStorageSourceFile": func() error {
+			_, err := c.UpdateStorageSourceFile(ctx, tCID, tSF, wire.StorageFileCreate{})
+			return err
+		},
 		"DeleteStorageSourceFile": func() error { return c.DeleteStorageSourceFile(ctx, tCID, tSF) },
-		"AddManifestSourceFile":   func() error { _, err := c.AddManifestSourceFile(ctx, tCID, ManifestFileCreate{}); return err },
+		"AddManifestSourceFile":   func() error { _, err := c.AddManifestSourceFile(ctx, tCID, wire.ManifestFileCreate{}); return err },
 		"ListManifestSourceFiles": func() error { _, err := c.ListManifestSourceFiles(ctx, tCID); return err },
 		"GetManifestSourceFile":   func() error { _, err := c.GetManifestSourceFile(ctx, tCID, tSF); return err },
 		"UpdateManifestSourceFile": func() error {
-			_, err := c.UpdateManifestSourceFile(ctx, tCID, tSF, ManifestFileCreate{})
+			_, err := c.UpdateManifestSourceFile(ctx, tCID, tSF, wire.ManifestFileCreate{})
 			return err
 		},
 		"DeleteManifestSourceFile": func() error { return c.DeleteManifestSourceFile(ctx, tCID, tSF) },
 		"GetAuthorizationInfo":     func() error { _, err := c.GetAuthorizationInformation(ctx, "https://x"); return err },
 		"StartStorageRun":          func() error { _, err := c.StartStorageRun(ctx, tCID); return err },
-		"StartManifestRun":         func() error { _, err := c.StartManifestRun(ctx, tCID, ManifestRunCreate{}); return err },
+		"StartManifestRun":         func() error { _, err := c.StartManifestRun(ctx, tCID, wire.ManifestRunCreate{}); return err },
 		"GetStorageRun":            func() error { _, err := c.GetStorageRun(ctx, tCID, tRun); return err },
 		"ListStorageRuns":          func() error { _, err := c.ListStorageRuns(ctx, tCID, 0); return err },
 		"GetReports":               func() error { _, err := c.GetReports(ctx, tIM, tRun, ""); return err },
-		"GetConfiguration":         func() error { _, err := c.GetConfiguration(ctx, ScopeConnection, tCID); return err },
-		"CreateConfiguration":      func() error { _, err := c.CreateConfiguration(ctx, ScopeITwin, tTW, nil); return err },
-		"DeleteConfiguration":      func() error { return c.DeleteConfiguration(ctx, ScopeITwin, tTW) },
+		"GetConfiguration":         func() error { _, err := c.GetConfiguration(ctx, wire.ScopeConnection, tCID); return err },
+		"CreateConfiguration":      func() error { _, err := c.CreateConfiguration(ctx, wire.ScopeITwin, tTW, nil); return err },
+		"DeleteConfiguration":      func() error { return c.DeleteConfiguration(ctx, wire.ScopeITwin, tTW) },
 		"GetITwin":                 func() error { _, err := c.GetITwin(ctx, tTW); return err },
-		"CreateITwin":              func() error { _, err := c.CreateITwin(ctx, ITwin{DisplayName: "x"}); return err },
+		"CreateITwin":              func() error { _, err := c.CreateITwin(ctx, wire.ITwinCreate{DisplayName: "x"}); return err },
 		"DeleteITwin":              func() error { return c.DeleteITwin(ctx, tTW) },
-		"CreateIModel":             func() error { _, err := c.CreateIModel(ctx, IModelCreate{}); return err },
+		"CreateIModel":             func() error { _, err := c.CreateIModel(ctx, wire.IModelCreate{}); return err },
 		"GetIModel":                func() error { _, err := c.GetIModel(ctx, tIM); return err },
 		"DeleteIModel":             func() error { return c.DeleteIModel(ctx, tIM) },
 		"ListChangesets":           func() error { _, err := c.ListChangesets(ctx, tIM); return err },
 		"GetChangeset":             func() error { _, err := c.GetChangeset(ctx, tIM, "1"); return err },
 		"GetRootFolderID":          func() error { _, err := c.GetRootFolderID(ctx, tTW); return err },
-		"CreateFolder":             func() error { _, err := c.CreateFolder(ctx, tFold, StorageItemCreate{DisplayName: "x"}); return err },
-		"GetFolder":                func() error { _, err := c.GetFolder(ctx, tFold); return err },
-		"UpdateFolder":             func() error { _, err := c.UpdateFolder(ctx, tFold, StorageItemUpdate{}); return err },
-		"DeleteFolder":             func() error { return c.DeleteFolder(ctx, tFold) },
-		"ListFolderItems":          func() error { _, err := c.ListFolderItems(ctx, tFold); return err },
+		"CreateFolder": func() error {
+			_, err := c.CreateFolder(ctx, tFold, wire.StorageItemCreate{DisplayName: "x"})
+			return err
+		},
+		"GetFolder":       func() error { _, err := c.GetFolder(ctx, tFold); return err },
+		"UpdateFolder":    func() error { _, err := c.UpdateFolder(ctx, tFold, wire.StorageItemUpdate{}); return err },
+		"DeleteFolder":    func() error { return c.DeleteFolder(ctx, tFold) },
+		"ListFolderItems": func() error { _, err := c.ListFolderItems(ctx, tFold); return err },
 		"UploadFile": func() error {
-			_, err := c.UploadFile(ctx, tFold, StorageItemCreate{DisplayName: "x"}, strings.NewReader("a"), 1)
+			_, err := c.UploadFile(ctx, tFold, wire.StorageItemCreate{DisplayName: "x"}, strings.NewReader("a"), 1)
 			return err
 		},
 		"UpdateFileContent":  func() error { _, err := c.UpdateFileContent(ctx, tFile, strings.NewReader("a"), 1); return err },
 		"GetFile":            func() error { _, err := c.GetFile(ctx, tFile); return err },
-		"UpdateFile":         func() error { _, err := c.UpdateFile(ctx, tFile, StorageItemUpdate{}); return err },
+		"UpdateFile":         func() error { _, err := c.UpdateFile(ctx, tFile, wire.StorageItemUpdate{}); return err },
 		"DeleteFile":         func() error { return c.DeleteFile(ctx, tFile) },
 		"GetFileDownloadURL": func() error { _, err := c.GetFileDownloadURL(ctx, tFile); return err },
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // APIError is a non-2xx answer of the platform, decoded from the error envelope (spec §1.6). Clients branch on
@@ -16,7 +18,7 @@ type APIError struct {
 	Code    string
 	Message string
 	Target  string
-	Details []ErrorDetail
+	Details []wire.ErrorDetail
 	// Method and Path name the request (Path is redacted: no pre-signed query strings).
 	Method, Path string
 }
@@ -99,7 +101,7 @@ func IsTransient(err error) bool {
 // becomes code Unknown with a redacted snippet of the body.
 func newAPIError(method, rawURL string, status int, body []byte) *APIError {
 	e := &APIError{Status: status, Method: method, Path: RedactURL(rawURL)}
-	var env ErrorEnvelope
+	var env wire.ErrorEnvelope
 	if err := json.Unmarshal(body, &env); err == nil && env.Error.Code != "" {
 		e.Code = env.Error.Code
 		e.Message = redactText(env.Error.Message)

@@ -4,11 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // CreateIModel creates an iModel in an iTwin (409 iModelExists when the name is taken).
-func (c *Client) CreateIModel(ctx context.Context, body IModelCreate) (*IModel, error) {
-	var env IModelEnvelope
+func (c *Client) CreateIModel(ctx context.Context, body wire.IModelCreate) (*wire.IModel, error) {
+	var env wire.IModelEnvelope
 	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/imodels", body: body}, &env); err != nil {
 		return nil, err
 	}
@@ -16,11 +18,11 @@ func (c *Client) CreateIModel(ctx context.Context, body IModelCreate) (*IModel, 
 }
 
 // GetIModel reads an iModel (404 iModelNotFound).
-func (c *Client) GetIModel(ctx context.Context, id string) (*IModel, error) {
+func (c *Client) GetIModel(ctx context.Context, id string) (*wire.IModel, error) {
 	if err := need("iModel id", id); err != nil {
 		return nil, err
 	}
-	var env IModelEnvelope
+	var env wire.IModelEnvelope
 	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/imodels/" + esc(id)}, &env); err != nil {
 		return nil, err
 	}
@@ -38,21 +40,21 @@ func (c *Client) DeleteIModel(ctx context.Context, id string) error {
 
 // ListChangesets lists every changeset of an iModel in index order, in full representation (which carries
 // synchronizationInfo.taskId, the link from a run's tasks to what they pushed).
-func (c *Client) ListChangesets(ctx context.Context, imodelID string) ([]Changeset, error) {
+func (c *Client) ListChangesets(ctx context.Context, imodelID string) ([]wire.Changeset, error) {
 	if err := need("iModel id", imodelID); err != nil {
 		return nil, err
 	}
 	q := url.Values{"$orderBy": {"index asc"}}
 	return listAll(ctx, c, "/imodels/"+esc(imodelID)+"/changesets", q, 0,
-		decodePage(func(p *ChangesetList) ([]Changeset, *Link) { return p.Changesets, p.Links.Next }))
+		decodePage(func(p *wire.ChangesetList) ([]wire.Changeset, *wire.Link) { return p.Changesets, p.Links.Next }))
 }
 
 // GetChangeset reads one changeset by id or index.
-func (c *Client) GetChangeset(ctx context.Context, imodelID, idOrIndex string) (*Changeset, error) {
+func (c *Client) GetChangeset(ctx context.Context, imodelID, idOrIndex string) (*wire.Changeset, error) {
 	if err := need("iModel id", imodelID, "changeset id or index", idOrIndex); err != nil {
 		return nil, err
 	}
-	var env ChangesetEnvelope
+	var env wire.ChangesetEnvelope
 	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/imodels/" + esc(imodelID) + "/changesets/" + esc(idOrIndex)}, &env); err != nil {
 		return nil, err
 	}

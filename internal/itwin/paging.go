@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 const (
@@ -17,11 +19,11 @@ const (
 )
 
 // pageDecoder extracts the items and the next link of one page.
-type pageDecoder[T any] func(body []byte) (items []T, next *Link, err error)
+type pageDecoder[T any] func(body []byte) (items []T, next *wire.Link, err error)
 
 // decodePage builds a pageDecoder for a list envelope type P.
-func decodePage[P any, T any](get func(*P) ([]T, *Link)) pageDecoder[T] {
-	return func(body []byte) ([]T, *Link, error) {
+func decodePage[P any, T any](get func(*P) ([]T, *wire.Link)) pageDecoder[T] {
+	return func(body []byte) ([]T, *wire.Link, error) {
 		var p P
 		if err := json.Unmarshal(body, &p); err != nil {
 			return nil, nil, err

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 func runLocation(f *fakeAPI, kind, runID string) string {
@@ -154,8 +156,8 @@ func TestStartManifestRun(t *testing.T) {
 		w.Header().Set("Location", runLocation(f, "manifest", tRun))
 		w.WriteHeader(http.StatusAccepted)
 	})
-	body := ManifestRunCreate{SourceFiles: []ManifestRunFile{{ID: "dms-0001", Name: "a.dgn", URL: "https://files.example.com/a.dgn?sig=Ab12", ConnectorType: "MSTN",
-		Children: []ManifestChildFile{{ID: "dms-0002", ParentID: "dms-0001", Name: "b.dgn", URL: "https://files.example.com/b.dgn?sig=Cd34", ConnectorType: "CIVIL"}}}}}
+	body := wire.ManifestRunCreate{SourceFiles: []wire.ManifestRunFile{{ID: "dms-0001", Name: "a.dgn", URL: "https://files.example.com/a.dgn?sig=Ab12", ConnectorType: "MSTN",
+		Children: []wire.ManifestChildFile{{ID: "dms-0002", ParentID: "dms-0001", Name: "b.dgn", URL: "https://files.example.com/b.dgn?sig=Cd34", ConnectorType: "CIVIL"}}}}}
 	res, err := f.client().StartManifestRun(t.Context(), tCID, body)
 	if err != nil || res.RunID != tRun {
 		t.Fatalf("res=%+v err=%v", res, err)
@@ -172,7 +174,7 @@ func TestStartManifestRun(t *testing.T) {
 	f2.handle("POST "+syncIM+"/manifestconnections/"+tCID+"/runs", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) })
 	f2.reply("GET "+syncIM+"/manifestconnections/"+tCID, 200, map[string]any{"connection": map[string]any{"id": tCID, "displayName": "x",
 		"_links": map[string]any{"lastRun": map[string]any{"href": runLocation(f2, "manifest", "m-run")}}}})
-	res, err = f2.client().StartManifestRun(t.Context(), tCID, ManifestRunCreate{})
+	res, err = f2.client().StartManifestRun(t.Context(), tCID, wire.ManifestRunCreate{})
 	if err != nil || res.RunID != "m-run" {
 		t.Fatalf("res=%+v err=%v", res, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // MaxUploadSize is the largest content a single pre-signed PUT may carry (§9.4).
@@ -19,7 +21,7 @@ func (c *Client) GetRootFolderID(ctx context.Context, itwinID string) (string, e
 	if err := need("iTwin id", itwinID); err != nil {
 		return "", err
 	}
-	var list StorageItemList
+	var list wire.StorageItemList
 	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/storage/", query: url.Values{"iTwinId": {itwinID}}}, &list); err != nil {
 		return "", err
 	}
@@ -30,11 +32,11 @@ func (c *Client) GetRootFolderID(ctx context.Context, itwinID string) (string, e
 }
 
 // CreateFolder creates a sub-folder.
-func (c *Client) CreateFolder(ctx context.Context, parentID string, meta StorageItemCreate) (*StorageFolder, error) {
+func (c *Client) CreateFolder(ctx context.Context, parentID string, meta wire.StorageItemCreate) (*wire.StorageFolder, error) {
 	if err := need("parent folder id", parentID, "folder display name", meta.DisplayName); err != nil {
 		return nil, err
 	}
-	var env StorageFolderEnvelope
+	var env wire.StorageFolderEnvelope
 	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/storage/folders/" + esc(parentID) + "/folders", body: meta}, &env); err != nil {
 		return nil, err
 	}
@@ -42,11 +44,11 @@ func (c *Client) CreateFolder(ctx context.Context, parentID string, meta Storage
 }
 
 // GetFolder reads a folder (404 FolderNotFound).
-func (c *Client) GetFolder(ctx context.Context, id string) (*StorageFolder, error) {
+func (c *Client) GetFolder(ctx context.Context, id string) (*wire.StorageFolder, error) {
 	if err := need("folder id", id); err != nil {
 		return nil, err
 	}
-	var env StorageFolderEnvelope
+	var env wire.StorageFolderEnvelope
 	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/storage/folders/" + esc(id)}, &env); err != nil {
 		return nil, err
 	}
@@ -54,11 +56,11 @@ func (c *Client) GetFolder(ctx context.Context, id string) (*StorageFolder, erro
 }
 
 // UpdateFolder renames a folder or changes its description; nil fields keep their values.
-func (c *Client) UpdateFolder(ctx context.Context, id string, meta StorageItemUpdate) (*StorageFolder, error) {
+func (c *Client) UpdateFolder(ctx context.Context, id string, meta wire.StorageItemUpdate) (*wire.StorageFolder, error) {
 	if err := need("folder id", id); err != nil {
 		return nil, err
 	}
-	var env StorageFolderEnvelope
+	var env wire.StorageFolderEnvelope
 	if _, err := c.doJSON(ctx, call{method: http.MethodPatch, path: "/storage/folders/" + esc(id), body: meta}, &env); err != nil {
 		return nil, err
 	}
@@ -75,25 +77,25 @@ func (c *Client) DeleteFolder(ctx context.Context, id string) error {
 }
 
 // ListFolderItems lists a folder's files and sub-folders (all pages).
-func (c *Client) ListFolderItems(ctx context.Context, folderID string) ([]StorageItem, error) {
+func (c *Client) ListFolderItems(ctx context.Context, folderID string) ([]wire.StorageItem, error) {
 	if err := need("folder id", folderID); err != nil {
 		return nil, err
 	}
 	return listAll(ctx, c, "/storage/folders/"+esc(folderID)+"/list", nil, 0,
-		decodePage(func(p *StorageItemList) ([]StorageItem, *Link) { return p.Items, p.Links.Next }))
+		decodePage(func(p *wire.StorageItemList) ([]wire.StorageItem, *wire.Link) { return p.Items, p.Links.Next }))
 }
 
 // UploadFile creates a file in a folder and uploads its content: create (202 with upload links), PUT the bytes
 // to the pre-signed uploadUrl (no Authorization, streamed, Content-Length = size), then complete. When content is
 // an io.ReadSeeker the PUT may be retried; otherwise it is sent once.
-func (c *Client) UploadFile(ctx context.Context, folderID string, meta StorageItemCreate, content io.Reader, size int64) (*StorageFile, error) {
+func (c *Client) UploadFile(ctx context.Context, folderID string, meta wire.StorageItemCreate, content io.Reader, size int64) (*wire.StorageFile, error) {
 	if err := need("folder id", folderID, "file display name", meta.DisplayName); err != nil {
 		return nil, err
 	}
 	if err := checkUpload(content, size); err != nil {
 		return nil, err
 	}
-	var links UploadLinks
+	var links wire.UploadLinks
 	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/storage/folders/" + esc(folderID) + "/files", body: meta}, &links); err != nil {
 		return nil, err
 	}
@@ -123,7 +125,7 @@ func (e *UploadIncompleteError) Unwrap() error { return e.Err }
 
 // fileIDFromCompleteURL takes the file id from completeUrl, which is always {host}/storage/files/{fileId}/complete
 // (spec §10 row 2).
-func fileIDFromCompleteURL(links UploadLinks) string {
+func fileIDFromCompleteURL(links wire.UploadLinks) string {
 	if links.Links.CompleteURL == nil {
 		return ""
 	}
@@ -139,14 +141,14 @@ func fileIDFromCompleteURL(links UploadLinks) string {
 }
 
 // UpdateFileContent replaces a file's content: updatecontent (202), PUT, complete.
-func (c *Client) UpdateFileContent(ctx context.Context, fileID string, content io.Reader, size int64) (*StorageFile, error) {
+func (c *Client) UpdateFileContent(ctx context.Context, fileID string, content io.Reader, size int64) (*wire.StorageFile, error) {
 	if err := need("file id", fileID); err != nil {
 		return nil, err
 	}
 	if err := checkUpload(content, size); err != nil {
 		return nil, err
 	}
-	var links UploadLinks
+	var links wire.UploadLinks
 	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/storage/files/" + esc(fileID) + "/updatecontent"}, &links); err != nil {
 		return nil, err
 	}
@@ -163,7 +165,7 @@ func checkUpload(content io.Reader, size int64) error {
 	return nil
 }
 
-func (c *Client) finishUpload(ctx context.Context, links UploadLinks, content io.Reader, size int64) (*StorageFile, error) {
+func (c *Client) finishUpload(ctx context.Context, links wire.UploadLinks, content io.Reader, size int64) (*wire.StorageFile, error) {
 	if links.Links.UploadURL == nil || links.Links.UploadURL.Href == "" || links.Links.CompleteURL == nil || links.Links.CompleteURL.Href == "" {
 		return nil, errors.New("the Storage API did not return uploadUrl and completeUrl for the upload")
 	}
@@ -193,7 +195,7 @@ func (c *Client) finishUpload(ctx context.Context, links UploadLinks, content io
 		return nil, fmt.Errorf("uploading the file content: %w", err)
 	}
 	// An absolute completeUrl is re-rooted on the API origin by resolve() before the token is attached.
-	var env StorageFileEnvelope
+	var env wire.StorageFileEnvelope
 	// complete is a POST but idempotent (it only finalises the uploaded content), so a 5xx or a dropped
 	// connection is retried like a PUT.
 	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: links.Links.CompleteURL.Href, policy: retryIdempotent}, &env); err != nil {
@@ -203,11 +205,11 @@ func (c *Client) finishUpload(ctx context.Context, links UploadLinks, content io
 }
 
 // GetFile reads a file's metadata (404 FileNotFound).
-func (c *Client) GetFile(ctx context.Context, id string) (*StorageFile, error) {
+func (c *Client) GetFile(ctx context.Context, id string) (*wire.StorageFile, error) {
 	if err := need("file id", id); err != nil {
 		return nil, err
 	}
-	var env StorageFileEnvelope
+	var env wire.StorageFileEnvelope
 	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/storage/files/" + esc(id)}, &env); err != nil {
 		return nil, err
 	}
@@ -215,11 +217,11 @@ func (c *Client) GetFile(ctx context.Context, id string) (*StorageFile, error) {
 }
 
 // UpdateFile renames a file or changes its description; nil fields keep their values.
-func (c *Client) UpdateFile(ctx context.Context, id string, meta StorageItemUpdate) (*StorageFile, error) {
+func (c *Client) UpdateFile(ctx context.Context, id string, meta wire.StorageItemUpdate) (*wire.StorageFile, error) {
 	if err := need("file id", id); err != nil {
 		return nil, err
 	}
-	var env StorageFileEnvelope
+	var env wire.StorageFileEnvelope
 	if _, err := c.doJSON(ctx, call{method: http.MethodPatch, path: "/storage/files/" + esc(id), body: meta}, &env); err != nil {
 		return nil, err
 	}

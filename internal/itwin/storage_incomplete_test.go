@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // uploadServerWith is uploadServer with a chosen complete handler.
@@ -31,7 +33,7 @@ func TestUploadCompleteIsRetried(t *testing.T) {
 	for name, fail := range map[string]http.HandlerFunc{"500": status(500), "hang-up": hangUp} {
 		t.Run(name, func(t *testing.T) {
 			f := uploadServerWith(t, created, failFirst(1, fail, completed))
-			file, err := f.client().UploadFile(t.Context(), tFold, StorageItemCreate{DisplayName: "a.dgn"}, bytes.NewReader([]byte("abc")), 3)
+			file, err := f.client().UploadFile(t.Context(), tFold, wire.StorageItemCreate{DisplayName: "a.dgn"}, bytes.NewReader([]byte("abc")), 3)
 			if err != nil {
 				t.Fatalf("upload: %v", err)
 			}
@@ -57,7 +59,7 @@ func TestUploadIncompleteReportsFileID(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := srv(t)
-			_, err := f.client().UploadFile(t.Context(), tFold, StorageItemCreate{DisplayName: "a.dgn"}, bytes.NewReader([]byte("abc")), 3)
+			_, err := f.client().UploadFile(t.Context(), tFold, wire.StorageItemCreate{DisplayName: "a.dgn"}, bytes.NewReader([]byte("abc")), 3)
 			var inc *UploadIncompleteError
 			if !errors.As(err, &inc) || inc.FileID != tFile {
 				t.Fatalf("err = %#v, want *UploadIncompleteError for %s", err, tFile)
@@ -73,7 +75,7 @@ func TestUploadIncompleteReportsFileID(t *testing.T) {
 	// A failure of the create POST itself created nothing: a plain error.
 	f := newFakeAPI(t)
 	f.handle("POST /storage/folders/"+tFold+"/files", status(422))
-	_, err := f.client().UploadFile(t.Context(), tFold, StorageItemCreate{DisplayName: "a.dgn"}, bytes.NewReader([]byte("abc")), 3)
+	_, err := f.client().UploadFile(t.Context(), tFold, wire.StorageItemCreate{DisplayName: "a.dgn"}, bytes.NewReader([]byte("abc")), 3)
 	var inc *UploadIncompleteError
 	if err == nil || errors.As(err, &inc) {
 		t.Fatalf("err = %#v", err)

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // onlyReader hides Seek, like a pipe or an HTTP body.
@@ -43,7 +45,7 @@ func TestUploadFileFlow(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := uploadServer(t, nil, "")
-			file, err := f.client().UploadFile(t.Context(), tFold, StorageItemCreate{DisplayName: "wall.ifc", Description: "walls"}, reader(), int64(len(content)))
+			file, err := f.client().UploadFile(t.Context(), tFold, wire.StorageItemCreate{DisplayName: "wall.ifc", Description: "walls"}, reader(), int64(len(content)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +92,7 @@ func TestUploadFileFlow(t *testing.T) {
 func TestUploadRetriesOnlySeekableContent(t *testing.T) {
 	content := []byte("0123456789")
 	f := uploadServer(t, failFirst(1, status(500), func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(201) }), "")
-	if _, err := f.client().UploadFile(t.Context(), tFold, StorageItemCreate{DisplayName: "a.dgn"}, bytes.NewReader(content), 10); err != nil {
+	if _, err := f.client().UploadFile(t.Context(), tFold, wire.StorageItemCreate{DisplayName: "a.dgn"}, bytes.NewReader(content), 10); err != nil {
 		t.Fatal(err)
 	}
 	var puts []recorded
@@ -104,7 +106,7 @@ func TestUploadRetriesOnlySeekableContent(t *testing.T) {
 	}
 
 	f = uploadServer(t, status(500), "")
-	_, err := f.client().UploadFile(t.Context(), tFold, StorageItemCreate{DisplayName: "a.dgn"}, onlyReader{bytes.NewReader(content)}, 10)
+	_, err := f.client().UploadFile(t.Context(), tFold, wire.StorageItemCreate{DisplayName: "a.dgn"}, onlyReader{bytes.NewReader(content)}, 10)
 	if !IsStatus(err, 500) || !strings.Contains(err.Error(), "uploading the file content") {
 		t.Fatalf("err = %v", err)
 	}
@@ -140,7 +142,7 @@ func TestUpdateFileContentAndForeignCompleteURL(t *testing.T) {
 
 func TestUploadEmptyAndMissingLinks(t *testing.T) {
 	f := uploadServer(t, nil, "")
-	if _, err := f.client().UploadFile(t.Context(), tFold, StorageItemCreate{DisplayName: "empty.txt"}, strings.NewReader(""), 0); err != nil {
+	if _, err := f.client().UploadFile(t.Context(), tFold, wire.StorageItemCreate{DisplayName: "empty.txt"}, strings.NewReader(""), 0); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range f.requests() {
@@ -150,7 +152,7 @@ func TestUploadEmptyAndMissingLinks(t *testing.T) {
 	}
 	f2 := newFakeAPI(t)
 	f2.reply("POST /storage/folders/"+tFold+"/files", 202, map[string]any{"_links": map[string]any{}})
-	if _, err := f2.client().UploadFile(t.Context(), tFold, StorageItemCreate{DisplayName: "a"}, strings.NewReader("x"), 1); err == nil || !strings.Contains(err.Error(), "uploadUrl") {
+	if _, err := f2.client().UploadFile(t.Context(), tFold, wire.StorageItemCreate{DisplayName: "a"}, strings.NewReader("x"), 1); err == nil || !strings.Contains(err.Error(), "uploadUrl") {
 		t.Errorf("err = %v", err)
 	}
 	f3 := newFakeAPI(t)
@@ -166,7 +168,7 @@ func TestMalformedUploadURLDoesNotLeak(t *testing.T) {
 		"uploadUrl":   map[string]any{"href": "https://bad host/blob?sv=1&sig=LEAKYSIG"},
 		"completeUrl": map[string]any{"href": f.srv.URL + "/storage/files/" + tFile + "/complete"},
 	}})
-	_, err := f.client().UploadFile(t.Context(), tFold, StorageItemCreate{DisplayName: "a"}, strings.NewReader("x"), 1)
+	_, err := f.client().UploadFile(t.Context(), tFold, wire.StorageItemCreate{DisplayName: "a"}, strings.NewReader("x"), 1)
 	if err == nil || strings.Contains(err.Error(), "LEAKYSIG") {
 		t.Fatalf("err = %v", err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // connectionKind names the two connection families; their endpoints differ only in the collection path.
@@ -23,30 +25,30 @@ var (
 	manifestKind = connectionKind{name: KindManifest, path: "/synchronization/imodels/manifestconnections"}
 )
 
-func decodeConnections() pageDecoder[Connection] {
-	return decodePage(func(p *ConnectionList) ([]Connection, *Link) { return p.Connections, p.Links.Next })
+func decodeConnections() pageDecoder[wire.Connection] {
+	return decodePage(func(p *wire.ConnectionList) ([]wire.Connection, *wire.Link) { return p.Connections, p.Links.Next })
 }
 
-func (c *Client) createConnection(ctx context.Context, k connectionKind, body any) (*Connection, error) {
-	var env ConnectionEnvelope
+func (c *Client) createConnection(ctx context.Context, k connectionKind, body any) (*wire.Connection, error) {
+	var env wire.ConnectionEnvelope
 	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: k.path, body: body}, &env); err != nil {
 		return nil, err
 	}
 	return &env.Connection, nil
 }
 
-func (c *Client) getConnection(ctx context.Context, k connectionKind, id string) (*Connection, error) {
+func (c *Client) getConnection(ctx context.Context, k connectionKind, id string) (*wire.Connection, error) {
 	if err := need("connection id", id); err != nil {
 		return nil, err
 	}
-	var env ConnectionEnvelope
+	var env wire.ConnectionEnvelope
 	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: k.path + "/" + esc(id)}, &env); err != nil {
 		return nil, err
 	}
 	return &env.Connection, nil
 }
 
-func (c *Client) listConnections(ctx context.Context, k connectionKind, imodelID string) ([]Connection, error) {
+func (c *Client) listConnections(ctx context.Context, k connectionKind, imodelID string) ([]wire.Connection, error) {
 	q := url.Values{}
 	if imodelID != "" {
 		q.Set("imodelId", imodelID)
@@ -54,11 +56,11 @@ func (c *Client) listConnections(ctx context.Context, k connectionKind, imodelID
 	return listAll(ctx, c, k.path, q, 0, decodeConnections())
 }
 
-func (c *Client) updateConnection(ctx context.Context, k connectionKind, id string, u ConnectionUpdate) (*Connection, error) {
+func (c *Client) updateConnection(ctx context.Context, k connectionKind, id string, u wire.ConnectionUpdate) (*wire.Connection, error) {
 	if err := need("connection id", id); err != nil {
 		return nil, err
 	}
-	var env ConnectionEnvelope
+	var env wire.ConnectionEnvelope
 	if _, err := c.doJSON(ctx, call{method: http.MethodPut, path: k.path + "/" + esc(id), body: u}, &env); err != nil {
 		return nil, err
 	}
@@ -74,23 +76,23 @@ func (c *Client) deleteConnection(ctx context.Context, k connectionKind, id stri
 }
 
 // CreateStorageConnection creates a storage connection with its source files (S1).
-func (c *Client) CreateStorageConnection(ctx context.Context, body StorageConnectionCreate) (*Connection, error) {
+func (c *Client) CreateStorageConnection(ctx context.Context, body wire.StorageConnectionCreate) (*wire.Connection, error) {
 	return c.createConnection(ctx, storageKind, body)
 }
 
 // GetStorageConnection reads a storage connection (S3).
-func (c *Client) GetStorageConnection(ctx context.Context, id string) (*Connection, error) {
+func (c *Client) GetStorageConnection(ctx context.Context, id string) (*wire.Connection, error) {
 	return c.getConnection(ctx, storageKind, id)
 }
 
 // ListStorageConnections lists the storage connections of an iModel, or every accessible one when imodelID is
 // empty (S2, all pages, full representation).
-func (c *Client) ListStorageConnections(ctx context.Context, imodelID string) ([]Connection, error) {
+func (c *Client) ListStorageConnections(ctx context.Context, imodelID string) ([]wire.Connection, error) {
 	return c.listConnections(ctx, storageKind, imodelID)
 }
 
 // UpdateStorageConnection changes display name and/or authentication type; omitted fields keep their values (S4).
-func (c *Client) UpdateStorageConnection(ctx context.Context, id string, u ConnectionUpdate) (*Connection, error) {
+func (c *Client) UpdateStorageConnection(ctx context.Context, id string, u wire.ConnectionUpdate) (*wire.Connection, error) {
 	return c.updateConnection(ctx, storageKind, id, u)
 }
 
@@ -100,17 +102,17 @@ func (c *Client) DeleteStorageConnection(ctx context.Context, id string) error {
 }
 
 // CreateManifestConnection creates a manifest connection with its source files (M1).
-func (c *Client) CreateManifestConnection(ctx context.Context, body ManifestConnectionCreate) (*Connection, error) {
+func (c *Client) CreateManifestConnection(ctx context.Context, body wire.ManifestConnectionCreate) (*wire.Connection, error) {
 	return c.createConnection(ctx, manifestKind, body)
 }
 
 // GetManifestConnection reads a manifest connection (M3).
-func (c *Client) GetManifestConnection(ctx context.Context, id string) (*Connection, error) {
+func (c *Client) GetManifestConnection(ctx context.Context, id string) (*wire.Connection, error) {
 	return c.getConnection(ctx, manifestKind, id)
 }
 
 // ListManifestConnections lists the manifest connections of an iModel (M2, all pages, full representation).
-func (c *Client) ListManifestConnections(ctx context.Context, imodelID string) ([]Connection, error) {
+func (c *Client) ListManifestConnections(ctx context.Context, imodelID string) ([]wire.Connection, error) {
 	if err := need("iModel id", imodelID); err != nil {
 		return nil, err
 	}
@@ -118,7 +120,7 @@ func (c *Client) ListManifestConnections(ctx context.Context, imodelID string) (
 }
 
 // UpdateManifestConnection changes display name and/or authentication type (M4).
-func (c *Client) UpdateManifestConnection(ctx context.Context, id string, u ConnectionUpdate) (*Connection, error) {
+func (c *Client) UpdateManifestConnection(ctx context.Context, id string, u wire.ConnectionUpdate) (*wire.Connection, error) {
 	return c.updateConnection(ctx, manifestKind, id, u)
 }
 
@@ -129,7 +131,7 @@ func (c *Client) DeleteManifestConnection(ctx context.Context, id string) error 
 
 // ListConnections lists the connections of every kind on an iModel (C1, all pages, representation: id,
 // displayName, iModelId, _links).
-func (c *Client) ListConnections(ctx context.Context, imodelID string) ([]Connection, error) {
+func (c *Client) ListConnections(ctx context.Context, imodelID string) ([]wire.Connection, error) {
 	if err := need("iModel id", imodelID); err != nil {
 		return nil, err
 	}
@@ -139,7 +141,7 @@ func (c *Client) ListConnections(ctx context.Context, imodelID string) ([]Connec
 
 // GetConnection reads a connection of either kind: it tries the storage endpoint, then the manifest endpoint, and
 // returns the kind (KindStorage or KindManifest). A connection never changes kind.
-func (c *Client) GetConnection(ctx context.Context, id string) (*Connection, string, error) {
+func (c *Client) GetConnection(ctx context.Context, id string) (*wire.Connection, string, error) {
 	conn, err := c.GetStorageConnection(ctx, id)
 	if err == nil {
 		return conn, KindStorage, nil

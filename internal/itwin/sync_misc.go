@@ -4,15 +4,17 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // GetAuthorizationInformation tells whether the caller consented to User connections running on its behalf, and
 // where to consent (C2).
-func (c *Client) GetAuthorizationInformation(ctx context.Context, redirectURL string) (*AuthorizationInformation, error) {
+func (c *Client) GetAuthorizationInformation(ctx context.Context, redirectURL string) (*wire.AuthorizationInformation, error) {
 	if err := need("redirect URL", redirectURL); err != nil {
 		return nil, err
 	}
-	var env AuthorizationInformationEnvelope
+	var env wire.AuthorizationInformationEnvelope
 	cl := call{method: http.MethodGet, path: "/synchronization/imodels/connections/authorizationinformation",
 		query: url.Values{"redirectUrl": {redirectURL}}}
 	if _, err := c.doJSON(ctx, cl, &env); err != nil {
@@ -23,7 +25,7 @@ func (c *Client) GetAuthorizationInformation(ctx context.Context, redirectURL st
 
 // GetReports lists the diagnostic reports of a run, optionally of one task (R1, not paged). Each report's SasURI
 // is pre-signed: treat it as a secret.
-func (c *Client) GetReports(ctx context.Context, imodelID, runID, taskID string) ([]DiagnosticReport, error) {
+func (c *Client) GetReports(ctx context.Context, imodelID, runID, taskID string) ([]wire.DiagnosticReport, error) {
 	if err := need("iModel id", imodelID, "run id", runID); err != nil {
 		return nil, err
 	}
@@ -31,12 +33,12 @@ func (c *Client) GetReports(ctx context.Context, imodelID, runID, taskID string)
 	if taskID != "" {
 		q.Set("taskId", taskID)
 	}
-	var list DiagnosticReportList
+	var list wire.DiagnosticReportList
 	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/synchronization/reports", query: q}, &list); err != nil {
 		return nil, err
 	}
 	if list.Reports == nil {
-		list.Reports = []DiagnosticReport{}
+		list.Reports = []wire.DiagnosticReport{}
 	}
 	return list.Reports, nil
 }

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // StartRunResult is the outcome of a run-start call.
@@ -30,7 +32,7 @@ func (c *Client) StartStorageRun(ctx context.Context, connID string) (*StartRunR
 
 // StartManifestRun starts a run of a manifest connection with the files to process (M6). Same rules as
 // StartStorageRun.
-func (c *Client) StartManifestRun(ctx context.Context, connID string, body ManifestRunCreate) (*StartRunResult, error) {
+func (c *Client) StartManifestRun(ctx context.Context, connID string, body wire.ManifestRunCreate) (*StartRunResult, error) {
 	if err := need("connection id", connID); err != nil {
 		return nil, err
 	}
@@ -60,7 +62,7 @@ func (c *Client) startRun(ctx context.Context, k connectionKind, connID, path st
 	case http.StatusOK:
 		// A stack that followed the 303 got the active run itself.
 		out.Active = true
-		var env RunEnvelope
+		var env wire.RunEnvelope
 		if len(res.body) > 0 && json.Unmarshal(res.body, &env) == nil && env.Run.ID != "" {
 			out.RunID = env.Run.ID
 			return out, nil
@@ -85,42 +87,42 @@ func (c *Client) startRun(ctx context.Context, k connectionKind, connID, path st
 
 func runsPath(k connectionKind, connID string) string { return k.path + "/" + esc(connID) + "/runs" }
 
-func (c *Client) getRun(ctx context.Context, k connectionKind, connID, runID string) (*Run, error) {
+func (c *Client) getRun(ctx context.Context, k connectionKind, connID, runID string) (*wire.Run, error) {
 	if err := need("connection id", connID, "run id", runID); err != nil {
 		return nil, err
 	}
-	var env RunEnvelope
+	var env wire.RunEnvelope
 	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: runsPath(k, connID) + "/" + esc(runID)}, &env); err != nil {
 		return nil, err
 	}
 	return &env.Run, nil
 }
 
-func (c *Client) listRuns(ctx context.Context, k connectionKind, connID string, limit int) ([]Run, error) {
+func (c *Client) listRuns(ctx context.Context, k connectionKind, connID string, limit int) ([]wire.Run, error) {
 	if err := need("connection id", connID); err != nil {
 		return nil, err
 	}
 	return listAll(ctx, c, runsPath(k, connID), nil, limit,
-		decodePage(func(p *RunList) ([]Run, *Link) { return p.Runs, p.Links.Next }))
+		decodePage(func(p *wire.RunList) ([]wire.Run, *wire.Link) { return p.Runs, p.Links.Next }))
 }
 
 // GetStorageRun reads one run of a storage connection (S8).
-func (c *Client) GetStorageRun(ctx context.Context, connID, runID string) (*Run, error) {
+func (c *Client) GetStorageRun(ctx context.Context, connID, runID string) (*wire.Run, error) {
 	return c.getRun(ctx, storageKind, connID, runID)
 }
 
 // GetManifestRun reads one run of a manifest connection (M8).
-func (c *Client) GetManifestRun(ctx context.Context, connID, runID string) (*Run, error) {
+func (c *Client) GetManifestRun(ctx context.Context, connID, runID string) (*wire.Run, error) {
 	return c.getRun(ctx, manifestKind, connID, runID)
 }
 
 // ListStorageRuns lists a storage connection's runs, newest first, in full representation (S7). limit <= 0 reads
 // every page; otherwise at most limit runs are returned.
-func (c *Client) ListStorageRuns(ctx context.Context, connID string, limit int) ([]Run, error) {
+func (c *Client) ListStorageRuns(ctx context.Context, connID string, limit int) ([]wire.Run, error) {
 	return c.listRuns(ctx, storageKind, connID, limit)
 }
 
 // ListManifestRuns lists a manifest connection's runs, newest first (M7). Same limit rule as ListStorageRuns.
-func (c *Client) ListManifestRuns(ctx context.Context, connID string, limit int) ([]Run, error) {
+func (c *Client) ListManifestRuns(ctx context.Context, connID string, limit int) ([]wire.Run, error) {
 	return c.listRuns(ctx, manifestKind, connID, limit)
 }

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"reflect"
 	"testing"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 const (
@@ -64,8 +66,8 @@ func TestRequestsExact(t *testing.T) {
 	cases := []tc{
 		{name: "CreateStorageConnection", route: "POST " + syncIM + "/storageconnections", status: 201, resp: connBody,
 			invoke: func(t *testing.T, c *Client) {
-				conn, err := c.CreateStorageConnection(ctx, StorageConnectionCreate{IModelID: tIM, DisplayName: "Plant A", AuthenticationType: "Service",
-					SourceFiles: []StorageFileCreate{{StorageFileID: tFile, ConnectorType: "MSTN"}}})
+				conn, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{IModelID: tIM, DisplayName: "Plant A", AuthenticationType: "Service",
+					SourceFiles: []wire.StorageFileCreate{{StorageFileID: tFile, ConnectorType: "MSTN"}}})
 				must(t, err)
 				if conn.ID != tCID || conn.IModelID != tIM {
 					t.Errorf("connection = %+v", conn)
@@ -96,7 +98,7 @@ func TestRequestsExact(t *testing.T) {
 			}, method: "GET", path: syncIM + "/storageconnections", query: url.Values{"$top": {"1000"}}, prefer: true},
 		{name: "UpdateStorageConnection", route: "PUT " + syncIM + "/storageconnections/" + tCID, status: 200, resp: connBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.UpdateStorageConnection(ctx, tCID, ConnectionUpdate{DisplayName: Ptr("Renamed")})
+				_, err := c.UpdateStorageConnection(ctx, tCID, wire.ConnectionUpdate{DisplayName: wire.Ptr("Renamed")})
 				must(t, err)
 			}, method: "PUT", path: syncIM + "/storageconnections/" + tCID, body: `{"displayName":"Renamed"}`},
 		{name: "DeleteStorageConnection", route: "DELETE " + syncIM + "/storageconnections/" + tCID, status: 204,
@@ -104,7 +106,7 @@ func TestRequestsExact(t *testing.T) {
 			method: "DELETE", path: syncIM + "/storageconnections/" + tCID},
 		{name: "CreateManifestConnection", route: "POST " + syncIM + "/manifestconnections", status: 201, resp: connBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.CreateManifestConnection(ctx, ManifestConnectionCreate{IModelID: tIM, SourceFiles: []ManifestFileCreate{{SourceFileID: "dms-0001"}}})
+				_, err := c.CreateManifestConnection(ctx, wire.ManifestConnectionCreate{IModelID: tIM, SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "dms-0001"}}})
 				must(t, err)
 			}, method: "POST", path: syncIM + "/manifestconnections", body: `{"iModelId":"` + tIM + `","sourceFiles":[{"sourceFileId":"dms-0001"}]}`},
 		{name: "GetManifestConnection", route: "GET " + syncIM + "/manifestconnections/" + tCID, status: 200, resp: connBody,
@@ -115,7 +117,7 @@ func TestRequestsExact(t *testing.T) {
 			method: "GET", path: syncIM + "/manifestconnections", query: url.Values{"imodelId": {tIM}, "$top": {"1000"}}, prefer: true},
 		{name: "UpdateManifestConnection", route: "PUT " + syncIM + "/manifestconnections/" + tCID, status: 200, resp: connBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.UpdateManifestConnection(ctx, tCID, ConnectionUpdate{AuthenticationType: "User"})
+				_, err := c.UpdateManifestConnection(ctx, tCID, wire.ConnectionUpdate{AuthenticationType: "User"})
 				must(t, err)
 			}, method: "PUT", path: syncIM + "/manifestconnections/" + tCID, body: `{"authenticationType":"User"}`},
 		{name: "DeleteManifestConnection", route: "DELETE " + syncIM + "/manifestconnections/" + tCID, status: 204,
@@ -126,7 +128,7 @@ func TestRequestsExact(t *testing.T) {
 			method: "GET", path: syncIM + "/connections", query: url.Values{"imodelId": {tIM}, "$top": {"1000"}}, prefer: true},
 		{name: "AddStorageSourceFile", route: "POST " + syncIM + "/storageconnections/" + tCID + "/sourcefiles", status: 201, resp: sfBody,
 			invoke: func(t *testing.T, c *Client) {
-				sf, err := c.AddStorageSourceFile(ctx, tCID, StorageFileCreate{StorageFileID: tFile, ConnectorType: "MSTN"})
+				sf, err := c.AddStorageSourceFile(ctx, tCID, wire.StorageFileCreate{StorageFileID: tFile, ConnectorType: "MSTN"})
 				must(t, err)
 				if sf.ID != tSF || sf.ConnectorType != "MSTN" {
 					t.Errorf("source file = %+v", sf)
@@ -145,7 +147,7 @@ func TestRequestsExact(t *testing.T) {
 			method: "GET", path: syncIM + "/storageconnections/" + tCID + "/sourcefiles/" + tSF},
 		{name: "UpdateStorageSourceFile", route: "PUT " + syncIM + "/storageconnections/" + tCID + "/sourcefiles/" + tSF, status: 200, resp: sfBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.UpdateStorageSourceFile(ctx, tCID, tSF, StorageFileCreate{StorageFileID: tFile, ConnectorType: "OBD"})
+				_, err := c.UpdateStorageSourceFile(ctx, tCID, tSF, wire.StorageFileCreate{StorageFileID: tFile, ConnectorType: "OBD"})
 				must(t, err)
 			}, method: "PUT", path: syncIM + "/storageconnections/" + tCID + "/sourcefiles/" + tSF, body: `{"storageFileId":"` + tFile + `","connectorType":"OBD"}`},
 		{name: "DeleteStorageSourceFile", route: "DELETE " + syncIM + "/storageconnections/" + tCID + "/sourcefiles/" + tSF, status: 204,
@@ -153,7 +155,7 @@ func TestRequestsExact(t *testing.T) {
 			method: "DELETE", path: syncIM + "/storageconnections/" + tCID + "/sourcefiles/" + tSF},
 		{name: "AddManifestSourceFile", route: "POST " + syncIM + "/manifestconnections/" + tCID + "/sourcefiles", status: 201, resp: msfBody,
 			invoke: func(t *testing.T, c *Client) {
-				sf, err := c.AddManifestSourceFile(ctx, tCID, ManifestFileCreate{SourceFileID: "dms-0001"})
+				sf, err := c.AddManifestSourceFile(ctx, tCID, wire.ManifestFileCreate{SourceFileID: "dms-0001"})
 				must(t, err)
 				if sf.SourceFileID != "dms-0001" {
 					t.Errorf("source file = %+v", sf)
@@ -167,7 +169,7 @@ func TestRequestsExact(t *testing.T) {
 			method: "GET", path: syncIM + "/manifestconnections/" + tCID + "/sourcefiles/" + tSF},
 		{name: "UpdateManifestSourceFile", route: "PUT " + syncIM + "/manifestconnections/" + tCID + "/sourcefiles/" + tSF, status: 200, resp: msfBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.UpdateManifestSourceFile(ctx, tCID, tSF, ManifestFileCreate{SourceFileID: "dms-0009"})
+				_, err := c.UpdateManifestSourceFile(ctx, tCID, tSF, wire.ManifestFileCreate{SourceFileID: "dms-0009"})
 				must(t, err)
 			}, method: "PUT", path: syncIM + "/manifestconnections/" + tCID + "/sourcefiles/" + tSF, body: `{"sourceFileId":"dms-0009"}`},
 		{name: "DeleteManifestSourceFile", route: "DELETE " + syncIM + "/manifestconnections/" + tCID + "/sourcefiles/" + tSF, status: 204,
@@ -186,7 +188,7 @@ func TestRequestsExact(t *testing.T) {
 			invoke: func(t *testing.T, c *Client) {
 				run, err := c.GetStorageRun(ctx, tCID, tRun)
 				must(t, err)
-				if run.ID != tRun || run.State != StateExecuting || run.Jobs == nil {
+				if run.ID != tRun || run.State != wire.StateExecuting || run.Jobs == nil {
 					t.Errorf("run = %+v", run)
 				}
 			}, method: "GET", path: syncIM + "/storageconnections/" + tCID + "/runs/" + tRun},
@@ -197,7 +199,7 @@ func TestRequestsExact(t *testing.T) {
 			invoke: func(t *testing.T, c *Client) {
 				runs, err := c.ListStorageRuns(ctx, tCID, 0)
 				must(t, err)
-				if len(runs) != 1 || runs[0].Result != ResultSuccess {
+				if len(runs) != 1 || runs[0].Result != wire.ResultSuccess {
 					t.Errorf("runs = %+v", runs)
 				}
 			}, method: "GET", path: syncIM + "/storageconnections/" + tCID + "/runs", query: url.Values{"$top": {"1000"}}, prefer: true},
@@ -223,7 +225,7 @@ func TestRequestsExact(t *testing.T) {
 			}, method: "GET", path: "/synchronization/reports", query: url.Values{"imodelId": {tIM}, "runId": {tRun}}},
 		{name: "GetConfigurationITwin", route: "GET /synchronization/configurations/itwins/" + tTW, status: 200, resp: configBody,
 			invoke: func(t *testing.T, c *Client) {
-				cfg, err := c.GetConfiguration(ctx, ScopeITwin, tTW)
+				cfg, err := c.GetConfiguration(ctx, wire.ScopeITwin, tTW)
 				must(t, err)
 				if cfg.Settings["clampZExtent"] != true {
 					t.Errorf("configuration = %+v", cfg)
@@ -231,16 +233,16 @@ func TestRequestsExact(t *testing.T) {
 			}, method: "GET", path: "/synchronization/configurations/itwins/" + tTW},
 		{name: "CreateConfigurationIModel", route: "POST /synchronization/configurations/imodels/" + tIM, status: 201, resp: configBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.CreateConfiguration(ctx, ScopeIModel, tIM, map[string]any{"clampZExtent": true})
+				_, err := c.CreateConfiguration(ctx, wire.ScopeIModel, tIM, map[string]any{"clampZExtent": true})
 				must(t, err)
 			}, method: "POST", path: "/synchronization/configurations/imodels/" + tIM, body: `{"clampZExtent":true}`},
 		{name: "PatchConfigurationConnection", route: "PATCH /synchronization/configurations/connections/" + tCID, status: 200, resp: configBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.PatchConfiguration(ctx, ScopeConnection, tCID, map[string]any{"enableSheetIndex": false, "revitLevelOfDetail": 2})
+				_, err := c.PatchConfiguration(ctx, wire.ScopeConnection, tCID, map[string]any{"enableSheetIndex": false, "revitLevelOfDetail": 2})
 				must(t, err)
 			}, method: "PATCH", path: "/synchronization/configurations/connections/" + tCID, body: `{"enableSheetIndex":false,"revitLevelOfDetail":2}`},
 		{name: "DeleteConfiguration", route: "DELETE /synchronization/configurations/imodels/" + tIM, status: 204,
-			invoke: func(t *testing.T, c *Client) { must(t, c.DeleteConfiguration(ctx, ScopeIModel, tIM)) },
+			invoke: func(t *testing.T, c *Client) { must(t, c.DeleteConfiguration(ctx, wire.ScopeIModel, tIM)) },
 			method: "DELETE", path: "/synchronization/configurations/imodels/" + tIM},
 		{name: "GetITwin", route: "GET /itwins/" + tTW, status: 200, resp: itwinBody,
 			invoke: func(t *testing.T, c *Client) {
@@ -252,16 +254,16 @@ func TestRequestsExact(t *testing.T) {
 			}, method: "GET", path: "/itwins/" + tTW},
 		{name: "CreateITwin", route: "POST /itwins/", status: 201, resp: itwinBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.CreateITwin(ctx, ITwin{Class: "Thing", SubClass: "Asset", DisplayName: "Plant"})
+				_, err := c.CreateITwin(ctx, wire.ITwinCreate{Class: "Thing", SubClass: "Asset", DisplayName: "Plant"})
 				must(t, err)
 			}, method: "POST", path: "/itwins/", body: `{"class":"Thing","subClass":"Asset","displayName":"Plant"}`},
 		{name: "DeleteITwin", route: "DELETE /itwins/" + tTW, status: 204,
 			invoke: func(t *testing.T, c *Client) { must(t, c.DeleteITwin(ctx, tTW)) }, method: "DELETE", path: "/itwins/" + tTW},
 		{name: "CreateIModel", route: "POST /imodels", status: 201, resp: imodelBody,
 			invoke: func(t *testing.T, c *Client) {
-				im, err := c.CreateIModel(ctx, IModelCreate{ITwinID: tTW, Name: "Plant", CreationMode: "empty"})
+				im, err := c.CreateIModel(ctx, wire.IModelCreate{ITwinID: tTW, Name: "Plant", CreationMode: "empty"})
 				must(t, err)
-				if im.State != IModelStateInitialized {
+				if im.State != wire.IModelStateInitialized {
 					t.Errorf("iModel = %+v", im)
 				}
 			}, method: "POST", path: "/imodels", accept: acceptV2, body: `{"iTwinId":"` + tTW + `","name":"Plant","creationMode":"empty"}`},
@@ -297,9 +299,9 @@ func TestRequestsExact(t *testing.T) {
 			}, method: "GET", path: "/storage/", query: url.Values{"iTwinId": {tTW}}},
 		{name: "CreateFolder", route: "POST /storage/folders/" + tFold + "/folders", status: 201, resp: folderBody,
 			invoke: func(t *testing.T, c *Client) {
-				f, err := c.CreateFolder(ctx, tFold, StorageItemCreate{DisplayName: "Plant A", Description: "d"})
+				f, err := c.CreateFolder(ctx, tFold, wire.StorageItemCreate{DisplayName: "Plant A", Description: "d"})
 				must(t, err)
-				if f.Type != StorageTypeFolder {
+				if f.Type != wire.StorageTypeFolder {
 					t.Errorf("folder = %+v", f)
 				}
 			}, method: "POST", path: "/storage/folders/" + tFold + "/folders", body: `{"displayName":"Plant A","description":"d"}`},
@@ -307,7 +309,7 @@ func TestRequestsExact(t *testing.T) {
 			invoke: func(t *testing.T, c *Client) { _, err := c.GetFolder(ctx, tFold); must(t, err) }, method: "GET", path: "/storage/folders/" + tFold},
 		{name: "UpdateFolder", route: "PATCH /storage/folders/" + tFold, status: 200, resp: folderBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.UpdateFolder(ctx, tFold, StorageItemUpdate{DisplayName: Ptr("B")})
+				_, err := c.UpdateFolder(ctx, tFold, wire.StorageItemUpdate{DisplayName: wire.Ptr("B")})
 				must(t, err)
 			}, method: "PATCH", path: "/storage/folders/" + tFold, body: `{"displayName":"B"}`},
 		{name: "DeleteFolder", route: "DELETE /storage/folders/" + tFold, status: 204,
@@ -330,13 +332,13 @@ func TestRequestsExact(t *testing.T) {
 			}, method: "GET", path: "/storage/files/" + tFile},
 		{name: "UpdateFile", route: "PATCH /storage/files/" + tFile, status: 200, resp: fileBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.UpdateFile(ctx, tFile, StorageItemUpdate{Description: Ptr("new")})
+				_, err := c.UpdateFile(ctx, tFile, wire.StorageItemUpdate{Description: wire.Ptr("new")})
 				must(t, err)
 			}, method: "PATCH", path: "/storage/files/" + tFile, body: `{"description":"new"}`},
 		{name: "UpdateFileClearsDescription", route: "PATCH /storage/files/" + tFile, status: 200, resp: fileBody,
 			invoke: func(t *testing.T, c *Client) {
 				// An explicit "" is sent (it clears); the omitted name is kept by the server.
-				_, err := c.UpdateFile(ctx, tFile, StorageItemUpdate{Description: Ptr("")})
+				_, err := c.UpdateFile(ctx, tFile, wire.StorageItemUpdate{Description: wire.Ptr("")})
 				must(t, err)
 			}, method: "PATCH", path: "/storage/files/" + tFile, body: `{"description":""}`},
 		{name: "DeleteFile", route: "DELETE /storage/files/" + tFile, status: 204,
@@ -428,19 +430,19 @@ func TestEmptyIDsRejected(t *testing.T) {
 		"ListConnections":        func() error { _, err := c.ListConnections(ctx, ""); return err },
 		"ListManifestConns":      func() error { _, err := c.ListManifestConnections(ctx, ""); return err },
 		"GetReports":             func() error { _, err := c.GetReports(ctx, tIM, "", ""); return err },
-		"GetConfiguration":       func() error { _, err := c.GetConfiguration(ctx, ScopeIModel, ""); return err },
+		"GetConfiguration":       func() error { _, err := c.GetConfiguration(ctx, wire.ScopeIModel, ""); return err },
 		"GetConfigurationScope":  func() error { _, err := c.GetConfiguration(ctx, "workspace", tIM); return err },
 		"DeleteConfigurationBad": func() error { return c.DeleteConfiguration(ctx, "", tIM) },
 		"GetFile":                func() error { _, err := c.GetFile(ctx, ""); return err },
-		"CreateFolderNoName":     func() error { _, err := c.CreateFolder(ctx, tFold, StorageItemCreate{}); return err },
+		"CreateFolderNoName":     func() error { _, err := c.CreateFolder(ctx, tFold, wire.StorageItemCreate{}); return err },
 		"GetChangeset":           func() error { _, err := c.GetChangeset(ctx, tIM, ""); return err },
 		"GetAuthInfo":            func() error { _, err := c.GetAuthorizationInformation(ctx, ""); return err },
 		"UploadTooBig": func() error {
-			_, err := c.UploadFile(ctx, tFold, StorageItemCreate{DisplayName: "a"}, bytesReader(nil), MaxUploadSize+1)
+			_, err := c.UploadFile(ctx, tFold, wire.StorageItemCreate{DisplayName: "a"}, bytesReader(nil), MaxUploadSize+1)
 			return err
 		},
 		"UploadNil": func() error {
-			_, err := c.UploadFile(ctx, tFold, StorageItemCreate{DisplayName: "a"}, nil, 0)
+			_, err := c.UploadFile(ctx, tFold, wire.StorageItemCreate{DisplayName: "a"}, nil, 0)
 			return err
 		},
 	}

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // failFirst answers the first n requests with fail, then with ok.
@@ -55,11 +57,11 @@ func TestRetriesIdempotentMethods(t *testing.T) {
 	}{
 		{"GET", "GET", syncIM + "/storageconnections/" + tCID, connBody, func(c *Client) error { _, err := c.GetStorageConnection(ctx, tCID); return err }},
 		{"PUT", "PUT", syncIM + "/storageconnections/" + tCID, connBody, func(c *Client) error {
-			_, err := c.UpdateStorageConnection(ctx, tCID, ConnectionUpdate{DisplayName: Ptr("x")})
+			_, err := c.UpdateStorageConnection(ctx, tCID, wire.ConnectionUpdate{DisplayName: wire.Ptr("x")})
 			return err
 		}},
 		{"PATCH", "PATCH", "/storage/files/" + tFile, fileBody, func(c *Client) error {
-			_, err := c.UpdateFile(ctx, tFile, StorageItemUpdate{DisplayName: Ptr("x")})
+			_, err := c.UpdateFile(ctx, tFile, wire.StorageItemUpdate{DisplayName: wire.Ptr("x")})
 			return err
 		}},
 		{"DELETE", "DELETE", "/storage/files/" + tFile, nil, func(c *Client) error { return c.DeleteFile(ctx, tFile) }},
@@ -189,7 +191,7 @@ func TestGiveUpAfterMaxRetriesKeepsAPIError(t *testing.T) {
 func TestPOSTRetriedOnlyOn429(t *testing.T) {
 	ctx := t.Context()
 	create := func(c *Client) error {
-		_, err := c.CreateStorageConnection(ctx, StorageConnectionCreate{IModelID: tIM, SourceFiles: []StorageFileCreate{{StorageFileID: tFile, ConnectorType: "MSTN"}}})
+		_, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{IModelID: tIM, SourceFiles: []wire.StorageFileCreate{{StorageFileID: tFile, ConnectorType: "MSTN"}}})
 		return err
 	}
 	path := syncIM + "/storageconnections"

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"time"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // Poll interval bounds (DESIGN §4.2): short runs are noticed within a fraction of a second, long runs cost few
@@ -27,7 +29,7 @@ type WaitOptions struct {
 	MaxTransientErrors int
 	// OnChange is called with the previous and the current run on the first poll and whenever the state, phase,
 	// result or any job/task state or result changes. prev is nil on the first call.
-	OnChange func(prev, cur *Run)
+	OnChange func(prev, cur *wire.Run)
 	// Jitter perturbs each interval (default: uniformly within ±20%).
 	Jitter func(d time.Duration) time.Duration
 }
@@ -67,7 +69,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // result: the caller decides whether Success, PartialSuccess, … is acceptable. It stops with an error when the
 // context ends, on a non-transient error (404, other 4xx, authentication), or after more than MaxTransientErrors
 // consecutive transient errors. On error it also returns the last run it saw (nil if none).
-func WaitForRun(ctx context.Context, get func(ctx context.Context) (*Run, error), opts WaitOptions) (*Run, error) {
+func WaitForRun(ctx context.Context, get func(ctx context.Context) (*wire.Run, error), opts WaitOptions) (*wire.Run, error) {
 	clock, sleep, jitter := opts.Clock, opts.Sleep, opts.Jitter
 	if clock == nil {
 		clock = time.Now
@@ -84,7 +86,7 @@ func WaitForRun(ctx context.Context, get func(ctx context.Context) (*Run, error)
 	}
 
 	start := clock()
-	var last *Run
+	var last *wire.Run
 	transient := 0
 	for {
 		run, err := get(ctx)
@@ -108,7 +110,7 @@ func WaitForRun(ctx context.Context, get func(ctx context.Context) (*Run, error)
 				}
 			}
 			last = run
-			if run.State == StateCompleted {
+			if run.State == wire.StateCompleted {
 				return run, nil
 			}
 		}
@@ -123,7 +125,7 @@ func WaitForRun(ctx context.Context, get func(ctx context.Context) (*Run, error)
 }
 
 // waitStopped describes where the run was when the wait ended early; it wraps the context error.
-func waitStopped(err error, last *Run, elapsed time.Duration) error {
+func waitStopped(err error, last *wire.Run, elapsed time.Duration) error {
 	if last == nil {
 		return fmt.Errorf("stopped waiting for the run after %s: %w", elapsed.Round(time.Second), err)
 	}
@@ -135,7 +137,7 @@ func waitStopped(err error, last *Run, elapsed time.Duration) error {
 }
 
 // runChanged compares what a user watching progress cares about.
-func runChanged(a, b *Run) bool {
+func runChanged(a, b *wire.Run) bool {
 	if a.State != b.State || a.Phase != b.Phase || a.Result != b.Result || len(a.Jobs) != len(b.Jobs) {
 		return true
 	}

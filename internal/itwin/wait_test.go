@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // fakeClock is a manual clock; its Sleep advances time and records the interval instead of sleeping.
@@ -75,28 +77,28 @@ func TestWaitForRunIntervalsGrowWithElapsedTime(t *testing.T) {
 		state, phase string
 		work         time.Duration // time the server "takes" before this poll answers
 	}{
-		{StateNotStarted, "", 0},
-		{StateQueued, "", 10 * time.Second},
-		{StateExecuting, PhasePreprocessor, 100 * time.Second},
-		{StateExecuting, PhaseMasterFile, 1000 * time.Second},
-		{StateCompleted, PhaseReferenceFile, 0},
+		{wire.StateNotStarted, "", 0},
+		{wire.StateQueued, "", 10 * time.Second},
+		{wire.StateExecuting, wire.PhasePreprocessor, 100 * time.Second},
+		{wire.StateExecuting, wire.PhaseMasterFile, 1000 * time.Second},
+		{wire.StateCompleted, wire.PhaseReferenceFile, 0},
 	}
 	i := 0
-	get := func(context.Context) (*Run, error) {
+	get := func(context.Context) (*wire.Run, error) {
 		s := states[i]
 		i++
 		clock.now = clock.now.Add(s.work)
-		result := ResultUndetermined
-		if s.state == StateCompleted {
-			result = ResultSuccess
+		result := wire.ResultUndetermined
+		if s.state == wire.StateCompleted {
+			result = wire.ResultSuccess
 		}
-		return &Run{ID: tRun, State: s.state, Phase: s.phase, Result: result}, nil
+		return &wire.Run{ID: tRun, State: s.state, Phase: s.phase, Result: result}, nil
 	}
 	run, err := WaitForRun(t.Context(), get, clock.opts())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.State != StateCompleted || run.Result != ResultSuccess || i != 5 {
+	if run.State != wire.StateCompleted || run.Result != wire.ResultSuccess || i != 5 {
 		t.Errorf("run = %+v after %d polls", run, i)
 	}
 	// elapsed at each sleep: 0 → 250ms; 10.25s → 512.5ms; 110.7625s → 5.538125s; 1116.3s → capped at 30s.
@@ -117,13 +119,13 @@ func TestWaitForRunCustomBoundsAndJitter(t *testing.T) {
 	opts.MinInterval, opts.MaxInterval = time.Second, 2*time.Second
 	opts.Jitter = func(d time.Duration) time.Duration { return d + time.Millisecond }
 	n := 0
-	_, err := WaitForRun(t.Context(), func(context.Context) (*Run, error) {
+	_, err := WaitForRun(t.Context(), func(context.Context) (*wire.Run, error) {
 		n++
 		clock.now = clock.now.Add(time.Minute)
 		if n == 3 {
-			return &Run{ID: "r", State: StateCompleted, Result: ResultError}, nil
+			return &wire.Run{ID: "r", State: wire.StateCompleted, Result: wire.ResultError}, nil
 		}
-		return &Run{ID: "r", State: StateExecuting}, nil
+		return &wire.Run{ID: "r", State: wire.StateExecuting}, nil
 	}, opts)
 	if err != nil {
 		t.Fatal(err)
@@ -140,21 +142,21 @@ func TestWaitForRunTransientErrors(t *testing.T) {
 	t.Run("tolerated", func(t *testing.T) {
 		clock := newFakeClock()
 		n := 0
-		run, err := WaitForRun(t.Context(), func(context.Context) (*Run, error) {
+		run, err := WaitForRun(t.Context(), func(context.Context) (*wire.Run, error) {
 			n++
 			switch {
 			case n == 1:
-				return &Run{ID: "r", State: StateExecuting}, nil
+				return &wire.Run{ID: "r", State: wire.StateExecuting}, nil
 			case n <= 6: // five consecutive transient errors
 				return nil, transient[n%len(transient)]
 			case n == 7:
-				return &Run{ID: "r", State: StateExecuting}, nil
+				return &wire.Run{ID: "r", State: wire.StateExecuting}, nil
 			case n <= 11: // the counter was reset by the success
 				return nil, transient[0]
 			}
-			return &Run{ID: "r", State: StateCompleted, Result: ResultSuccess}, nil
+			return &wire.Run{ID: "r", State: wire.StateCompleted, Result: wire.ResultSuccess}, nil
 		}, clock.opts())
-		if err != nil || run.Result != ResultSuccess {
+		if err != nil || run.Result != wire.ResultSuccess {
 			t.Fatalf("run=%+v err=%v", run, err)
 		}
 	})
@@ -163,24 +165,24 @@ func TestWaitForRunTransientErrors(t *testing.T) {
 		opts := clock.opts()
 		opts.MaxTransientErrors = 2
 		n := 0
-		run, err := WaitForRun(t.Context(), func(context.Context) (*Run, error) {
+		run, err := WaitForRun(t.Context(), func(context.Context) (*wire.Run, error) {
 			n++
 			if n == 1 {
-				return &Run{ID: "r", State: StateQueued}, nil
+				return &wire.Run{ID: "r", State: wire.StateQueued}, nil
 			}
 			return nil, transient[0]
 		}, opts)
 		if err == nil || !IsStatus(err, 500) || !strings.Contains(err.Error(), "3 times") {
 			t.Fatalf("err = %v", err)
 		}
-		if run == nil || run.State != StateQueued || n != 4 {
+		if run == nil || run.State != wire.StateQueued || n != 4 {
 			t.Errorf("last run = %+v after %d polls", run, n)
 		}
 	})
 	t.Run("404 stops at once", func(t *testing.T) {
 		clock := newFakeClock()
 		n := 0
-		_, err := WaitForRun(t.Context(), func(context.Context) (*Run, error) {
+		_, err := WaitForRun(t.Context(), func(context.Context) (*wire.Run, error) {
 			n++
 			return nil, &APIError{Status: 404, Code: "StorageConnectionRunNotFound"}
 		}, clock.opts())
@@ -189,7 +191,7 @@ func TestWaitForRunTransientErrors(t *testing.T) {
 		}
 	})
 	t.Run("nil run", func(t *testing.T) {
-		if _, err := WaitForRun(t.Context(), func(context.Context) (*Run, error) { return nil, nil }, newFakeClock().opts()); err == nil {
+		if _, err := WaitForRun(t.Context(), func(context.Context) (*wire.Run, error) { return nil, nil }, newFakeClock().opts()); err == nil {
 			t.Error("expected an error")
 		}
 	})
@@ -199,12 +201,12 @@ func TestWaitForRunContext(t *testing.T) {
 	clock := newFakeClock()
 	ctx, cancel := context.WithCancel(t.Context())
 	n := 0
-	run, err := WaitForRun(ctx, func(context.Context) (*Run, error) {
+	run, err := WaitForRun(ctx, func(context.Context) (*wire.Run, error) {
 		n++
 		if n == 3 {
 			cancel()
 		}
-		return &Run{ID: tRun, State: StateExecuting, Phase: PhaseMasterFile}, nil
+		return &wire.Run{ID: tRun, State: wire.StateExecuting, Phase: wire.PhaseMasterFile}, nil
 	}, clock.opts())
 	if !errors.Is(err, context.Canceled) || run == nil {
 		t.Fatalf("run=%v err=%v", run, err)
@@ -216,7 +218,7 @@ func TestWaitForRunContext(t *testing.T) {
 	// get fails because the context ended: the context error wins, not "transient".
 	ctx2, cancel2 := context.WithCancel(t.Context())
 	cancel2()
-	_, err = WaitForRun(ctx2, func(ctx context.Context) (*Run, error) {
+	_, err = WaitForRun(ctx2, func(ctx context.Context) (*wire.Run, error) {
 		return nil, &TransportError{Method: "GET", URL: "u", Err: ctx.Err()}
 	}, clock.opts())
 	if !errors.Is(err, context.Canceled) {
@@ -228,12 +230,12 @@ func TestWaitForRunContext(t *testing.T) {
 	ctx3, cancel3 := context.WithCancel(t.Context())
 	defer cancel3()
 	polls := 0
-	run, err = WaitForRun(ctx3, func(context.Context) (*Run, error) {
+	run, err = WaitForRun(ctx3, func(context.Context) (*wire.Run, error) {
 		polls++
 		cancel3()
-		return &Run{ID: "r", State: StateQueued}, nil
+		return &wire.Run{ID: "r", State: wire.StateQueued}, nil
 	}, WaitOptions{MinInterval: time.Hour, MaxInterval: time.Hour})
-	if !errors.Is(err, context.Canceled) || polls != 1 || run == nil || run.State != StateQueued {
+	if !errors.Is(err, context.Canceled) || polls != 1 || run == nil || run.State != wire.StateQueued {
 		t.Errorf("real sleeper: run=%v err=%v polls=%d; want the queued run, context canceled, 1 poll", run, err, polls)
 	}
 	ctx4, cancel4 := context.WithCancel(t.Context())
@@ -247,22 +249,22 @@ func TestWaitForRunContext(t *testing.T) {
 }
 
 func TestWaitForRunOnChange(t *testing.T) {
-	task := func(state string) []Job {
-		return []Job{{ID: "j", State: StateExecuting, Tasks: []Task{{ID: "t", State: state}}}}
+	task := func(state string) []wire.Job {
+		return []wire.Job{{ID: "j", State: wire.StateExecuting, Tasks: []wire.Task{{ID: "t", State: state}}}}
 	}
-	seq := []*Run{
-		{ID: "r", State: StateNotStarted, Result: ResultUndetermined, Jobs: []Job{}},
-		{ID: "r", State: StateNotStarted, Result: ResultUndetermined, Jobs: []Job{}}, // no change
-		{ID: "r", State: StateExecuting, Phase: PhasePreprocessor, Result: ResultUndetermined, Jobs: task(StateExecuting)},
-		{ID: "r", State: StateExecuting, Phase: PhasePreprocessor, Result: ResultUndetermined, Jobs: task(StateWaitingToRetry)}, // task change
-		{ID: "r", State: StateExecuting, Phase: PhasePreprocessor, Result: ResultUndetermined, Jobs: task(StateWaitingToRetry)}, // no change
-		{ID: "r", State: StateCompleted, Phase: PhasePreprocessor, Result: ResultSuccess, Jobs: task(StateCompleted)},
+	seq := []*wire.Run{
+		{ID: "r", State: wire.StateNotStarted, Result: wire.ResultUndetermined, Jobs: []wire.Job{}},
+		{ID: "r", State: wire.StateNotStarted, Result: wire.ResultUndetermined, Jobs: []wire.Job{}}, // no change
+		{ID: "r", State: wire.StateExecuting, Phase: wire.PhasePreprocessor, Result: wire.ResultUndetermined, Jobs: task(wire.StateExecuting)},
+		{ID: "r", State: wire.StateExecuting, Phase: wire.PhasePreprocessor, Result: wire.ResultUndetermined, Jobs: task(wire.StateWaitingToRetry)}, // task change
+		{ID: "r", State: wire.StateExecuting, Phase: wire.PhasePreprocessor, Result: wire.ResultUndetermined, Jobs: task(wire.StateWaitingToRetry)}, // no change
+		{ID: "r", State: wire.StateCompleted, Phase: wire.PhasePreprocessor, Result: wire.ResultSuccess, Jobs: task(wire.StateCompleted)},
 	}
-	var changes [][2]*Run
+	var changes [][2]*wire.Run
 	opts := newFakeClock().opts()
-	opts.OnChange = func(prev, cur *Run) { changes = append(changes, [2]*Run{prev, cur}) }
+	opts.OnChange = func(prev, cur *wire.Run) { changes = append(changes, [2]*wire.Run{prev, cur}) }
 	i := 0
-	if _, err := WaitForRun(t.Context(), func(context.Context) (*Run, error) { i++; return seq[i-1], nil }, opts); err != nil {
+	if _, err := WaitForRun(t.Context(), func(context.Context) (*wire.Run, error) { i++; return seq[i-1], nil }, opts); err != nil {
 		t.Fatal(err)
 	}
 	if len(changes) != 4 {
@@ -275,9 +277,9 @@ func TestWaitForRunOnChange(t *testing.T) {
 		t.Error("OnChange called with the wrong runs")
 	}
 
-	a := &Run{Jobs: []Job{{ID: "j", Tasks: []Task{{ID: "t", RetryAttempts: 0}}}}}
-	b := &Run{Jobs: []Job{{ID: "j", Tasks: []Task{{ID: "t", RetryAttempts: 1}}}}}
-	c := &Run{Jobs: []Job{{ID: "j", Result: ResultError, Tasks: []Task{{ID: "t"}}}}}
+	a := &wire.Run{Jobs: []wire.Job{{ID: "j", Tasks: []wire.Task{{ID: "t", RetryAttempts: 0}}}}}
+	b := &wire.Run{Jobs: []wire.Job{{ID: "j", Tasks: []wire.Task{{ID: "t", RetryAttempts: 1}}}}}
+	c := &wire.Run{Jobs: []wire.Job{{ID: "j", Result: wire.ResultError, Tasks: []wire.Task{{ID: "t"}}}}}
 	if !runChanged(a, b) || !runChanged(a, c) || runChanged(a, a) {
 		t.Error("runChanged")
 	}

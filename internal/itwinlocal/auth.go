@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // PlatformScope is the one OAuth scope the local server issues and accepts (§1.2, §11o).
@@ -150,7 +150,7 @@ func (s *Server) IssueToken(issuer, clientID, scope string, ttl time.Duration) (
 
 func tokenError(w http.ResponseWriter, status int, code, desc string) {
 	w.Header().Set("Cache-Control", "no-store")
-	writeJSON(w, status, itwin.TokenError{Error: code, ErrorDescription: desc})
+	writeJSON(w, status, wire.TokenError{Error: code, ErrorDescription: desc})
 }
 
 // handleToken is the client-credentials token endpoint (§9.1). Errors use the OAuth2 shape, not the envelope.
@@ -196,13 +196,13 @@ func (s *Server) handleToken(c *rc) error {
 		return err
 	}
 	c.w.Header().Set("Cache-Control", "no-store")
-	writeJSON(c.w, 200, itwin.TokenResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(s.cfg.TokenTTL / time.Second), Scope: PlatformScope})
+	writeJSON(c.w, 200, wire.TokenResponse{AccessToken: tok, TokenType: "Bearer", ExpiresIn: int(s.cfg.TokenTTL / time.Second), Scope: PlatformScope})
 	return nil
 }
 
 func (s *Server) handleDiscovery(c *rc) error {
 	o := c.origin()
-	writeJSON(c.w, 200, itwin.OpenIDConfiguration{
+	writeJSON(c.w, 200, wire.OpenIDConfiguration{
 		Issuer: o, AuthorizationEndpoint: o + "/connect/authorize", TokenEndpoint: o + "/connect/token",
 		JWKSURI: o + "/.well-known/jwks.json", ResponseTypesSupported: []string{"code"},
 		SubjectTypesSupported: []string{"public"}, IDTokenSigningAlgValuesSupported: []string{"ES256"},

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 func postForm(t *testing.T, u string, form url.Values, basicUser, basicPass string) (*http.Response, map[string]any) {
@@ -95,7 +95,7 @@ func TestDiscoveryAndJWKS(t *testing.T) {
 	in := start(t)
 	r := in.DoAs(t, "", "GET", "/.well-known/openid-configuration", nil)
 	expectStatus(t, r, 200)
-	var d itwin.OpenIDConfiguration
+	var d wire.OpenIDConfiguration
 	r.JSON(t, &d)
 	if d.Issuer != in.URL || d.TokenEndpoint != in.URL+"/connect/token" || d.JWKSURI == "" || d.AuthorizationEndpoint == "" ||
 		len(d.ResponseTypesSupported) == 0 || len(d.SubjectTypesSupported) == 0 || len(d.IDTokenSigningAlgValuesSupported) == 0 {
@@ -141,13 +141,13 @@ func TestAuthMatrix(t *testing.T) {
 	scid, fid := newStorageConn(t, in, "a.dgn")
 	mcid := newManifestConn(t, in, in.IModelID, "dms-1")
 	runID := startRun(t, in, scid)
-	var sfList itwin.StorageSourceFileList
+	var sfList wire.StorageSourceFileList
 	in.Do(t, "GET", "/synchronization/imodels/storageconnections/"+scid+"/sourcefiles", nil).JSON(t, &sfList)
-	var msfList itwin.ManifestSourceFileList
+	var msfList wire.ManifestSourceFileList
 	in.Do(t, "GET", "/synchronization/imodels/manifestconnections/"+mcid+"/sourcefiles", nil).JSON(t, &msfList)
 	r := in.Do(t, "POST", "/storage/folders/"+in.RootFolderID+"/folders", map[string]string{"displayName": "sub"})
 	expectStatus(t, r, 201)
-	var folder itwin.StorageFolderEnvelope
+	var folder wire.StorageFolderEnvelope
 	r.JSON(t, &folder)
 
 	ids := map[string]string{
@@ -213,11 +213,11 @@ func TestAuthMatrix(t *testing.T) {
 	// The other client can still create and use its own iTwin.
 	r = in.DoAs(t, otherTok, "POST", "/itwins/", map[string]string{"class": "Endeavor", "subClass": "Project", "displayName": "mine"})
 	expectStatus(t, r, 201)
-	var it itwin.ITwinEnvelope
+	var it wire.ITwinEnvelope
 	r.JSON(t, &it)
 	expectStatus(t, in.DoAs(t, otherTok, "GET", "/itwins/"+it.ITwin.ID, nil), 200)
 	// S2 without imodelId lists only accessible connections.
-	var list itwin.ConnectionList
+	var list wire.ConnectionList
 	in.DoAs(t, otherTok, "GET", "/synchronization/imodels/storageconnections", nil).JSON(t, &list)
 	if len(list.Connections) != 0 {
 		t.Fatalf("other client sees %d connections", len(list.Connections))

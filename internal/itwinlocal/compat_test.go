@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // TestCompatibilityRows asserts each row of spec §10.
@@ -20,7 +21,7 @@ func TestCompatibilityRows(t *testing.T) {
 
 	t.Run("row01 lastRun href shape", func(t *testing.T) {
 		rid := startRun(t, in, cid)
-		var c itwin.ConnectionEnvelope
+		var c wire.ConnectionEnvelope
 		in.Do(t, "GET", sc+"/"+cid, nil).JSON(t, &c)
 		parts := strings.Split(c.Connection.Links.LastRun.Href, "/")
 		if c.Connection.Links.LastRun.Href != in.URL+"/synchronization/imodels/storageconnections/"+cid+"/runs/"+rid || parts[8] != rid {
@@ -34,17 +35,17 @@ func TestCompatibilityRows(t *testing.T) {
 			strings.Split(c.Connection.Links.LastRun.Href, "/")[8] != c.Connection.LastRunID() {
 			t.Fatalf("manifest lastRun %q", c.Connection.Links.LastRun.Href)
 		}
-		completeRun(t, in, rid, itwin.ResultSuccess)
+		completeRun(t, in, rid, wire.ResultSuccess)
 	})
 	t.Run("row02 completeUrl and folder link", func(t *testing.T) {
 		r := in.Do(t, "POST", "/storage/folders/"+in.RootFolderID+"/files", map[string]string{"displayName": "r2.dgn"})
-		var l itwin.UploadLinks
+		var l wire.UploadLinks
 		r.JSON(t, &l)
 		p := strings.Split(l.Links.CompleteURL.Href, "/")
 		if !strings.HasPrefix(l.Links.CompleteURL.Href, in.URL+"/storage/files/") || !itwinlocal.IsBase64ID(p[5]) || p[6] != "complete" {
 			t.Fatalf("completeUrl %q", l.Links.CompleteURL.Href)
 		}
-		var top itwin.StorageItemList
+		var top wire.StorageItemList
 		in.Do(t, "GET", "/storage/?iTwinId="+in.ITwinID, nil).JSON(t, &top)
 		h := top.Links.Folder.Href
 		if h[strings.LastIndex(h, "/")+1:] != in.RootFolderID {
@@ -91,7 +92,7 @@ func TestCompatibilityRows(t *testing.T) {
 		for _, p := range []string{"/synchronization/imodels/storageConnections/" + cid, "/Synchronization/iModels/StorageConnections/" + cid + "/sourceFiles"} {
 			expectStatus(t, in.Do(t, "GET", p, nil), 200)
 		}
-		var l itwin.ConnectionList
+		var l wire.ConnectionList
 		in.Do(t, "GET", "/synchronization/imodels/storageconnections?iModelId="+in.IModelID+"&$TOP=1", nil).JSON(t, &l)
 		if len(l.Connections) != 1 || !strings.Contains(l.Links.Self.Href, "$top=1") || !strings.Contains(l.Links.Self.Href, "imodelId="+in.IModelID) {
 			t.Fatalf("query casing: %+v", l.Links)
@@ -99,20 +100,20 @@ func TestCompatibilityRows(t *testing.T) {
 		expectErr(t, in.Do(t, "GET", sc+"/"+strings.ToLower(cid), nil), 404, "StorageConnectionNotFound", "") // ids are case-sensitive
 	})
 	t.Run("row08 minimal items carry displayName", func(t *testing.T) {
-		var l itwin.ConnectionList
+		var l wire.ConnectionList
 		in.Do(t, "GET", "/synchronization/imodels/connections?imodelId="+in.IModelID, nil).JSON(t, &l)
 		if l.Connections[0].DisplayName != "conn" {
 			t.Fatalf("%+v", l.Connections)
 		}
 	})
 	t.Run("row09 S10 representation and PUT id", func(t *testing.T) {
-		var l itwin.StorageSourceFileList
+		var l wire.StorageSourceFileList
 		in.Do(t, "GET", sc+"/"+cid+"/sourcefiles", nil, "Prefer", "return=representation").JSON(t, &l)
 		if l.SourceFiles[0].ConnectorType != "MSTN" {
 			t.Fatalf("%+v", l)
 		}
 		r := in.Do(t, "PUT", sc+"/"+cid+"/sourcefiles/"+l.SourceFiles[0].ID, map[string]string{"storageFileId": fid, "connectorType": "DWG"})
-		var sf itwin.StorageSourceFileEnvelope
+		var sf wire.StorageSourceFileEnvelope
 		r.JSON(t, &sf)
 		if sf.SourceFile.ID != l.SourceFiles[0].ID {
 			t.Fatal("PUT changed the id")
@@ -137,7 +138,7 @@ func TestCompatibilityRows(t *testing.T) {
 		if !strings.Contains(string(r.Body), `"jobs":[]`) {
 			t.Fatalf("%s", r.Body)
 		}
-		var l itwin.RunList
+		var l wire.RunList
 		in.Do(t, "GET", sc+"/"+c3+"/runs", nil).JSON(t, &l)
 		if len(l.Runs) != 1 {
 			t.Fatalf("%d runs", len(l.Runs))
@@ -198,13 +199,13 @@ func TestPagingValidation(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		newStorageConn(t, in, "p.dgn")
 	}
-	var l itwin.ConnectionList
+	var l wire.ConnectionList
 	in.Do(t, "GET", sc+"?imodelId="+in.IModelID+"&$top=2&$skip=2", nil).JSON(t, &l)
 	want := in.URL + sc + "?imodelId=" + in.IModelID
 	if len(l.Connections) != 2 || l.Links.Self.Href != want+"&$skip=2&$top=2" || l.Links.Prev.Href != want+"&$skip=0&$top=2" || l.Links.Next.Href != want+"&$skip=4&$top=2" {
 		t.Fatalf("links: self %v prev %v next %v", l.Links.Self, l.Links.Prev, l.Links.Next)
 	}
-	l = itwin.ConnectionList{}
+	l = wire.ConnectionList{}
 	in.Do(t, "GET", want+"&$top=2&$skip=4", nil).JSON(t, &l)
 	if len(l.Connections) != 1 || l.Links.Next != nil {
 		t.Fatalf("last page: %+v", l)
@@ -213,7 +214,7 @@ func TestPagingValidation(t *testing.T) {
 
 func TestForwardedProtoAndBodyLimit(t *testing.T) {
 	in := start(t)
-	var c itwin.ConnectionEnvelope
+	var c wire.ConnectionEnvelope
 	cid, _ := newStorageConn(t, in, "a.dgn")
 	in.Do(t, "GET", sc+"/"+cid, nil, "X-Forwarded-Proto", "https").JSON(t, &c)
 	if !strings.HasPrefix(c.Connection.Links.IModel.Href, "https://") {
@@ -265,15 +266,15 @@ func TestDefaultEngineCompletesRuns(t *testing.T) {
 	r := in.Do(t, "POST", sc, map[string]any{"iModelId": in.IModelID, "authenticationType": "Service",
 		"sourceFiles": []map[string]string{{"storageFileId": fid, "connectorType": "IFC"}}})
 	expectStatus(t, r, 201)
-	var c itwin.ConnectionEnvelope
+	var c wire.ConnectionEnvelope
 	r.JSON(t, &c)
 	rid := startRun(t, in, c.Connection.ID)
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		var run itwin.RunEnvelope
+		var run wire.RunEnvelope
 		in.Do(t, "GET", sc+"/"+c.Connection.ID+"/runs/"+rid, nil).JSON(t, &run)
-		if run.Run.State == itwin.StateCompleted {
-			if run.Run.Result != itwin.ResultSuccess || len(run.Run.Jobs) != 1 || run.Run.EndDateTime.IsZero() {
+		if run.Run.State == wire.StateCompleted {
+			if run.Run.Result != wire.ResultSuccess || len(run.Run.Jobs) != 1 || run.Run.EndDateTime.IsZero() {
 				b, _ := json.Marshal(run.Run)
 				t.Fatalf("completed run: %s", b)
 			}
@@ -284,7 +285,7 @@ func TestDefaultEngineCompletesRuns(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	var cs itwin.ChangesetList
+	var cs wire.ChangesetList
 	in.Do(t, "GET", "/imodels/"+in.IModelID+"/changesets", nil).JSON(t, &cs)
 	if len(cs.Changesets) == 0 {
 		t.Fatal("a first successful run of a new file pushes a changeset")

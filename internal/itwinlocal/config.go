@@ -15,18 +15,18 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // scopeOf maps a path segment to a configuration scope and its path-parameter target name.
 func scopeOf(seg string) (scope, target string) {
 	switch seg {
 	case "itwins":
-		return itwin.ScopeITwin, "itwinid"
+		return wire.ScopeITwin, "itwinid"
 	case "imodels":
-		return itwin.ScopeIModel, "imodelid"
+		return wire.ScopeIModel, "imodelid"
 	}
-	return itwin.ScopeConnection, "connectionid"
+	return wire.ScopeConnection, "connectionid"
 }
 
 type scopeLevel struct{ kind, id string }
@@ -37,7 +37,7 @@ func (c *rc) resolveScope(q Querier, seg string) ([]scopeLevel, error) {
 	scope, target := scopeOf(seg)
 	id := c.param("id")
 	switch scope {
-	case itwin.ScopeITwin:
+	case wire.ScopeITwin:
 		if !IsGUID(id) {
 			return nil, validation(famConfig, detailInvalid, target, "")
 		}
@@ -45,8 +45,8 @@ func (c *rc) resolveScope(q Querier, seg string) ([]scopeLevel, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []scopeLevel{{itwin.ScopeITwin, it.ID}}, c.access(it.ID)
-	case itwin.ScopeIModel:
+		return []scopeLevel{{wire.ScopeITwin, it.ID}}, c.access(it.ID)
+	case wire.ScopeIModel:
 		if !IsGUID(id) {
 			return nil, validation(famConfig, detailInvalid, target, "")
 		}
@@ -54,7 +54,7 @@ func (c *rc) resolveScope(q Querier, seg string) ([]scopeLevel, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []scopeLevel{{itwin.ScopeITwin, im.ITwinID}, {itwin.ScopeIModel, im.ID}}, nil
+		return []scopeLevel{{wire.ScopeITwin, im.ITwinID}, {wire.ScopeIModel, im.ID}}, nil
 	default:
 		if !IsBase64ID(id) {
 			return nil, validation(famConfig, detailInvalid, target, "")
@@ -69,7 +69,7 @@ func (c *rc) resolveScope(q Querier, seg string) ([]scopeLevel, error) {
 		if err := c.access(conn.ITwinID); err != nil {
 			return nil, err
 		}
-		return []scopeLevel{{itwin.ScopeITwin, conn.ITwinID}, {itwin.ScopeIModel, conn.IModelID}, {itwin.ScopeConnection, conn.ID}}, nil
+		return []scopeLevel{{wire.ScopeITwin, conn.ITwinID}, {wire.ScopeIModel, conn.IModelID}, {wire.ScopeConnection, conn.ID}}, nil
 	}
 }
 
@@ -110,10 +110,10 @@ func resolve(ctx context.Context, st *Store, q Querier, levels []scopeLevel) (ma
 	scope := levels[len(levels)-1].kind
 	out := map[string]any{}
 	applies := map[string]bool{}
-	for _, sc := range itwin.ScopesResolving(scope) {
+	for _, sc := range wire.ScopesResolving(scope) {
 		applies[sc] = true
 	}
-	for _, f := range itwin.ConfigFlags {
+	for _, f := range wire.ConfigFlags {
 		if applies[f.Scope] {
 			out[f.Name] = f.Default
 		}
@@ -139,7 +139,7 @@ func (st *Store) ResolvedConnectionSettings(ctx context.Context, q Querier, conn
 	if err != nil {
 		return nil, err
 	}
-	return resolve(ctx, st, q, []scopeLevel{{itwin.ScopeITwin, conn.ITwinID}, {itwin.ScopeIModel, conn.IModelID}, {itwin.ScopeConnection, conn.ID}})
+	return resolve(ctx, st, q, []scopeLevel{{wire.ScopeITwin, conn.ITwinID}, {wire.ScopeIModel, conn.IModelID}, {wire.ScopeConnection, conn.ID}})
 }
 
 // decodeConfigBody validates a K* body for the scope: a flat object of known flags of that scope, each with the
@@ -165,7 +165,7 @@ func decodeConfigBody(body []byte, scope string, allowNull bool) (map[string]any
 	out := map[string]any{}
 	for _, name := range names {
 		v := raw[name]
-		f, ok := itwin.LookupConfigFlag(name)
+		f, ok := wire.LookupConfigFlag(name)
 		if name == "" {
 			return nil, validation(famConfig, detailInvalid, "settings", "A configuration flag name must not be empty.")
 		}
@@ -183,13 +183,13 @@ func decodeConfigBody(body []byte, scope string, allowNull bool) (map[string]any
 			continue
 		}
 		switch f.Type {
-		case itwin.FlagBool:
+		case wire.FlagBool:
 			b, ok := v.(bool)
 			if !ok {
 				return nil, validation(famConfig, detailInvalid, name, fmt.Sprintf("%q must be a boolean.", name))
 			}
 			out[name] = b
-		case itwin.FlagInt:
+		case wire.FlagInt:
 			n, ok := v.(json.Number)
 			i, err := n.Int64()
 			if !ok || err != nil {
@@ -221,7 +221,7 @@ func (s *Server) writeConfig(c *rc, q Querier, status int, levels []scopeLevel) 
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, status, itwin.ConfigurationEnvelope{Configuration: itwin.Configuration{ScopeID: last.id, Settings: settings, ResolvedSettings: resolved}})
+	writeJSON(c.w, status, wire.ConfigurationEnvelope{Configuration: wire.Configuration{ScopeID: last.id, Settings: settings, ResolvedSettings: resolved}})
 	return nil
 }
 
@@ -270,9 +270,9 @@ func (s *Server) handleConfigWrite(c *rc, seg string, create bool) error {
 		b, _ := json.Marshal(cur)
 		var itRef, imRef, connRef any
 		switch last.kind {
-		case itwin.ScopeITwin:
+		case wire.ScopeITwin:
 			itRef = last.id
-		case itwin.ScopeIModel:
+		case wire.ScopeIModel:
 			imRef = last.id
 		default:
 			connRef = last.id
@@ -320,7 +320,7 @@ func (s *Server) handleConfigDelete(c *rc, seg string) error {
 type ReportRecord struct {
 	ID, IModelID, RunID, TaskID string
 	Created                     time.Time
-	Body                        itwin.ReportDocument
+	Body                        wire.ReportDocument
 }
 
 // AddReport stores a report inside the caller's write transaction and returns its id (generated when empty).
@@ -368,7 +368,7 @@ func (s *Server) handleReports(c *rc) error {
 	if err != nil {
 		return err
 	}
-	out := itwin.DiagnosticReportList{Reports: []itwin.DiagnosticReport{}}
+	out := wire.DiagnosticReportList{Reports: []wire.DiagnosticReport{}}
 	im, err := s.store.GetIModel(c.ctx, s.store.Reader(), imodelID)
 	if errors.Is(err, errIModelNotFound) {
 		writeJSON(c.w, 200, out) // R1 has no 404 (§2)
@@ -399,8 +399,8 @@ func (s *Server) handleReports(c *rc) error {
 			return err
 		}
 		sas := c.origin() + "/blobs/reports/" + id + "?se=" + strconv.FormatInt(exp, 10) + "&sig=" + s.keys.urlSig("report", id, exp)
-		out.Reports = append(out.Reports, itwin.DiagnosticReport{ID: id, IModelID: im.ID, RunID: runID, TaskID: task, SasURI: sas,
-			CreatedTimeStamp: itwin.NewTimestamp(fromNanos(created))})
+		out.Reports = append(out.Reports, wire.DiagnosticReport{ID: id, IModelID: im.ID, RunID: runID, TaskID: task, SasURI: sas,
+			CreatedTimeStamp: wire.NewTimestamp(fromNanos(created))})
 	}
 	if err := rows.Err(); err != nil {
 		return err

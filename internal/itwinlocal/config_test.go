@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 const cfgBase = "/synchronization/configurations"
@@ -27,7 +27,7 @@ func TestConfigurations(t *testing.T) {
 	expectStatus(t, in.Do(t, "POST", im, map[string]any{"clampZExtent": true}), 201)
 
 	// The spec's §6.1 example: iModel scope resolves iTwin + iModel flags.
-	var env itwin.ConfigurationEnvelope
+	var env wire.ConfigurationEnvelope
 	r = in.Do(t, "GET", im, nil)
 	expectStatus(t, r, 200)
 	r.JSON(t, &env)
@@ -51,11 +51,11 @@ func TestConfigurations(t *testing.T) {
 	expectStatus(t, in.Do(t, "POST", cn, map[string]any{"revitLevelOfDetail": 2, "ignoreDgnAttachments": true}), 201)
 	r = in.Do(t, "PATCH", cn, map[string]any{"revitLevelOfDetail": 3, "ignoreDgnAttachments": nil})
 	expectStatus(t, r, 200)
-	env = itwin.ConfigurationEnvelope{} // decoding merges into existing maps
+	env = wire.ConfigurationEnvelope{} // decoding merges into existing maps
 	r.JSON(t, &env)
 	if len(env.Configuration.Settings) != 1 || env.Configuration.Settings["revitLevelOfDetail"] != float64(3) ||
 		env.Configuration.ResolvedSettings["squashIntermediateRevisions"] != true || env.Configuration.ResolvedSettings["clampZExtent"] != true ||
-		env.Configuration.ResolvedSettings["ignoreDgnAttachments"] != false || len(env.Configuration.ResolvedSettings) != len(itwin.ConfigFlags) {
+		env.Configuration.ResolvedSettings["ignoreDgnAttachments"] != false || len(env.Configuration.ResolvedSettings) != len(wire.ConfigFlags) {
 		t.Fatalf("connection: %s", r.Body)
 	}
 	got, err := in.Server.Store().ResolvedConnectionSettings(t.Context(), in.Server.Store().Reader(), cid)
@@ -63,7 +63,7 @@ func TestConfigurations(t *testing.T) {
 		t.Fatalf("ResolvedConnectionSettings = %v, %v", got, err)
 	}
 	// iTwin scope resolves only iTwin flags.
-	env = itwin.ConfigurationEnvelope{}
+	env = wire.ConfigurationEnvelope{}
 	in.Do(t, "GET", it, nil).JSON(t, &env)
 	if _, ok := env.Configuration.ResolvedSettings["clampZExtent"]; ok || len(env.Configuration.ResolvedSettings) != 6 {
 		t.Fatalf("itwin resolved: %+v", env.Configuration.ResolvedSettings)
@@ -101,7 +101,7 @@ func TestConfigurations(t *testing.T) {
 	expectStatus(t, in.Do(t, "PATCH", cn, `{"revitLevelOfDetail": 1.0}`), 200)
 
 	expectNoBody(t, in.Do(t, "DELETE", it, nil), 204)
-	env = itwin.ConfigurationEnvelope{}
+	env = wire.ConfigurationEnvelope{}
 	in.Do(t, "GET", im, nil).JSON(t, &env)
 	if env.Configuration.ResolvedSettings["squashIntermediateRevisions"] != false {
 		t.Fatal("iTwin flags must fall back to defaults after DELETE")
@@ -119,7 +119,7 @@ func TestReports(t *testing.T) {
 	runID, taskID := itwinlocal.NewGUID(), itwinlocal.NewGUID()
 	err := in.Server.Store().Write(t.Context(), func(tx *sql.Tx) error {
 		for _, task := range []string{taskID, itwinlocal.NewGUID()} {
-			doc := itwin.ReportDocument{Context: itwin.ReportContext{ReportType: "detailReport", JobID: "j", IModelID: in.IModelID, TaskID: task}}
+			doc := wire.ReportDocument{Context: wire.ReportContext{ReportType: "detailReport", JobID: "j", IModelID: in.IModelID, TaskID: task}}
 			if _, err := in.Server.Store().AddReport(t.Context(), tx, itwinlocal.ReportRecord{IModelID: in.IModelID, RunID: runID, TaskID: task, Body: doc}); err != nil {
 				return err
 			}
@@ -141,7 +141,7 @@ func TestReports(t *testing.T) {
 		t.Fatalf("detail: %+v", env)
 	}
 
-	var list itwin.DiagnosticReportList
+	var list wire.DiagnosticReportList
 	r := in.Do(t, "GET", base+"?imodelId="+in.IModelID+"&runId="+runID, nil)
 	expectStatus(t, r, 200)
 	r.JSON(t, &list)
@@ -155,7 +155,7 @@ func TestReports(t *testing.T) {
 	}
 	d := in.DoAs(t, "", "GET", rep.SasURI, nil)
 	expectStatus(t, d, 200)
-	var doc itwin.ReportDocument
+	var doc wire.ReportDocument
 	d.JSON(t, &doc)
 	if doc.Context.TaskID != taskID || doc.Context.ReportType != "detailReport" {
 		t.Fatalf("report doc: %s", d.Body)

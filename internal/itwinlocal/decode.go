@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // maxSourceFiles is the per-create and per-iModel mapping limit (§11e).
@@ -17,7 +17,7 @@ const maxSourceFiles = 250
 const maxConnectionsPerIModel = 100
 
 func isCurrentConnectorType(name string) bool {
-	ct, ok := itwin.LookupConnectorType(name)
+	ct, ok := wire.LookupConnectorType(name)
 	return ok && !ct.Legacy
 }
 
@@ -27,7 +27,7 @@ func badConnectorType(family, name string, where string) error {
 }
 
 func validAuthType(family, v string) error {
-	if v != "" && v != itwin.AuthenticationTypeUser && v != itwin.AuthenticationTypeService {
+	if v != "" && v != wire.AuthenticationTypeUser && v != wire.AuthenticationTypeService {
 		return validation(family, detailInvalid, "authenticationType", "authenticationType must be User or Service.")
 	}
 	return nil
@@ -40,9 +40,9 @@ func validHTTPURL(s string) bool {
 }
 
 // decodeStorageConnectionCreate validates an S1 body.
-func decodeStorageConnectionCreate(body []byte) (itwin.StorageConnectionCreate, error) {
+func decodeStorageConnectionCreate(body []byte) (wire.StorageConnectionCreate, error) {
 	const fam = famStorageConn
-	var in itwin.StorageConnectionCreate
+	var in wire.StorageConnectionCreate
 	keys, err := decodeObject(body, fam, &in)
 	if err != nil {
 		return in, err
@@ -57,15 +57,15 @@ func decodeStorageConnectionCreate(body []byte) (itwin.StorageConnectionCreate, 
 	}
 	in.IModelID = NormGUID(in.IModelID)
 	if in.AuthenticationType == "" {
-		in.AuthenticationType = itwin.AuthenticationTypeUser
+		in.AuthenticationType = wire.AuthenticationTypeUser
 	}
 	return in, nil
 }
 
 // decodeManifestConnectionCreate validates an M1 body.
-func decodeManifestConnectionCreate(body []byte) (itwin.ManifestConnectionCreate, error) {
+func decodeManifestConnectionCreate(body []byte) (wire.ManifestConnectionCreate, error) {
 	const fam = famManifestConn
-	var in itwin.ManifestConnectionCreate
+	var in wire.ManifestConnectionCreate
 	keys, err := decodeObject(body, fam, &in)
 	if err != nil {
 		return in, err
@@ -80,7 +80,7 @@ func decodeManifestConnectionCreate(body []byte) (itwin.ManifestConnectionCreate
 	}
 	in.IModelID = NormGUID(in.IModelID)
 	if in.AuthenticationType == "" {
-		in.AuthenticationType = itwin.AuthenticationTypeUser
+		in.AuthenticationType = wire.AuthenticationTypeUser
 	}
 	return in, nil
 }
@@ -99,7 +99,7 @@ func validateConnCommon(fam string, hasIModel bool, imodelID string, hasFiles bo
 	return validAuthType(fam, auth)
 }
 
-func validateStorageFile(fam string, f itwin.StorageFileCreate, where string) error {
+func validateStorageFile(fam string, f wire.StorageFileCreate, where string) error {
 	if f.StorageFileID == "" {
 		return validation(fam, detailMissing, where+".storageFileId", "")
 	}
@@ -113,8 +113,8 @@ func validateStorageFile(fam string, f itwin.StorageFileCreate, where string) er
 }
 
 // decodeConnectionUpdate validates an S4/M4 body. iModelId and sourceFiles (legacy) are ignored.
-func decodeConnectionUpdate(body []byte, fam string) (itwin.ConnectionUpdate, map[string]bool, error) {
-	var in itwin.ConnectionUpdate
+func decodeConnectionUpdate(body []byte, fam string) (wire.ConnectionUpdate, map[string]bool, error) {
+	var in wire.ConnectionUpdate
 	keys, err := decodeObject(body, fam, &in)
 	if err != nil {
 		return in, nil, err
@@ -127,8 +127,8 @@ func decodeConnectionUpdate(body []byte, fam string) (itwin.ConnectionUpdate, ma
 }
 
 // decodeStorageFileCreate validates an S9/S12 body.
-func decodeStorageFileCreate(body []byte) (itwin.StorageFileCreate, error) {
-	var in itwin.StorageFileCreate
+func decodeStorageFileCreate(body []byte) (wire.StorageFileCreate, error) {
+	var in wire.StorageFileCreate
 	if _, err := decodeObject(body, famStorageSourceFile, &in); err != nil {
 		return in, err
 	}
@@ -145,8 +145,8 @@ func decodeStorageFileCreate(body []byte) (itwin.StorageFileCreate, error) {
 }
 
 // decodeManifestFileCreate validates an M9/M12 body.
-func decodeManifestFileCreate(body []byte) (itwin.ManifestFileCreate, error) {
-	var in itwin.ManifestFileCreate
+func decodeManifestFileCreate(body []byte) (wire.ManifestFileCreate, error) {
+	var in wire.ManifestFileCreate
 	if _, err := decodeObject(body, famManifestSource, &in); err != nil {
 		return in, err
 	}
@@ -159,9 +159,9 @@ func decodeManifestFileCreate(body []byte) (itwin.ManifestFileCreate, error) {
 // decodeManifestRunCreate validates an M6 body (§5.3). registered reports whether an id is a sourceFileId of
 // the connection. An empty body is an empty manifest (the run completes Skipped). Defaults are filled in:
 // action "bridge", and connectorType from the deprecated connector field when only that is given.
-func decodeManifestRunCreate(body []byte, registered func(string) bool) (itwin.ManifestRunCreate, error) {
+func decodeManifestRunCreate(body []byte, registered func(string) bool) (wire.ManifestRunCreate, error) {
 	const fam = famManifestConn
-	var in itwin.ManifestRunCreate
+	var in wire.ManifestRunCreate
 	if len(trimSpace(body)) == 0 {
 		return in, nil
 	}
@@ -187,8 +187,8 @@ func decodeManifestRunCreate(body []byte, registered func(string) bool) (itwin.M
 		seen[f.ID] = true
 		switch f.Action {
 		case "":
-			f.Action = itwin.ManifestActionBridge
-		case itwin.ManifestActionBridge, itwin.ManifestActionUnmap:
+			f.Action = wire.ManifestActionBridge
+		case wire.ManifestActionBridge, wire.ManifestActionUnmap:
 		default:
 			return in, validation(fam, detailInvalid, at+".action", "action must be bridge or unmap.")
 		}
@@ -215,7 +215,7 @@ func decodeManifestRunCreate(body []byte, registered func(string) bool) (itwin.M
 	return in, nil
 }
 
-func validateManifestEntry(fam, at, name, u string, ct *string, connector string, da *itwin.DocumentAttribute) error {
+func validateManifestEntry(fam, at, name, u string, ct *string, connector string, da *wire.DocumentAttribute) error {
 	if name == "" {
 		return validation(fam, detailMissing, at+".name", "")
 	}

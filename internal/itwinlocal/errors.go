@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // APIError is an error answer in the §1.6 envelope.
@@ -14,7 +14,7 @@ type APIError struct {
 	Status  int
 	Code    string
 	Message string
-	Details []itwin.ErrorDetail
+	Details []wire.ErrorDetail
 }
 
 func (e *APIError) Error() string {
@@ -46,12 +46,12 @@ func validation(family, detailCode, target, message string) *APIError {
 		}
 	}
 	return &APIError{Status: http.StatusUnprocessableEntity, Code: family, Message: cannotPerform,
-		Details: []itwin.ErrorDetail{{Code: detailCode, Message: message, Target: target}}}
+		Details: []wire.ErrorDetail{{Code: detailCode, Message: message, Target: target}}}
 }
 
 func missingBody(msg string) *APIError {
 	return &APIError{Status: http.StatusUnprocessableEntity, Code: "MissingRequestBody", Message: cannotPerform,
-		Details: []itwin.ErrorDetail{{Code: "MissingRequestBody", Message: msg}}}
+		Details: []wire.ErrorDetail{{Code: "MissingRequestBody", Message: msg}}}
 }
 
 // 422 family codes (§8.2).
@@ -107,7 +107,7 @@ var (
 
 // writeError writes the envelope with Content-Type application/json (§10 row 5).
 func writeError(w http.ResponseWriter, e *APIError) {
-	body := itwin.ErrorEnvelope{Error: itwin.ErrorBody{Code: e.Code, Message: e.Message, Details: e.Details}}
+	body := wire.ErrorEnvelope{Error: wire.ErrorBody{Code: e.Code, Message: e.Message, Details: e.Details}}
 	writeJSON(w, e.Status, body)
 }
 

@@ -8,7 +8,7 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 func checkRejection(t *testing.T, err error, family string) {
@@ -46,7 +46,7 @@ func FuzzDecodeStorageConnectionCreate(f *testing.F) {
 		if !IsGUID(in.IModelID) || in.IModelID != NormGUID(in.IModelID) || len(in.SourceFiles) < 1 || len(in.SourceFiles) > maxSourceFiles {
 			t.Fatalf("accepted invalid body: %+v", in)
 		}
-		if in.AuthenticationType != itwin.AuthenticationTypeUser && in.AuthenticationType != itwin.AuthenticationTypeService {
+		if in.AuthenticationType != wire.AuthenticationTypeUser && in.AuthenticationType != wire.AuthenticationTypeService {
 			t.Fatalf("authenticationType %q", in.AuthenticationType)
 		}
 		for _, sf := range in.SourceFiles {
@@ -130,7 +130,7 @@ func FuzzDecodeManifestRunCreate(f *testing.F) {
 		}
 		for _, sf := range in.SourceFiles {
 			if !registered(sf.ID) || sf.Name == "" || !validHTTPURL(sf.URL) || !isCurrentConnectorType(sf.ConnectorType) ||
-				(sf.Action != itwin.ManifestActionBridge && sf.Action != itwin.ManifestActionUnmap) {
+				(sf.Action != wire.ManifestActionBridge && sf.Action != wire.ManifestActionUnmap) {
 				t.Fatalf("accepted %+v", sf)
 			}
 			for _, ch := range sf.Children {
@@ -147,7 +147,7 @@ func FuzzDecodeConfigBody(f *testing.F) {
 		`{"overrideRvtReprojectionDistance":-1}`, `{"uploadDgnRealityData":"true"}`, `{"nope":1}`, `{"ignoreDgnAttachments":null}`, `{"a":1}{"b":2}`} {
 		f.Add([]byte(s), uint8(0), true)
 	}
-	scopes := []string{itwin.ScopeITwin, itwin.ScopeIModel, itwin.ScopeConnection}
+	scopes := []string{wire.ScopeITwin, wire.ScopeIModel, wire.ScopeConnection}
 	f.Fuzz(func(t *testing.T, body []byte, scopeIdx uint8, allowNull bool) {
 		scope := scopes[int(scopeIdx)%3]
 		m, err := decodeConfigBody(body, scope, allowNull)
@@ -156,7 +156,7 @@ func FuzzDecodeConfigBody(f *testing.F) {
 			return
 		}
 		for k, v := range m {
-			fl, ok := itwin.LookupConfigFlag(k)
+			fl, ok := wire.LookupConfigFlag(k)
 			if !ok || fl.Scope != scope {
 				t.Fatalf("accepted flag %q at scope %s", k, scope)
 			}
@@ -166,11 +166,11 @@ func FuzzDecodeConfigBody(f *testing.F) {
 					t.Fatalf("accepted null for %s", k)
 				}
 			case bool:
-				if fl.Type != itwin.FlagBool {
+				if fl.Type != wire.FlagBool {
 					t.Fatalf("bool for %s", k)
 				}
 			case int64:
-				if fl.Type != itwin.FlagInt || x < fl.Min || x > fl.Max {
+				if fl.Type != wire.FlagInt || x < fl.Min || x > fl.Max {
 					t.Fatalf("int %d for %s", x, k)
 				}
 			default:

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // fakeClock is a settable clock for expiry and rate-limit tests.
@@ -42,7 +42,7 @@ func expectStatus(t *testing.T, r *itwinlocaltest.Response, status int) {
 }
 
 // expectErr asserts status, envelope code, JSON content type and (if target != "") details[0].target.
-func expectErr(t *testing.T, r *itwinlocaltest.Response, status int, code, target string) itwin.ErrorEnvelope {
+func expectErr(t *testing.T, r *itwinlocaltest.Response, status int, code, target string) wire.ErrorEnvelope {
 	t.Helper()
 	if r.Status != status {
 		t.Fatalf("status = %d, want %d; body %s", r.Status, status, r.Body)
@@ -50,7 +50,7 @@ func expectErr(t *testing.T, r *itwinlocaltest.Response, status int, code, targe
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 		t.Fatalf("Content-Type = %q on %d error", ct, status)
 	}
-	var env itwin.ErrorEnvelope
+	var env wire.ErrorEnvelope
 	if err := json.Unmarshal(r.Body, &env); err != nil {
 		t.Fatalf("error body is not an envelope: %s", r.Body)
 	}
@@ -91,7 +91,7 @@ func newStorageConn(t *testing.T, in *itwinlocaltest.Instance, name string) (str
 	fid := in.UploadFile(t, "", name, []byte("content of "+name))
 	r := in.Do(t, "POST", "/synchronization/imodels/storageconnections", storageConnBody(in.IModelID, fid))
 	expectStatus(t, r, 201)
-	var env itwin.ConnectionEnvelope
+	var env wire.ConnectionEnvelope
 	r.JSON(t, &env)
 	return env.Connection.ID, fid
 }
@@ -104,7 +104,7 @@ func newManifestConn(t *testing.T, in *itwinlocaltest.Instance, imodelID string,
 	}
 	r := in.Do(t, "POST", "/synchronization/imodels/manifestconnections", map[string]any{"iModelId": imodelID, "sourceFiles": sf, "authenticationType": "Service"})
 	expectStatus(t, r, 201)
-	var env itwin.ConnectionEnvelope
+	var env wire.ConnectionEnvelope
 	r.JSON(t, &env)
 	return env.Connection.ID
 }
@@ -113,7 +113,7 @@ func newIModel(t *testing.T, in *itwinlocaltest.Instance, name string) string {
 	t.Helper()
 	r := in.Do(t, "POST", "/imodels", map[string]any{"iTwinId": in.ITwinID, "name": name})
 	expectStatus(t, r, 201)
-	var env itwin.IModelEnvelope
+	var env wire.IModelEnvelope
 	r.JSON(t, &env)
 	return env.IModel.ID
 }
@@ -131,7 +131,7 @@ func startRun(t *testing.T, in *itwinlocaltest.Instance, cid string) string {
 func completeRun(t *testing.T, in *itwinlocaltest.Instance, runID, result string) {
 	t.Helper()
 	err := in.Server.Store().UpdateRun(t.Context(), runID, func(_ *sql.Tx, r *itwinlocal.RunRecord) error {
-		r.State, r.Result, r.End = itwin.StateCompleted, result, in.Server.Now()
+		r.State, r.Result, r.End = wire.StateCompleted, result, in.Server.Now()
 		return nil
 	})
 	if err != nil {

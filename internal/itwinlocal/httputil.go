@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // maxJSONBody caps JSON request bodies (a 250-file manifest with children fits easily); larger bodies get 413.
@@ -78,16 +78,16 @@ func parsePage(r *http.Request, family string) (page, error) {
 
 // pageLinks builds _links for a page. filters are repeated in every link (name, value pairs, in order).
 // more reports whether another page follows.
-func pageLinks(base string, filters [][2]string, p page, more bool) itwin.PagingLinks {
-	mk := func(skip int) *itwin.Link {
+func pageLinks(base string, filters [][2]string, p page, more bool) wire.PagingLinks {
+	mk := func(skip int) *wire.Link {
 		var q []string
 		for _, f := range filters {
 			q = append(q, f[0]+"="+url.QueryEscape(f[1]))
 		}
 		q = append(q, "$skip="+strconv.Itoa(skip), "$top="+strconv.Itoa(p.Top))
-		return &itwin.Link{Href: base + "?" + strings.Join(q, "&")}
+		return &wire.Link{Href: base + "?" + strings.Join(q, "&")}
 	}
-	l := itwin.PagingLinks{Self: mk(p.Skip)}
+	l := wire.PagingLinks{Self: mk(p.Skip)}
 	if p.Skip > 0 {
 		l.Prev = mk(max(0, p.Skip-p.Top))
 	}

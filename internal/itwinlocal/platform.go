@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // access answers 403 unless the caller may access the iTwin (§11o).
@@ -31,13 +31,13 @@ func (c *rc) access(itwinID string) error {
 
 // --- iTwins ---
 
-func itwinCreateDefaults(name string) itwin.ITwin {
-	return itwin.ITwin{Class: "Endeavor", SubClass: "Project", DisplayName: name, Status: "Active"}
+func itwinCreateDefaults(name string) wire.ITwin {
+	return wire.ITwin{Class: "Endeavor", SubClass: "Project", DisplayName: name, Status: "Active"}
 }
 
-func (st *Store) createITwin(ctx context.Context, tx *sql.Tx, it itwin.ITwin, clientID string) (itwin.ITwin, error) {
+func (st *Store) createITwin(ctx context.Context, tx *sql.Tx, it wire.ITwin, clientID string) (wire.ITwin, error) {
 	it.ID = NewGUID()
-	it.CreatedDateTime = itwin.NewTimestamp(st.Now())
+	it.CreatedDateTime = wire.NewTimestamp(st.Now())
 	it.CreatedBy = clientID
 	if it.Status == "" {
 		it.Status = "Active"
@@ -60,18 +60,18 @@ func (st *Store) createITwin(ctx context.Context, tx *sql.Tx, it itwin.ITwin, cl
 }
 
 // GetITwin loads an iTwin (404 iTwinNotFound).
-func (st *Store) GetITwin(ctx context.Context, q Querier, id string) (itwin.ITwin, error) {
+func (st *Store) GetITwin(ctx context.Context, q Querier, id string) (wire.ITwin, error) {
 	var body string
 	err := q.QueryRowContext(ctx, `SELECT body FROM itwins WHERE id = ?`, NormGUID(id)).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
-		return itwin.ITwin{}, errITwinNotFound
+		return wire.ITwin{}, errITwinNotFound
 	}
 	if err != nil {
-		return itwin.ITwin{}, err
+		return wire.ITwin{}, err
 	}
-	var it itwin.ITwin
+	var it wire.ITwin
 	if err := json.Unmarshal([]byte(body), &it); err != nil {
-		return itwin.ITwin{}, err
+		return wire.ITwin{}, err
 	}
 	return it, nil
 }
@@ -79,12 +79,12 @@ func (st *Store) GetITwin(ctx context.Context, q Querier, id string) (itwin.ITwi
 var itwinClasses = map[string]bool{"Thing": true, "Account": true, "Endeavor": true}
 
 // decodeITwinCreate validates a POST /itwins body.
-func decodeITwinCreate(body []byte) (itwin.ITwin, error) {
-	var in itwin.ITwin
+func decodeITwinCreate(body []byte) (wire.ITwin, error) {
+	var in wire.ITwin
 	if _, err := decodeObject(body, famITwins, &in); err != nil {
 		return in, err
 	}
-	in.ID, in.CreatedBy, in.CreatedDateTime, in.ITwinAccountID = "", "", itwin.Timestamp{}, ""
+	in.ID, in.CreatedBy, in.CreatedDateTime, in.ITwinAccountID = "", "", wire.Timestamp{}, ""
 	switch {
 	case in.Class == "":
 		return in, validation(famITwins, detailMissing, "class", "")
@@ -111,7 +111,7 @@ func (s *Server) handleITwinCreate(c *rc) error {
 	if err != nil {
 		return err
 	}
-	var out itwin.ITwin
+	var out wire.ITwin
 	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
 		var err error
 		out, err = s.store.createITwin(c.ctx, tx, in, c.client.ID)
@@ -120,7 +120,7 @@ func (s *Server) handleITwinCreate(c *rc) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, 201, itwin.ITwinEnvelope{ITwin: out})
+	writeJSON(c.w, 201, wire.ITwinEnvelope{ITwin: out})
 	return nil
 }
 
@@ -136,7 +136,7 @@ func (s *Server) handleITwinGet(c *rc) error {
 	if err := c.access(it.ID); err != nil {
 		return err
 	}
-	writeJSON(c.w, 200, itwin.ITwinEnvelope{ITwin: it})
+	writeJSON(c.w, 200, wire.ITwinEnvelope{ITwin: it})
 	return nil
 }
 
@@ -167,7 +167,7 @@ func (s *Server) handleITwinDelete(c *rc) error {
 // IModelRecord is a stored iModel.
 type IModelRecord struct {
 	ID, ITwinID, Name, Description string
-	Extent                         *itwin.Extent
+	Extent                         *wire.Extent
 	ContainersEnabled              int
 	State                          string
 	Created                        time.Time
@@ -182,7 +182,7 @@ func (st *Store) createIModel(ctx context.Context, tx *sql.Tx, rec IModelRecord,
 	if n > 0 {
 		return rec, errIModelExists
 	}
-	rec.ID, rec.State, rec.Created, rec.CreatedBy = NewGUID(), itwin.IModelStateInitialized, st.Now(), clientID
+	rec.ID, rec.State, rec.Created, rec.CreatedBy = NewGUID(), wire.IModelStateInitialized, st.Now(), clientID
 	var ext any
 	if rec.Extent != nil {
 		b, _ := json.Marshal(rec.Extent)
@@ -208,20 +208,20 @@ func (st *Store) GetIModel(ctx context.Context, q Querier, id string) (IModelRec
 	}
 	r.Created = fromNanos(created)
 	if ext.Valid && ext.String != "" {
-		r.Extent = &itwin.Extent{}
+		r.Extent = &wire.Extent{}
 		_ = json.Unmarshal([]byte(ext.String), r.Extent)
 	}
 	return r, nil
 }
 
-func imodelWire(o string, r IModelRecord) itwin.IModel {
+func imodelWire(o string, r IModelRecord) wire.IModel {
 	base := o + "/imodels/" + r.ID
-	return itwin.IModel{ID: r.ID, DisplayName: r.Name, Name: r.Name, Description: r.Description, State: r.State,
-		CreatedDateTime: itwin.NewTimestamp(r.Created), ITwinID: r.ITwinID, Extent: r.Extent, ContainersEnabled: r.ContainersEnabled,
-		DataCenterLocation: "East US", Links: &itwin.IModelLinks{
-			Creator:       &itwin.Link{Href: base + "/users/" + clientUserID(r.CreatedBy)},
-			Changesets:    &itwin.Link{Href: base + "/changesets"},
-			NamedVersions: &itwin.Link{Href: base + "/namedversions"},
+	return wire.IModel{ID: r.ID, DisplayName: r.Name, Name: r.Name, Description: r.Description, State: r.State,
+		CreatedDateTime: wire.NewTimestamp(r.Created), ITwinID: r.ITwinID, Extent: r.Extent, ContainersEnabled: r.ContainersEnabled,
+		DataCenterLocation: "East US", Links: &wire.IModelLinks{
+			Creator:       &wire.Link{Href: base + "/users/" + clientUserID(r.CreatedBy)},
+			Changesets:    &wire.Link{Href: base + "/changesets"},
+			NamedVersions: &wire.Link{Href: base + "/namedversions"},
 		}}
 }
 
@@ -233,8 +233,8 @@ func clientUserID(clientID string) string {
 var creationModes = map[string]bool{"empty": true}
 
 // decodeIModelCreate validates a POST /imodels body.
-func decodeIModelCreate(body []byte) (itwin.IModelCreate, error) {
-	var in itwin.IModelCreate
+func decodeIModelCreate(body []byte) (wire.IModelCreate, error) {
+	var in wire.IModelCreate
 	keys, err := decodeObject(body, famIModels, &in)
 	if err != nil {
 		return in, err
@@ -254,7 +254,7 @@ func decodeIModelCreate(body []byte) (itwin.IModelCreate, error) {
 		return in, validation(famIModels, detailInvalid, "containersEnabled", "")
 	}
 	if e := in.Extent; e != nil {
-		for _, p := range []itwin.GeoPoint{e.SouthWest, e.NorthEast} {
+		for _, p := range []wire.GeoPoint{e.SouthWest, e.NorthEast} {
 			if p.Latitude < -90 || p.Latitude > 90 || p.Longitude < -180 || p.Longitude > 180 {
 				return in, validation(famIModels, detailInvalid, "extent", "extent coordinates are out of range.")
 			}
@@ -292,7 +292,7 @@ func (s *Server) handleIModelCreate(c *rc) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, 201, itwin.IModelEnvelope{IModel: imodelWire(c.origin(), out)})
+	writeJSON(c.w, 201, wire.IModelEnvelope{IModel: imodelWire(c.origin(), out)})
 	return nil
 }
 
@@ -313,7 +313,7 @@ func (s *Server) handleIModelGet(c *rc) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, 200, itwin.IModelEnvelope{IModel: imodelWire(c.origin(), im)})
+	writeJSON(c.w, 200, wire.IModelEnvelope{IModel: imodelWire(c.origin(), im)})
 	return nil
 }
 
@@ -416,20 +416,20 @@ func (st *Store) ListChangesets(ctx context.Context, q Querier, imodelID string)
 // localApplicationID identifies itwin-local as the application that pushed changesets.
 const localApplicationID = "d9a97ef5-1236-485e-a045-ab0b1f945fa6"
 
-func changesetWire(o string, cs ChangesetRecord, full bool) itwin.Changeset {
+func changesetWire(o string, cs ChangesetRecord, full bool) wire.Changeset {
 	base := o + "/imodels/" + cs.IModelID
-	out := itwin.Changeset{ID: cs.ID, DisplayName: strconv.Itoa(cs.Index), Description: cs.Description, Index: cs.Index,
-		ParentID: cs.ParentID, CreatorID: cs.CreatorID, PushDateTime: itwin.NewTimestamp(cs.PushTime), State: "fileUploaded",
+	out := wire.Changeset{ID: cs.ID, DisplayName: strconv.Itoa(cs.Index), Description: cs.Description, Index: cs.Index,
+		ParentID: cs.ParentID, CreatorID: cs.CreatorID, PushDateTime: wire.NewTimestamp(cs.PushTime), State: "fileUploaded",
 		ContainingChanges: cs.ContainingChanges, FileSize: cs.FileSize, BriefcaseID: cs.BriefcaseID,
-		Links: &itwin.ChangesetLinks{Self: &itwin.Link{Href: base + "/changesets/" + strconv.Itoa(cs.Index)}}}
+		Links: &wire.ChangesetLinks{Self: &wire.Link{Href: base + "/changesets/" + strconv.Itoa(cs.Index)}}}
 	if cs.CreatorID != "" {
-		out.Links.Creator = &itwin.Link{Href: base + "/users/" + cs.CreatorID}
+		out.Links.Creator = &wire.Link{Href: base + "/users/" + cs.CreatorID}
 	}
 	if full {
-		out.Application = &itwin.Application{ID: localApplicationID, Name: "itwin-local"}
+		out.Application = &wire.Application{ID: localApplicationID, Name: "itwin-local"}
 		if cs.TaskID != "" {
 			files := cs.ChangedFiles
-			out.SynchronizationInfo = &itwin.SynchronizationInfo{TaskID: cs.TaskID, ChangedFiles: files}
+			out.SynchronizationInfo = &wire.SynchronizationInfo{TaskID: cs.TaskID, ChangedFiles: files}
 		}
 	}
 	return out
@@ -493,7 +493,7 @@ func (s *Server) handleChangesetList(c *rc) error {
 		}
 	}
 	full := representation(c.r)
-	out := itwin.ChangesetList{Changesets: []itwin.Changeset{}}
+	out := wire.ChangesetList{Changesets: []wire.Changeset{}}
 	for i := p.Skip; i < len(sel) && i < p.Skip+p.Top; i++ {
 		out.Changesets = append(out.Changesets, changesetWire(c.origin(), sel[i], full))
 	}
@@ -521,6 +521,6 @@ func (s *Server) handleChangesetGet(c *rc) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, 200, itwin.ChangesetEnvelope{Changeset: changesetWire(c.origin(), cs, true)})
+	writeJSON(c.w, 200, wire.ChangesetEnvelope{Changeset: changesetWire(c.origin(), cs, true)})
 	return nil
 }

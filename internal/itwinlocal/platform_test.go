@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 func TestITwins(t *testing.T) {
@@ -19,7 +19,7 @@ func TestITwins(t *testing.T) {
 		"ianaTimeZone": "Europe/Paris", "geographicLocation": "Paris", "id": "client-chosen-ignored"}
 	r := in.Do(t, "POST", "/itwins/", body)
 	expectStatus(t, r, 201)
-	var it itwin.ITwinEnvelope
+	var it wire.ITwinEnvelope
 	r.JSON(t, &it)
 	if !itwinlocal.IsGUID(it.ITwin.ID) || it.ITwin.ID != strings.ToLower(it.ITwin.ID) || it.ITwin.Number != "B-7" || it.ITwin.Type != "Bridge" ||
 		it.ITwin.IanaTimeZone != "Europe/Paris" || it.ITwin.Status != "Active" || it.ITwin.CreatedDateTime.IsZero() {
@@ -38,7 +38,7 @@ func TestITwins(t *testing.T) {
 	// DELETE cascades: iModels, connections, storage.
 	r = in.Do(t, "POST", "/imodels", map[string]any{"iTwinId": it.ITwin.ID, "name": "m"})
 	expectStatus(t, r, 201)
-	var im itwin.IModelEnvelope
+	var im wire.IModelEnvelope
 	r.JSON(t, &im)
 	expectNoBody(t, in.Do(t, "DELETE", "/itwins/"+it.ITwin.ID, nil), 204)
 	expectErr(t, in.Do(t, "GET", "/itwins/"+it.ITwin.ID, nil), 404, "iTwinNotFound", "")
@@ -52,7 +52,7 @@ func TestIModels(t *testing.T) {
 		"creationMode": "empty", "extent": map[string]any{"southWest": map[string]float64{"latitude": 1, "longitude": 2}, "northEast": map[string]float64{"latitude": 3, "longitude": 4}}},
 		"Accept", "application/vnd.bentley.itwin-platform.v2+json")
 	expectStatus(t, r, 201)
-	var im itwin.IModelEnvelope
+	var im wire.IModelEnvelope
 	r.JSON(t, &im)
 	m := im.IModel
 	if !itwinlocal.IsGUID(m.ID) || m.State != "initialized" || m.ITwinID != in.ITwinID || m.Name != "Plant" || m.DisplayName != "Plant" ||
@@ -72,7 +72,7 @@ func TestIModels(t *testing.T) {
 	fid := in.UploadFile(t, "", "a.dgn", []byte("a"))
 	r = in.Do(t, "POST", sc, storageConnBody(m.ID, fid))
 	expectStatus(t, r, 201)
-	var c itwin.ConnectionEnvelope
+	var c wire.ConnectionEnvelope
 	r.JSON(t, &c)
 	startRun(t, in, c.Connection.ID)
 	expectStatus(t, in.Do(t, "POST", cfgBase+"/imodels/"+m.ID, map[string]any{"clampZExtent": true}), 201)
@@ -107,24 +107,24 @@ func TestChangesets(t *testing.T) {
 		t.Fatalf("append: %+v", cs)
 	}
 	base := "/imodels/" + in.IModelID + "/changesets"
-	var list itwin.ChangesetList
+	var list wire.ChangesetList
 	in.Do(t, "GET", base, nil).JSON(t, &list)
 	if len(list.Changesets) != 3 || list.Changesets[0].Index != 1 || list.Changesets[0].SynchronizationInfo != nil || list.Changesets[0].Application != nil {
 		t.Fatalf("minimal list: %+v", list)
 	}
-	list = itwin.ChangesetList{}
+	list = wire.ChangesetList{}
 	in.Do(t, "GET", base+"?$orderBy=index%20desc&afterIndex=1", nil, "Prefer", "return=representation").JSON(t, &list)
 	if len(list.Changesets) != 2 || list.Changesets[0].Index != 3 || list.Changesets[0].SynchronizationInfo == nil ||
 		list.Changesets[0].SynchronizationInfo.TaskID != cs[2].TaskID || list.Changesets[0].Application.Name != "itwin-local" ||
 		list.Changesets[1].SynchronizationInfo != nil {
 		t.Fatalf("representation desc: %+v", list)
 	}
-	list = itwin.ChangesetList{}
+	list = wire.ChangesetList{}
 	in.Do(t, "GET", base+"?lastIndex=2&$top=1", nil).JSON(t, &list)
 	if len(list.Changesets) != 1 || list.Changesets[0].Index != 1 || list.Links.Next == nil || !strings.Contains(list.Links.Next.Href, "lastIndex=2") {
 		t.Fatalf("lastIndex page: %+v", list)
 	}
-	var one itwin.ChangesetEnvelope
+	var one wire.ChangesetEnvelope
 	r := in.Do(t, "GET", base+"/2", nil)
 	expectStatus(t, r, 200)
 	r.JSON(t, &one)
@@ -180,7 +180,7 @@ func TestRestart(t *testing.T) {
 	if d := in2.DoAs(t, "", "GET", dlPath, nil); d.Status != 200 || string(d.Body) != "content of a.dgn" {
 		t.Fatalf("download after restart: %d %q", d.Status, d.Body)
 	}
-	var c itwin.ConnectionEnvelope
+	var c wire.ConnectionEnvelope
 	in2.Do(t, "GET", sc+"/"+cid, nil).JSON(t, &c)
 	if c.Connection.LastRunID() != runID {
 		t.Fatalf("lastRun after restart: %+v", c.Connection.Links)

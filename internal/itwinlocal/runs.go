@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // RunRecord is a stored run. Jobs hold the full job/task tree (nil is stored as []). Manifest is the M6 body
@@ -28,9 +28,9 @@ type RunRecord struct {
 	ID, ConnectionID, Kind, IModelID string
 	State, Result, Phase             string
 	Start, End                       time.Time
-	Error                            *itwin.RunError
-	Jobs                             []itwin.Job
-	Manifest                         *itwin.ManifestRunCreate
+	Error                            *wire.RunError
+	Jobs                             []wire.Job
+	Manifest                         *wire.ManifestRunCreate
 	Settings                         map[string]any
 }
 
@@ -46,19 +46,19 @@ func scanRun(sc interface{ Scan(...any) error }) (RunRecord, error) {
 	}
 	r.Start, r.End = fromNanos(start), fromNanos(end)
 	if errJSON != "" {
-		r.Error = &itwin.RunError{}
+		r.Error = &wire.RunError{}
 		if err := json.Unmarshal([]byte(errJSON), r.Error); err != nil {
 			return r, err
 		}
 	}
-	r.Jobs = []itwin.Job{}
+	r.Jobs = []wire.Job{}
 	if jobs != "" {
 		if err := json.Unmarshal([]byte(jobs), &r.Jobs); err != nil {
 			return r, err
 		}
 	}
 	if manifest != "" {
-		r.Manifest = &itwin.ManifestRunCreate{}
+		r.Manifest = &wire.ManifestRunCreate{}
 		if err := json.Unmarshal([]byte(manifest), r.Manifest); err != nil {
 			return r, err
 		}
@@ -83,7 +83,7 @@ func (st *Store) GetRun(ctx context.Context, q Querier, id string) (RunRecord, e
 // ListActiveRuns returns every run whose state is not Completed, oldest first (the engine resumes them after a
 // restart).
 func (st *Store) ListActiveRuns(ctx context.Context, q Querier) ([]RunRecord, error) {
-	return st.queryRuns(ctx, q, `SELECT `+runCols+runFrom+`WHERE r.state <> ? ORDER BY r.start, r.seq`, itwin.StateCompleted)
+	return st.queryRuns(ctx, q, `SELECT `+runCols+runFrom+`WHERE r.state <> ? ORDER BY r.start, r.seq`, wire.StateCompleted)
 }
 
 // ListRuns returns a connection's runs newest first (startDateTime desc, then id desc, §11h).
@@ -118,7 +118,7 @@ func (st *Store) SaveRun(ctx context.Context, tx *sql.Tx, r RunRecord) error {
 	}
 	jobs := r.Jobs
 	if jobs == nil {
-		jobs = []itwin.Job{}
+		jobs = []wire.Job{}
 	}
 	jb, err := json.Marshal(jobs)
 	if err != nil {
@@ -156,17 +156,17 @@ func (st *Store) UpdateRun(ctx context.Context, id string, fn func(tx *sql.Tx, r
 }
 
 // runWire converts a run; full=false gives the minimal list item (id, state, result).
-func runWire(r RunRecord, full bool) itwin.Run {
+func runWire(r RunRecord, full bool) wire.Run {
 	if !full {
-		return itwin.Run{ID: r.ID, State: r.State, Result: r.Result}
+		return wire.Run{ID: r.ID, State: r.State, Result: r.Result}
 	}
-	out := itwin.Run{ID: r.ID, ConnectionID: r.ConnectionID, StartDateTime: itwin.NewTimestamp(r.Start), Phase: r.Phase,
+	out := wire.Run{ID: r.ID, ConnectionID: r.ConnectionID, StartDateTime: wire.NewTimestamp(r.Start), Phase: r.Phase,
 		State: r.State, Result: r.Result, Error: r.Error, Jobs: r.Jobs}
 	if !r.End.IsZero() {
-		out.EndDateTime = itwin.NewTimestamp(r.End)
+		out.EndDateTime = wire.NewTimestamp(r.End)
 	}
 	if out.Jobs == nil {
-		out.Jobs = []itwin.Job{} // emitted as "jobs": [] (§4.2)
+		out.Jobs = []wire.Job{} // emitted as "jobs": [] (§4.2)
 	}
 	return out
 }
@@ -219,7 +219,7 @@ func (s *Server) handleRunStart(c *rc, k kind) error {
 		}
 		runID = NewGUID()
 		_, err = tx.ExecContext(c.ctx, `INSERT INTO runs (id, connection_id, imodel_id, state, result, start, jobs, manifest, seq) VALUES (?,?,?,?,?,?,?,?,?)`,
-			runID, conn.ID, conn.IModelID, itwin.StateNotStarted, itwin.ResultUndetermined, nanos(s.Now()), "[]", manifest, seq)
+			runID, conn.ID, conn.IModelID, wire.StateNotStarted, wire.ResultUndetermined, nanos(s.Now()), "[]", manifest, seq)
 		if err != nil {
 			if strings.Contains(err.Error(), "UNIQUE") {
 				return errRunAlreadyRequested
@@ -262,7 +262,7 @@ func (s *Server) handleRunList(c *rc, k kind) error {
 		runs = runs[:p.Top]
 	}
 	full := representation(c.r)
-	out := itwin.RunList{Runs: []itwin.Run{}, Links: pageLinks(c.origin()+"/synchronization/imodels/"+k.segment()+"/"+conn.ID+"/runs", nil, p, more)}
+	out := wire.RunList{Runs: []wire.Run{}, Links: pageLinks(c.origin()+"/synchronization/imodels/"+k.segment()+"/"+conn.ID+"/runs", nil, p, more)}
 	for _, r := range runs {
 		out.Runs = append(out.Runs, runWire(r, full))
 	}
@@ -282,6 +282,6 @@ func (s *Server) handleRunGet(c *rc, k kind) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, 200, itwin.RunEnvelope{Run: runWire(r, true)})
+	writeJSON(c.w, 200, wire.RunEnvelope{Run: runWire(r, true)})
 	return nil
 }

@@ -15,7 +15,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // signedURLTTL is how long pre-signed upload and download URLs stay valid.
@@ -129,33 +130,33 @@ func joinPath(dir, name string) string {
 	return dir + "/" + name
 }
 
-func storageLinks(o, parentID, by string) *itwin.StorageLinks {
-	l := &itwin.StorageLinks{}
+func storageLinks(o, parentID, by string) *wire.StorageLinks {
+	l := &wire.StorageLinks{}
 	if by != "" {
-		u := &itwin.Link{Href: o + "/users/" + clientUserID(by)}
+		u := &wire.Link{Href: o + "/users/" + clientUserID(by)}
 		l.CreatedBy, l.LastModifiedBy = u, u
 	}
 	if parentID != "" {
-		l.ParentFolder = &itwin.Link{Href: o + "/storage/folders/" + parentID}
+		l.ParentFolder = &wire.Link{Href: o + "/storage/folders/" + parentID}
 	}
 	return l
 }
 
-func fileWire(o string, f FileRecord, dir string) itwin.StorageFile {
-	return itwin.StorageFile{ID: f.ID, Type: itwin.StorageTypeFile, DisplayName: f.DisplayName, Description: f.Description,
+func fileWire(o string, f FileRecord, dir string) wire.StorageFile {
+	return wire.StorageFile{ID: f.ID, Type: wire.StorageTypeFile, DisplayName: f.DisplayName, Description: f.Description,
 		Path: joinPath(dir, f.DisplayName), Size: f.Size, LastModifiedByDisplayName: f.ModifiedBy,
-		CreatedDateTime: itwin.NewTimestamp(f.Created), LastModifiedDateTime: itwin.NewTimestamp(f.Modified),
+		CreatedDateTime: wire.NewTimestamp(f.Created), LastModifiedDateTime: wire.NewTimestamp(f.Modified),
 		ParentFolderID: f.FolderID, Links: storageLinks(o, f.FolderID, f.ModifiedBy)}
 }
 
-func folderWire(o string, f FolderRecord, dir string) itwin.StorageFolder {
+func folderWire(o string, f FolderRecord, dir string) wire.StorageFolder {
 	p := joinPath(dir, f.DisplayName)
 	if f.ParentID == "" {
 		p = ""
 	}
-	return itwin.StorageFolder{ID: f.ID, Type: itwin.StorageTypeFolder, DisplayName: f.DisplayName, Description: f.Description,
-		Path: p, LastModifiedByDisplayName: f.ModifiedBy, CreatedDateTime: itwin.NewTimestamp(f.Created),
-		LastModifiedDateTime: itwin.NewTimestamp(f.Modified), ParentFolderID: f.ParentID, Links: storageLinks(o, f.ParentID, f.ModifiedBy)}
+	return wire.StorageFolder{ID: f.ID, Type: wire.StorageTypeFolder, DisplayName: f.DisplayName, Description: f.Description,
+		Path: p, LastModifiedByDisplayName: f.ModifiedBy, CreatedDateTime: wire.NewTimestamp(f.Created),
+		LastModifiedDateTime: wire.NewTimestamp(f.Modified), ParentFolderID: f.ParentID, Links: storageLinks(o, f.ParentID, f.ModifiedBy)}
 }
 
 func (c *rc) loadFolder(q Querier) (FolderRecord, error) {
@@ -245,22 +246,22 @@ func (st *Store) listChildren(ctx context.Context, q Querier, folderID string, p
 	return out, nil
 }
 
-func (s *Server) itemsOf(c *rc, folder FolderRecord, cp childPage) ([]itwin.StorageItem, error) {
+func (s *Server) itemsOf(c *rc, folder FolderRecord, cp childPage) ([]wire.StorageItem, error) {
 	dir, err := s.store.folderPath(c.ctx, s.store.Reader(), folder.ID)
 	if err != nil {
 		return nil, err
 	}
-	items := []itwin.StorageItem{}
+	items := []wire.StorageItem{}
 	for _, f := range cp.folders {
 		w := folderWire(c.origin(), f, dir)
-		items = append(items, itwin.StorageItem{ID: w.ID, Type: w.Type, DisplayName: w.DisplayName, Description: w.Description,
+		items = append(items, wire.StorageItem{ID: w.ID, Type: w.Type, DisplayName: w.DisplayName, Description: w.Description,
 			Path: w.Path, LastModifiedByDisplayName: w.LastModifiedByDisplayName, CreatedDateTime: w.CreatedDateTime,
 			LastModifiedDateTime: w.LastModifiedDateTime, ParentFolderID: w.ParentFolderID, Links: w.Links})
 	}
 	for _, f := range cp.files {
 		w := fileWire(c.origin(), f, dir)
 		size := w.Size
-		items = append(items, itwin.StorageItem{ID: w.ID, Type: w.Type, DisplayName: w.DisplayName, Description: w.Description,
+		items = append(items, wire.StorageItem{ID: w.ID, Type: w.Type, DisplayName: w.DisplayName, Description: w.Description,
 			Path: w.Path, Size: &size, LastModifiedByDisplayName: w.LastModifiedByDisplayName, CreatedDateTime: w.CreatedDateTime,
 			LastModifiedDateTime: w.LastModifiedDateTime, ParentFolderID: w.ParentFolderID, Links: w.Links})
 	}
@@ -313,8 +314,8 @@ func (s *Server) handleStorageTop(c *rc) error {
 		return err
 	}
 	pl := pageLinks(c.origin()+"/storage/", [][2]string{{"iTwinId", itwinID}}, p, cp.more)
-	writeJSON(c.w, 200, itwin.StorageItemList{Items: items, Links: itwin.StorageListLinks{Self: pl.Self, Prev: pl.Prev, Next: pl.Next,
-		Folder: &itwin.Link{Href: c.origin() + "/storage/folders/" + rootID}}})
+	writeJSON(c.w, 200, wire.StorageItemList{Items: items, Links: wire.StorageListLinks{Self: pl.Self, Prev: pl.Prev, Next: pl.Next,
+		Folder: &wire.Link{Href: c.origin() + "/storage/folders/" + rootID}}})
 	return nil
 }
 
@@ -327,7 +328,7 @@ func (s *Server) handleFolderGet(c *rc) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, 200, itwin.StorageFolderEnvelope{Folder: folderWire(c.origin(), f, dir)})
+	writeJSON(c.w, 200, wire.StorageFolderEnvelope{Folder: folderWire(c.origin(), f, dir)})
 	return nil
 }
 
@@ -352,13 +353,13 @@ func (s *Server) folderListing(c *rc, folders, files bool) error {
 			return err
 		}
 		pl := pageLinks(base+"/list", nil, p, cp.more)
-		writeJSON(c.w, 200, itwin.StorageItemList{Items: items, Links: itwin.StorageListLinks{Self: pl.Self, Prev: pl.Prev, Next: pl.Next}})
+		writeJSON(c.w, 200, wire.StorageItemList{Items: items, Links: wire.StorageListLinks{Self: pl.Self, Prev: pl.Prev, Next: pl.Next}})
 	case folders:
 		dir, err := s.store.folderPath(c.ctx, s.store.Reader(), f.ID)
 		if err != nil {
 			return err
 		}
-		out := itwin.StorageFolderList{Folders: []itwin.StorageFolder{}, Links: pageLinks(base+"/folders", nil, p, cp.more)}
+		out := wire.StorageFolderList{Folders: []wire.StorageFolder{}, Links: pageLinks(base+"/folders", nil, p, cp.more)}
 		for _, x := range cp.folders {
 			out.Folders = append(out.Folders, folderWire(c.origin(), x, dir))
 		}
@@ -368,7 +369,7 @@ func (s *Server) folderListing(c *rc, folders, files bool) error {
 		if err != nil {
 			return err
 		}
-		out := itwin.StorageFileList{Files: []itwin.StorageFile{}, Links: pageLinks(base+"/files", nil, p, cp.more)}
+		out := wire.StorageFileList{Files: []wire.StorageFile{}, Links: pageLinks(base+"/files", nil, p, cp.more)}
 		for _, x := range cp.files {
 			out.Files = append(out.Files, fileWire(c.origin(), x, dir))
 		}
@@ -395,8 +396,8 @@ func validName(name string) bool {
 }
 
 // decodeStorageItem validates a folder/file create or patch body. On create displayName is required.
-func decodeStorageItem(body []byte, family string, create bool) (itwin.StorageItemCreate, error) {
-	var in itwin.StorageItemCreate
+func decodeStorageItem(body []byte, family string, create bool) (wire.StorageItemCreate, error) {
+	var in wire.StorageItemCreate
 	keys, err := decodeObject(body, family, &in)
 	if err != nil {
 		return in, err
@@ -445,7 +446,7 @@ func (s *Server) handleFolderCreate(c *rc) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, 201, itwin.StorageFolderEnvelope{Folder: folderWire(c.origin(), out, dir)})
+	writeJSON(c.w, 201, wire.StorageFolderEnvelope{Folder: folderWire(c.origin(), out, dir)})
 	return nil
 }
 
@@ -462,7 +463,7 @@ func (s *Server) handleFolderPatch(c *rc) error {
 	if err != nil {
 		return err
 	}
-	keys, _ := decodeObject(body, famStorage, &itwin.StorageItemCreate{})
+	keys, _ := decodeObject(body, famStorage, &wire.StorageItemCreate{})
 	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
 		f, err := c.loadFolder(tx)
 		if err != nil {
@@ -505,10 +506,10 @@ func (s *Server) handleFolderDelete(c *rc) error {
 
 // uploadLinks builds the 202 answer: a pre-signed upload URL and completeUrl = {host}/storage/files/{id}/complete
 // exactly (§10 row 2).
-func (s *Server) uploadLinks(c *rc, fileID string) itwin.UploadLinks {
+func (s *Server) uploadLinks(c *rc, fileID string) wire.UploadLinks {
 	exp := s.Now().Add(signedURLTTL).Unix()
 	up := c.origin() + "/blobs/upload/" + fileID + "?se=" + strconv.FormatInt(exp, 10) + "&sig=" + url.QueryEscape(s.keys.urlSig("upload", fileID, exp))
-	return itwin.UploadLinks{Links: itwin.UploadLinkSet{UploadURL: &itwin.Link{Href: up}, CompleteURL: &itwin.Link{Href: c.origin() + "/storage/files/" + fileID + "/complete"}}}
+	return wire.UploadLinks{Links: wire.UploadLinkSet{UploadURL: &wire.Link{Href: up}, CompleteURL: &wire.Link{Href: c.origin() + "/storage/files/" + fileID + "/complete"}}}
 }
 
 func (s *Server) handleFileCreate(c *rc) error {
@@ -556,7 +557,7 @@ func (s *Server) writeFile(c *rc, status int, id string) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, status, itwin.StorageFileEnvelope{File: fileWire(c.origin(), f, dir)})
+	writeJSON(c.w, status, wire.StorageFileEnvelope{File: fileWire(c.origin(), f, dir)})
 	return nil
 }
 
@@ -581,7 +582,7 @@ func (s *Server) handleFilePatch(c *rc) error {
 	if err != nil {
 		return err
 	}
-	keys, _ := decodeObject(body, famStorage, &itwin.StorageItemCreate{})
+	keys, _ := decodeObject(body, famStorage, &wire.StorageItemCreate{})
 	var id string
 	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
 		f, err := c.loadFile(tx)

@@ -6,16 +6,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 func TestStorageTopLevelAndFolders(t *testing.T) {
 	in := start(t)
 	r := in.Do(t, "GET", "/storage/?iTwinId="+in.ITwinID, nil)
 	expectStatus(t, r, 200)
-	var top itwin.StorageItemList
+	var top wire.StorageItemList
 	r.JSON(t, &top)
 	if top.Links.Folder == nil || !strings.HasSuffix(top.Links.Folder.Href, "/"+in.RootFolderID) || top.Items == nil {
 		t.Fatalf("top: %s", r.Body)
@@ -26,7 +26,7 @@ func TestStorageTopLevelAndFolders(t *testing.T) {
 
 	r = in.Do(t, "POST", "/storage/folders/"+in.RootFolderID+"/folders", map[string]string{"displayName": "Plant A", "description": "d"})
 	expectStatus(t, r, 201)
-	var f itwin.StorageFolderEnvelope
+	var f wire.StorageFolderEnvelope
 	r.JSON(t, &f)
 	if f.Folder.Type != "folder" || f.Folder.Path != "Plant A" || f.Folder.ParentFolderID != in.RootFolderID || !itwinlocal.IsBase64ID(f.Folder.ID) {
 		t.Fatalf("folder: %s", r.Body)
@@ -39,24 +39,24 @@ func TestStorageTopLevelAndFolders(t *testing.T) {
 	fileID := in.UploadFile(t, f.Folder.ID, "plant-a.dgn", []byte("abc"))
 	r = in.Do(t, "GET", "/storage/files/"+fileID, nil)
 	expectStatus(t, r, 200)
-	var file itwin.StorageFileEnvelope
+	var file wire.StorageFileEnvelope
 	r.JSON(t, &file)
 	if file.File.Path != "Plant A/plant-a.dgn" || file.File.Size != 3 || file.File.Type != "file" || file.File.ParentFolderID != f.Folder.ID {
 		t.Fatalf("file: %s", r.Body)
 	}
 
 	// Listings.
-	var items itwin.StorageItemList
+	var items wire.StorageItemList
 	in.Do(t, "GET", "/storage/folders/"+in.RootFolderID+"/list", nil).JSON(t, &items)
 	if len(items.Items) != 1 || items.Items[0].Type != "folder" {
 		t.Fatalf("root list: %+v", items)
 	}
-	var files itwin.StorageFileList
+	var files wire.StorageFileList
 	in.Do(t, "GET", "/storage/folders/"+f.Folder.ID+"/files", nil).JSON(t, &files)
 	if len(files.Files) != 1 || files.Files[0].ID != fileID {
 		t.Fatalf("files: %+v", files)
 	}
-	var folders itwin.StorageFolderList
+	var folders wire.StorageFolderList
 	in.Do(t, "GET", "/storage/folders/"+in.RootFolderID+"/folders", nil).JSON(t, &folders)
 	if len(folders.Folders) != 1 || folders.Folders[0].ID != f.Folder.ID {
 		t.Fatalf("folders: %+v", folders)
@@ -77,12 +77,12 @@ func TestStorageTopLevelAndFolders(t *testing.T) {
 		t.Fatalf("patched file: %s", r.Body)
 	}
 	// A present "" clears the description; the omitted name is kept.
-	var cleared itwin.StorageFileEnvelope
+	var cleared wire.StorageFileEnvelope
 	in.Do(t, "PATCH", "/storage/files/"+fileID, map[string]string{"description": ""}).JSON(t, &cleared)
 	if cleared.File.Description != "" || cleared.File.DisplayName != "plant-a.dgn" {
 		t.Fatalf("cleared file description: %+v", cleared.File)
 	}
-	var clearedFolder itwin.StorageFolderEnvelope
+	var clearedFolder wire.StorageFolderEnvelope
 	in.Do(t, "PATCH", "/storage/folders/"+f.Folder.ID, map[string]string{"description": ""}).JSON(t, &clearedFolder)
 	if clearedFolder.Folder.Description != "" || clearedFolder.Folder.DisplayName != "Plant B" {
 		t.Fatalf("cleared folder description: %+v", clearedFolder.Folder)
@@ -99,7 +99,7 @@ func TestStorageUploadFlow(t *testing.T) {
 	in := start(t, itwinlocaltest.WithConfig(func(c *itwinlocal.Config) { c.MaxUploadBytes = 1024 }))
 	r := in.Do(t, "POST", "/storage/folders/"+in.RootFolderID+"/files", map[string]string{"displayName": "model.ifc"})
 	expectStatus(t, r, 202)
-	var links itwin.UploadLinks
+	var links wire.UploadLinks
 	r.JSON(t, &links)
 	complete := links.Links.CompleteURL.Href
 	parts := strings.Split(complete, "/")
@@ -123,7 +123,7 @@ func TestStorageUploadFlow(t *testing.T) {
 	in.PutBlob(t, up, []byte("ISO-10303-21; v1"))
 	r = in.Do(t, "POST", complete, nil)
 	expectStatus(t, r, 200)
-	var f1 itwin.StorageFileEnvelope
+	var f1 wire.StorageFileEnvelope
 	r.JSON(t, &f1)
 	if f1.File.Size != int64(len("ISO-10303-21; v1")) {
 		t.Fatalf("size %d", f1.File.Size)
@@ -149,7 +149,7 @@ func TestStorageUploadFlow(t *testing.T) {
 	time.Sleep(2 * time.Millisecond)
 	r = in.Do(t, "POST", "/storage/files/"+fileID+"/updatecontent", nil)
 	expectStatus(t, r, 202)
-	var links2 itwin.UploadLinks
+	var links2 wire.UploadLinks
 	r.JSON(t, &links2)
 	if links2.Links.CompleteURL.Href != complete {
 		t.Fatalf("updatecontent completeUrl %q", links2.Links.CompleteURL.Href)
@@ -160,7 +160,7 @@ func TestStorageUploadFlow(t *testing.T) {
 	}
 	r = in.Do(t, "POST", complete, nil)
 	expectStatus(t, r, 200)
-	var f2 itwin.StorageFileEnvelope
+	var f2 wire.StorageFileEnvelope
 	r.JSON(t, &f2)
 	if f2.File.Size != int64(len("ISO-10303-21; version two")) || !f2.File.LastModifiedDateTime.After(f1.File.LastModifiedDateTime.Time) {
 		t.Fatalf("after update: %s", r.Body)
@@ -199,11 +199,11 @@ func TestStoragePaging(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		in.UploadFile(t, "", "x.dgn", []byte("x"))
 	}
-	var all []itwin.StorageItem
+	var all []wire.StorageItem
 	next := "/storage/folders/" + in.RootFolderID + "/list?$top=2"
 	pages := 0
 	for next != "" {
-		var l itwin.StorageItemList
+		var l wire.StorageItemList
 		in.Do(t, "GET", next, nil).JSON(t, &l)
 		all = append(all, l.Items...)
 		pages++

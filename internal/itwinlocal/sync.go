@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 type kind string
@@ -113,12 +113,12 @@ func runHref(o string, k string, connID, runID string) string {
 	return o + "/synchronization/imodels/" + k + "connections/" + connID + "/runs/" + runID
 }
 
-func connWire(o string, r ConnectionRecord) itwin.Connection {
-	l := &itwin.ConnectionLinks{IModel: &itwin.Link{Href: o + "/imodels/" + r.IModelID}, ITwin: &itwin.Link{Href: o + "/itwins/" + r.ITwinID}}
+func connWire(o string, r ConnectionRecord) wire.Connection {
+	l := &wire.ConnectionLinks{IModel: &wire.Link{Href: o + "/imodels/" + r.IModelID}, ITwin: &wire.Link{Href: o + "/itwins/" + r.ITwinID}}
 	if r.LastRunID != "" {
-		l.LastRun = &itwin.Link{Href: runHref(o, r.Kind, r.ID, r.LastRunID)}
+		l.LastRun = &wire.Link{Href: runHref(o, r.Kind, r.ID, r.LastRunID)}
 	}
-	return itwin.Connection{ID: r.ID, DisplayName: r.DisplayName, IModelID: r.IModelID, ITwinID: r.ITwinID, AuthenticationType: r.AuthType, Links: l}
+	return wire.Connection{ID: r.ID, DisplayName: r.DisplayName, IModelID: r.IModelID, ITwinID: r.ITwinID, AuthenticationType: r.AuthType, Links: l}
 }
 
 // mappedCount is the number of source files mapped on an iModel across its connections (§11e).
@@ -238,7 +238,7 @@ func (s *Server) handleConnCreate(c *rc, k kind) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, 201, itwin.ConnectionEnvelope{Connection: connWire(c.origin(), conn)})
+	writeJSON(c.w, 201, wire.ConnectionEnvelope{Connection: connWire(c.origin(), conn)})
 	return nil
 }
 
@@ -324,12 +324,12 @@ func (s *Server) handleConnList(c *rc, k kind) error {
 		}
 	}
 	full := representation(c.r)
-	out := itwin.ConnectionList{Connections: []itwin.Connection{}}
+	out := wire.ConnectionList{Connections: []wire.Connection{}}
 	for _, r := range list {
 		if full {
 			out.Connections = append(out.Connections, connWire(c.origin(), r))
 		} else {
-			out.Connections = append(out.Connections, itwin.Connection{ID: r.ID, DisplayName: r.DisplayName})
+			out.Connections = append(out.Connections, wire.Connection{ID: r.ID, DisplayName: r.DisplayName})
 		}
 	}
 	var filters [][2]string
@@ -359,9 +359,9 @@ func (s *Server) handleConnectionsAll(c *rc) error {
 		}
 	}
 	full := representation(c.r)
-	out := itwin.ConnectionList{Connections: []itwin.Connection{}}
+	out := wire.ConnectionList{Connections: []wire.Connection{}}
 	for _, r := range list {
-		item := itwin.Connection{ID: r.ID, DisplayName: r.DisplayName}
+		item := wire.Connection{ID: r.ID, DisplayName: r.DisplayName}
 		if full {
 			w := connWire(c.origin(), r)
 			item.IModelID, item.Links = w.IModelID, w.Links
@@ -378,7 +378,7 @@ func (s *Server) handleConnGet(c *rc, k kind) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, 200, itwin.ConnectionEnvelope{Connection: connWire(c.origin(), r)})
+	writeJSON(c.w, 200, wire.ConnectionEnvelope{Connection: connWire(c.origin(), r)})
 	return nil
 }
 
@@ -413,13 +413,13 @@ func (s *Server) handleConnUpdate(c *rc, k kind) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, 200, itwin.ConnectionEnvelope{Connection: connWire(c.origin(), r)})
+	writeJSON(c.w, 200, wire.ConnectionEnvelope{Connection: connWire(c.origin(), r)})
 	return nil
 }
 
 func activeRunID(ctx context.Context, q Querier, connID string) (string, error) {
 	var id string
-	err := q.QueryRowContext(ctx, `SELECT id FROM runs WHERE connection_id = ? AND state <> ? LIMIT 1`, connID, itwin.StateCompleted).Scan(&id)
+	err := q.QueryRowContext(ctx, `SELECT id FROM runs WHERE connection_id = ? AND state <> ? LIMIT 1`, connID, wire.StateCompleted).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
@@ -499,10 +499,10 @@ func (st *Store) getSourceFile(ctx context.Context, q Querier, connID, id string
 
 func sfWire(o string, r SourceFileRecord, withType bool) any {
 	if r.Kind == KindManifest {
-		return itwin.ManifestSourceFile{ID: r.ID, SourceFileID: r.FileKey}
+		return wire.ManifestSourceFile{ID: r.ID, SourceFileID: r.FileKey}
 	}
-	out := itwin.StorageSourceFile{ID: r.ID, StorageFileID: r.FileKey, LastKnownFileName: r.LastKnownFileName,
-		Links: &itwin.SourceFileLinks{File: &itwin.Link{Href: o + "/files/" + r.FileKey}}}
+	out := wire.StorageSourceFile{ID: r.ID, StorageFileID: r.FileKey, LastKnownFileName: r.LastKnownFileName,
+		Links: &wire.SourceFileLinks{File: &wire.Link{Href: o + "/files/" + r.FileKey}}}
 	if withType {
 		out.ConnectorType = r.ConnectorType
 	}
@@ -511,10 +511,10 @@ func sfWire(o string, r SourceFileRecord, withType bool) any {
 
 func writeSF(c *rc, status int, r SourceFileRecord) {
 	if r.Kind == KindManifest {
-		writeJSON(c.w, status, itwin.ManifestSourceFileEnvelope{SourceFile: sfWire(c.origin(), r, true).(itwin.ManifestSourceFile)})
+		writeJSON(c.w, status, wire.ManifestSourceFileEnvelope{SourceFile: sfWire(c.origin(), r, true).(wire.ManifestSourceFile)})
 		return
 	}
-	writeJSON(c.w, status, itwin.StorageSourceFileEnvelope{SourceFile: sfWire(c.origin(), r, true).(itwin.StorageSourceFile)})
+	writeJSON(c.w, status, wire.StorageSourceFileEnvelope{SourceFile: sfWire(c.origin(), r, true).(wire.StorageSourceFile)})
 }
 
 // decodeSF decodes an S9/S12 or M9/M12 body into (file key, connector type).
@@ -618,16 +618,16 @@ func (s *Server) handleSourceFileList(c *rc, k kind) error {
 	links := pageLinks(c.origin()+"/synchronization/imodels/"+k.segment()+"/"+conn.ID+"/sourcefiles", nil, p, more)
 	full := representation(c.r)
 	if k == kindManifest {
-		out := itwin.ManifestSourceFileList{SourceFiles: []itwin.ManifestSourceFile{}, Links: links}
+		out := wire.ManifestSourceFileList{SourceFiles: []wire.ManifestSourceFile{}, Links: links}
 		for _, r := range list {
-			out.SourceFiles = append(out.SourceFiles, sfWire(c.origin(), r, full).(itwin.ManifestSourceFile))
+			out.SourceFiles = append(out.SourceFiles, sfWire(c.origin(), r, full).(wire.ManifestSourceFile))
 		}
 		writeJSON(c.w, 200, out)
 		return nil
 	}
-	out := itwin.StorageSourceFileList{SourceFiles: []itwin.StorageSourceFile{}, Links: links}
+	out := wire.StorageSourceFileList{SourceFiles: []wire.StorageSourceFile{}, Links: links}
 	for _, r := range list {
-		out.SourceFiles = append(out.SourceFiles, sfWire(c.origin(), r, full).(itwin.StorageSourceFile))
+		out.SourceFiles = append(out.SourceFiles, sfWire(c.origin(), r, full).(wire.StorageSourceFile))
 	}
 	writeJSON(c.w, 200, out)
 	return nil
@@ -697,8 +697,8 @@ func (s *Server) handleAuthInfo(c *rc) error {
 	b, _ := json.Marshal(tok)
 	payload := b64.EncodeToString(b)
 	link := c.origin() + "/local/consent/" + payload + "." + s.keys.urlSig("consent", payload, tok.Exp)
-	writeJSON(c.w, 200, itwin.AuthorizationInformationEnvelope{AuthorizationInformation: itwin.AuthorizationInformation{
-		IsUserAuthorized: ok, Links: itwin.AuthorizationInfoLinks{AuthorizationURL: &itwin.Link{Href: link}}}})
+	writeJSON(c.w, 200, wire.AuthorizationInformationEnvelope{AuthorizationInformation: wire.AuthorizationInformation{
+		IsUserAuthorized: ok, Links: wire.AuthorizationInfoLinks{AuthorizationURL: &wire.Link{Href: link}}}})
 	return nil
 }
 

@@ -7,9 +7,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 const sc = "/synchronization/imodels/storageconnections"
@@ -22,7 +22,7 @@ func TestStorageConnectionCRUD(t *testing.T) {
 
 	r := in.Do(t, "POST", sc, storageConnBody(in.IModelID, f1, f2))
 	expectStatus(t, r, 201)
-	var c itwin.ConnectionEnvelope
+	var c wire.ConnectionEnvelope
 	r.JSON(t, &c)
 	conn := c.Connection
 	if !itwinlocal.IsBase64ID(conn.ID) || conn.ITwinID != in.ITwinID || conn.IModelID != in.IModelID || conn.AuthenticationType != "Service" ||
@@ -33,7 +33,7 @@ func TestStorageConnectionCRUD(t *testing.T) {
 	f3 := in.UploadFile(t, "", "c.dgn", []byte("c"))
 	r = in.Do(t, "POST", sc, map[string]any{"iModelId": strings.ToUpper(in.IModelID), "sourceFiles": []map[string]string{{"storageFileId": f3, "connectorType": "MSTN"}}})
 	expectStatus(t, r, 201)
-	var c2 itwin.ConnectionEnvelope
+	var c2 wire.ConnectionEnvelope
 	r.JSON(t, &c2)
 	if c2.Connection.AuthenticationType != "User" || c2.Connection.IModelID != in.IModelID {
 		t.Fatalf("defaults: %s", r.Body)
@@ -65,7 +65,7 @@ func TestStorageConnectionCRUD(t *testing.T) {
 	expectErr(t, in.Do(t, "PUT", sc+"/"+conn.ID, map[string]any{"authenticationType": "Robot"}), 422, "InvalidStorageConnectionRequest", "authenticationType")
 	expectErr(t, in.Do(t, "PUT", sc+"/"+conn.ID, nil), 422, "MissingRequestBody", "")
 
-	var list itwin.ConnectionList
+	var list wire.ConnectionList
 	in.Do(t, "GET", sc+"?imodelId="+in.IModelID, nil).JSON(t, &list)
 	if len(list.Connections) != 2 || list.Connections[0].DisplayName != "renamed" || list.Connections[0].IModelID != "" {
 		t.Fatalf("minimal list: %+v", list)
@@ -145,16 +145,16 @@ func TestStorageConnectionValidation(t *testing.T) {
 	})
 	t.Run("incomplete file", func(t *testing.T) {
 		r := in.Do(t, "POST", "/storage/folders/"+in.RootFolderID+"/files", map[string]string{"displayName": "pending.dgn"})
-		var l itwin.UploadLinks
+		var l wire.UploadLinks
 		r.JSON(t, &l)
 		id := strings.Split(l.Links.CompleteURL.Href, "/")[5]
 		expectErr(t, in.Do(t, "POST", sc, storageConnBody(in.IModelID, id)), 404, "FileNotFound", "")
 	})
 	t.Run("file of another iTwin", func(t *testing.T) {
 		r := in.Do(t, "POST", "/itwins", map[string]string{"class": "Endeavor", "subClass": "Project", "displayName": "other"})
-		var it itwin.ITwinEnvelope
+		var it wire.ITwinEnvelope
 		r.JSON(t, &it)
-		var top itwin.StorageItemList
+		var top wire.StorageItemList
 		in.Do(t, "GET", "/storage?itwinid="+it.ITwin.ID, nil).JSON(t, &top)
 		root := top.Links.Folder.Href[strings.LastIndex(top.Links.Folder.Href, "/")+1:]
 		other := in.UploadFile(t, root, "x.dgn", []byte("x"))
@@ -175,7 +175,7 @@ func TestStorageSourceFiles(t *testing.T) {
 	f2 := in.UploadFile(t, "", "b.ifc", []byte("b"))
 	base := sc + "/" + cid + "/sourcefiles"
 
-	var list itwin.StorageSourceFileList
+	var list wire.StorageSourceFileList
 	in.Do(t, "GET", base, nil).JSON(t, &list)
 	if len(list.SourceFiles) != 1 || list.SourceFiles[0].ConnectorType != "" || list.SourceFiles[0].LastKnownFileName != "a.dgn" ||
 		list.SourceFiles[0].Links.File.Href != in.URL+"/files/"+f1 {
@@ -187,7 +187,7 @@ func TestStorageSourceFiles(t *testing.T) {
 	}
 	r := in.Do(t, "POST", base, map[string]string{"storageFileId": f2, "connectorType": "IFC"})
 	expectStatus(t, r, 201)
-	var sf itwin.StorageSourceFileEnvelope
+	var sf wire.StorageSourceFileEnvelope
 	r.JSON(t, &sf)
 	if !itwinlocal.IsGUID(sf.SourceFile.ID) || sf.SourceFile.ConnectorType != "IFC" || sf.SourceFile.LastKnownFileName != "b.ifc" {
 		t.Fatalf("S9: %s", r.Body)
@@ -204,7 +204,7 @@ func TestStorageSourceFiles(t *testing.T) {
 	f3 := in.UploadFile(t, "", "c.dwg", []byte("c"))
 	r = in.Do(t, "PUT", base+"/"+sf.SourceFile.ID, map[string]string{"storageFileId": f3, "connectorType": "DWG"})
 	expectStatus(t, r, 200)
-	var put itwin.StorageSourceFileEnvelope
+	var put wire.StorageSourceFileEnvelope
 	r.JSON(t, &put)
 	if put.SourceFile.ID != sf.SourceFile.ID || put.SourceFile.StorageFileID != f3 || put.SourceFile.ConnectorType != "DWG" || put.SourceFile.LastKnownFileName != "c.dwg" {
 		t.Fatalf("S12: %s", r.Body)
@@ -239,7 +239,7 @@ func TestManifestConnections(t *testing.T) {
 	expectErr(t, in.Do(t, "POST", mc, map[string]any{"iModelId": in.IModelID, "sourceFiles": []map[string]string{{}}}), 422, fam, "sourceFiles[0].sourceFileId")
 	expectErr(t, in.Do(t, "GET", mc, nil), 422, fam, "imodelId")
 
-	var list itwin.ConnectionList
+	var list wire.ConnectionList
 	in.Do(t, "GET", mc+"?imodelId="+in.IModelID, nil).JSON(t, &list)
 	if len(list.Connections) != 1 || list.Connections[0].ID != cid {
 		t.Fatalf("M2: %+v", list)
@@ -247,7 +247,7 @@ func TestManifestConnections(t *testing.T) {
 	base := mc + "/" + cid + "/sourcefiles"
 	r := in.Do(t, "POST", base, map[string]string{"sourceFileId": "dms-3"})
 	expectStatus(t, r, 201)
-	var sf itwin.ManifestSourceFileEnvelope
+	var sf wire.ManifestSourceFileEnvelope
 	r.JSON(t, &sf)
 	if sf.SourceFile.SourceFileID != "dms-3" || !itwinlocal.IsGUID(sf.SourceFile.ID) {
 		t.Fatalf("M9: %s", r.Body)
@@ -256,12 +256,12 @@ func TestManifestConnections(t *testing.T) {
 	expectErr(t, in.Do(t, "POST", base, map[string]string{}), 422, "InvalidManifestConnectionSourceFileRequest", "sourceFileId")
 	r = in.Do(t, "PUT", base+"/"+sf.SourceFile.ID, map[string]string{"sourceFileId": "dms-4"})
 	expectStatus(t, r, 200)
-	var put itwin.ManifestSourceFileEnvelope
+	var put wire.ManifestSourceFileEnvelope
 	r.JSON(t, &put)
 	if put.SourceFile.ID != sf.SourceFile.ID || put.SourceFile.SourceFileID != "dms-4" {
 		t.Fatalf("M12: %s", r.Body)
 	}
-	var sfl itwin.ManifestSourceFileList
+	var sfl wire.ManifestSourceFileList
 	in.Do(t, "GET", base, nil).JSON(t, &sfl)
 	if len(sfl.SourceFiles) != 3 || sfl.SourceFiles[2].SourceFileID != "dms-4" {
 		t.Fatalf("M10: %+v", sfl)
@@ -271,12 +271,12 @@ func TestManifestConnections(t *testing.T) {
 
 	// C1 lists both kinds.
 	scid, _ := newStorageConn(t, in, "a.dgn")
-	var all itwin.ConnectionList
+	var all wire.ConnectionList
 	in.Do(t, "GET", "/synchronization/imodels/connections?imodelId="+in.IModelID, nil, "Prefer", "return=representation").JSON(t, &all)
 	if len(all.Connections) != 2 || all.Connections[1].ID != scid || all.Connections[1].IModelID != in.IModelID || all.Connections[1].Links == nil {
 		t.Fatalf("C1: %+v", all)
 	}
-	var minimal itwin.ConnectionList
+	var minimal wire.ConnectionList
 	in.Do(t, "GET", "/synchronization/imodels/connections?imodelId="+in.IModelID, nil).JSON(t, &minimal)
 	if len(minimal.Connections) != 2 || minimal.Connections[1].DisplayName != "conn" || minimal.Connections[1].IModelID != "" || minimal.Connections[1].Links != nil {
 		t.Fatalf("C1 minimal: %+v", minimal)
@@ -345,7 +345,7 @@ func TestManifestRunValidation(t *testing.T) {
 	expectErr(t, in.Do(t, "DELETE", mc+"/"+cid, nil), 409, "ConnectionAlreadyInUse", "")
 	expectStatus(t, in.Do(t, "GET", path+"/"+runID, nil), 200)
 	// Empty body: accepted (the run will be Skipped) once the first run completed.
-	completeRun(t, in, runID, itwin.ResultSuccess)
+	completeRun(t, in, runID, wire.ResultSuccess)
 	expectNoBody(t, in.Do(t, "POST", path, nil, "Content-Type", "application/json"), 202)
 }
 
@@ -374,7 +374,7 @@ func TestRuns(t *testing.T) {
 	cid, _ := newStorageConn(t, in, "a.dgn")
 	runs := sc + "/" + cid + "/runs"
 
-	var rl itwin.RunList
+	var rl wire.RunList
 	in.Do(t, "GET", runs, nil).JSON(t, &rl)
 	if len(rl.Runs) != 0 {
 		t.Fatal("runs before start")
@@ -384,7 +384,7 @@ func TestRuns(t *testing.T) {
 		t.Fatalf("executor got %v", ex.runs)
 	}
 	// The connection shows lastRun right away (§11g); the href splits with the run id at index 8 (row 1).
-	var c itwin.ConnectionEnvelope
+	var c wire.ConnectionEnvelope
 	in.Do(t, "GET", sc+"/"+cid, nil).JSON(t, &c)
 	want := in.URL + sc + "/" + cid + "/runs/" + r1
 	if c.Connection.Links.LastRun == nil || c.Connection.Links.LastRun.Href != want || strings.Split(want, "/")[8] != r1 {
@@ -396,7 +396,7 @@ func TestRuns(t *testing.T) {
 	if r.Header.Get("Location") != want {
 		t.Fatalf("303 Location %q", r.Header.Get("Location"))
 	}
-	var run itwin.RunEnvelope
+	var run wire.RunEnvelope
 	r = in.Do(t, "GET", want, nil)
 	expectStatus(t, r, 200)
 	r.JSON(t, &run)
@@ -405,9 +405,9 @@ func TestRuns(t *testing.T) {
 	}
 	expectErr(t, in.Do(t, "DELETE", sc+"/"+cid, nil), 409, "ConnectionAlreadyInUse", "")
 
-	completeRun(t, in, r1, itwin.ResultSuccess)
+	completeRun(t, in, r1, wire.ResultSuccess)
 	r2 := startRun(t, in, cid)
-	completeRun(t, in, r2, itwin.ResultError)
+	completeRun(t, in, r2, wire.ResultError)
 	in.Do(t, "GET", runs, nil).JSON(t, &rl)
 	if len(rl.Runs) != 2 || rl.Runs[0].ID != r2 || rl.Runs[1].ID != r1 || rl.Runs[0].ConnectionID != "" {
 		t.Fatalf("runs newest first, minimal: %+v", rl.Runs)
@@ -455,7 +455,7 @@ func TestConcurrentStarts(t *testing.T) {
 			t.Fatalf("unexpected status %d", s)
 		}
 	}
-	var rl itwin.RunList
+	var rl wire.RunList
 	in.Do(t, "GET", sc+"/"+cid+"/runs", nil).JSON(t, &rl)
 	if n202 != 1 || len(rl.Runs) != 1 {
 		t.Fatalf("%d accepted, %d runs (statuses %v)", n202, len(rl.Runs), statuses)
@@ -485,7 +485,7 @@ func TestAuthorizationInformation(t *testing.T) {
 	path := "/synchronization/imodels/connections/authorizationInformation"
 	expectErr(t, in.Do(t, "GET", path, nil), 422, "InvalidAuthorizationInformationRequest", "redirectUrl")
 	expectErr(t, in.Do(t, "GET", path+"?redirectUrl=not-a-url", nil), 422, "InvalidAuthorizationInformationRequest", "redirectUrl")
-	var ai itwin.AuthorizationInformationEnvelope
+	var ai wire.AuthorizationInformationEnvelope
 	r := in.Do(t, "GET", path+"?RedirectURL=http://localhost:9999/cb", nil)
 	expectStatus(t, r, 200)
 	r.JSON(t, &ai)
@@ -523,7 +523,7 @@ func TestRunAlreadyRequested(t *testing.T) {
 		t.Fatal(err)
 	}
 	expectErr(t, in.Do(t, "POST", sc+"/"+cid+"/run", nil), 409, "RunAlreadyRequested", "")
-	var c itwin.ConnectionEnvelope
+	var c wire.ConnectionEnvelope
 	in.Do(t, "GET", sc+"/"+cid, nil).JSON(t, &c)
 	if c.Connection.Links.LastRun != nil {
 		t.Fatal("a lost race must not move lastRun")

@@ -16,7 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 func actionSchema(t *testing.T) action.SchemaResponse {
@@ -107,7 +107,7 @@ func invokeAction(t *testing.T, f *fakeSync, m syncRunActionModel) (*action.Invo
 func TestSyncRunAction_InvokeStorageSendsProgressAndEnforcesResult(t *testing.T) {
 	f := newFakeSync(t, connKindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r1",
-		run(itwin.StateQueued, itwin.ResultUndetermined), run(itwin.StateCompleted, itwin.ResultSuccess))}
+		run(wire.StateQueued, wire.ResultUndetermined), run(wire.StateCompleted, wire.ResultSuccess))}
 	resp, progress := invokeAction(t, f, baseActionModel(f.connID))
 	if resp.Diagnostics.HasError() {
 		t.Fatal(resp.Diagnostics)
@@ -119,7 +119,7 @@ func TestSyncRunAction_InvokeStorageSendsProgressAndEnforcesResult(t *testing.T)
 		}
 	}
 
-	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r2", run(itwin.StateCompleted, itwin.ResultSkipped))}
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r2", run(wire.StateCompleted, wire.ResultSkipped))}
 	resp, _ = invokeAction(t, f, baseActionModel(f.connID))
 	if !resp.Diagnostics.HasError() {
 		t.Error("a Skipped run is not in the default allowed_results")
@@ -141,7 +141,7 @@ func TestSyncRunAction_ManifestBodyOnStorageConnectionIsRejected(t *testing.T) {
 
 func TestSyncRunAction_InvokeManifestPostsTheBody(t *testing.T) {
 	f := newFakeSync(t, connKindManifest)
-	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r1", run(itwin.StateCompleted, itwin.ResultSuccess))}
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r1", run(wire.StateCompleted, wire.ResultSuccess))}
 	m := baseActionModel(f.connID)
 	child := manifestChildModel{SourceFileID: types.StringValue("dms-2"), Name: types.StringValue("ref.dgn"), RelativePath: types.StringNull(),
 		URL: types.StringValue("https://files/ref?sig=2"), ConnectorType: types.StringValue("MSTN"),
@@ -153,7 +153,7 @@ func TestSyncRunAction_InvokeManifestPostsTheBody(t *testing.T) {
 	if resp.Diagnostics.HasError() {
 		t.Fatal(resp.Diagnostics)
 	}
-	var body itwin.ManifestRunCreate
+	var body wire.ManifestRunCreate
 	if len(f.startBodies) != 1 || json.Unmarshal([]byte(f.startBodies[0]), &body) != nil {
 		t.Fatalf("start bodies = %q", f.startBodies)
 	}
@@ -185,9 +185,9 @@ func TestValidateManifestFiles_ConnectorMismatchWarnsOnTheAttribute(t *testing.T
 // that invoking the action again is what starts another run (REVIEW finding 6).
 func TestSyncRunAction_FailureWordingFitsAnAction(t *testing.T) {
 	f := newFakeSync(t, connKindStorage)
-	failed := itwin.Task{ID: "task-b", StorageFileID: "file-b", State: itwin.StateCompleted, Result: itwin.ResultError,
-		Error: &itwin.TaskError{ErrorCode: "TAE_PARSE_ERROR", Message: "The file could not be read."}}
-	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r1", run(itwin.StateCompleted, itwin.ResultPartialSuccess, twoTaskJob(failed)))}
+	failed := wire.Task{ID: "task-b", StorageFileID: "file-b", State: wire.StateCompleted, Result: wire.ResultError,
+		Error: &wire.TaskError{ErrorCode: "TAE_PARSE_ERROR", Message: "The file could not be read."}}
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r1", run(wire.StateCompleted, wire.ResultPartialSuccess, twoTaskJob(failed)))}
 	resp, _ := invokeAction(t, f, baseActionModel(f.connID))
 	if resp.Diagnostics.ErrorsCount() != 1 {
 		t.Fatalf("diags = %v, want one error for the failed file", resp.Diagnostics)
@@ -195,7 +195,7 @@ func TestSyncRunAction_FailureWordingFitsAnAction(t *testing.T) {
 	assertActionWording(t, resp.Diagnostics.Errors()[0])
 
 	// A timeout: the run stays queued past timeouts.invoke.
-	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r2", run(itwin.StateQueued, itwin.ResultUndetermined))}
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r2", run(wire.StateQueued, wire.ResultUndetermined))}
 	m := baseActionModel(f.connID)
 	m.Timeouts = actiontimeouts.Value{Object: types.ObjectValueMust(map[string]attr.Type{"invoke": types.StringType},
 		map[string]attr.Value{"invoke": types.StringValue("300ms")})}

@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // configScope describes one configuration scope as the provider presents it.
@@ -34,9 +35,9 @@ type configScope struct {
 }
 
 var configScopes = []configScope{
-	{Scope: itwin.ScopeITwin, IDAttr: "itwin_id", Plural: "itwins", Display: "iTwin", Target: "itwinid"},
-	{Scope: itwin.ScopeIModel, IDAttr: "imodel_id", Plural: "imodels", Display: "iModel", Target: "imodelid"},
-	{Scope: itwin.ScopeConnection, IDAttr: "connection_id", Plural: "connections", Display: "connection", Target: "connectionid"},
+	{Scope: wire.ScopeITwin, IDAttr: "itwin_id", Plural: "itwins", Display: "iTwin", Target: "itwinid"},
+	{Scope: wire.ScopeIModel, IDAttr: "imodel_id", Plural: "imodels", Display: "iModel", Target: "imodelid"},
+	{Scope: wire.ScopeConnection, IDAttr: "connection_id", Plural: "connections", Display: "connection", Target: "connectionid"},
 }
 
 func lookupConfigScope(scope string) configScope {
@@ -75,14 +76,14 @@ func parseConfigImportID(id string) (configScope, string, error) {
 
 // flagAttr is one known flag and the snake_case attribute that carries it.
 type flagAttr struct {
-	Flag itwin.ConfigFlag
+	Flag wire.ConfigFlag
 	Attr string
 }
 
 // flagAttrs lists every known flag with its attribute name, in catalog order.
 var flagAttrs = func() []flagAttr {
-	out := make([]flagAttr, 0, len(itwin.ConfigFlags))
-	for _, f := range itwin.ConfigFlags {
+	out := make([]flagAttr, 0, len(wire.ConfigFlags))
+	for _, f := range wire.ConfigFlags {
 		out = append(out, flagAttr{Flag: f, Attr: flagAttrName(f.Name)})
 	}
 	return out
@@ -118,9 +119,9 @@ func flagAttrByKey(key string) (flagAttr, bool) {
 }
 
 // flagDescription documents a flag attribute: the catalog text, its wire name, default and scope.
-func flagDescription(f itwin.ConfigFlag) string {
+func flagDescription(f wire.ConfigFlag) string {
 	d := fmt.Sprintf("%s Wire name: `%s`. Default: `%v`. Scope: %s.", f.Description, f.Name, f.Default, lookupConfigScope(f.Scope).Display)
-	if f.Type == itwin.FlagInt {
+	if f.Type == wire.FlagInt {
 		d += fmt.Sprintf(" Allowed values: %d to %d.", f.Min, f.Max)
 	}
 	if f.Local {
@@ -141,8 +142,8 @@ func isPublicService(baseURL string) bool {
 }
 
 // flagNullValue is the null Terraform value of a flag's attribute type.
-func flagNullValue(f itwin.ConfigFlag) attr.Value {
-	if f.Type == itwin.FlagInt {
+func flagNullValue(f wire.ConfigFlag) attr.Value {
+	if f.Type == wire.FlagInt {
 		return types.Int64Null()
 	}
 	return types.BoolNull()
@@ -150,8 +151,8 @@ func flagNullValue(f itwin.ConfigFlag) attr.Value {
 
 // flagValueFromWire converts a value from the server into the flag's Terraform type; ok is false when the
 // server sent a value of another type.
-func flagValueFromWire(f itwin.ConfigFlag, v any) (attr.Value, bool) {
-	if f.Type == itwin.FlagInt {
+func flagValueFromWire(f wire.ConfigFlag, v any) (attr.Value, bool) {
+	if f.Type == wire.FlagInt {
 		n, ok := wireInt64(v)
 		if !ok {
 			return types.Int64Null(), false
@@ -274,7 +275,7 @@ func jsonKind(v any) string {
 func unknownFlagSettings(settings map[string]any) map[string]any {
 	out := map[string]any{}
 	for k, v := range settings {
-		if _, known := itwin.LookupConfigFlag(k); !known {
+		if _, known := wire.LookupConfigFlag(k); !known {
 			out[k] = v
 		}
 	}
@@ -333,7 +334,7 @@ func configErrorTargets(s configScope, body map[string]any) map[string]path.Path
 		t[fa.Flag.Name] = path.Root(fa.Attr)
 	}
 	for k := range body {
-		if _, known := itwin.LookupConfigFlag(k); !known {
+		if _, known := wire.LookupConfigFlag(k); !known {
 			t[k] = path.Root("additional_settings")
 		}
 	}
@@ -345,7 +346,7 @@ func configErrorTargets(s configScope, body map[string]any) map[string]path.Path
 // the parent scope's resolved settings (read the same way, through the iModel's iTwin or the connection's
 // iModel) plus the defaults of this scope's own flags, which is exactly the server's rule (spec §11n). The
 // (local) flags are left out against the public service, whose names for them are not known.
-func resolveSettings(ctx context.Context, c *itwin.Client, scope, id string) (*itwin.Configuration, bool, error) {
+func resolveSettings(ctx context.Context, c *itwin.Client, scope, id string) (*wire.Configuration, bool, error) {
 	cfg, err := c.GetConfiguration(ctx, scope, id)
 	if err == nil {
 		if cfg.Settings == nil {
@@ -362,18 +363,18 @@ func resolveSettings(ctx context.Context, c *itwin.Client, scope, id string) (*i
 	resolved := map[string]any{}
 	var parentScope, parentID string
 	switch scope {
-	case itwin.ScopeIModel:
+	case wire.ScopeIModel:
 		im, err := c.GetIModel(ctx, id)
 		if err != nil {
 			return nil, false, fmt.Errorf("reading the iModel %s to resolve inherited settings: %w", id, err)
 		}
-		parentScope, parentID = itwin.ScopeITwin, im.ITwinID
-	case itwin.ScopeConnection:
+		parentScope, parentID = wire.ScopeITwin, im.ITwinID
+	case wire.ScopeConnection:
 		conn, _, err := c.GetConnection(ctx, id)
 		if err != nil {
 			return nil, false, fmt.Errorf("reading the connection %s to resolve inherited settings: %w", id, err)
 		}
-		parentScope, parentID = itwin.ScopeIModel, conn.IModelID
+		parentScope, parentID = wire.ScopeIModel, conn.IModelID
 	}
 	if parentScope != "" {
 		if parentID == "" {
@@ -388,10 +389,10 @@ func resolveSettings(ctx context.Context, c *itwin.Client, scope, id string) (*i
 		}
 	}
 	public := isPublicService(c.BaseURL())
-	for _, f := range itwin.ConfigFlags {
+	for _, f := range wire.ConfigFlags {
 		if f.Scope == scope && !(f.Local && public) {
 			resolved[f.Name] = f.Default
 		}
 	}
-	return &itwin.Configuration{ScopeID: id, Settings: map[string]any{}, ResolvedSettings: resolved}, false, nil
+	return &wire.Configuration{ScopeID: id, Settings: map[string]any{}, ResolvedSettings: resolved}, false, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 func TestFlagAttrNames(t *testing.T) {
@@ -39,8 +40,8 @@ func TestFlagAttrNames(t *testing.T) {
 		"convertDwg3dAs2d":                "convert_dwg_3d_as_2d",
 		"revitLevelOfDetail":              "revit_level_of_detail",
 	}
-	if len(flagAttrs) != len(itwin.ConfigFlags) {
-		t.Fatalf("flagAttrs has %d entries, catalog %d", len(flagAttrs), len(itwin.ConfigFlags))
+	if len(flagAttrs) != len(wire.ConfigFlags) {
+		t.Fatalf("flagAttrs has %d entries, catalog %d", len(flagAttrs), len(wire.ConfigFlags))
 	}
 	seen := map[string]bool{}
 	for _, fa := range flagAttrs {
@@ -60,14 +61,14 @@ func TestFlagAttrNames(t *testing.T) {
 }
 
 func TestFlagDescription(t *testing.T) {
-	f, _ := itwin.LookupConfigFlag("squashIntermediateRevisions")
+	f, _ := wire.LookupConfigFlag("squashIntermediateRevisions")
 	d := flagDescription(f)
 	for _, part := range []string{f.Description, "Default: `false`.", "Scope: iTwin.", "`squashIntermediateRevisions`"} {
 		if !strings.Contains(d, part) {
 			t.Errorf("description %q lacks %q", d, part)
 		}
 	}
-	lod, _ := itwin.LookupConfigFlag("revitLevelOfDetail")
+	lod, _ := wire.LookupConfigFlag("revitLevelOfDetail")
 	d = flagDescription(lod)
 	for _, part := range []string{"Default: `1`.", "Scope: connection.", "1 to 3", "api.bentley.com"} {
 		if !strings.Contains(d, part) {
@@ -80,9 +81,9 @@ func TestParseConfigImportID(t *testing.T) {
 	for _, tc := range []struct {
 		in, scope, id, err string
 	}{
-		{in: "itwins/7a1e8f52-0000-4000-8000-000000000001", scope: itwin.ScopeITwin, id: "7a1e8f52-0000-4000-8000-000000000001"},
-		{in: "iModels/abc", scope: itwin.ScopeIModel, id: "abc"},
-		{in: "connections/CDGyTAuzEViJKcyqyWp6bJW6ecC69Od8tgzKjbyILG8", scope: itwin.ScopeConnection, id: "CDGyTAuzEViJKcyqyWp6bJW6ecC69Od8tgzKjbyILG8"},
+		{in: "itwins/7a1e8f52-0000-4000-8000-000000000001", scope: wire.ScopeITwin, id: "7a1e8f52-0000-4000-8000-000000000001"},
+		{in: "iModels/abc", scope: wire.ScopeIModel, id: "abc"},
+		{in: "connections/CDGyTAuzEViJKcyqyWp6bJW6ecC69Od8tgzKjbyILG8", scope: wire.ScopeConnection, id: "CDGyTAuzEViJKcyqyWp6bJW6ecC69Od8tgzKjbyILG8"},
 		{in: "abc", err: "must have the form"},
 		{in: "projects/abc", err: "does not start with itwins/, imodels/ or connections/"},
 		{in: "imodels/", err: "imodel_id is missing"},
@@ -135,7 +136,7 @@ func TestWireString(t *testing.T) {
 }
 
 func TestFlagValueFromWire(t *testing.T) {
-	lod, _ := itwin.LookupConfigFlag("revitLevelOfDetail")
+	lod, _ := wire.LookupConfigFlag("revitLevelOfDetail")
 	if v, ok := flagValueFromWire(lod, float64(3)); !ok || !v.Equal(types.Int64Value(3)) {
 		t.Errorf("int from float64: %v %v", v, ok)
 	}
@@ -145,7 +146,7 @@ func TestFlagValueFromWire(t *testing.T) {
 	if _, ok := flagValueFromWire(lod, true); ok {
 		t.Error("true accepted as an integer")
 	}
-	sq, _ := itwin.LookupConfigFlag("squashIntermediateRevisions")
+	sq, _ := wire.LookupConfigFlag("squashIntermediateRevisions")
 	if v, ok := flagValueFromWire(sq, true); !ok || !v.Equal(types.BoolValue(true)) {
 		t.Errorf("bool: %v %v", v, ok)
 	}
@@ -311,7 +312,7 @@ func TestConfigChanged(t *testing.T) {
 }
 
 // fakeConfigServer answers configuration, iModel and connection reads from fixed tables, counting calls.
-func fakeConfigServer(t *testing.T, configs map[string]itwin.Configuration, imodelITwin map[string]string, connIModel map[string]string) *itwin.Client {
+func fakeConfigServer(t *testing.T, configs map[string]wire.Configuration, imodelITwin map[string]string, connIModel map[string]string) *itwin.Client {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
@@ -328,7 +329,7 @@ func fakeConfigServer(t *testing.T, configs map[string]itwin.Configuration, imod
 				notFound("ConfigurationNotFound")
 				return
 			}
-			_ = json.NewEncoder(w).Encode(itwin.ConfigurationEnvelope{Configuration: cfg})
+			_ = json.NewEncoder(w).Encode(wire.ConfigurationEnvelope{Configuration: cfg})
 		case strings.HasPrefix(p, "/imodels/"):
 			id := strings.TrimPrefix(p, "/imodels/")
 			tw, ok := imodelITwin[id]
@@ -336,7 +337,7 @@ func fakeConfigServer(t *testing.T, configs map[string]itwin.Configuration, imod
 				notFound("iModelNotFound")
 				return
 			}
-			_ = json.NewEncoder(w).Encode(map[string]any{"iModel": itwin.IModel{ID: id, ITwinID: tw, Name: "m", DisplayName: "m", State: "initialized"}})
+			_ = json.NewEncoder(w).Encode(map[string]any{"iModel": wire.IModel{ID: id, ITwinID: tw, Name: "m", DisplayName: "m", State: "initialized"}})
 		case strings.HasPrefix(p, "/synchronization/imodels/storageconnections/"):
 			id := strings.TrimPrefix(p, "/synchronization/imodels/storageconnections/")
 			im, ok := connIModel[id]
@@ -344,7 +345,7 @@ func fakeConfigServer(t *testing.T, configs map[string]itwin.Configuration, imod
 				notFound("StorageConnectionNotFound")
 				return
 			}
-			_ = json.NewEncoder(w).Encode(map[string]any{"connection": itwin.Connection{ID: id, IModelID: im, DisplayName: "c"}})
+			_ = json.NewEncoder(w).Encode(map[string]any{"connection": wire.Connection{ID: id, IModelID: im, DisplayName: "c"}})
 		default:
 			notFound("ManifestConnectionNotFound")
 		}
@@ -360,41 +361,41 @@ func fakeConfigServer(t *testing.T, configs map[string]itwin.Configuration, imod
 func TestResolveSettingsWithoutConfiguration(t *testing.T) {
 	ctx := t.Context()
 	itwinResolved := map[string]any{}
-	for _, f := range itwin.ConfigFlags {
-		if f.Scope == itwin.ScopeITwin {
+	for _, f := range wire.ConfigFlags {
+		if f.Scope == wire.ScopeITwin {
 			itwinResolved[f.Name] = f.Default
 		}
 	}
 	itwinResolved["squashIntermediateRevisions"] = true
 	c := fakeConfigServer(t,
-		map[string]itwin.Configuration{"itwins/T": {ScopeID: "T", Settings: map[string]any{"squashIntermediateRevisions": true}, ResolvedSettings: itwinResolved}},
+		map[string]wire.Configuration{"itwins/T": {ScopeID: "T", Settings: map[string]any{"squashIntermediateRevisions": true}, ResolvedSettings: itwinResolved}},
 		map[string]string{"M": "T", "M2": "T2"},
 		map[string]string{"C": "M"})
 
 	// A configured scope comes back as the server sent it.
-	cfg, configured, err := resolveSettings(ctx, c, itwin.ScopeITwin, "T")
+	cfg, configured, err := resolveSettings(ctx, c, wire.ScopeITwin, "T")
 	if err != nil || !configured || cfg.Settings["squashIntermediateRevisions"] != true {
 		t.Fatalf("configured iTwin: %#v %v %v", cfg, configured, err)
 	}
 
 	// A connection without configuration, whose iModel has none either: the iTwin's resolved values plus the
 	// iModel and connection defaults.
-	cfg, configured, err = resolveSettings(ctx, c, itwin.ScopeConnection, "C")
+	cfg, configured, err = resolveSettings(ctx, c, wire.ScopeConnection, "C")
 	if err != nil || configured {
 		t.Fatalf("connection: configured=%v err=%v", configured, err)
 	}
 	if len(cfg.Settings) != 0 {
 		t.Errorf("settings = %#v, want empty", cfg.Settings)
 	}
-	if len(cfg.ResolvedSettings) != len(itwin.ConfigFlags) {
-		t.Errorf("resolved has %d flags, want %d: %#v", len(cfg.ResolvedSettings), len(itwin.ConfigFlags), cfg.ResolvedSettings)
+	if len(cfg.ResolvedSettings) != len(wire.ConfigFlags) {
+		t.Errorf("resolved has %d flags, want %d: %#v", len(cfg.ResolvedSettings), len(wire.ConfigFlags), cfg.ResolvedSettings)
 	}
 	if cfg.ResolvedSettings["squashIntermediateRevisions"] != true || cfg.ResolvedSettings["revitLevelOfDetail"] != int64(1) || cfg.ResolvedSettings["clampZExtent"] != false {
 		t.Errorf("resolved = %#v", cfg.ResolvedSettings)
 	}
 
 	// An iModel whose iTwin has no configuration: pure defaults of both levels, no connection flags.
-	cfg, _, err = resolveSettings(ctx, c, itwin.ScopeIModel, "M2")
+	cfg, _, err = resolveSettings(ctx, c, wire.ScopeIModel, "M2")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +404,7 @@ func TestResolveSettingsWithoutConfiguration(t *testing.T) {
 	}
 
 	// A missing scope object is an error, not a default.
-	if _, _, err := resolveSettings(ctx, c, itwin.ScopeIModel, "nope"); err == nil || !strings.Contains(err.Error(), "nope") {
+	if _, _, err := resolveSettings(ctx, c, wire.ScopeIModel, "nope"); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("missing iModel: err = %v", err)
 	}
 }

@@ -10,12 +10,13 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // adoptUncertainCreate adopts only a single exact match: same name, same authentication type (when planned) and
 // exactly the planned files.
 func TestAdoptUncertainCreate(t *testing.T) {
-	conns := []itwin.Connection{
+	conns := []wire.Connection{
 		{ID: "other-name", DisplayName: "x", AuthenticationType: "Service"},
 		{ID: "fewer-files", DisplayName: "n", AuthenticationType: "Service"},
 		{ID: "other-type", DisplayName: "n", AuthenticationType: "User"},
@@ -27,7 +28,7 @@ func TestAdoptUncertainCreate(t *testing.T) {
 		"other-type":  {"a", "b"},
 		"match":       {"b", "a"},
 	}
-	list := func(context.Context) ([]itwin.Connection, error) { return conns, nil }
+	list := func(context.Context) ([]wire.Connection, error) { return conns, nil }
 	keys := func(_ context.Context, id string) ([]string, error) { return files[id], nil }
 	createErr := &itwin.TransportError{Method: "POST", URL: "/x", Err: errors.New("connection reset")}
 

@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // Error codes the connection resources branch on (spec §8.1, §11b).
@@ -36,18 +37,18 @@ const (
 // connectorTypeValidator accepts the connector types a client may send on create or update (spec §7.1); legacy
 // values are readable but rejected by the server, so they are rejected at plan time too.
 func connectorTypeValidator() validator.String {
-	return stringvalidator.OneOf(itwin.CurrentConnectorTypeNames()...)
+	return stringvalidator.OneOf(wire.CurrentConnectorTypeNames()...)
 }
 
 // connectorTypeDescription documents connector_type attributes with the allowed values.
 func connectorTypeDescription() string {
-	return "Connector type that processes the file, one of `" + strings.Join(itwin.CurrentConnectorTypeNames(), "`, `") +
+	return "Connector type that processes the file, one of `" + strings.Join(wire.CurrentConnectorTypeNames(), "`, `") +
 		"`. The data source `itwin_sync_connector_types` lists the file extensions each accepts."
 }
 
 // authenticationTypeValidator accepts the authenticationType values (spec §7.2).
 func authenticationTypeValidator() validator.String {
-	return stringvalidator.OneOf(itwin.AuthenticationTypeUser, itwin.AuthenticationTypeService)
+	return stringvalidator.OneOf(wire.AuthenticationTypeUser, wire.AuthenticationTypeService)
 }
 
 const authenticationTypeDescription = "How runs of the connection authenticate: `User` (runs on behalf of the client " +
@@ -60,8 +61,8 @@ func addConnectorExtensionWarning(diags *diag.Diagnostics, p path.Path, fileName
 	if fileName == "" || connectorType == "" {
 		return
 	}
-	ct, known := itwin.LookupConnectorType(connectorType)
-	if !known || itwin.ConnectorAccepts(connectorType, fileName) {
+	ct, known := wire.LookupConnectorType(connectorType)
+	if !known || wire.ConnectorAccepts(connectorType, fileName) {
 		return
 	}
 	accepted := "none"
@@ -157,7 +158,7 @@ func storageFileSpecs(set types.Set) (specs []storageFileSpec, known bool) {
 }
 
 // storageFilesSet builds a source_files set from the server's mappings.
-func storageFilesSet(files []itwin.StorageSourceFile) types.Set {
+func storageFilesSet(files []wire.StorageSourceFile) types.Set {
 	elems := make([]attr.Value, 0, len(files))
 	for _, f := range files {
 		elems = append(elems, types.ObjectValueMust(storageFileObjectType.AttrTypes, map[string]attr.Value{
@@ -189,12 +190,12 @@ func duplicateKeys(keys []string) []string {
 type storageReconcilePlan struct {
 	Add    []storageFileSpec
 	Update map[string]storageFileSpec // mapping id → new spec
-	Delete []itwin.StorageSourceFile
+	Delete []wire.StorageSourceFile
 }
 
-func planStorageReconcile(current []itwin.StorageSourceFile, desired []storageFileSpec) storageReconcilePlan {
+func planStorageReconcile(current []wire.StorageSourceFile, desired []storageFileSpec) storageReconcilePlan {
 	p := storageReconcilePlan{Update: map[string]storageFileSpec{}}
-	byFile := map[string]itwin.StorageSourceFile{}
+	byFile := map[string]wire.StorageSourceFile{}
 	for _, c := range current {
 		byFile[c.StorageFileID] = c
 	}
@@ -225,7 +226,7 @@ func reconcileStorageSourceFiles(ctx context.Context, client *itwin.Client, conn
 	p := path.Root("source_files")
 	for _, a := range rp.Add {
 		tflog.Debug(ctx, "adding source file", map[string]any{"connection_id": connID, "storage_file_id": a.StorageFileID})
-		if _, err := client.AddStorageSourceFile(ctx, connID, itwin.StorageFileCreate{StorageFileID: a.StorageFileID, ConnectorType: a.ConnectorType}); err != nil {
+		if _, err := client.AddStorageSourceFile(ctx, connID, wire.StorageFileCreate{StorageFileID: a.StorageFileID, ConnectorType: a.ConnectorType}); err != nil {
 			addSourceFileError(diags, fmt.Sprintf("adding source file %s to storage connection %s", a.StorageFileID, connID), err, p, a.StorageFileID)
 			return
 		}
@@ -238,7 +239,7 @@ func reconcileStorageSourceFiles(ctx context.Context, client *itwin.Client, conn
 	for _, id := range ids {
 		u := rp.Update[id]
 		tflog.Debug(ctx, "changing source file connector type", map[string]any{"connection_id": connID, "source_file_id": id, "connector_type": u.ConnectorType})
-		if _, err := client.UpdateStorageSourceFile(ctx, connID, id, itwin.StorageFileCreate{StorageFileID: u.StorageFileID, ConnectorType: u.ConnectorType}); err != nil {
+		if _, err := client.UpdateStorageSourceFile(ctx, connID, id, wire.StorageFileCreate{StorageFileID: u.StorageFileID, ConnectorType: u.ConnectorType}); err != nil {
 			addSourceFileError(diags, fmt.Sprintf("changing the connector type of source file %s on storage connection %s", u.StorageFileID, connID), err, p, u.StorageFileID)
 			return
 		}
@@ -255,10 +256,10 @@ func reconcileStorageSourceFiles(ctx context.Context, client *itwin.Client, conn
 // manifestReconcilePlan: manifest mappings have no attribute besides their key, so only adds and deletes.
 type manifestReconcilePlan struct {
 	Add    []string
-	Delete []itwin.ManifestSourceFile
+	Delete []wire.ManifestSourceFile
 }
 
-func planManifestReconcile(current []itwin.ManifestSourceFile, desired []string) manifestReconcilePlan {
+func planManifestReconcile(current []wire.ManifestSourceFile, desired []string) manifestReconcilePlan {
 	var p manifestReconcilePlan
 	have := map[string]bool{}
 	for _, c := range current {
@@ -281,7 +282,7 @@ func planManifestReconcile(current []itwin.ManifestSourceFile, desired []string)
 func reconcileManifestSourceFiles(ctx context.Context, client *itwin.Client, connID string, rp manifestReconcilePlan, diags *diag.Diagnostics) {
 	p := path.Root("source_files")
 	for _, a := range rp.Add {
-		if _, err := client.AddManifestSourceFile(ctx, connID, itwin.ManifestFileCreate{SourceFileID: a}); err != nil {
+		if _, err := client.AddManifestSourceFile(ctx, connID, wire.ManifestFileCreate{SourceFileID: a}); err != nil {
 			addSourceFileError(diags, fmt.Sprintf("adding source file %s to manifest connection %s", a, connID), err, p, a)
 			return
 		}
@@ -406,7 +407,7 @@ func createOutcomeUncertain(err error) bool {
 
 // connectionCandidate is a connection of the iModel with the keys of its source files.
 type connectionCandidate struct {
-	Conn itwin.Connection
+	Conn wire.Connection
 	Keys []string // sorted
 }
 
@@ -414,7 +415,7 @@ type connectionCandidate struct {
 // the planned display name (and authentication type, when planned) whose files are exactly want. It lists
 // the connections with list and reads each name-matching connection's file keys with files. It returns the
 // matches; the caller adopts one only when there is exactly one.
-func findOwnConnection(ctx context.Context, list func(context.Context) ([]itwin.Connection, error),
+func findOwnConnection(ctx context.Context, list func(context.Context) ([]wire.Connection, error),
 	files func(context.Context, string) ([]string, error), displayName string, authType types.String, want []string) ([]connectionCandidate, error) {
 	conns, err := list(ctx)
 	if err != nil {
@@ -448,8 +449,8 @@ func findOwnConnection(ctx context.Context, list func(context.Context) ([]itwin.
 // connection to adopt (with a warning added) when exactly one connection of the iModel matches the plan, or nil
 // when the create should be reported as failed (with a note added when the outcome stays unclear).
 func adoptUncertainCreate(ctx context.Context, diags *diag.Diagnostics, kind string, createErr error,
-	list func(context.Context) ([]itwin.Connection, error), files func(context.Context, string) ([]string, error),
-	displayName string, authType types.String, want []string) *itwin.Connection {
+	list func(context.Context) ([]wire.Connection, error), files func(context.Context, string) ([]string, error),
+	displayName string, authType types.String, want []string) *wire.Connection {
 	tflog.Warn(ctx, "connection create failed with an uncertain outcome; looking for a connection it may have created",
 		map[string]any{"kind": kind, "error": createErr.Error()})
 	found, err := findOwnConnection(ctx, list, files, displayName, authType, want)
@@ -480,7 +481,7 @@ func adoptUncertainCreate(ctx context.Context, diags *diag.Diagnostics, kind str
 
 // alreadyMappedHint names the connections of the iModel that already map any of the files (best effort), and
 // explains that one of them may be this resource's own connection, left by an interrupted create.
-func alreadyMappedHint(ctx context.Context, list func(context.Context) ([]itwin.Connection, error),
+func alreadyMappedHint(ctx context.Context, list func(context.Context) ([]wire.Connection, error),
 	files func(context.Context, string) ([]string, error), fileOf func(key string) string, want []string) string {
 	const generic = " If an earlier apply was interrupted while creating this connection, the connection may exist " +
 		"without being in the state; bring it under Terraform with `terraform import <address> <connection id>` " +

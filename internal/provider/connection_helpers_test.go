@@ -13,10 +13,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 func TestPlanStorageReconcile(t *testing.T) {
-	current := []itwin.StorageSourceFile{
+	current := []wire.StorageSourceFile{
 		{ID: "m-a", StorageFileID: "a", ConnectorType: "MSTN"},
 		{ID: "m-b", StorageFileID: "b", ConnectorType: "MSTN"},
 		{ID: "m-c", StorageFileID: "c", ConnectorType: "IFC"},
@@ -42,7 +43,7 @@ func TestPlanStorageReconcile(t *testing.T) {
 }
 
 func TestPlanManifestReconcile(t *testing.T) {
-	current := []itwin.ManifestSourceFile{{ID: "m1", SourceFileID: "dms-1"}, {ID: "m2", SourceFileID: "dms-2"}}
+	current := []wire.ManifestSourceFile{{ID: "m1", SourceFileID: "dms-1"}, {ID: "m2", SourceFileID: "dms-2"}}
 	p := planManifestReconcile(current, []string{"dms-1", "dms-3"})
 	if !reflect.DeepEqual(p.Add, []string{"dms-3"}) || len(p.Delete) != 1 || p.Delete[0].ID != "m2" {
 		t.Errorf("plan = %+v", p)
@@ -59,7 +60,7 @@ func TestStorageFileSpecsUnknown(t *testing.T) {
 	if _, known := storageFileSpecs(partly); known {
 		t.Error("a set with an unknown member must not be known")
 	}
-	specs, known := storageFileSpecs(storageFilesSet([]itwin.StorageSourceFile{{StorageFileID: "a", ConnectorType: "IFC"}}))
+	specs, known := storageFileSpecs(storageFilesSet([]wire.StorageSourceFile{{StorageFileID: "a", ConnectorType: "IFC"}}))
 	if !known || !reflect.DeepEqual(specs, []storageFileSpec{{"a", "IFC"}}) {
 		t.Errorf("specs = %+v, %v", specs, known)
 	}

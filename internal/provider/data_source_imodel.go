@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var _ datasource.DataSourceWithConfigure = &imodelDataSource{}
@@ -129,7 +130,7 @@ func (d *imodelDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 }
 
 // changesetsValue converts changesets (index ascending, as ListChangesets returns them) to the list attribute.
-func changesetsValue(list []itwin.Changeset) types.List {
+func changesetsValue(list []wire.Changeset) types.List {
 	elemType := types.ObjectType{AttrTypes: changesetAttrTypes}
 	elems := make([]attr.Value, 0, len(list))
 	for _, c := range list {

@@ -12,7 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // One server, every connection data source: itwin_sync_connection (both kinds), itwin_sync_connections (all,
@@ -23,21 +23,21 @@ func TestAccSyncConnectionDataSources(t *testing.T) {
 	ctx := t.Context()
 	fileA := testUploadFile(t, c, inst, "a.dgn", "a")
 	fileB := testUploadFile(t, c, inst, "b.ifc", "ISO-10303-21;")
-	storage, err := c.CreateStorageConnection(ctx, itwin.StorageConnectionCreate{
+	storage, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{
 		IModelID: inst.IModelID, DisplayName: "dup", AuthenticationType: "Service",
-		SourceFiles: []itwin.StorageFileCreate{{StorageFileID: fileA, ConnectorType: "MSTN"}, {StorageFileID: fileB, ConnectorType: "IFC"}},
+		SourceFiles: []wire.StorageFileCreate{{StorageFileID: fileA, ConnectorType: "MSTN"}, {StorageFileID: fileB, ConnectorType: "IFC"}},
 	})
 	if err != nil {
 		t.Fatalf("creating storage connection: %v", err)
 	}
-	manifest, err := c.CreateManifestConnection(ctx, itwin.ManifestConnectionCreate{
-		IModelID: inst.IModelID, DisplayName: "dup", SourceFiles: []itwin.ManifestFileCreate{{SourceFileID: "dms-7"}},
+	manifest, err := c.CreateManifestConnection(ctx, wire.ManifestConnectionCreate{
+		IModelID: inst.IModelID, DisplayName: "dup", SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "dms-7"}},
 	})
 	if err != nil {
 		t.Fatalf("creating manifest connection: %v", err)
 	}
-	if _, err := c.CreateManifestConnection(ctx, itwin.ManifestConnectionCreate{
-		IModelID: inst.IModelID, DisplayName: "solo", SourceFiles: []itwin.ManifestFileCreate{{SourceFileID: "dms-8"}},
+	if _, err := c.CreateManifestConnection(ctx, wire.ManifestConnectionCreate{
+		IModelID: inst.IModelID, DisplayName: "solo", SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "dms-8"}},
 	}); err != nil {
 		t.Fatalf("creating manifest connection: %v", err)
 	}
@@ -74,7 +74,7 @@ data "itwin_sync_authorization" "consent" {
 			"file_name": knownvalue.StringExact(name), "source_file_id": knownvalue.Null(), "id": knownvalue.NotNull(),
 		})
 	}
-	current := len(itwin.CurrentConnectorTypeNames())
+	current := len(wire.CurrentConnectorTypeNames())
 	var consentURL string
 	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -103,7 +103,7 @@ data "itwin_sync_authorization" "consent" {
 								"display_name": knownvalue.StringExact("dup"), "imodel_id": knownvalue.StringExact(inst.IModelID)}),
 						})),
 					statecheck.ExpectKnownValue("data.itwin_sync_connector_types.current", tfjsonpath.New("names"), knownvalue.ListSizeExact(current)),
-					statecheck.ExpectKnownValue("data.itwin_sync_connector_types.all", tfjsonpath.New("names"), knownvalue.ListSizeExact(len(itwin.ConnectorTypes))),
+					statecheck.ExpectKnownValue("data.itwin_sync_connector_types.all", tfjsonpath.New("names"), knownvalue.ListSizeExact(len(wire.ConnectorTypes))),
 					statecheck.ExpectKnownValue("data.itwin_sync_connector_types.dwg", tfjsonpath.New("names"), knownvalue.ListExact([]knownvalue.Check{
 						knownvalue.StringExact("MSTN"), knownvalue.StringExact("AUTOPLANT"), knownvalue.StringExact("DWG"), knownvalue.StringExact("CIVIL3D"),
 					})),

@@ -8,7 +8,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var _ datasource.DataSource = &connectorTypesDataSource{}
@@ -79,11 +79,11 @@ func (d *connectorTypesDataSource) Read(ctx context.Context, req datasource.Read
 		return
 	}
 	var names, items []attr.Value
-	for _, c := range itwin.ConnectorTypes {
+	for _, c := range wire.ConnectorTypes {
 		if c.Legacy && !m.IncludeLegacy.ValueBool() {
 			continue
 		}
-		if !m.FileName.IsNull() && !itwin.ConnectorAccepts(c.Name, m.FileName.ValueString()) {
+		if !m.FileName.IsNull() && !wire.ConnectorAccepts(c.Name, m.FileName.ValueString()) {
 			continue
 		}
 		exts := make([]attr.Value, 0, len(c.Extensions))

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var _ datasource.DataSourceWithConfigure = &syncRunDataSource{}
@@ -56,7 +57,7 @@ func (d *syncRunDataSource) Configure(_ context.Context, req datasource.Configur
 }
 
 // runTargetFor reads a connection of either kind and returns the run target for it.
-func runTargetFor(ctx context.Context, client *itwin.Client, connID string, diags *diag.Diagnostics) (runTarget, *itwin.Connection, bool) {
+func runTargetFor(ctx context.Context, client *itwin.Client, connID string, diags *diag.Diagnostics) (runTarget, *wire.Connection, bool) {
 	conn, kind, err := client.GetConnection(ctx, connID)
 	if err != nil {
 		if itwin.IsNotFound(err) {

@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // Resource identity needs Terraform 1.12 (identity in the state, import blocks with `identity`), so these tests
@@ -135,8 +135,8 @@ func TestAccSyncStorageConnectionSourceFile_identity(t *testing.T) {
 	c := testClient(t, inst)
 	base := testUploadFile(t, c, inst, "base.dgn", "dgn")
 	extra := testUploadFile(t, c, inst, "extra.dgn", "dgn")
-	conn, err := c.CreateStorageConnection(t.Context(), itwin.StorageConnectionCreate{
-		IModelID: inst.IModelID, DisplayName: "identity", SourceFiles: []itwin.StorageFileCreate{{StorageFileID: base, ConnectorType: "MSTN"}},
+	conn, err := c.CreateStorageConnection(t.Context(), wire.StorageConnectionCreate{
+		IModelID: inst.IModelID, DisplayName: "identity", SourceFiles: []wire.StorageFileCreate{{StorageFileID: base, ConnectorType: "MSTN"}},
 	})
 	if err != nil {
 		t.Fatalf("creating the connection: %v", err)
@@ -154,8 +154,8 @@ func TestAccSyncStorageConnectionSourceFile_identity(t *testing.T) {
 
 func TestAccSyncManifestConnectionSourceFile_identity(t *testing.T) {
 	inst, providerCfg := startLocal(t)
-	conn, err := testClient(t, inst).CreateManifestConnection(t.Context(), itwin.ManifestConnectionCreate{
-		IModelID: inst.IModelID, DisplayName: "identity", SourceFiles: []itwin.ManifestFileCreate{{SourceFileID: "base"}},
+	conn, err := testClient(t, inst).CreateManifestConnection(t.Context(), wire.ManifestConnectionCreate{
+		IModelID: inst.IModelID, DisplayName: "identity", SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "base"}},
 	})
 	if err != nil {
 		t.Fatalf("creating the connection: %v", err)
@@ -219,7 +219,7 @@ func TestAccSyncConfiguration_identity(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	var flag string
 	for _, fa := range flagAttrs {
-		if fa.Flag.Scope == itwin.ScopeIModel && fa.Flag.Type != itwin.FlagInt {
+		if fa.Flag.Scope == wire.ScopeIModel && fa.Flag.Type != wire.FlagInt {
 			flag = fa.Attr
 			break
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // quickstartDir is examples/quickstart seen from this package's directory (where go test runs).
@@ -55,8 +56,8 @@ func TestAccQuickstart(t *testing.T) {
 		site     = "itwin_storage_file.site"
 	)
 	bothSucceeded := statecheck.ExpectKnownOutputValue("file_results", knownvalue.MapExact(map[string]knownvalue.Check{
-		"building.ifc": knownvalue.StringExact(itwin.ResultSuccess),
-		"site.geojson": knownvalue.StringExact(itwin.ResultSuccess),
+		"building.ifc": knownvalue.StringExact(wire.ResultSuccess),
+		"site.geojson": knownvalue.StringExact(wire.ResultSuccess),
 	}))
 	newRun := statecheck.CompareValue(compare.ValuesDiffer())
 	sameRun := statecheck.CompareValue(compare.ValuesSame())
@@ -72,7 +73,7 @@ func TestAccQuickstart(t *testing.T) {
 				ConfigVariables:          vars,
 				ConfigStateChecks: []statecheck.StateCheck{
 					newRun.AddStateValue(run, tfjsonpath.New("id")),
-					statecheck.ExpectKnownOutputValue("run_result", knownvalue.StringExact(itwin.ResultSuccess)),
+					statecheck.ExpectKnownOutputValue("run_result", knownvalue.StringExact(wire.ResultSuccess)),
 					bothSucceeded,
 					// The whole model the first time: every IFC element (22) and GeoJSON feature (11), one changeset each.
 					statecheck.ExpectKnownOutputValue("changesets", changesetsPerFile{
@@ -110,7 +111,7 @@ func TestAccQuickstart(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					newRun.AddStateValue(run, tfjsonpath.New("id")),
 					sameRun.AddStateValue(run, tfjsonpath.New("id")),
-					statecheck.ExpectKnownOutputValue("run_result", knownvalue.StringExact(itwin.ResultSuccess)),
+					statecheck.ExpectKnownOutputValue("run_result", knownvalue.StringExact(wire.ResultSuccess)),
 					bothSucceeded,
 					statecheck.ExpectKnownOutputValue("changesets", changesetsPerFile{"building.ifc": "+0 ~1 -0 elements"}),
 					statecheck.ExpectKnownOutputValue("summary", knownvalue.StringRegexp(regexp.MustCompile(

@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -188,7 +189,7 @@ func (r *imodelResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 }
 
 // fillFrom copies the API's view into the model, leaving timeouts alone.
-func (m *imodelModel) fillFrom(im *itwin.IModel) {
+func (m *imodelModel) fillFrom(im *wire.IModel) {
 	m.ID = types.StringValue(im.ID)
 	m.ITwinID = types.StringValue(im.ITwinID)
 	name := im.Name
@@ -212,14 +213,14 @@ func descriptionReallyChanges(_ context.Context, req planmodifier.StringRequest,
 	resp.RequiresReplace = req.PlanValue.ValueString() != req.StateValue.ValueString()
 }
 
-func geoPointValue(p itwin.GeoPoint) types.Object {
+func geoPointValue(p wire.GeoPoint) types.Object {
 	return types.ObjectValueMust(geoPointAttrTypes, map[string]attr.Value{
 		"latitude":  types.Float64Value(p.Latitude),
 		"longitude": types.Float64Value(p.Longitude),
 	})
 }
 
-func extentValue(e *itwin.Extent) types.Object {
+func extentValue(e *wire.Extent) types.Object {
 	if e == nil {
 		return types.ObjectNull(extentAttrTypes)
 	}
@@ -253,7 +254,7 @@ func (r *imodelResource) Create(ctx context.Context, req resource.CreateRequest,
 	ctx, cancel := context.WithTimeout(ctx, createTimeout)
 	defer cancel()
 
-	body := itwin.IModelCreate{
+	body := wire.IModelCreate{
 		ITwinID:      plan.ITwinID.ValueString(),
 		Name:         plan.Name.ValueString(),
 		Description:  plan.Description.ValueString(),
@@ -265,9 +266,9 @@ func (r *imodelResource) Create(ctx context.Context, req resource.CreateRequest,
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		body.Extent = &itwin.Extent{
-			SouthWest: itwin.GeoPoint{Latitude: e.SouthWest.Latitude.ValueFloat64(), Longitude: e.SouthWest.Longitude.ValueFloat64()},
-			NorthEast: itwin.GeoPoint{Latitude: e.NorthEast.Latitude.ValueFloat64(), Longitude: e.NorthEast.Longitude.ValueFloat64()},
+		body.Extent = &wire.Extent{
+			SouthWest: wire.GeoPoint{Latitude: e.SouthWest.Latitude.ValueFloat64(), Longitude: e.SouthWest.Longitude.ValueFloat64()},
+			NorthEast: wire.GeoPoint{Latitude: e.NorthEast.Latitude.ValueFloat64(), Longitude: e.NorthEast.Longitude.ValueFloat64()},
 		}
 	}
 	im, err := r.client.CreateIModel(ctx, body)
@@ -298,13 +299,13 @@ func (r *imodelResource) Create(ctx context.Context, req resource.CreateRequest,
 		return
 	}
 
-	if im.State != itwin.IModelStateInitialized {
+	if im.State != wire.IModelStateInitialized {
 		pollMin, pollMax := r.pollMin, r.pollMax
 		if pollMin == 0 {
 			pollMin, pollMax = 500*time.Millisecond, 10*time.Second
 		}
 		id := im.ID
-		im, err = waitIModelInitialized(ctx, func(ctx context.Context) (*itwin.IModel, error) {
+		im, err = waitIModelInitialized(ctx, func(ctx context.Context) (*wire.IModel, error) {
 			return r.client.GetIModel(ctx, id)
 		}, sleepCtx, pollMin, pollMax)
 		if err != nil {

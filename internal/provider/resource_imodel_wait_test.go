@@ -14,7 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // fakeIModels is a minimal iModels API whose new iModels stay notInitialized for a number of GETs, which
@@ -22,7 +22,7 @@ import (
 type fakeIModels struct {
 	mu        sync.Mutex
 	pending   int // GETs answered notInitialized before an iModel becomes initialized; <0 = never
-	models    map[string]*itwin.IModel
+	models    map[string]*wire.IModel
 	gets      map[string]int
 	deleted   []string
 	createdNo int
@@ -39,26 +39,26 @@ func (f *fakeIModels) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(strings.TrimSuffix(r.URL.Path, "/"), "/imodels/")
 	switch {
 	case r.Method == http.MethodPost && strings.TrimSuffix(r.URL.Path, "/") == "/imodels":
-		var in itwin.IModelCreate
+		var in wire.IModelCreate
 		_ = json.NewDecoder(r.Body).Decode(&in)
 		f.createdNo++
-		m := &itwin.IModel{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", f.createdNo), Name: in.Name, DisplayName: in.Name,
-			ITwinID: in.ITwinID, State: itwin.IModelStateNotInitialized}
+		m := &wire.IModel{ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", f.createdNo), Name: in.Name, DisplayName: in.Name,
+			ITwinID: in.ITwinID, State: wire.IModelStateNotInitialized}
 		f.models[m.ID] = m
-		write(201, itwin.IModelEnvelope{IModel: *m})
+		write(201, wire.IModelEnvelope{IModel: *m})
 	case r.Method == http.MethodGet && f.models[id] != nil:
 		m := f.models[id]
 		f.gets[id]++
 		if f.pending >= 0 && f.gets[id] > f.pending {
-			m.State = itwin.IModelStateInitialized
+			m.State = wire.IModelStateInitialized
 		}
-		write(200, itwin.IModelEnvelope{IModel: *m})
+		write(200, wire.IModelEnvelope{IModel: *m})
 	case r.Method == http.MethodDelete && f.models[id] != nil:
 		delete(f.models, id)
 		f.deleted = append(f.deleted, id)
 		w.WriteHeader(204)
 	default:
-		write(404, itwin.ErrorEnvelope{Error: itwin.ErrorBody{Code: "iModelNotFound", Message: "Requested iModel is not available."}})
+		write(404, wire.ErrorEnvelope{Error: wire.ErrorBody{Code: "iModelNotFound", Message: "Requested iModel is not available."}})
 	}
 }
 
@@ -82,7 +82,7 @@ resource "itwin_imodel" "m" {
 // never is, the create timeout fails the apply and the iModel stays in the state (tainted), so the next apply
 // replaces it instead of orphaning it.
 func TestIModel_waitsUntilInitialized(t *testing.T) {
-	fake := &fakeIModels{pending: 2, models: map[string]*itwin.IModel{}, gets: map[string]int{}}
+	fake := &fakeIModels{pending: 2, models: map[string]*wire.IModel{}, gets: map[string]int{}}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	first := "00000000-0000-4000-8000-000000000001"

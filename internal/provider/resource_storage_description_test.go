@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // descriptionConfig renders a folder, a file and an iModel that all carry the same description line (which may
@@ -189,7 +190,7 @@ resource "itwin_storage_file" "d" {
 					}
 					for _, it := range items {
 						if it.DisplayName == "described" {
-							if _, err := c.UpdateFolder(context.Background(), it.ID, itwin.StorageItemUpdate{Description: itwin.Ptr("outside")}); err != nil {
+							if _, err := c.UpdateFolder(context.Background(), it.ID, wire.StorageItemUpdate{Description: wire.Ptr("outside")}); err != nil {
 								t.Fatal(err)
 							}
 						}

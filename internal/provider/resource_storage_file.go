@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -191,7 +192,7 @@ func (r *storageFileResource) ModifyPlan(ctx context.Context, req resource.Modif
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
-func (m *storageFileModel) fill(f *itwin.StorageFile) {
+func (m *storageFileModel) fill(f *wire.StorageFile) {
 	m.ID = types.StringValue(f.ID)
 	if f.ParentFolderID != "" {
 		m.FolderID = types.StringValue(f.ParentFolderID)
@@ -210,7 +211,7 @@ var errSourceChanged = errors.New("the source file changed after the plan was ma
 // withSource opens the local file, checks it still has the planned hash, and hands it to upload as a stream with
 // its size. (Terraform plans again with every value known just before the apply, so the planned hash is known
 // here even when source was unknown in the reviewed plan.)
-func withSource(name string, planned types.String, upload func(io.Reader, int64) (*itwin.StorageFile, error)) (*itwin.StorageFile, string, error) {
+func withSource(name string, planned types.String, upload func(io.Reader, int64) (*wire.StorageFile, error)) (*wire.StorageFile, string, error) {
 	info, err := hashLocalFile(name)
 	if err != nil {
 		return nil, "", err
@@ -242,8 +243,8 @@ func (r *storageFileResource) Create(ctx context.Context, req resource.CreateReq
 		return
 	}
 	var apiErr error
-	file, hash, err := withSource(plan.Source.ValueString(), plan.SourceHash, func(content io.Reader, size int64) (*itwin.StorageFile, error) {
-		f, err := r.client.UploadFile(ctx, plan.FolderID.ValueString(), itwin.StorageItemCreate{
+	file, hash, err := withSource(plan.Source.ValueString(), plan.SourceHash, func(content io.Reader, size int64) (*wire.StorageFile, error) {
+		f, err := r.client.UploadFile(ctx, plan.FolderID.ValueString(), wire.StorageItemCreate{
 			DisplayName: plan.DisplayName.ValueString(),
 			Description: plan.Description.ValueString(),
 		}, content, size)
@@ -341,10 +342,10 @@ func (r *storageFileResource) Update(ctx context.Context, req resource.UpdateReq
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	id := state.ID.ValueString()
-	var latest *itwin.StorageFile
+	var latest *wire.StorageFile
 	if !plan.SourceHash.Equal(state.SourceHash) {
 		var apiErr error
-		file, hash, err := withSource(plan.Source.ValueString(), plan.SourceHash, func(content io.Reader, size int64) (*itwin.StorageFile, error) {
+		file, hash, err := withSource(plan.Source.ValueString(), plan.SourceHash, func(content io.Reader, size int64) (*wire.StorageFile, error) {
 			f, err := r.client.UpdateFileContent(ctx, id, content, size)
 			apiErr = err
 			return f, err

@@ -14,7 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // Review #9: a storage file whose upload fails after the create POST used to be forgotten, leaving a placeholder
@@ -52,7 +52,7 @@ func TestAccStorageFile_incompleteUploadIsNotOrphaned(t *testing.T) {
 		}
 		var ids []string
 		for _, it := range items {
-			if it.Type == itwin.StorageTypeFile && it.DisplayName == name {
+			if it.Type == wire.StorageTypeFile && it.DisplayName == name {
 				ids = append(ids, it.ID)
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -143,7 +144,7 @@ func (r *storageFolderResource) ModifyPlan(ctx context.Context, req resource.Mod
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("parent_folder_id"), types.StringValue(root))...)
 }
 
-func (m *storageFolderModel) fill(f *itwin.StorageFolder) {
+func (m *storageFolderModel) fill(f *wire.StorageFolder) {
 	m.ID = types.StringValue(f.ID)
 	m.DisplayName = types.StringValue(f.DisplayName)
 	m.Description = descriptionValue(f.Description, m.Description)
@@ -169,7 +170,7 @@ func (r *storageFolderResource) Create(ctx context.Context, req resource.CreateR
 		}
 		parent = root
 	}
-	folder, err := r.client.CreateFolder(ctx, parent, itwin.StorageItemCreate{
+	folder, err := r.client.CreateFolder(ctx, parent, wire.StorageItemCreate{
 		DisplayName: plan.DisplayName.ValueString(),
 		Description: plan.Description.ValueString(),
 	})

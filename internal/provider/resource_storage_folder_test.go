@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 func storageFolderConfig(providerCfg, itwinID, name, childName string) string {
@@ -129,7 +130,7 @@ func TestAccStorageFolder_lifecycle(t *testing.T) {
 func TestAccStorageFolder_importInITwinRoot(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	client := testClient(t, inst)
-	existing, err := client.CreateFolder(t.Context(), inst.RootFolderID, itwin.StorageItemCreate{DisplayName: "Existing"})
+	existing, err := client.CreateFolder(t.Context(), inst.RootFolderID, wire.StorageItemCreate{DisplayName: "Existing"})
 	if err != nil {
 		t.Fatal(err)
 	}

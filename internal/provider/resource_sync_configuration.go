@@ -23,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -86,7 +87,7 @@ func (r *syncConfigurationResource) Schema(_ context.Context, _ resource.SchemaR
 	}
 	for _, fa := range flagAttrs {
 		desc := flagDescription(fa.Flag) + " Null means not set at this scope: the value is inherited."
-		if fa.Flag.Type == itwin.FlagInt {
+		if fa.Flag.Type == wire.FlagInt {
 			attrs[fa.Attr] = schema.Int64Attribute{
 				Optional:    true,
 				Description: desc,
@@ -174,7 +175,7 @@ func readConfigData(ctx context.Context, g attrGetter, diags *diag.Diagnostics) 
 		d.ScopeIDs[s.IDAttr] = v
 	}
 	for _, fa := range flagAttrs {
-		if fa.Flag.Type == itwin.FlagInt {
+		if fa.Flag.Type == wire.FlagInt {
 			var v types.Int64
 			diags.Append(g.GetAttribute(ctx, path.Root(fa.Attr), &v)...)
 			d.Flags[fa.Attr] = v
@@ -239,7 +240,7 @@ func (d configData) settings() (map[string]any, error) {
 
 // refresh overwrites the data with a configuration read from the server. additional_settings is refreshed only
 // when it is set, so unknown flags managed elsewhere never cause a perpetual diff.
-func (d *configData) refresh(s configScope, scopeID string, cfg *itwin.Configuration, diags *diag.Diagnostics) {
+func (d *configData) refresh(s configScope, scopeID string, cfg *wire.Configuration, diags *diag.Diagnostics) {
 	d.ID = types.StringValue(configScopeID(s, scopeID))
 	for _, sc := range configScopes {
 		if sc.Scope == s.Scope {
@@ -454,7 +455,7 @@ func (r *syncConfigurationResource) Create(ctx context.Context, req resource.Cre
 
 // finishWrite stores the planned settings with the resolved settings the server answered (read again when the
 // answer lacks them).
-func (r *syncConfigurationResource) finishWrite(ctx context.Context, plan configData, s configScope, id string, cfg *itwin.Configuration, st attrSetter, diags *diag.Diagnostics) {
+func (r *syncConfigurationResource) finishWrite(ctx context.Context, plan configData, s configScope, id string, cfg *wire.Configuration, st attrSetter, diags *diag.Diagnostics) {
 	plan.ID = types.StringValue(configScopeID(s, id))
 	if cfg == nil || cfg.ResolvedSettings == nil {
 		got, err := r.client.GetConfiguration(ctx, s.Scope, id)
@@ -524,7 +525,7 @@ func (r *syncConfigurationResource) Update(ctx context.Context, req resource.Upd
 	where := fmt.Sprintf("%s %s", s.Display, id)
 
 	if len(cleared) == 0 {
-		var cfg *itwin.Configuration
+		var cfg *wire.Configuration
 		if len(changed) > 0 {
 			tflog.Debug(ctx, "patching sync configuration", map[string]any{"scope": s.Scope, "scope_id": id, "flags": sortedKeys(changed)})
 			cfg, err = r.client.PatchConfiguration(ctx, s.Scope, id, changed)

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // TestAccSyncConfiguration_squashChangesRunOutput checks that squash_intermediate_revisions set through Terraform
@@ -26,11 +27,11 @@ func TestAccSyncConfiguration_squashChangesRunOutput(t *testing.T) {
 	for _, name := range []string{"north.dgn", "south.dgn"} {
 		files[name] = testUploadFile(t, c, inst, name, "version 1 of "+name+"\n")
 	}
-	conn, err := c.CreateStorageConnection(ctx, itwin.StorageConnectionCreate{
+	conn, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{
 		IModelID:           inst.IModelID,
 		DisplayName:        "squash test",
 		AuthenticationType: "Service",
-		SourceFiles: []itwin.StorageFileCreate{
+		SourceFiles: []wire.StorageFileCreate{
 			{StorageFileID: files["north.dgn"], ConnectorType: "MSTN"},
 			{StorageFileID: files["south.dgn"], ConnectorType: "MSTN"},
 		},
@@ -40,7 +41,7 @@ func TestAccSyncConfiguration_squashChangesRunOutput(t *testing.T) {
 	}
 
 	// runAndCount starts a run, waits for it and returns the changesets it pushed.
-	runAndCount := func() ([]itwin.Changeset, error) {
+	runAndCount := func() ([]wire.Changeset, error) {
 		before, err := c.ListChangesets(ctx, inst.IModelID)
 		if err != nil {
 			return nil, fmt.Errorf("listing changesets: %w", err)
@@ -51,7 +52,7 @@ func TestAccSyncConfiguration_squashChangesRunOutput(t *testing.T) {
 		}
 		wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
-		run, err := itwin.WaitForRun(wctx, func(ctx context.Context) (*itwin.Run, error) {
+		run, err := itwin.WaitForRun(wctx, func(ctx context.Context) (*wire.Run, error) {
 			return c.GetStorageRun(ctx, conn.ID, started.RunID)
 		}, itwin.WaitOptions{MinInterval: 100 * time.Millisecond, MaxInterval: time.Second})
 		if err != nil {
@@ -66,7 +67,7 @@ func TestAccSyncConfiguration_squashChangesRunOutput(t *testing.T) {
 		}
 		return after[len(before):], nil
 	}
-	changedFiles := func(cs []itwin.Changeset) []string {
+	changedFiles := func(cs []wire.Changeset) []string {
 		var out []string
 		for _, c := range cs {
 			if c.SynchronizationInfo != nil {

@@ -17,7 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // fakeConfigAPI is a minimal Configurations API (K1–K12) whose POST can be made to fail, for the one path
@@ -45,8 +45,8 @@ func (f *fakeConfigAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	answer := func(status int) {
 		resolved := map[string]any{}
-		for _, fl := range itwin.ConfigFlags {
-			if fl.Scope == itwin.ScopeIModel {
+		for _, fl := range wire.ConfigFlags {
+			if fl.Scope == wire.ScopeIModel {
 				resolved[fl.Name] = fl.Default
 			}
 		}
@@ -55,7 +55,7 @@ func (f *fakeConfigAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)
-		_ = json.NewEncoder(w).Encode(itwin.ConfigurationEnvelope{Configuration: itwin.Configuration{ScopeID: key, Settings: f.settings[key], ResolvedSettings: resolved}})
+		_ = json.NewEncoder(w).Encode(wire.ConfigurationEnvelope{Configuration: wire.Configuration{ScopeID: key, Settings: f.settings[key], ResolvedSettings: resolved}})
 	}
 	var body map[string]any
 	if r.Method == http.MethodPost || r.Method == http.MethodPatch {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // expectRemoteSettings checks the flags stored at a scope, compared through their string forms so that JSON
@@ -86,7 +87,7 @@ resource "itwin_sync_configuration" "test" {
 					// An iTwin resolves only the six iTwin flags (spec §11n).
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("resolved_settings"), knownvalue.MapSizeExact(6)),
 				},
-				Check: expectRemoteSettings(c, itwin.ScopeITwin, inst.ITwinID, map[string]string{
+				Check: expectRemoteSettings(c, wire.ScopeITwin, inst.ITwinID, map[string]string{
 					"squashIntermediateRevisions": "true", "uploadDgnRealityData": "false",
 				}),
 			},
@@ -105,7 +106,7 @@ resource "itwin_sync_configuration" "test" {
 					resolvedIs(res, "squashIntermediateRevisions", "false"),
 					resolvedIs(res, "skipRvtReprojection", "true"),
 				},
-				Check: expectRemoteSettings(c, itwin.ScopeITwin, inst.ITwinID, map[string]string{
+				Check: expectRemoteSettings(c, wire.ScopeITwin, inst.ITwinID, map[string]string{
 					"squashIntermediateRevisions": "false", "uploadDgnRealityData": "false", "skipRvtReprojection": "true",
 				}),
 			},
@@ -119,14 +120,14 @@ resource "itwin_sync_configuration" "test" {
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("upload_dgn_reality_data"), knownvalue.Null()),
 					resolvedIs(res, "uploadDgnRealityData", "true"),
 				},
-				Check: expectRemoteSettings(c, itwin.ScopeITwin, inst.ITwinID, map[string]string{
+				Check: expectRemoteSettings(c, wire.ScopeITwin, inst.ITwinID, map[string]string{
 					"squashIntermediateRevisions": "false", "skipRvtReprojection": "true",
 				}),
 			},
 			// Drift: a managed flag changed and an unmanaged one added outside Terraform show up in the plan…
 			{
 				PreConfig: func() {
-					mustPatch(t, c, itwin.ScopeITwin, inst.ITwinID, map[string]any{"squashIntermediateRevisions": true, "convertDgnTerrainModels": true})
+					mustPatch(t, c, wire.ScopeITwin, inst.ITwinID, map[string]any{"squashIntermediateRevisions": true, "convertDgnTerrainModels": true})
 				},
 				Config: cfg(`
   squash_intermediate_revisions = false
@@ -149,7 +150,7 @@ resource "itwin_sync_configuration" "test" {
 					resolvedIs(res, "convertDgnTerrainModels", "false"),
 					resolvedIs(res, "squashIntermediateRevisions", "false"),
 				},
-				Check: expectRemoteSettings(c, itwin.ScopeITwin, inst.ITwinID, map[string]string{
+				Check: expectRemoteSettings(c, wire.ScopeITwin, inst.ITwinID, map[string]string{
 					"squashIntermediateRevisions": "false", "skipRvtReprojection": "true",
 				}),
 			},
@@ -163,7 +164,7 @@ resource "itwin_sync_configuration" "test" {
 			// Deleted outside Terraform: the next apply creates it again.
 			{
 				PreConfig: func() {
-					if err := c.DeleteConfiguration(t.Context(), itwin.ScopeITwin, inst.ITwinID); err != nil {
+					if err := c.DeleteConfiguration(t.Context(), wire.ScopeITwin, inst.ITwinID); err != nil {
 						t.Fatalf("deleting outside Terraform: %v", err)
 					}
 				},
@@ -174,13 +175,13 @@ resource "itwin_sync_configuration" "test" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(res, plancheck.ResourceActionCreate),
 				}},
-				Check: expectRemoteSettings(c, itwin.ScopeITwin, inst.ITwinID, map[string]string{
+				Check: expectRemoteSettings(c, wire.ScopeITwin, inst.ITwinID, map[string]string{
 					"squashIntermediateRevisions": "false", "skipRvtReprojection": "true",
 				}),
 			},
 		},
 		CheckDestroy: func(*terraform.State) error {
-			_, err := c.GetConfiguration(t.Context(), itwin.ScopeITwin, inst.ITwinID)
+			_, err := c.GetConfiguration(t.Context(), wire.ScopeITwin, inst.ITwinID)
 			if itwin.ErrorCode(err) != "ConfigurationNotFound" {
 				return fmt.Errorf("after destroy, GET of the iTwin configuration answered %v, want 404 ConfigurationNotFound", err)
 			}
@@ -194,11 +195,11 @@ resource "itwin_sync_configuration" "test" {
 func testStorageConnection(t *testing.T, c *itwin.Client, inst *itwinlocaltest.Instance, fileName string) string {
 	t.Helper()
 	fileID := testUploadFile(t, c, inst, fileName, "dgn v1\nelement A\n")
-	conn, err := c.CreateStorageConnection(t.Context(), itwin.StorageConnectionCreate{
+	conn, err := c.CreateStorageConnection(t.Context(), wire.StorageConnectionCreate{
 		IModelID:           inst.IModelID,
 		DisplayName:        "config test " + fileName,
 		AuthenticationType: "Service",
-		SourceFiles:        []itwin.StorageFileCreate{{StorageFileID: fileID, ConnectorType: "MSTN"}},
+		SourceFiles:        []wire.StorageFileCreate{{StorageFileID: fileID, ConnectorType: "MSTN"}},
 	})
 	if err != nil {
 		t.Fatalf("creating a storage connection: %v", err)
@@ -262,7 +263,7 @@ data "itwin_sync_configuration" "imodel" {
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("configured"), knownvalue.Bool(false)),
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("settings"), knownvalue.MapExact(map[string]knownvalue.Check{})),
 					statecheck.ExpectKnownValue(ds, tfjsonpath.New("id"), knownvalue.StringExact("connections/"+connID)),
-					statecheck.ExpectKnownValue(ds, tfjsonpath.New("resolved_settings"), knownvalue.MapSizeExact(len(itwin.ConfigFlags))),
+					statecheck.ExpectKnownValue(ds, tfjsonpath.New("resolved_settings"), knownvalue.MapSizeExact(len(wire.ConfigFlags))),
 					resolvedIs(ds, "squashIntermediateRevisions", "true"),
 					resolvedIs(ds, "clampZExtent", "true"),
 					resolvedIs(ds, "overrideRvtReprojectionDistance", "250"),
@@ -422,7 +423,7 @@ resource "itwin_sync_configuration" "test" {
 			// A configuration that exists already: the error names the import command.
 			{
 				PreConfig: func() {
-					if _, err := c.CreateConfiguration(t.Context(), itwin.ScopeIModel, inst.IModelID, map[string]any{"clampZExtent": true}); err != nil {
+					if _, err := c.CreateConfiguration(t.Context(), wire.ScopeIModel, inst.IModelID, map[string]any{"clampZExtent": true}); err != nil {
 						t.Fatalf("creating outside Terraform: %v", err)
 					}
 				},
@@ -458,7 +459,7 @@ resource "itwin_sync_configuration" "test" {
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(res, plancheck.ResourceActionUpdate),
 				}},
-				Check: expectRemoteSettings(c, itwin.ScopeIModel, inst.IModelID, map[string]string{"clampZExtent": "true", "enableFileNamePolicy": "true"}),
+				Check: expectRemoteSettings(c, wire.ScopeIModel, inst.IModelID, map[string]string{"clampZExtent": "true", "enableFileNamePolicy": "true"}),
 			},
 			// A scope id known only after apply (a new iModel) plans and applies in one go.
 			{

@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // onCreate returns a proxy interception that applies mode to the next create POST on collection (and lets every
@@ -37,7 +37,7 @@ func onCreate(collection string, mode *atomic.Value) func(http.ResponseWriter, *
 }
 
 // onlyConnection checks that the iModel has exactly one connection and that the state points at it.
-func onlyConnection(list func() ([]itwin.Connection, error), addr string) resource.TestCheckFunc {
+func onlyConnection(list func() ([]wire.Connection, error), addr string) resource.TestCheckFunc {
 	return func(s *terraform.State) error {
 		id, err := stateAttr(s, addr, "id")
 		if err != nil {
@@ -66,7 +66,7 @@ func TestAccSyncStorageConnection_adoptAfterLostAnswer(t *testing.T) {
 	var mode atomic.Value
 	mode.Store("")
 	proxy.set(onCreate("/synchronization/imodels/storageconnections", &mode))
-	list := func() ([]itwin.Connection, error) {
+	list := func() ([]wire.Connection, error) {
 		return c.ListStorageConnections(context.Background(), inst.IModelID)
 	}
 	config := storageConnConfig(proxy.providerBlock(inst), inst.IModelID, `display_name = "adopt me"`,
@@ -106,7 +106,7 @@ func TestAccSyncManifestConnection_adoptAfterLostAnswer(t *testing.T) {
 	var mode atomic.Value
 	mode.Store("lose-answer")
 	proxy.set(onCreate("/synchronization/imodels/manifestconnections", &mode))
-	list := func() ([]itwin.Connection, error) {
+	list := func() ([]wire.Connection, error) {
 		return c.ListManifestConnections(context.Background(), inst.IModelID)
 	}
 	config := manifestConnConfig(proxy.providerBlock(inst), inst.IModelID, "", "dms-1", "dms-2")
@@ -126,9 +126,9 @@ func TestAccSyncStorageConnection_alreadyMappedNamesHolder(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
 	fileA := testUploadFile(t, c, inst, "a.dgn", "dgn A")
-	holder, err := c.CreateStorageConnection(t.Context(), itwin.StorageConnectionCreate{
+	holder, err := c.CreateStorageConnection(t.Context(), wire.StorageConnectionCreate{
 		IModelID: inst.IModelID, DisplayName: "left behind",
-		SourceFiles: []itwin.StorageFileCreate{{StorageFileID: fileA, ConnectorType: "MSTN"}},
+		SourceFiles: []wire.StorageFileCreate{{StorageFileID: fileA, ConnectorType: "MSTN"}},
 	})
 	if err != nil {
 		t.Fatal(err)

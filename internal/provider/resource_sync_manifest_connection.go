@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -133,7 +134,7 @@ func manifestFileKeys(set types.Set) (keys []string, known bool) {
 	return keys, true
 }
 
-func manifestFilesSet(files []itwin.ManifestSourceFile) types.Set {
+func manifestFilesSet(files []wire.ManifestSourceFile) types.Set {
 	elems := make([]attr.Value, 0, len(files))
 	for _, f := range files {
 		elems = append(elems, types.StringValue(f.SourceFileID))
@@ -162,7 +163,7 @@ func (r *manifestConnectionResource) ModifyPlan(ctx context.Context, req resourc
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
 
-func manifestConnectionFromAPI(conn *itwin.Connection, files []itwin.ManifestSourceFile) manifestConnectionModel {
+func manifestConnectionFromAPI(conn *wire.Connection, files []wire.ManifestSourceFile) manifestConnectionModel {
 	ids := map[string]string{}
 	for _, f := range files {
 		ids[f.SourceFileID] = f.ID
@@ -190,13 +191,13 @@ func (r *manifestConnectionResource) Create(ctx context.Context, req resource.Cr
 		resp.Diagnostics.AddAttributeError(path.Root("source_files"), "Unknown source files", "source_files must be known when the connection is created.")
 		return
 	}
-	body := itwin.ManifestConnectionCreate{
+	body := wire.ManifestConnectionCreate{
 		IModelID:           plan.IModelID.ValueString(),
 		DisplayName:        plan.DisplayName.ValueString(),
 		AuthenticationType: plan.AuthenticationType.ValueString(),
 	}
 	for _, k := range keys {
-		body.SourceFiles = append(body.SourceFiles, itwin.ManifestFileCreate{SourceFileID: k})
+		body.SourceFiles = append(body.SourceFiles, wire.ManifestFileCreate{SourceFileID: k})
 	}
 	conn, err := r.client.CreateManifestConnection(ctx, body)
 	if err != nil && createOutcomeUncertain(err) {
@@ -233,8 +234,8 @@ func (r *manifestConnectionResource) Create(ctx context.Context, req resource.Cr
 }
 
 // listConnections lists the manifest connections of an iModel, for adoption and hints after a failed create.
-func (r *manifestConnectionResource) listConnections(imodelID string) func(context.Context) ([]itwin.Connection, error) {
-	return func(ctx context.Context) ([]itwin.Connection, error) {
+func (r *manifestConnectionResource) listConnections(imodelID string) func(context.Context) ([]wire.Connection, error) {
+	return func(ctx context.Context) ([]wire.Connection, error) {
 		return r.client.ListManifestConnections(ctx, imodelID)
 	}
 }
@@ -261,7 +262,7 @@ func (r *manifestConnectionResource) Read(ctx context.Context, req resource.Read
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	id := state.ID.ValueString()
 	conn, err := r.client.GetManifestConnection(ctx, id)
-	var files []itwin.ManifestSourceFile
+	var files []wire.ManifestSourceFile
 	if err == nil {
 		files, err = r.client.ListManifestSourceFiles(ctx, id)
 	}
@@ -305,15 +306,15 @@ func (r *manifestConnectionResource) Update(ctx context.Context, req resource.Up
 	}
 
 	if !resp.Diagnostics.HasError() {
-		var upd itwin.ConnectionUpdate
+		var upd wire.ConnectionUpdate
 		if !plan.DisplayName.IsUnknown() && !plan.DisplayName.Equal(state.DisplayName) {
 			// Sent even when "": an omitted name would keep the old one (the PUT merges).
-			upd.DisplayName = itwin.Ptr(plan.DisplayName.ValueString())
+			upd.DisplayName = wire.Ptr(plan.DisplayName.ValueString())
 		}
 		if !plan.AuthenticationType.IsUnknown() && !plan.AuthenticationType.Equal(state.AuthenticationType) {
 			upd.AuthenticationType = plan.AuthenticationType.ValueString()
 		}
-		if upd != (itwin.ConnectionUpdate{}) {
+		if upd != (wire.ConnectionUpdate{}) {
 			if _, err := r.client.UpdateManifestConnection(ctx, id, upd); err != nil {
 				addAPIError(&resp.Diagnostics, "updating manifest connection "+id, err, map[string]path.Path{
 					"displayName": path.Root("display_name"), "authenticationType": path.Root("authentication_type"),
@@ -323,7 +324,7 @@ func (r *manifestConnectionResource) Update(ctx context.Context, req resource.Up
 	}
 
 	conn, err := r.client.GetManifestConnection(ctx, id)
-	var files []itwin.ManifestSourceFile
+	var files []wire.ManifestSourceFile
 	if err == nil {
 		files, err = r.client.ListManifestSourceFiles(ctx, id)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -111,11 +112,11 @@ func manifestFileFields(master bool) []inField {
 			"The service downloads it without credentials. In resources it is write-only: never stored in plan or state (Terraform 1.11 or later).",
 			kind: inString, required: true, secret: true, validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
 		{name: "connector_type", desc: "Connector type that processes the file. One of the current connector types (`itwin_sync_connector_types`).", kind: inString, required: true,
-			validators: []validator.String{stringvalidator.OneOf(itwin.CurrentConnectorTypeNames()...)}},
+			validators: []validator.String{stringvalidator.OneOf(wire.CurrentConnectorTypeNames()...)}},
 	}
 	if master {
 		fields = append(fields, inField{name: "action", desc: "`bridge` (default) synchronizes the file; `unmap` removes its elements from the iModel.", kind: inString,
-			validators: []validator.String{stringvalidator.OneOf(itwin.ManifestActionBridge, itwin.ManifestActionUnmap)}})
+			validators: []validator.String{stringvalidator.OneOf(wire.ManifestActionBridge, wire.ManifestActionUnmap)}})
 	}
 	fields = append(fields, inField{name: "document_attribute", desc: "Properties attached to the file's document element.", kind: inObject, fields: documentAttributeFields})
 	if master {
@@ -177,16 +178,16 @@ func actionInAttr(f inField) actionschema.Attribute {
 }
 
 // manifestBody builds the M6 body from the configured files (URLs read from configuration).
-func manifestBody(ctx context.Context, schemaURL types.String, files []manifestFileModel) itwin.ManifestRunCreate {
-	body := itwin.ManifestRunCreate{DocumentAttributeSchemaURL: schemaURL.ValueString()}
+func manifestBody(ctx context.Context, schemaURL types.String, files []manifestFileModel) wire.ManifestRunCreate {
+	body := wire.ManifestRunCreate{DocumentAttributeSchemaURL: schemaURL.ValueString()}
 	for _, f := range files {
-		rf := itwin.ManifestRunFile{
+		rf := wire.ManifestRunFile{
 			ID: f.SourceFileID.ValueString(), Action: f.Action.ValueString(), Name: f.Name.ValueString(),
 			RelativePath: f.RelativePath.ValueString(), URL: f.URL.ValueString(), ConnectorType: f.ConnectorType.ValueString(),
 			DocumentAttribute: documentAttribute(ctx, f.DocumentAttribute),
 		}
 		for _, c := range f.Children {
-			rf.Children = append(rf.Children, itwin.ManifestChildFile{
+			rf.Children = append(rf.Children, wire.ManifestChildFile{
 				ID: c.SourceFileID.ValueString(), ParentID: rf.ID, Name: c.Name.ValueString(), RelativePath: c.RelativePath.ValueString(),
 				URL: c.URL.ValueString(), ConnectorType: c.ConnectorType.ValueString(), DocumentAttribute: documentAttribute(ctx, c.DocumentAttribute),
 			})
@@ -196,11 +197,11 @@ func manifestBody(ctx context.Context, schemaURL types.String, files []manifestF
 	return body
 }
 
-func documentAttribute(ctx context.Context, m *documentAttributeModel) *itwin.DocumentAttribute {
+func documentAttribute(ctx context.Context, m *documentAttributeModel) *wire.DocumentAttribute {
 	if m == nil {
 		return nil
 	}
-	da := &itwin.DocumentAttribute{ClassName: m.ClassName.ValueString()}
+	da := &wire.DocumentAttribute{ClassName: m.ClassName.ValueString()}
 	if !m.Properties.IsNull() && !m.Properties.IsUnknown() {
 		props := map[string]string{}
 		m.Properties.ElementsAs(ctx, &props, false)
@@ -233,7 +234,7 @@ func validateManifestFiles(files []manifestFileModel, diags *diag.Diagnostics) {
 			diags.AddAttributeError(p.AtName("source_file_id"), "Duplicate source_file_id",
 				fmt.Sprintf("source_file_id %q is already used by source_files[%d]; each file may appear once in a run.", id.ValueString(), prev))
 		}
-		if !itwin.ConnectorAccepts(connector.ValueString(), name.ValueString()) {
+		if !wire.ConnectorAccepts(connector.ValueString(), name.ValueString()) {
 			diags.AddAttributeWarning(p.AtName("connector_type"), "Connector type may not accept this file",
 				fmt.Sprintf("Connector type %s does not list the extension of %q; the task will likely fail with TAE_UNSUPPORTED_FORMAT.", connector.ValueString(), name.ValueString()))
 		}

@@ -14,7 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 const manifestRunAddr = "itwin_sync_manifest_connection_run.r"
@@ -24,11 +24,11 @@ const manifestSecret = "sig=TOPSECRET42"
 
 func newManifestConnection(t *testing.T, fx *runFixture, ids ...string) string {
 	t.Helper()
-	var files []itwin.ManifestFileCreate
+	var files []wire.ManifestFileCreate
 	for _, id := range ids {
-		files = append(files, itwin.ManifestFileCreate{SourceFileID: id})
+		files = append(files, wire.ManifestFileCreate{SourceFileID: id})
 	}
-	conn, err := fx.client.CreateManifestConnection(context.Background(), itwin.ManifestConnectionCreate{
+	conn, err := fx.client.CreateManifestConnection(context.Background(), wire.ManifestConnectionCreate{
 		IModelID: fx.inst.IModelID, DisplayName: "documents", AuthenticationType: "Service", SourceFiles: files,
 	})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -94,7 +95,7 @@ func (r *manifestSourceFileResource) Create(ctx context.Context, req resource.Cr
 		return
 	}
 	connID := plan.ConnectionID.ValueString()
-	f, err := r.client.AddManifestSourceFile(ctx, connID, itwin.ManifestFileCreate{SourceFileID: plan.SourceFileID.ValueString()})
+	f, err := r.client.AddManifestSourceFile(ctx, connID, wire.ManifestFileCreate{SourceFileID: plan.SourceFileID.ValueString()})
 	if err != nil {
 		addManifestSourceFileCallError(&resp.Diagnostics, "adding source file to manifest connection "+connID, err, plan)
 		return
@@ -134,7 +135,7 @@ func (r *manifestSourceFileResource) Update(ctx context.Context, req resource.Up
 	}
 	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: state.ConnectionID, ID: state.ID}, &resp.Diagnostics)
 	connID, id := state.ConnectionID.ValueString(), state.ID.ValueString()
-	f, err := r.client.UpdateManifestSourceFile(ctx, connID, id, itwin.ManifestFileCreate{SourceFileID: plan.SourceFileID.ValueString()})
+	f, err := r.client.UpdateManifestSourceFile(ctx, connID, id, wire.ManifestFileCreate{SourceFileID: plan.SourceFileID.ValueString()})
 	if err != nil {
 		addManifestSourceFileCallError(&resp.Diagnostics, fmt.Sprintf("updating source file %s of manifest connection %s", id, connID), err, plan)
 		return

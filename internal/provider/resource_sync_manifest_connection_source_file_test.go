@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 const manifestSourceFileAddr = "itwin_sync_manifest_connection_source_file.test"
@@ -31,8 +31,8 @@ func TestAccSyncManifestConnectionSourceFile_lifecycle(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
 	ctx := t.Context()
-	conn, err := c.CreateManifestConnection(ctx, itwin.ManifestConnectionCreate{
-		IModelID: inst.IModelID, DisplayName: "managed elsewhere", SourceFiles: []itwin.ManifestFileCreate{{SourceFileID: "base"}},
+	conn, err := c.CreateManifestConnection(ctx, wire.ManifestConnectionCreate{
+		IModelID: inst.IModelID, DisplayName: "managed elsewhere", SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "base"}},
 	})
 	if err != nil {
 		t.Fatalf("creating connection: %v", err)

@@ -14,7 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 const manifestConnAddr = "itwin_sync_manifest_connection.test"
@@ -88,10 +88,10 @@ func TestAccSyncManifestConnection_lifecycle(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if _, err := c.UpdateManifestConnection(ctx, firstID, itwin.ConnectionUpdate{DisplayName: itwin.Ptr("renamed outside")}); err != nil {
+					if _, err := c.UpdateManifestConnection(ctx, firstID, wire.ConnectionUpdate{DisplayName: wire.Ptr("renamed outside")}); err != nil {
 						t.Fatalf("renaming outside Terraform: %v", err)
 					}
-					if _, err := c.AddManifestSourceFile(ctx, firstID, itwin.ManifestFileCreate{SourceFileID: "dms-9"}); err != nil {
+					if _, err := c.AddManifestSourceFile(ctx, firstID, wire.ManifestFileCreate{SourceFileID: "dms-9"}); err != nil {
 						t.Fatalf("adding outside Terraform: %v", err)
 					}
 				},
@@ -126,15 +126,15 @@ func TestAccSyncManifestConnection_badInput(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
 	ctx := t.Context()
-	storage, err := c.CreateStorageConnection(ctx, itwin.StorageConnectionCreate{
+	storage, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{
 		IModelID:    inst.IModelID,
-		SourceFiles: []itwin.StorageFileCreate{{StorageFileID: testUploadFile(t, c, inst, "a.dgn", "a"), ConnectorType: "MSTN"}},
+		SourceFiles: []wire.StorageFileCreate{{StorageFileID: testUploadFile(t, c, inst, "a.dgn", "a"), ConnectorType: "MSTN"}},
 	})
 	if err != nil {
 		t.Fatalf("creating storage connection: %v", err)
 	}
-	if _, err := c.CreateManifestConnection(ctx, itwin.ManifestConnectionCreate{
-		IModelID: inst.IModelID, SourceFiles: []itwin.ManifestFileCreate{{SourceFileID: "taken"}},
+	if _, err := c.CreateManifestConnection(ctx, wire.ManifestConnectionCreate{
+		IModelID: inst.IModelID, SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "taken"}},
 	}); err != nil {
 		t.Fatalf("creating the other manifest connection: %v", err)
 	}

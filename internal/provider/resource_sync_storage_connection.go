@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -243,13 +244,13 @@ func (r *storageConnectionResource) Create(ctx context.Context, req resource.Cre
 			fmt.Sprintf("The storage files %s are listed more than once in source_files.", strings.Join(dups, ", ")))
 		return
 	}
-	body := itwin.StorageConnectionCreate{
+	body := wire.StorageConnectionCreate{
 		IModelID:           plan.IModelID.ValueString(),
 		DisplayName:        plan.DisplayName.ValueString(),
 		AuthenticationType: plan.AuthenticationType.ValueString(),
 	}
 	for _, d := range desired {
-		body.SourceFiles = append(body.SourceFiles, itwin.StorageFileCreate{StorageFileID: d.StorageFileID, ConnectorType: d.ConnectorType})
+		body.SourceFiles = append(body.SourceFiles, wire.StorageFileCreate{StorageFileID: d.StorageFileID, ConnectorType: d.ConnectorType})
 	}
 	conn, err := r.client.CreateStorageConnection(ctx, body)
 	if err != nil && createOutcomeUncertain(err) {
@@ -319,8 +320,8 @@ func (r *storageConnectionResource) addCreateError(ctx context.Context, diags *d
 }
 
 // listConnections lists the storage connections of an iModel, for adoption and hints after a failed create.
-func (r *storageConnectionResource) listConnections(imodelID string) func(context.Context) ([]itwin.Connection, error) {
-	return func(ctx context.Context) ([]itwin.Connection, error) {
+func (r *storageConnectionResource) listConnections(imodelID string) func(context.Context) ([]wire.Connection, error) {
+	return func(ctx context.Context) ([]wire.Connection, error) {
 		return r.client.ListStorageConnections(ctx, imodelID)
 	}
 }
@@ -347,7 +348,7 @@ func quoteAll(ss []string) []string {
 }
 
 // storageConnectionFromAPI builds the full state from the server's view of the connection and its files.
-func storageConnectionFromAPI(conn *itwin.Connection, files []itwin.StorageSourceFile) storageConnectionModel {
+func storageConnectionFromAPI(conn *wire.Connection, files []wire.StorageSourceFile) storageConnectionModel {
 	ids := map[string]string{}
 	names := map[string]string{}
 	for _, f := range files {
@@ -432,15 +433,15 @@ func (r *storageConnectionResource) Update(ctx context.Context, req resource.Upd
 	}
 
 	if !resp.Diagnostics.HasError() {
-		var upd itwin.ConnectionUpdate
+		var upd wire.ConnectionUpdate
 		if !plan.DisplayName.IsUnknown() && !plan.DisplayName.Equal(state.DisplayName) {
 			// Sent even when "": an omitted name would keep the old one (the PUT merges).
-			upd.DisplayName = itwin.Ptr(plan.DisplayName.ValueString())
+			upd.DisplayName = wire.Ptr(plan.DisplayName.ValueString())
 		}
 		if !plan.AuthenticationType.IsUnknown() && !plan.AuthenticationType.Equal(state.AuthenticationType) {
 			upd.AuthenticationType = plan.AuthenticationType.ValueString()
 		}
-		if upd != (itwin.ConnectionUpdate{}) {
+		if upd != (wire.ConnectionUpdate{}) {
 			if _, err := r.client.UpdateStorageConnection(ctx, id, upd); err != nil {
 				addAPIError(&resp.Diagnostics, "updating storage connection "+id, err, map[string]path.Path{
 					"displayName": path.Root("display_name"), "authenticationType": path.Root("authentication_type"),
@@ -451,7 +452,7 @@ func (r *storageConnectionResource) Update(ctx context.Context, req resource.Upd
 
 	// Refresh, so that after a partial failure the state says what really happened and the next plan shows the rest.
 	conn, err := r.client.GetStorageConnection(ctx, id)
-	var files []itwin.StorageSourceFile
+	var files []wire.StorageSourceFile
 	if err == nil {
 		files, err = r.client.ListStorageSourceFiles(ctx, id)
 	}

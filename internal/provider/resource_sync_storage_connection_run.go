@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -246,7 +247,7 @@ func importRunState(ctx context.Context, req resource.ImportStateRequest, resp *
 		return false
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait"), true)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("allowed_results"), []string{itwin.ResultSuccess})...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("allowed_results"), []string{wire.ResultSuccess})...)
 	if resp.Private != nil { // nil only when called outside the framework (unit tests)
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedRunKey, []byte("true"))...)
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 const runResource = "itwin_sync_storage_connection_run.r"
@@ -48,9 +49,9 @@ func newRunFixture(t *testing.T, authType string, opts ...itwinlocaltest.Option)
 	inst, providerCfg := startLocal(t, opts...)
 	c := testClient(t, inst)
 	fileID := testUploadFile(t, c, inst, "plant.ifc", testIFC("2O2Fr$t4X7Zf8NOew3FLOH", "1kTvXnbbzCWw8lcMd1dR4o"))
-	conn, err := c.CreateStorageConnection(context.Background(), itwin.StorageConnectionCreate{
+	conn, err := c.CreateStorageConnection(context.Background(), wire.StorageConnectionCreate{
 		IModelID: inst.IModelID, DisplayName: "runs", AuthenticationType: authType,
-		SourceFiles: []itwin.StorageFileCreate{{StorageFileID: fileID, ConnectorType: "IFC"}},
+		SourceFiles: []wire.StorageFileCreate{{StorageFileID: fileID, ConnectorType: "IFC"}},
 	})
 	if err != nil {
 		t.Fatalf("creating the storage connection: %v", err)
@@ -115,8 +116,8 @@ func TestAccSyncStorageConnectionRun_noWait(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					sameID.AddStateValue(runResource, tfjsonpath.New("id")),
 					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("id"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f-]{36}$`))),
-					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("state"), knownvalue.StringExact(itwin.StateNotStarted)),
-					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(itwin.ResultUndetermined)),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("state"), knownvalue.StringExact(wire.StateNotStarted)),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(wire.ResultUndetermined)),
 					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("source_fingerprint"), knownvalue.StringRegexp(regexp.MustCompile(`^[0-9a-f]{64}$`))),
 					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("ended_at"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("changesets"), knownvalue.ListSizeExact(0)),
@@ -151,7 +152,7 @@ func TestAccSyncStorageConnectionRun_noWait(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					sameID.AddStateValue(runResource, tfjsonpath.New("id")),
-					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("state"), knownvalue.StringExact(itwin.StateNotStarted)),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("state"), knownvalue.StringExact(wire.StateNotStarted)),
 				},
 			},
 			{
@@ -232,7 +233,7 @@ func TestAccSyncStorageConnectionRun_timeoutTaints(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PostApplyPreRefresh: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(runResource, plancheck.ResourceActionReplace),
-						expectPriorRun{address: runResource, state: itwin.StateNotStarted},
+						expectPriorRun{address: runResource, state: wire.StateNotStarted},
 					},
 				},
 			},

@@ -20,10 +20,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/engine"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // withEngine installs itwin-local's run engine. speed scales its 2 s lifecycle step: 0.001 finishes a run in
@@ -45,7 +45,7 @@ func (fx *runFixture) waitRunsDone(t *testing.T) {
 		}
 		active := false
 		for _, r := range runs {
-			active = active || r.State != itwin.StateCompleted
+			active = active || r.State != wire.StateCompleted
 		}
 		if !active {
 			return
@@ -65,8 +65,8 @@ func TestAccSyncStorageConnectionRun_success(t *testing.T) {
 				Config: fx.config(`  triggers = { v = "1" }`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					runIDs.AddStateValue(runResource, tfjsonpath.New("id")),
-					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("state"), knownvalue.StringExact(itwin.StateCompleted)),
-					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(itwin.ResultSuccess)),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("state"), knownvalue.StringExact(wire.StateCompleted)),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(wire.ResultSuccess)),
 					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("ended_at"), knownvalue.NotNull()),
 					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("duration_seconds"), knownvalue.NotNull()),
 					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("tasks"), knownvalue.ListSizeExact(1)),
@@ -90,7 +90,7 @@ func TestAccSyncStorageConnectionRun_success(t *testing.T) {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					runIDs.AddStateValue(runResource, tfjsonpath.New("id")),
-					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(itwin.ResultSuccess)),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(wire.ResultSuccess)),
 					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("changesets"), knownvalue.ListSizeExact(0)),
 				},
 			},
@@ -121,7 +121,7 @@ func TestAccSyncStorageConnectionRun_success(t *testing.T) {
 func TestAccSyncStorageConnectionRun_partialSuccess(t *testing.T) {
 	fx := newRunFixture(t, "Service", withEngine(0.001))
 	broken := testUploadFile(t, fx.client, fx.inst, "broken.ifc", "this is not a STEP file")
-	if _, err := fx.client.AddStorageSourceFile(context.Background(), fx.connID, itwin.StorageFileCreate{StorageFileID: broken, ConnectorType: "IFC"}); err != nil {
+	if _, err := fx.client.AddStorageSourceFile(context.Background(), fx.connID, wire.StorageFileCreate{StorageFileID: broken, ConnectorType: "IFC"}); err != nil {
 		t.Fatal(err)
 	}
 	resource.Test(t, resource.TestCase{
@@ -139,14 +139,14 @@ func TestAccSyncStorageConnectionRun_partialSuccess(t *testing.T) {
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PostApplyPreRefresh: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(runResource, plancheck.ResourceActionReplace),
-						expectPriorRun{address: runResource, state: itwin.StateCompleted},
+						expectPriorRun{address: runResource, state: wire.StateCompleted},
 					},
 				},
 			},
 			{
 				Config: fx.config(`  allowed_results = ["Success", "PartialSuccess"]`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(itwin.ResultPartialSuccess)),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(wire.ResultPartialSuccess)),
 					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("tasks"), knownvalue.ListSizeExact(2)),
 				},
 			},
@@ -188,7 +188,7 @@ func TestAccSyncStorageConnectionRun_adoptsActiveRun(t *testing.T) {
 						return fmt.Errorf("the resource adopted the foreign run %s instead of starting its own after it", foreign)
 					}
 					other, err := fx.client.GetStorageRun(context.Background(), fx.connID, foreign)
-					if err != nil || other.State != itwin.StateCompleted {
+					if err != nil || other.State != wire.StateCompleted {
 						return fmt.Errorf("the foreign run must have finished before ours started: %+v %v", other, err)
 					}
 					mine, err := fx.client.GetStorageRun(context.Background(), fx.connID, ours)
@@ -212,8 +212,8 @@ func TestAccSyncStorageConnectionRun_waitFalseThenRefresh(t *testing.T) {
 				PreConfig: func() { fx.waitRunsDone(t) },
 				Config:    fx.config(`  wait = false`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("state"), knownvalue.StringExact(itwin.StateCompleted)),
-					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(itwin.ResultSuccess)),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("state"), knownvalue.StringExact(wire.StateCompleted)),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(wire.ResultSuccess)),
 					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("changesets"), knownvalue.ListSizeExact(1)),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
@@ -260,7 +260,7 @@ func TestAccSyncManifestConnectionRun_synchronizesServedFile(t *testing.T) {
 					return nil
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(manifestRunAddr, tfjsonpath.New("result"), knownvalue.StringExact(itwin.ResultSuccess)),
+					statecheck.ExpectKnownValue(manifestRunAddr, tfjsonpath.New("result"), knownvalue.StringExact(wire.ResultSuccess)),
 					statecheck.ExpectKnownValue(manifestRunAddr, tfjsonpath.New("tasks").AtSliceIndex(0).AtMapKey("source_file_id"), knownvalue.StringExact("dms-1")),
 					statecheck.ExpectKnownValue(manifestRunAddr, tfjsonpath.New("tasks").AtSliceIndex(0).AtMapKey("file_name"), knownvalue.StringExact("plant.ifc")),
 					statecheck.ExpectKnownValue(manifestRunAddr, tfjsonpath.New("changesets"), knownvalue.ListSizeExact(1)),
@@ -309,7 +309,7 @@ resource "itwin_sync_storage_connection_run" "r" {
 				Config: cfg,
 				ConfigStateChecks: []statecheck.StateCheck{
 					runIDs.AddStateValue(runResource, tfjsonpath.New("id")),
-					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(itwin.ResultSuccess)),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(wire.ResultSuccess)),
 					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("changesets"), knownvalue.ListSizeExact(1)),
 				},
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
@@ -326,7 +326,7 @@ resource "itwin_sync_storage_connection_run" "r" {
 				},
 				ConfigStateChecks: []statecheck.StateCheck{
 					runIDs.AddStateValue(runResource, tfjsonpath.New("id")),
-					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(itwin.ResultSuccess)),
+					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("result"), knownvalue.StringExact(wire.ResultSuccess)),
 					// The run saw the new content: it pushed the added wall.
 					statecheck.ExpectKnownValue(runResource, tfjsonpath.New("changesets"), knownvalue.ListSizeExact(1)),
 				},

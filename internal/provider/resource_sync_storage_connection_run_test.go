@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 func TestSourceFingerprint(t *testing.T) {
@@ -61,8 +62,8 @@ func newStorageRunFixture(t *testing.T) *storageRunFixture {
 	if fx.sch.Diagnostics.HasError() {
 		t.Fatal(fx.sch.Diagnostics)
 	}
-	f.sourceFiles = []itwin.StorageSourceFile{{ID: "sf-1", StorageFileID: "file-a", LastKnownFileName: "a.ifc"}}
-	f.files["file-a"] = itwin.StorageFile{ID: "file-a", Size: 100, LastModifiedDateTime: itwin.NewTimestamp(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
+	f.sourceFiles = []wire.StorageSourceFile{{ID: "sf-1", StorageFileID: "file-a", LastKnownFileName: "a.ifc"}}
+	f.files["file-a"] = wire.StorageFile{ID: "file-a", Size: 100, LastModifiedDateTime: wire.NewTimestamp(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
 	return fx
 }
 
@@ -99,12 +100,12 @@ func (fx *storageRunFixture) model(planned bool, rerun bool, fingerprint string,
 	m := storageRunModel{
 		ID: types.StringValue("run-0"), ConnectionID: types.StringValue(fx.f.connID), Triggers: types.MapNull(types.StringType),
 		RerunOnSourceChange: types.BoolValue(rerun), Wait: types.BoolValue(true),
-		AllowedResults:    types.SetValueMust(types.StringType, []attr.Value{types.StringValue(itwin.ResultSuccess)}),
+		AllowedResults:    types.SetValueMust(types.StringType, []attr.Value{types.StringValue(wire.ResultSuccess)}),
 		Timeouts:          timeoutsValue(create),
 		SourceFingerprint: types.StringValue(fingerprint),
 		runOutputsModel:   emptyRunOutputs(),
 	}
-	m.State = types.StringValue(itwin.StateCompleted)
+	m.State = types.StringValue(wire.StateCompleted)
 	if planned {
 		m.ID, m.SourceFingerprint, m.runOutputsModel = types.StringUnknown(), types.StringUnknown(), unknownRunOutputs()
 	}
@@ -179,7 +180,7 @@ func TestStorageRunModifyPlan_RerunOffMakesNoCalls(t *testing.T) {
 
 func TestStorageRunModifyPlan_CreateWarnsAboutUserConnection(t *testing.T) {
 	fx := newStorageRunFixture(t)
-	fx.f.authType = itwin.AuthenticationTypeUser
+	fx.f.authType = wire.AuthenticationTypeUser
 	planned := fx.model(true, false, "", "")
 	req := resource.ModifyPlanRequest{Plan: fx.plan(t, planned), State: tfsdk.State{Schema: fx.sch.Schema, Raw: nullRaw(fx)}}
 	resp := &resource.ModifyPlanResponse{Plan: req.Plan}
@@ -202,9 +203,9 @@ func (fx *storageRunFixture) create(t *testing.T, planned storageRunModel) *reso
 
 func TestStorageRunCreate_RecordsOutputsAndFingerprint(t *testing.T) {
 	fx := newStorageRunFixture(t)
-	job := itwin.Job{ID: "j", ConnectorType: "IFC", State: itwin.StateCompleted, Result: itwin.ResultSuccess,
-		Tasks: []itwin.Task{{ID: "t1", StorageFileID: "file-a", State: itwin.StateCompleted, Result: itwin.ResultSuccess}}}
-	fx.f.starts = []func(http.ResponseWriter, *http.Request){fx.f.accept("run-7", run(itwin.StateExecuting, itwin.ResultUndetermined), run(itwin.StateCompleted, itwin.ResultSuccess, job))}
+	job := wire.Job{ID: "j", ConnectorType: "IFC", State: wire.StateCompleted, Result: wire.ResultSuccess,
+		Tasks: []wire.Task{{ID: "t1", StorageFileID: "file-a", State: wire.StateCompleted, Result: wire.ResultSuccess}}}
+	fx.f.starts = []func(http.ResponseWriter, *http.Request){fx.f.accept("run-7", run(wire.StateExecuting, wire.ResultUndetermined), run(wire.StateCompleted, wire.ResultSuccess, job))}
 	resp := fx.create(t, fx.model(true, false, "", ""))
 	if resp.Diagnostics.HasError() {
 		t.Fatal(resp.Diagnostics)
@@ -214,7 +215,7 @@ func TestStorageRunCreate_RecordsOutputsAndFingerprint(t *testing.T) {
 	}
 	var got storageRunModel
 	resp.State.Get(context.Background(), &got)
-	if got.ID.ValueString() != "run-7" || got.Result.ValueString() != itwin.ResultSuccess || got.SourceFingerprint.ValueString() != fx.fingerprint(t) {
+	if got.ID.ValueString() != "run-7" || got.Result.ValueString() != wire.ResultSuccess || got.SourceFingerprint.ValueString() != fx.fingerprint(t) {
 		t.Errorf("state = id %v result %v fingerprint %v", got.ID, got.Result, got.SourceFingerprint)
 	}
 	if !strings.Contains(got.Tasks.String(), `"a.ifc"`) {
@@ -225,7 +226,7 @@ func TestStorageRunCreate_RecordsOutputsAndFingerprint(t *testing.T) {
 func TestStorageRunCreate_TimeoutLeavesKnownPartialState(t *testing.T) {
 	fx := newStorageRunFixture(t)
 	fx.r.ops.sleep = nil
-	fx.f.starts = []func(http.ResponseWriter, *http.Request){fx.f.accept("run-slow", run(itwin.StateQueued, itwin.ResultUndetermined))}
+	fx.f.starts = []func(http.ResponseWriter, *http.Request){fx.f.accept("run-slow", run(wire.StateQueued, wire.ResultUndetermined))}
 	resp := fx.create(t, fx.model(true, false, "", "1s"))
 	if !resp.Diagnostics.HasError() || !strings.Contains(resp.Diagnostics.Errors()[0].Summary(), "did not finish in time") {
 		t.Fatalf("diags = %v, want the timeout error", resp.Diagnostics)
@@ -235,16 +236,16 @@ func TestStorageRunCreate_TimeoutLeavesKnownPartialState(t *testing.T) {
 	}
 	var got storageRunModel
 	resp.State.Get(context.Background(), &got)
-	if got.ID.ValueString() != "run-slow" || got.State.ValueString() != itwin.StateQueued {
+	if got.ID.ValueString() != "run-slow" || got.State.ValueString() != wire.StateQueued {
 		t.Errorf("partial state = id %v state %v", got.ID, got.State)
 	}
 }
 
 func TestStorageRunCreate_FailedRunIsSavedWithError(t *testing.T) {
 	fx := newStorageRunFixture(t)
-	r := run(itwin.StateCompleted, itwin.ResultError)
-	r.Jobs = []itwin.Job{}
-	r.Error = &itwin.RunError{ErrorKey: "UserNotAuthenticated", Description: "User is not authenticated."}
+	r := run(wire.StateCompleted, wire.ResultError)
+	r.Jobs = []wire.Job{}
+	r.Error = &wire.RunError{ErrorKey: "UserNotAuthenticated", Description: "User is not authenticated."}
 	fx.f.starts = []func(http.ResponseWriter, *http.Request){fx.f.accept("run-f", r)}
 	resp := fx.create(t, fx.model(true, false, "", ""))
 	if !resp.Diagnostics.HasError() || resp.State.Raw.IsNull() {
@@ -307,7 +308,7 @@ func TestStorageRunRead_PurgedRunIsKeptWithWarning(t *testing.T) {
 
 func TestStorageRunRead_CompletedRunCostsOneCall(t *testing.T) {
 	fx := newStorageRunFixture(t)
-	fx.f.runs["run-0"] = []itwin.Run{run(itwin.StateCompleted, itwin.ResultSuccess)}
+	fx.f.runs["run-0"] = []wire.Run{run(wire.StateCompleted, wire.ResultSuccess)}
 	prior := fx.model(false, false, "fp", "")
 	resp := &resource.ReadResponse{State: fx.state(t, prior)}
 	fx.r.Read(context.Background(), resource.ReadRequest{State: fx.state(t, prior)}, resp)
@@ -331,18 +332,18 @@ type fingerprintServer struct {
 	releaseOnce     sync.Once
 }
 
-func newFingerprintServer(t *testing.T, connID string, files []itwin.StorageFile, barrier int64) *fingerprintServer {
+func newFingerprintServer(t *testing.T, connID string, files []wire.StorageFile, barrier int64) *fingerprintServer {
 	fs := &fingerprintServer{barrier: barrier, holdFor: 300 * time.Millisecond, released: make(chan struct{})}
-	byID := map[string]itwin.StorageFile{}
-	var sources []itwin.StorageSourceFile
+	byID := map[string]wire.StorageFile{}
+	var sources []wire.StorageSourceFile
 	for i, f := range files {
 		byID[f.ID] = f
-		sources = append(sources, itwin.StorageSourceFile{ID: fmt.Sprintf("sf-%d", i), StorageFileID: f.ID})
+		sources = append(sources, wire.StorageSourceFile{ID: fmt.Sprintf("sf-%d", i), StorageFileID: f.ID})
 	}
 	fs.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == "/synchronization/imodels/storageconnections/"+connID+"/sourcefiles":
-			writeJSON(w, 200, itwin.StorageSourceFileList{SourceFiles: sources})
+			writeJSON(w, 200, wire.StorageSourceFileList{SourceFiles: sources})
 		case strings.HasPrefix(r.URL.Path, "/storage/files/"):
 			n := fs.inflight.Add(1)
 			defer fs.inflight.Add(-1)
@@ -385,11 +386,11 @@ func (fs *fingerprintServer) client(t *testing.T) *itwin.Client {
 // value does not depend on the order the reads finish in (REVIEW finding 12).
 func TestStorageSourceFingerprint_BoundedConcurrencyDeterministic(t *testing.T) {
 	const connID = "conn-1"
-	var files []itwin.StorageFile
+	var files []wire.StorageFile
 	var want []fingerprintEntry
 	for i := range 12 {
-		f := itwin.StorageFile{ID: fmt.Sprintf("file-%02d", i), Size: int64(100 + i),
-			LastModifiedDateTime: itwin.NewTimestamp(time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC))}
+		f := wire.StorageFile{ID: fmt.Sprintf("file-%02d", i), Size: int64(100 + i),
+			LastModifiedDateTime: wire.NewTimestamp(time.Date(2026, 1, 1, 0, 0, i, 0, time.UTC))}
 		files = append(files, f)
 		want = append(want, fingerprintEntry{StorageFileID: f.ID, Size: f.Size, LastModified: f.LastModifiedDateTime.UTC().Format("2006-01-02T15:04:05.0000000Z")})
 	}
@@ -453,7 +454,7 @@ func TestStorageRunCreate_FingerprintFailureWarnsWhenRerunIsOn(t *testing.T) {
 	for _, rerun := range []bool{true, false} {
 		fx := newStorageRunFixture(t)
 		fx.f.listDenied = true
-		fx.f.starts = []func(http.ResponseWriter, *http.Request){fx.f.accept("run-1", run(itwin.StateCompleted, itwin.ResultSuccess))}
+		fx.f.starts = []func(http.ResponseWriter, *http.Request){fx.f.accept("run-1", run(wire.StateCompleted, wire.ResultSuccess))}
 		resp := fx.create(t, fx.model(true, rerun, "", ""))
 		if resp.Diagnostics.HasError() {
 			t.Fatalf("rerun=%v: %v", rerun, resp.Diagnostics)

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -125,7 +126,7 @@ func (r *storageSourceFileResource) ModifyPlan(ctx context.Context, req resource
 	}
 }
 
-func storageSourceFileFromAPI(connID string, f *itwin.StorageSourceFile) storageSourceFileModel {
+func storageSourceFileFromAPI(connID string, f *wire.StorageSourceFile) storageSourceFileModel {
 	return storageSourceFileModel{
 		ID:            types.StringValue(f.ID),
 		ConnectionID:  types.StringValue(connID),
@@ -152,7 +153,7 @@ func (r *storageSourceFileResource) Create(ctx context.Context, req resource.Cre
 		return
 	}
 	connID := plan.ConnectionID.ValueString()
-	f, err := r.client.AddStorageSourceFile(ctx, connID, itwin.StorageFileCreate{
+	f, err := r.client.AddStorageSourceFile(ctx, connID, wire.StorageFileCreate{
 		StorageFileID: plan.StorageFileID.ValueString(), ConnectorType: plan.ConnectorType.ValueString(),
 	})
 	if err != nil {
@@ -196,7 +197,7 @@ func (r *storageSourceFileResource) Update(ctx context.Context, req resource.Upd
 	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: state.ConnectionID, ID: state.ID}, &resp.Diagnostics)
 	connID, id := state.ConnectionID.ValueString(), state.ID.ValueString()
 	// PUT replaces both fields and keeps the mapping id (spec §11c).
-	f, err := r.client.UpdateStorageSourceFile(ctx, connID, id, itwin.StorageFileCreate{
+	f, err := r.client.UpdateStorageSourceFile(ctx, connID, id, wire.StorageFileCreate{
 		StorageFileID: plan.StorageFileID.ValueString(), ConnectorType: plan.ConnectorType.ValueString(),
 	})
 	if err != nil {

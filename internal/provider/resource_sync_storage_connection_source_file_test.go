@@ -13,7 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 const storageSourceFileAddr = "itwin_sync_storage_connection_source_file.test"
@@ -36,9 +36,9 @@ func TestAccSyncStorageConnectionSourceFile_lifecycle(t *testing.T) {
 	fileB := testUploadFile(t, c, inst, "b.dwg", "dwg B")
 	fileC := testUploadFile(t, c, inst, "c.dwg", "dwg C")
 	// The connection is managed elsewhere (here: created through the API) with one file of its own.
-	conn, err := c.CreateStorageConnection(ctx, itwin.StorageConnectionCreate{
+	conn, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{
 		IModelID: inst.IModelID, DisplayName: "managed elsewhere",
-		SourceFiles: []itwin.StorageFileCreate{{StorageFileID: fileBase, ConnectorType: "MSTN"}},
+		SourceFiles: []wire.StorageFileCreate{{StorageFileID: fileBase, ConnectorType: "MSTN"}},
 	})
 	if err != nil {
 		t.Fatalf("creating connection: %v", err)
@@ -101,7 +101,7 @@ func TestAccSyncStorageConnectionSourceFile_lifecycle(t *testing.T) {
 			{
 				// Changed outside Terraform: the plan repairs the connector type.
 				PreConfig: func() {
-					if _, err := c.UpdateStorageSourceFile(ctx, conn.ID, mappingID, itwin.StorageFileCreate{StorageFileID: fileC, ConnectorType: "MSTN"}); err != nil {
+					if _, err := c.UpdateStorageSourceFile(ctx, conn.ID, mappingID, wire.StorageFileCreate{StorageFileID: fileC, ConnectorType: "MSTN"}); err != nil {
 						t.Fatalf("changing outside Terraform: %v", err)
 					}
 				},

@@ -27,6 +27,7 @@ import (
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/engine"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 const storageConnAddr = "itwin_sync_storage_connection.test"
@@ -153,7 +154,7 @@ func TestAccSyncStorageConnection_lifecycle(t *testing.T) {
 					}
 					runID = started.RunID
 					// Let it finish: the drift steps below delete things, which an active run would block.
-					if _, err := itwin.WaitForRun(ctx, func(ctx context.Context) (*itwin.Run, error) {
+					if _, err := itwin.WaitForRun(ctx, func(ctx context.Context) (*wire.Run, error) {
 						return c.GetStorageRun(ctx, firstID, runID)
 					}, itwin.WaitOptions{MinInterval: 50 * time.Millisecond, MaxInterval: 200 * time.Millisecond}); err != nil {
 						t.Fatalf("waiting for the run: %v", err)
@@ -174,10 +175,10 @@ func TestAccSyncStorageConnection_lifecycle(t *testing.T) {
 				// Drift: renamed and a file added outside Terraform. The plan must show it and the apply put it back.
 				PreConfig: func() {
 					id := firstID
-					if _, err := c.UpdateStorageConnection(ctx, id, itwin.ConnectionUpdate{DisplayName: itwin.Ptr("renamed outside")}); err != nil {
+					if _, err := c.UpdateStorageConnection(ctx, id, wire.ConnectionUpdate{DisplayName: wire.Ptr("renamed outside")}); err != nil {
 						t.Fatalf("renaming outside Terraform: %v", err)
 					}
-					if _, err := c.AddStorageSourceFile(ctx, id, itwin.StorageFileCreate{StorageFileID: fileD, ConnectorType: "DWG"}); err != nil {
+					if _, err := c.AddStorageSourceFile(ctx, id, wire.StorageFileCreate{StorageFileID: fileD, ConnectorType: "DWG"}); err != nil {
 						t.Fatalf("adding a file outside Terraform: %v", err)
 					}
 				},
@@ -235,9 +236,9 @@ func TestAccSyncStorageConnection_badInput(t *testing.T) {
 	fileA := testUploadFile(t, c, inst, "a.dgn", "dgn A")
 	fileTaken := testUploadFile(t, c, inst, "taken.dgn", "dgn T")
 	// Another connection on the same iModel already maps fileTaken.
-	if _, err := c.CreateStorageConnection(ctx, itwin.StorageConnectionCreate{
+	if _, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{
 		IModelID: inst.IModelID, DisplayName: "other",
-		SourceFiles: []itwin.StorageFileCreate{{StorageFileID: fileTaken, ConnectorType: "MSTN"}},
+		SourceFiles: []wire.StorageFileCreate{{StorageFileID: fileTaken, ConnectorType: "MSTN"}},
 	}); err != nil {
 		t.Fatalf("creating the other connection: %v", err)
 	}
@@ -306,8 +307,8 @@ func TestAccSyncStorageConnection_importWrongKind(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
 	fileA := testUploadFile(t, c, inst, "a.dgn", "dgn A")
-	m, err := c.CreateManifestConnection(t.Context(), itwin.ManifestConnectionCreate{
-		IModelID: inst.IModelID, SourceFiles: []itwin.ManifestFileCreate{{SourceFileID: "dms-1"}},
+	m, err := c.CreateManifestConnection(t.Context(), wire.ManifestConnectionCreate{
+		IModelID: inst.IModelID, SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "dms-1"}},
 	})
 	if err != nil {
 		t.Fatalf("creating manifest connection: %v", err)
@@ -341,7 +342,7 @@ func TestAccSyncStorageConnection_extensionWarning(t *testing.T) {
 	s := sr.Schema
 	null := tftypes.NewValue(s.Type().TerraformType(ctx), nil)
 
-	files := storageFilesSet([]itwin.StorageSourceFile{{StorageFileID: rvt, ConnectorType: "IFC"}, {StorageFileID: dgn, ConnectorType: "MSTN"}})
+	files := storageFilesSet([]wire.StorageSourceFile{{StorageFileID: rvt, ConnectorType: "IFC"}, {StorageFileID: dgn, ConnectorType: "MSTN"}})
 	model := storageConnectionModel{
 		ID: types.StringUnknown(), IModelID: types.StringValue(inst.IModelID), ITwinID: types.StringUnknown(),
 		DisplayName: types.StringUnknown(), AuthenticationType: types.StringUnknown(), SourceFiles: files,

@@ -36,6 +36,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 const (
@@ -58,12 +59,12 @@ type runTarget struct {
 	client       *itwin.Client
 	kind         string // connKindStorage or connKindManifest
 	connectionID string
-	manifest     itwin.ManifestRunCreate
+	manifest     wire.ManifestRunCreate
 }
 
 func (t runTarget) noun() string { return t.kind + " connection" }
 
-func (t runTarget) getConnection(ctx context.Context) (*itwin.Connection, error) {
+func (t runTarget) getConnection(ctx context.Context) (*wire.Connection, error) {
 	if t.kind == connKindManifest {
 		return t.client.GetManifestConnection(ctx, t.connectionID)
 	}
@@ -77,14 +78,14 @@ func (t runTarget) start(ctx context.Context) (*itwin.StartRunResult, error) {
 	return t.client.StartStorageRun(ctx, t.connectionID)
 }
 
-func (t runTarget) getRun(ctx context.Context, runID string) (*itwin.Run, error) {
+func (t runTarget) getRun(ctx context.Context, runID string) (*wire.Run, error) {
 	if t.kind == connKindManifest {
 		return t.client.GetManifestRun(ctx, t.connectionID, runID)
 	}
 	return t.client.GetStorageRun(ctx, t.connectionID, runID)
 }
 
-func (t runTarget) listRuns(ctx context.Context, limit int) ([]itwin.Run, error) {
+func (t runTarget) listRuns(ctx context.Context, limit int) ([]wire.Run, error) {
 	if t.kind == connKindManifest {
 		return t.client.ListManifestRuns(ctx, t.connectionID, limit)
 	}
@@ -122,7 +123,7 @@ func (o runOps) withDefaults() runOps {
 //
 // before is the connection as read just before starting (its lastRun tells old runs from new ones). When the
 // context ends after a run was created, the id is returned together with the error so the caller records it.
-func startRun(ctx context.Context, t runTarget, before *itwin.Connection, ops runOps) (string, error) {
+func startRun(ctx context.Context, t runTarget, before *wire.Connection, ops runOps) (string, error) {
 	ops = ops.withDefaults()
 	previous := before.LastRunID()
 	races, adoptions, uncertainRetried := 0, 0, false
@@ -231,14 +232,14 @@ func adoptStartedRun(ctx context.Context, t runTarget, previous string) (string,
 
 // waitRun polls the run until it is Completed, reporting each state change. On error (timeout, cancellation,
 // too many transient errors) it returns the last run it saw, so the caller can save it with the error.
-func waitRun(ctx context.Context, t runTarget, runID string, ops runOps) (*itwin.Run, error) {
+func waitRun(ctx context.Context, t runTarget, runID string, ops runOps) (*wire.Run, error) {
 	ops = ops.withDefaults()
-	var last *itwin.Run
+	var last *wire.Run
 	opts := ops.wait
-	opts.OnChange = func(prev, cur *itwin.Run) {
+	opts.OnChange = func(prev, cur *wire.Run) {
 		ops.progress(ctx, describeRunChange(prev, cur))
 	}
-	run, err := itwin.WaitForRun(ctx, func(ctx context.Context) (*itwin.Run, error) {
+	run, err := itwin.WaitForRun(ctx, func(ctx context.Context) (*wire.Run, error) {
 		r, err := t.getRun(ctx, runID)
 		if err == nil && r != nil {
 			last = r
@@ -253,7 +254,7 @@ func waitRun(ctx context.Context, t runTarget, runID string, ops runOps) (*itwin
 
 // describeRunChange is the progress line for a state change, e.g.
 // "run 5f…: Executing (phase MasterFile), 1/3 tasks completed".
-func describeRunChange(prev, cur *itwin.Run) string {
+func describeRunChange(prev, cur *wire.Run) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "synchronization run %s: ", cur.ID)
 	if prev != nil && prev.State != cur.State {
@@ -261,14 +262,14 @@ func describeRunChange(prev, cur *itwin.Run) string {
 	} else {
 		b.WriteString(cur.State)
 	}
-	if cur.Phase != "" && cur.State != itwin.StateCompleted {
+	if cur.Phase != "" && cur.State != wire.StateCompleted {
 		fmt.Fprintf(&b, " (phase %s)", cur.Phase)
 	}
 	total, done := 0, 0
 	for _, j := range cur.Jobs {
 		for _, tk := range j.Tasks {
 			total++
-			if tk.State == itwin.StateCompleted {
+			if tk.State == wire.StateCompleted {
 				done++
 			}
 		}
@@ -276,7 +277,7 @@ func describeRunChange(prev, cur *itwin.Run) string {
 	if total > 0 {
 		fmt.Fprintf(&b, ", %d/%d tasks completed", done, total)
 	}
-	if cur.State == itwin.StateCompleted {
+	if cur.State == wire.StateCompleted {
 		fmt.Fprintf(&b, ", result %s", cur.Result)
 	}
 	return b.String()
@@ -293,7 +294,7 @@ const (
 )
 
 // timeoutError explains an interrupted wait: the run goes on server-side and this is how to see it.
-func timeoutError(t runTarget, caller runCaller, runID string, run *itwin.Run, err error) (string, string) {
+func timeoutError(t runTarget, caller runCaller, runID string, run *wire.Run, err error) (string, string) {
 	state := "unknown"
 	if run != nil {
 		state = run.State
@@ -349,14 +350,14 @@ func storageFileNames(ctx context.Context, client *itwin.Client, connectionID st
 
 // runDetails is a run with everything its outputs show.
 type runDetails struct {
-	run        *itwin.Run
+	run        *wire.Run
 	fileNames  map[string]string // task source id (storageFileId or sourceFileId) → file name
-	changesets []itwin.Changeset
-	reports    []itwin.DiagnosticReport
+	changesets []wire.Changeset
+	reports    []wire.DiagnosticReport
 }
 
 // runTaskIDs returns the ids of all tasks of the run.
-func runTaskIDs(run *itwin.Run) map[string]bool {
+func runTaskIDs(run *wire.Run) map[string]bool {
 	ids := map[string]bool{}
 	for _, j := range run.Jobs {
 		for _, t := range j.Tasks {
@@ -368,9 +369,9 @@ func runTaskIDs(run *itwin.Run) map[string]bool {
 
 // collectRunDetails adds the changesets a completed run pushed (matched on synchronizationInfo.taskId) and its
 // diagnostic reports. Both are extras: a failure to read them becomes a warning, never a failed apply.
-func collectRunDetails(ctx context.Context, client *itwin.Client, imodelID string, run *itwin.Run, names map[string]string, diags *diag.Diagnostics) runDetails {
+func collectRunDetails(ctx context.Context, client *itwin.Client, imodelID string, run *wire.Run, names map[string]string, diags *diag.Diagnostics) runDetails {
 	d := runDetails{run: run, fileNames: names}
-	if run == nil || run.State != itwin.StateCompleted || imodelID == "" {
+	if run == nil || run.State != wire.StateCompleted || imodelID == "" {
 		return d
 	}
 	ids := runTaskIDs(run)
@@ -397,11 +398,11 @@ func collectRunDetails(ctx context.Context, client *itwin.Client, imodelID strin
 }
 
 // failedTasks lists the tasks that did not succeed, in job order.
-func failedTasks(run *itwin.Run) []taskWithConnector {
+func failedTasks(run *wire.Run) []taskWithConnector {
 	var out []taskWithConnector
 	for _, j := range run.Jobs {
 		for _, t := range j.Tasks {
-			ok := t.Result == itwin.ResultSuccess || t.Result == itwin.ResultSkipped || (t.Result == itwin.ResultUndetermined && t.Error == nil)
+			ok := t.Result == wire.ResultSuccess || t.Result == wire.ResultSkipped || (t.Result == wire.ResultUndetermined && t.Error == nil)
 			if !ok {
 				out = append(out, taskWithConnector{Task: t, connectorType: j.ConnectorType})
 			}
@@ -411,11 +412,11 @@ func failedTasks(run *itwin.Run) []taskWithConnector {
 }
 
 type taskWithConnector struct {
-	itwin.Task
+	wire.Task
 	connectorType string
 }
 
-func taskSourceID(t itwin.Task) string {
+func taskSourceID(t wire.Task) string {
 	if t.StorageFileID != "" {
 		return t.StorageFileID
 	}
@@ -424,7 +425,7 @@ func taskSourceID(t itwin.Task) string {
 
 // runResultDiagnostics enforces allowed_results (DESIGN §4.3): nothing when the run's result is allowed,
 // otherwise one error per failed task (file, code, message, description, KB link) plus the run-level error.
-func runResultDiagnostics(t runTarget, caller runCaller, run *itwin.Run, allowed []string, names map[string]string) diag.Diagnostics {
+func runResultDiagnostics(t runTarget, caller runCaller, run *wire.Run, allowed []string, names map[string]string) diag.Diagnostics {
 	var diags diag.Diagnostics
 	if run == nil || slices.Contains(allowed, run.Result) {
 		return diags
@@ -489,7 +490,7 @@ func runResultDiagnostics(t runTarget, caller runCaller, run *itwin.Run, allowed
 		diags.AddError(fmt.Sprintf("Synchronization run failed: %s", run.Error.ErrorKey), detail+footer)
 	} else if len(diags) == 0 {
 		diags.AddError(fmt.Sprintf("Synchronization run ended with result %s", run.Result), strings.TrimSpace(footer)+
-			" Add the result to allowed_results to accept it ("+itwin.ResultSkipped+" means there was nothing to synchronize).")
+			" Add the result to allowed_results to accept it ("+wire.ResultSkipped+" means there was nothing to synchronize).")
 	}
 	return diags
 }
@@ -729,7 +730,7 @@ func emptyRunOutputs() runOutputsModel {
 	}
 }
 
-func timeValue(t itwin.Timestamp) types.String {
+func timeValue(t wire.Timestamp) types.String {
 	if t.IsZero() {
 		return types.StringNull()
 	}
@@ -841,7 +842,7 @@ func listOf(elem attr.Type, vals []attr.Value, diags *diag.Diagnostics) types.Li
 }
 
 // allowedResultValues are the results allowed_results may list.
-var allowedResultValues = []string{itwin.ResultSuccess, itwin.ResultPartialSuccess, itwin.ResultError, itwin.ResultSkipped, itwin.ResultCancelled, itwin.ResultTimedOut}
+var allowedResultValues = []string{wire.ResultSuccess, wire.ResultPartialSuccess, wire.ResultError, wire.ResultSkipped, wire.ResultCancelled, wire.ResultTimedOut}
 
 // runRecorder saves a run's id and outputs as soon as they are known (resources write state; the action has
 // nothing to save). It is called right after the start and again when the wait ends, successfully or not.
@@ -931,14 +932,14 @@ func refreshRun(ctx context.Context, t runTarget, runID string, prior *runOutput
 	if err != nil {
 		return runOutputsModel{}, err
 	}
-	if prior != nil && prior.State.ValueString() == itwin.StateCompleted && run.State == itwin.StateCompleted {
+	if prior != nil && prior.State.ValueString() == wire.StateCompleted && run.State == wire.StateCompleted {
 		outs, dd := flattenRun(runDetails{run: run, fileNames: fileNamesFromTasks(prior.Tasks)})
 		diags.Append(dd...)
 		outs.Changesets, outs.Reports = prior.Changesets, prior.Reports
 		return outs, nil
 	}
 	imodelID := ""
-	if run.State == itwin.StateCompleted {
+	if run.State == wire.StateCompleted {
 		conn, err := t.getConnection(ctx)
 		if err != nil {
 			return runOutputsModel{}, err
@@ -1029,7 +1030,7 @@ func runResourceAttributes(ctx context.Context) map[string]rschema.Attribute {
 		Optional:    true,
 		Computed:    true,
 		ElementType: types.StringType,
-		Default:     setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{types.StringValue(itwin.ResultSuccess)})),
+		Default:     setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{types.StringValue(wire.ResultSuccess)})),
 		Description: "Run results that count as success when waiting (default `[\"Success\"]`). Any other result fails the apply with one error per failed file and taints the resource. Allowed values: " +
 			"`" + strings.Join(allowedResultValues, "`, `") + "`. Changing it does not start a run.",
 		Validators: []validator.Set{
@@ -1077,7 +1078,7 @@ func triggersReplaceUnlessImported(ctx context.Context, req planmodifier.MapRequ
 // allowedResults reads allowed_results, defaulting to Success.
 func allowedResults(ctx context.Context, set types.Set, diags *diag.Diagnostics) []string {
 	if set.IsNull() || set.IsUnknown() {
-		return []string{itwin.ResultSuccess}
+		return []string{wire.ResultSuccess}
 	}
 	var out []string
 	diags.Append(set.ElementsAs(ctx, &out, false)...)
@@ -1090,8 +1091,8 @@ const consentRedirectURL = "http://localhost/itwin-consent-done"
 
 // warnUserConnection adds a plan-time warning when the connection runs as a User who has not consented
 // (DESIGN §4.9): such a run is accepted and then fails with UserNotAuthenticated.
-func warnUserConnection(ctx context.Context, client *itwin.Client, conn *itwin.Connection, diags *diag.Diagnostics) {
-	if conn.AuthenticationType != "" && conn.AuthenticationType != itwin.AuthenticationTypeUser {
+func warnUserConnection(ctx context.Context, client *itwin.Client, conn *wire.Connection, diags *diag.Diagnostics) {
+	if conn.AuthenticationType != "" && conn.AuthenticationType != wire.AuthenticationTypeUser {
 		return
 	}
 	info, err := client.GetAuthorizationInformation(ctx, consentRedirectURL)

@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // fakeSync is a scripted Synchronization API for one storage (or manifest) connection: run starts answer from a
@@ -33,11 +34,11 @@ type fakeSync struct {
 	mu          sync.Mutex
 	lastRun     string
 	starts      []func(w http.ResponseWriter, r *http.Request) // consumed in order; the last one repeats
-	runs        map[string][]itwin.Run
-	changesets  []itwin.Changeset
-	reports     []itwin.DiagnosticReport
-	sourceFiles []itwin.StorageSourceFile
-	files       map[string]itwin.StorageFile
+	runs        map[string][]wire.Run
+	changesets  []wire.Changeset
+	reports     []wire.DiagnosticReport
+	sourceFiles []wire.StorageSourceFile
+	files       map[string]wire.StorageFile
 	userAuthed  bool
 	connGone    bool // the connection was deleted: its GET answers 404
 	connDenied  bool // the connection's GET answers 403
@@ -48,7 +49,7 @@ type fakeSync struct {
 
 func newFakeSync(t *testing.T, kind string) *fakeSync {
 	f := &fakeSync{t: t, kind: kind, connID: "CDGyTAuzEViJKcyqyWp6bJW6ecC69Od8tgzKjbyILG8", imodelID: "eb6ccda2-15aa-4aff-99b5-9c71aea04ceb",
-		authType: "Service", runs: map[string][]itwin.Run{}, files: map[string]itwin.StorageFile{}}
+		authType: "Service", runs: map[string][]wire.Run{}, files: map[string]wire.StorageFile{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -92,11 +93,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func writeAPIError(w http.ResponseWriter, status int, code string) {
-	writeJSON(w, status, itwin.ErrorEnvelope{Error: itwin.ErrorBody{Code: code, Message: code + " (test)"}})
+	writeJSON(w, status, wire.ErrorEnvelope{Error: wire.ErrorBody{Code: code, Message: code + " (test)"}})
 }
 
 // accept answers 202 for a new run id, which becomes lastRun, with the given states.
-func (f *fakeSync) accept(id string, states ...itwin.Run) func(http.ResponseWriter, *http.Request) {
+func (f *fakeSync) accept(id string, states ...wire.Run) func(http.ResponseWriter, *http.Request) {
 	return func(w http.ResponseWriter, _ *http.Request) {
 		f.lastRun = id
 		f.runs[id] = states
@@ -130,11 +131,11 @@ func (f *fakeSync) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && p == f.connPath() && f.connDenied:
 		writeAPIError(w, 403, "InsufficientPermissions")
 	case r.Method == http.MethodGet && p == f.connPath():
-		conn := itwin.Connection{ID: f.connID, DisplayName: "c", IModelID: f.imodelID, AuthenticationType: f.authType, Links: &itwin.ConnectionLinks{}}
+		conn := wire.Connection{ID: f.connID, DisplayName: "c", IModelID: f.imodelID, AuthenticationType: f.authType, Links: &wire.ConnectionLinks{}}
 		if f.lastRun != "" {
-			conn.Links.LastRun = &itwin.Link{Href: f.runURL(f.lastRun)}
+			conn.Links.LastRun = &wire.Link{Href: f.runURL(f.lastRun)}
 		}
-		writeJSON(w, 200, itwin.ConnectionEnvelope{Connection: conn})
+		writeJSON(w, 200, wire.ConnectionEnvelope{Connection: conn})
 	case r.Method == http.MethodGet && strings.HasPrefix(p, f.connPath()+"/runs/"):
 		id := strings.TrimPrefix(p, f.connPath()+"/runs/")
 		seq, ok := f.runs[id]
@@ -147,11 +148,11 @@ func (f *fakeSync) serve(w http.ResponseWriter, r *http.Request) {
 			f.runs[id] = seq[1:]
 		}
 		run.ID = id
-		writeJSON(w, 200, itwin.RunEnvelope{Run: run})
+		writeJSON(w, 200, wire.RunEnvelope{Run: run})
 	case r.Method == http.MethodGet && p == f.connPath()+"/sourcefiles" && f.listDenied:
 		writeAPIError(w, 403, "InsufficientPermissions")
 	case r.Method == http.MethodGet && p == f.connPath()+"/sourcefiles":
-		writeJSON(w, 200, itwin.StorageSourceFileList{SourceFiles: f.sourceFiles})
+		writeJSON(w, 200, wire.StorageSourceFileList{SourceFiles: f.sourceFiles})
 	case r.Method == http.MethodGet && strings.HasPrefix(p, "/storage/files/"):
 		sf, ok := f.files[strings.TrimPrefix(p, "/storage/files/")]
 		if !ok {
@@ -162,10 +163,10 @@ func (f *fakeSync) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && p == "/imodels/"+f.imodelID+"/changesets":
 		writeJSON(w, 200, map[string]any{"changesets": f.changesets, "_links": map[string]any{}})
 	case r.Method == http.MethodGet && p == "/synchronization/reports":
-		writeJSON(w, 200, itwin.DiagnosticReportList{Reports: f.reports})
+		writeJSON(w, 200, wire.DiagnosticReportList{Reports: f.reports})
 	case r.Method == http.MethodGet && strings.EqualFold(p, "/synchronization/imodels/connections/authorizationinformation"):
-		writeJSON(w, 200, itwin.AuthorizationInformationEnvelope{AuthorizationInformation: itwin.AuthorizationInformation{
-			IsUserAuthorized: f.userAuthed, Links: itwin.AuthorizationInfoLinks{AuthorizationURL: &itwin.Link{Href: f.srv.URL + "/local/consent/abc"}}}})
+		writeJSON(w, 200, wire.AuthorizationInformationEnvelope{AuthorizationInformation: wire.AuthorizationInformation{
+			IsUserAuthorized: f.userAuthed, Links: wire.AuthorizationInfoLinks{AuthorizationURL: &wire.Link{Href: f.srv.URL + "/local/consent/abc"}}}})
 	default:
 		writeAPIError(w, 404, "NoRoute")
 	}
@@ -184,10 +185,10 @@ func ioCopy(dst *strings.Builder, r *http.Request) (int64, error) {
 	}
 }
 
-func run(state, result string, jobs ...itwin.Job) itwin.Run {
-	r := itwin.Run{State: state, Result: result, Jobs: jobs, StartDateTime: itwin.NewTimestamp(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))}
-	if state == itwin.StateCompleted {
-		r.EndDateTime = itwin.NewTimestamp(time.Date(2026, 1, 2, 3, 4, 7, 500_000_000, time.UTC))
+func run(state, result string, jobs ...wire.Job) wire.Run {
+	r := wire.Run{State: state, Result: result, Jobs: jobs, StartDateTime: wire.NewTimestamp(time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC))}
+	if state == wire.StateCompleted {
+		r.EndDateTime = wire.NewTimestamp(time.Date(2026, 1, 2, 3, 4, 7, 500_000_000, time.UTC))
 	}
 	return r
 }
@@ -216,7 +217,7 @@ func (o *testOps) ops() runOps {
 	}
 }
 
-func mustConn(t *testing.T, tg runTarget) *itwin.Connection {
+func mustConn(t *testing.T, tg runTarget) *wire.Connection {
 	t.Helper()
 	c, err := tg.getConnection(context.Background())
 	if err != nil {
@@ -227,7 +228,7 @@ func mustConn(t *testing.T, tg runTarget) *itwin.Connection {
 
 func TestStartRun_Accepted(t *testing.T) {
 	f := newFakeSync(t, connKindStorage)
-	f.starts = append(f.starts, f.accept("run-1", run(itwin.StateNotStarted, itwin.ResultUndetermined)))
+	f.starts = append(f.starts, f.accept("run-1", run(wire.StateNotStarted, wire.ResultUndetermined)))
 	tg := f.target()
 	id, err := startRun(context.Background(), tg, mustConn(t, tg), (&testOps{}).ops())
 	if err != nil || id != "run-1" {
@@ -241,13 +242,13 @@ func TestStartRun_Accepted(t *testing.T) {
 func TestStartRun_ActiveRunIsWaitedForThenOursStarts(t *testing.T) {
 	f := newFakeSync(t, connKindStorage)
 	f.lastRun = "other"
-	f.runs["other"] = []itwin.Run{run(itwin.StateExecuting, itwin.ResultUndetermined), run(itwin.StateExecuting, itwin.ResultUndetermined), run(itwin.StateCompleted, itwin.ResultSuccess)}
+	f.runs["other"] = []wire.Run{run(wire.StateExecuting, wire.ResultUndetermined), run(wire.StateExecuting, wire.ResultUndetermined), run(wire.StateCompleted, wire.ResultSuccess)}
 	f.starts = []func(http.ResponseWriter, *http.Request){
 		func(w http.ResponseWriter, _ *http.Request) {
 			w.Header().Set("Location", f.runURL("other"))
 			w.WriteHeader(http.StatusSeeOther)
 		},
-		f.accept("ours", run(itwin.StateNotStarted, itwin.ResultUndetermined)),
+		f.accept("ours", run(wire.StateNotStarted, wire.ResultUndetermined)),
 	}
 	o := &testOps{}
 	tg := f.target()
@@ -269,7 +270,7 @@ func TestStartRun_ActiveRunIsWaitedForThenOursStarts(t *testing.T) {
 func TestStartRun_RaceIsRetriedWithBackoff(t *testing.T) {
 	f := newFakeSync(t, connKindStorage)
 	race := func(w http.ResponseWriter, _ *http.Request) { writeAPIError(w, 409, "RunAlreadyRequested") }
-	f.starts = []func(http.ResponseWriter, *http.Request){race, race, f.accept("r", run(itwin.StateNotStarted, itwin.ResultUndetermined))}
+	f.starts = []func(http.ResponseWriter, *http.Request){race, race, f.accept("r", run(wire.StateNotStarted, wire.ResultUndetermined))}
 	o := &testOps{}
 	tg := f.target()
 	id, err := startRun(context.Background(), tg, mustConn(t, tg), o.ops())
@@ -305,7 +306,7 @@ func TestStartRun_ServerErrorAfterCreatingTheRunAdoptsIt(t *testing.T) {
 	f.lastRun = "old"
 	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) {
 		f.lastRun = "created-anyway"
-		f.runs["created-anyway"] = []itwin.Run{run(itwin.StateQueued, itwin.ResultUndetermined)}
+		f.runs["created-anyway"] = []wire.Run{run(wire.StateQueued, wire.ResultUndetermined)}
 		writeAPIError(w, 500, "InternalServerError")
 	}}
 	tg := f.target()
@@ -327,7 +328,7 @@ func TestStartRun_TransportErrorWithoutRunRetriesOnce(t *testing.T) {
 			conn.Close()
 		}
 	}
-	f.starts = []func(http.ResponseWriter, *http.Request){drop, f.accept("second", run(itwin.StateNotStarted, itwin.ResultUndetermined))}
+	f.starts = []func(http.ResponseWriter, *http.Request){drop, f.accept("second", run(wire.StateNotStarted, wire.ResultUndetermined))}
 	tg := f.target()
 	id, err := startRun(context.Background(), tg, mustConn(t, tg), (&testOps{}).ops())
 	if err != nil || id != "second" {
@@ -356,7 +357,7 @@ func TestStartRun_NotFoundIsNotRetried(t *testing.T) {
 	f := newFakeSync(t, connKindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) { writeAPIError(w, 404, "StorageConnectionNotFound") }}
 	tg := f.target()
-	_, err := startRun(context.Background(), tg, &itwin.Connection{}, (&testOps{}).ops())
+	_, err := startRun(context.Background(), tg, &wire.Connection{}, (&testOps{}).ops())
 	if !itwin.IsNotFound(err) {
 		t.Fatalf("err = %v, want 404", err)
 	}
@@ -391,32 +392,32 @@ func recorder(into *[]recorded) runRecorder {
 	}
 }
 
-func twoTaskJob(second itwin.Task) itwin.Job {
-	return itwin.Job{ID: "job", ConnectorType: "IFC", State: itwin.StateCompleted, Tasks: []itwin.Task{
-		{ID: "task-a", StorageFileID: "file-a", State: itwin.StateCompleted, Result: itwin.ResultSuccess},
+func twoTaskJob(second wire.Task) wire.Job {
+	return wire.Job{ID: "job", ConnectorType: "IFC", State: wire.StateCompleted, Tasks: []wire.Task{
+		{ID: "task-a", StorageFileID: "file-a", State: wire.StateCompleted, Result: wire.ResultSuccess},
 		second,
 	}}
 }
 
 func TestExecuteRun_SuccessRecordsIDFirstThenOutputs(t *testing.T) {
 	f := newFakeSync(t, connKindStorage)
-	done := run(itwin.StateCompleted, itwin.ResultSuccess, twoTaskJob(itwin.Task{ID: "task-b", StorageFileID: "file-b", State: itwin.StateCompleted, Result: itwin.ResultSuccess}))
-	done.Phase = itwin.PhaseReferenceFile
+	done := run(wire.StateCompleted, wire.ResultSuccess, twoTaskJob(wire.Task{ID: "task-b", StorageFileID: "file-b", State: wire.StateCompleted, Result: wire.ResultSuccess}))
+	done.Phase = wire.PhaseReferenceFile
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1",
-		run(itwin.StateNotStarted, itwin.ResultUndetermined), run(itwin.StateExecuting, itwin.ResultUndetermined), done)}
-	f.changesets = []itwin.Changeset{
-		{ID: "cs-other", Index: 1, SynchronizationInfo: &itwin.SynchronizationInfo{TaskID: "someone-else"}},
-		{ID: "cs-b", Index: 3, Description: "b", SynchronizationInfo: &itwin.SynchronizationInfo{TaskID: "task-b", ChangedFiles: []string{"b.ifc"}}},
-		{ID: "cs-a", Index: 2, SynchronizationInfo: &itwin.SynchronizationInfo{TaskID: "task-a"}},
+		run(wire.StateNotStarted, wire.ResultUndetermined), run(wire.StateExecuting, wire.ResultUndetermined), done)}
+	f.changesets = []wire.Changeset{
+		{ID: "cs-other", Index: 1, SynchronizationInfo: &wire.SynchronizationInfo{TaskID: "someone-else"}},
+		{ID: "cs-b", Index: 3, Description: "b", SynchronizationInfo: &wire.SynchronizationInfo{TaskID: "task-b", ChangedFiles: []string{"b.ifc"}}},
+		{ID: "cs-a", Index: 2, SynchronizationInfo: &wire.SynchronizationInfo{TaskID: "task-a"}},
 	}
-	f.reports = []itwin.DiagnosticReport{{ID: "rep-1", TaskID: "task-a", SasURI: f.srv.URL + "/blobs/rep-1?sig=secret"}}
-	f.sourceFiles = []itwin.StorageSourceFile{{ID: "sf", StorageFileID: "file-a", LastKnownFileName: "a.ifc"}}
+	f.reports = []wire.DiagnosticReport{{ID: "rep-1", TaskID: "task-a", SasURI: f.srv.URL + "/blobs/rep-1?sig=secret"}}
+	f.sourceFiles = []wire.StorageSourceFile{{ID: "sf", StorageFileID: "file-a", LastKnownFileName: "a.ifc"}}
 
 	var recs []recorded
 	o := &testOps{}
 	tg := f.target()
 	names := func(ctx context.Context) map[string]string { return storageFileNames(ctx, tg.client, f.connID) }
-	id, diags := executeRun(context.Background(), tg, callerResource, true, []string{itwin.ResultSuccess}, names, o.ops(), recorder(&recs))
+	id, diags := executeRun(context.Background(), tg, callerResource, true, []string{wire.ResultSuccess}, names, o.ops(), recorder(&recs))
 	if diags.HasError() || id != "run-1" {
 		t.Fatalf("executeRun = %q, %v", id, diags)
 	}
@@ -424,7 +425,7 @@ func TestExecuteRun_SuccessRecordsIDFirstThenOutputs(t *testing.T) {
 		t.Fatalf("records = %+v, want the id recorded with empty outputs, then the final outputs", recs)
 	}
 	outs := recs[1].outs
-	if outs.State.ValueString() != itwin.StateCompleted || outs.Result.ValueString() != itwin.ResultSuccess || outs.Phase.ValueString() != itwin.PhaseReferenceFile {
+	if outs.State.ValueString() != wire.StateCompleted || outs.Result.ValueString() != wire.ResultSuccess || outs.Phase.ValueString() != wire.PhaseReferenceFile {
 		t.Errorf("outputs = %+v", outs)
 	}
 	if outs.DurationSeconds.ValueFloat64() != 2.5 {
@@ -447,16 +448,16 @@ func TestExecuteRun_SuccessRecordsIDFirstThenOutputs(t *testing.T) {
 
 func TestExecuteRun_PartialSuccessReportsEachFailedFile(t *testing.T) {
 	f := newFakeSync(t, connKindStorage)
-	failed := itwin.Task{ID: "task-b", StorageFileID: "file-b", State: itwin.StateCompleted, Result: itwin.ResultError, RetryAttempts: 2,
-		Error: &itwin.TaskError{ErrorCode: "TAE_PARSE_ERROR", Message: "The file could not be read.", Description: "Check that it opens.",
+	failed := wire.Task{ID: "task-b", StorageFileID: "file-b", State: wire.StateCompleted, Result: wire.ResultError, RetryAttempts: 2,
+		Error: &wire.TaskError{ErrorCode: "TAE_PARSE_ERROR", Message: "The file could not be read.", Description: "Check that it opens.",
 			KbArticleLink: "https://kb.example/parse", CanUserFix: true}}
-	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1", run(itwin.StateCompleted, itwin.ResultPartialSuccess, twoTaskJob(failed)))}
-	f.sourceFiles = []itwin.StorageSourceFile{{ID: "sf", StorageFileID: "file-b", LastKnownFileName: "broken.ifc"}}
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1", run(wire.StateCompleted, wire.ResultPartialSuccess, twoTaskJob(failed)))}
+	f.sourceFiles = []wire.StorageSourceFile{{ID: "sf", StorageFileID: "file-b", LastKnownFileName: "broken.ifc"}}
 
 	var recs []recorded
 	tg := f.target()
 	names := func(ctx context.Context) map[string]string { return storageFileNames(ctx, tg.client, f.connID) }
-	_, diags := executeRun(context.Background(), tg, callerResource, true, []string{itwin.ResultSuccess}, names, (&testOps{}).ops(), recorder(&recs))
+	_, diags := executeRun(context.Background(), tg, callerResource, true, []string{wire.ResultSuccess}, names, (&testOps{}).ops(), recorder(&recs))
 	if got := diags.ErrorsCount(); got != 1 {
 		t.Fatalf("errors = %d (%v), want one per failed task", got, diags)
 	}
@@ -471,13 +472,13 @@ func TestExecuteRun_PartialSuccessReportsEachFailedFile(t *testing.T) {
 			t.Errorf("detail lacks %q:\n%s", want, e.Detail())
 		}
 	}
-	if len(recs) != 2 || recs[1].outs.Result.ValueString() != itwin.ResultPartialSuccess {
+	if len(recs) != 2 || recs[1].outs.Result.ValueString() != wire.ResultPartialSuccess {
 		t.Errorf("the failed run's outputs must still be recorded: %+v", recs)
 	}
 
 	// allowed_results admits it.
-	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-2", run(itwin.StateCompleted, itwin.ResultPartialSuccess, twoTaskJob(failed)))}
-	_, diags = executeRun(context.Background(), tg, callerResource, true, []string{itwin.ResultPartialSuccess, itwin.ResultSuccess}, names, (&testOps{}).ops(), nil)
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-2", run(wire.StateCompleted, wire.ResultPartialSuccess, twoTaskJob(failed)))}
+	_, diags = executeRun(context.Background(), tg, callerResource, true, []string{wire.ResultPartialSuccess, wire.ResultSuccess}, names, (&testOps{}).ops(), nil)
 	if diags.HasError() {
 		t.Errorf("PartialSuccess is allowed, got %v", diags)
 	}
@@ -485,11 +486,11 @@ func TestExecuteRun_PartialSuccessReportsEachFailedFile(t *testing.T) {
 
 func TestExecuteRun_UserNotAuthenticatedExplainsWhatToDo(t *testing.T) {
 	f := newFakeSync(t, connKindStorage)
-	r := run(itwin.StateCompleted, itwin.ResultError)
-	r.Jobs = []itwin.Job{}
-	r.Error = &itwin.RunError{ErrorKey: "UserNotAuthenticated", Description: "User is not authenticated."}
+	r := run(wire.StateCompleted, wire.ResultError)
+	r.Jobs = []wire.Job{}
+	r.Error = &wire.RunError{ErrorKey: "UserNotAuthenticated", Description: "User is not authenticated."}
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1", r)}
-	_, diags := executeRun(context.Background(), f.target(), callerResource, true, []string{itwin.ResultSuccess}, func(context.Context) map[string]string { return nil }, (&testOps{}).ops(), nil)
+	_, diags := executeRun(context.Background(), f.target(), callerResource, true, []string{wire.ResultSuccess}, func(context.Context) map[string]string { return nil }, (&testOps{}).ops(), nil)
 	if diags.ErrorsCount() != 1 {
 		t.Fatalf("diags = %v", diags)
 	}
@@ -503,8 +504,8 @@ func TestExecuteRun_UserNotAuthenticatedExplainsWhatToDo(t *testing.T) {
 
 func TestExecuteRun_SkippedNotAllowed(t *testing.T) {
 	f := newFakeSync(t, connKindManifest)
-	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1", run(itwin.StateCompleted, itwin.ResultSkipped))}
-	_, diags := executeRun(context.Background(), f.target(), callerResource, true, []string{itwin.ResultSuccess}, func(context.Context) map[string]string { return nil }, (&testOps{}).ops(), nil)
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1", run(wire.StateCompleted, wire.ResultSkipped))}
+	_, diags := executeRun(context.Background(), f.target(), callerResource, true, []string{wire.ResultSuccess}, func(context.Context) map[string]string { return nil }, (&testOps{}).ops(), nil)
 	if diags.ErrorsCount() != 1 || !strings.Contains(diags.Errors()[0].Summary(), "Skipped") {
 		t.Fatalf("diags = %v, want one error naming Skipped", diags)
 	}
@@ -515,13 +516,13 @@ func TestExecuteRun_SkippedNotAllowed(t *testing.T) {
 
 func TestExecuteRun_TimeoutKeepsIDAndLastState(t *testing.T) {
 	f := newFakeSync(t, connKindStorage)
-	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("slow", run(itwin.StateQueued, itwin.ResultUndetermined), run(itwin.StateExecuting, itwin.ResultUndetermined))}
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("slow", run(wire.StateQueued, wire.ResultUndetermined), run(wire.StateExecuting, wire.ResultUndetermined))}
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	var recs []recorded
 	o := (&testOps{}).ops()
 	o.sleep = nil // real sleeps: the deadline must interrupt the waiter
-	id, diags := executeRun(ctx, f.target(), callerResource, true, []string{itwin.ResultSuccess}, func(context.Context) map[string]string { return nil }, o, recorder(&recs))
+	id, diags := executeRun(ctx, f.target(), callerResource, true, []string{wire.ResultSuccess}, func(context.Context) map[string]string { return nil }, o, recorder(&recs))
 	if id != "slow" || !diags.HasError() {
 		t.Fatalf("executeRun = %q, %v; want the id with an error", id, diags)
 	}
@@ -530,20 +531,20 @@ func TestExecuteRun_TimeoutKeepsIDAndLastState(t *testing.T) {
 		t.Errorf("diagnostic = %s / %s", e.Summary(), e.Detail())
 	}
 	last := recs[len(recs)-1]
-	if last.id != "slow" || last.outs.State.ValueString() != itwin.StateExecuting {
+	if last.id != "slow" || last.outs.State.ValueString() != wire.StateExecuting {
 		t.Errorf("last record = %+v, want the run id with its last known state", last)
 	}
 }
 
 func TestExecuteRun_NoWaitRecordsAcceptedRun(t *testing.T) {
 	f := newFakeSync(t, connKindStorage)
-	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r", run(itwin.StateNotStarted, itwin.ResultUndetermined))}
+	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r", run(wire.StateNotStarted, wire.ResultUndetermined))}
 	var recs []recorded
-	id, diags := executeRun(context.Background(), f.target(), callerResource, false, []string{itwin.ResultSuccess}, nil, (&testOps{}).ops(), recorder(&recs))
+	id, diags := executeRun(context.Background(), f.target(), callerResource, false, []string{wire.ResultSuccess}, nil, (&testOps{}).ops(), recorder(&recs))
 	if id != "r" || diags.HasError() {
 		t.Fatalf("executeRun = %q, %v", id, diags)
 	}
-	if last := recs[len(recs)-1]; last.outs.State.ValueString() != itwin.StateNotStarted {
+	if last := recs[len(recs)-1]; last.outs.State.ValueString() != wire.StateNotStarted {
 		t.Errorf("state = %v, want NotStarted", last.outs.State)
 	}
 	if n := f.requests("GET " + f.connPath() + "/runs/r"); n != 1 {
@@ -568,32 +569,32 @@ func TestWarnUserConnection(t *testing.T) {
 	f := newFakeSync(t, connKindStorage)
 	c := f.client()
 	var diags diag.Diagnostics
-	warnUserConnection(context.Background(), c, &itwin.Connection{ID: "x", AuthenticationType: "Service"}, &diags)
+	warnUserConnection(context.Background(), c, &wire.Connection{ID: "x", AuthenticationType: "Service"}, &diags)
 	if len(diags) != 0 || f.requests("GET") != 0 {
 		t.Fatalf("service connections need no check: %v", diags)
 	}
-	warnUserConnection(context.Background(), c, &itwin.Connection{ID: "x", AuthenticationType: "User"}, &diags)
+	warnUserConnection(context.Background(), c, &wire.Connection{ID: "x", AuthenticationType: "User"}, &diags)
 	if diags.WarningsCount() != 1 || !strings.Contains(diags[0].Detail(), "/local/consent/abc") {
 		t.Fatalf("diags = %v, want one warning with the consent page", diags)
 	}
 	f.userAuthed = true
 	diags = nil
-	warnUserConnection(context.Background(), c, &itwin.Connection{ID: "x"}, &diags) // unset = User
+	warnUserConnection(context.Background(), c, &wire.Connection{ID: "x"}, &diags) // unset = User
 	if len(diags) != 0 {
 		t.Fatalf("consent given: %v", diags)
 	}
 }
 
 func TestDescribeRunChange(t *testing.T) {
-	prev := run(itwin.StateWaitingToExecute, itwin.ResultUndetermined)
-	cur := run(itwin.StateExecuting, itwin.ResultUndetermined, twoTaskJob(itwin.Task{ID: "b", State: itwin.StateExecuting}))
-	cur.ID, cur.Phase = "r1", itwin.PhaseMasterFile
+	prev := run(wire.StateWaitingToExecute, wire.ResultUndetermined)
+	cur := run(wire.StateExecuting, wire.ResultUndetermined, twoTaskJob(wire.Task{ID: "b", State: wire.StateExecuting}))
+	cur.ID, cur.Phase = "r1", wire.PhaseMasterFile
 	got := describeRunChange(&prev, &cur)
 	want := "synchronization run r1: WaitingToExecute -> Executing (phase MasterFile), 1/2 tasks completed"
 	if got != want {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
-	done := run(itwin.StateCompleted, itwin.ResultSuccess)
+	done := run(wire.StateCompleted, wire.ResultSuccess)
 	done.ID = "r1"
 	if got := describeRunChange(nil, &done); got != "synchronization run r1: Completed, result Success" {
 		t.Errorf("got %q", got)
@@ -605,8 +606,8 @@ func TestFlattenRun_EmptyAndErrors(t *testing.T) {
 	if diags.HasError() || !outs.State.IsNull() || outs.Tasks.IsNull() || len(outs.Tasks.Elements()) != 0 {
 		t.Fatalf("empty outputs must be known (null scalars, empty lists): %+v %v", outs, diags)
 	}
-	r := run(itwin.StateExecuting, itwin.ResultUndetermined)
-	r.Error = &itwin.RunError{ErrorKey: "K", Description: "D"}
+	r := run(wire.StateExecuting, wire.ResultUndetermined)
+	r.Error = &wire.RunError{ErrorKey: "K", Description: "D"}
 	outs, _ = flattenRun(runDetails{run: &r})
 	if !outs.EndedAt.IsNull() || !outs.DurationSeconds.IsNull() || outs.Error.IsNull() {
 		t.Errorf("active run: ended_at/duration must be null and error set: %+v", outs)
@@ -614,7 +615,7 @@ func TestFlattenRun_EmptyAndErrors(t *testing.T) {
 }
 
 func TestFileNamesFromTasks(t *testing.T) {
-	r := run(itwin.StateCompleted, itwin.ResultSuccess, twoTaskJob(itwin.Task{ID: "b", SourceFileID: "dms-1", State: itwin.StateCompleted}))
+	r := run(wire.StateCompleted, wire.ResultSuccess, twoTaskJob(wire.Task{ID: "b", SourceFileID: "dms-1", State: wire.StateCompleted}))
 	outs, _ := flattenRun(runDetails{run: &r, fileNames: map[string]string{"file-a": "a.ifc", "dms-1": "m.dgn"}})
 	got := fileNamesFromTasks(outs.Tasks)
 	if got["file-a"] != "a.ifc" || got["dms-1"] != "m.dgn" {
@@ -629,12 +630,12 @@ func TestExecuteRun_InterruptedStartStillRecordsTheRun(t *testing.T) {
 	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, r *http.Request) {
 		// The server creates the run, then the user presses Ctrl-C before the answer arrives.
 		f.lastRun = "created"
-		f.runs["created"] = []itwin.Run{run(itwin.StateNotStarted, itwin.ResultUndetermined)}
+		f.runs["created"] = []wire.Run{run(wire.StateNotStarted, wire.ResultUndetermined)}
 		cancel()
 		<-r.Context().Done()
 	}}
 	var recs []recorded
-	id, diags := executeRun(ctx, f.target(), callerResource, true, []string{itwin.ResultSuccess}, nil, (&testOps{}).ops(), recorder(&recs))
+	id, diags := executeRun(ctx, f.target(), callerResource, true, []string{wire.ResultSuccess}, nil, (&testOps{}).ops(), recorder(&recs))
 	if id != "created" || len(recs) == 0 || recs[0].id != "created" {
 		t.Fatalf("executeRun = %q, records %+v; want the run the interrupted start created", id, recs)
 	}
@@ -649,7 +650,7 @@ func TestExecuteRun_InterruptedStartStillRecordsTheRun(t *testing.T) {
 // The resource wording of a timeout: the run is saved, the resource tainted, timeouts.create can be raised.
 func TestTimeoutError_ResourceAndActionWording(t *testing.T) {
 	tg := runTarget{kind: connKindStorage, connectionID: "c1"}
-	r := run(itwin.StateExecuting, itwin.ResultUndetermined)
+	r := run(wire.StateExecuting, wire.ResultUndetermined)
 	_, res := timeoutError(tg, callerResource, "r1", &r, context.DeadlineExceeded)
 	for _, want := range []string{"Executing", "marked tainted", "timeouts.create", `run_id = "r1"`} {
 		if !strings.Contains(res, want) {
@@ -666,11 +667,11 @@ func TestTimeoutError_ResourceAndActionWording(t *testing.T) {
 // description says. The diagnostic must not contradict it (REVIEW finding 19).
 func TestRunResultDiagnostics_CanUserFixDoesNotBlameTheFile(t *testing.T) {
 	tg := runTarget{kind: connKindStorage, connectionID: "c1"}
-	unsupported := itwin.Task{ID: "t", StorageFileID: "f", State: itwin.StateCompleted, Result: itwin.ResultError,
-		Error: &itwin.TaskError{ErrorCode: "TAE_UNSUPPORTED_FORMAT", Message: "Unsupported file format.",
+	unsupported := wire.Task{ID: "t", StorageFileID: "f", State: wire.StateCompleted, Result: wire.ResultError,
+		Error: &wire.TaskError{ErrorCode: "TAE_UNSUPPORTED_FORMAT", Message: "Unsupported file format.",
 			Description: "Map the file with a connector type that accepts it.", CanUserFix: true}}
-	r := run(itwin.StateCompleted, itwin.ResultError, itwin.Job{ConnectorType: "IFC", Tasks: []itwin.Task{unsupported}})
-	diags := runResultDiagnostics(tg, callerResource, &r, []string{itwin.ResultSuccess}, map[string]string{"f": "a.dwg"})
+	r := run(wire.StateCompleted, wire.ResultError, wire.Job{ConnectorType: "IFC", Tasks: []wire.Task{unsupported}})
+	diags := runResultDiagnostics(tg, callerResource, &r, []string{wire.ResultSuccess}, map[string]string{"f": "a.dwg"})
 	if diags.ErrorsCount() != 1 {
 		t.Fatalf("diags = %v", diags)
 	}
@@ -680,7 +681,7 @@ func TestRunResultDiagnostics_CanUserFixDoesNotBlameTheFile(t *testing.T) {
 	}
 	unsupported.Error.Description = ""
 	r.Jobs[0].Tasks[0] = unsupported
-	d = runResultDiagnostics(tg, callerResource, &r, []string{itwin.ResultSuccess}, nil).Errors()[0].Detail()
+	d = runResultDiagnostics(tg, callerResource, &r, []string{wire.ResultSuccess}, nil).Errors()[0].Detail()
 	if !strings.Contains(d, "connector type") {
 		t.Errorf("without a description the hint names both places:\n%s", d)
 	}
@@ -691,15 +692,15 @@ func TestRunResultDiagnostics_CanUserFixDoesNotBlameTheFile(t *testing.T) {
 func TestExecuteRun_ServerErrorTextIsRedacted(t *testing.T) {
 	const sas = "https://acct.blob.core.windows.net/c/master.dgn?sv=2024-01-01&se=2026-12-01&sp=r&sig=S3CRETsig"
 	f := newFakeSync(t, connKindManifest)
-	failed := itwin.Task{ID: "task-b", SourceFileID: "dms-1", State: itwin.StateCompleted, Result: itwin.ResultError,
-		Error: &itwin.TaskError{ErrorCode: "TAE_DOWNLOAD_FAILED", Message: "Could not download " + sas,
+	failed := wire.Task{ID: "task-b", SourceFileID: "dms-1", State: wire.StateCompleted, Result: wire.ResultError,
+		Error: &wire.TaskError{ErrorCode: "TAE_DOWNLOAD_FAILED", Message: "Could not download " + sas,
 			Details: "GET " + sas + " returned 403", Description: "Check the URL " + sas, KbArticleLink: "https://kb.example/dl"}}
-	r := run(itwin.StateCompleted, itwin.ResultError, itwin.Job{ConnectorType: "MSTN", Tasks: []itwin.Task{failed}})
-	r.Error = &itwin.RunError{ErrorKey: "PreprocessorFailed", Description: "Download of " + sas + " failed"}
+	r := run(wire.StateCompleted, wire.ResultError, wire.Job{ConnectorType: "MSTN", Tasks: []wire.Task{failed}})
+	r.Error = &wire.RunError{ErrorKey: "PreprocessorFailed", Description: "Download of " + sas + " failed"}
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1", r)}
 
 	var recs []recorded
-	_, diags := executeRun(context.Background(), f.target(), callerResource, true, []string{itwin.ResultSuccess},
+	_, diags := executeRun(context.Background(), f.target(), callerResource, true, []string{wire.ResultSuccess},
 		func(context.Context) map[string]string { return nil }, (&testOps{}).ops(), recorder(&recs))
 	if diags.ErrorsCount() != 2 {
 		t.Fatalf("diags = %v, want the task error and the run error", diags)

@@ -15,7 +15,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // localFileInfo is what the plan needs to know about a local source file.
@@ -78,19 +78,19 @@ func descriptionValue(server string, ref types.String) types.String {
 
 // storageItemUpdate builds the PATCH body of a folder or file with only the fields that change. A description
 // going to null or "" is sent as "" so that it is really cleared.
-func storageItemUpdate(planName, planDesc, stateName, stateDesc types.String) itwin.StorageItemUpdate {
-	var u itwin.StorageItemUpdate
+func storageItemUpdate(planName, planDesc, stateName, stateDesc types.String) wire.StorageItemUpdate {
+	var u wire.StorageItemUpdate
 	if !planName.Equal(stateName) {
-		u.DisplayName = itwin.Ptr(planName.ValueString())
+		u.DisplayName = wire.Ptr(planName.ValueString())
 	}
 	if !planDesc.Equal(stateDesc) {
-		u.Description = itwin.Ptr(planDesc.ValueString())
+		u.Description = wire.Ptr(planDesc.ValueString())
 	}
 	return u
 }
 
 // timestampValue renders an API date as RFC 3339 (UTC), or null when the server did not send one.
-func timestampValue(t itwin.Timestamp) types.String {
+func timestampValue(t wire.Timestamp) types.String {
 	if t.IsZero() {
 		return types.StringNull()
 	}
@@ -99,15 +99,15 @@ func timestampValue(t itwin.Timestamp) types.String {
 
 // waitIModelInitialized polls an iModel until its state is "initialized" (spec §9.3: a new iModel may start as
 // notInitialized). The interval doubles from minInterval up to maxInterval; ctx bounds the whole wait.
-func waitIModelInitialized(ctx context.Context, get func(context.Context) (*itwin.IModel, error),
-	sleep func(context.Context, time.Duration) error, minInterval, maxInterval time.Duration) (*itwin.IModel, error) {
+func waitIModelInitialized(ctx context.Context, get func(context.Context) (*wire.IModel, error),
+	sleep func(context.Context, time.Duration) error, minInterval, maxInterval time.Duration) (*wire.IModel, error) {
 	interval := minInterval
 	for {
 		m, err := get(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if m.State == itwin.IModelStateInitialized {
+		if m.State == wire.IModelStateInitialized {
 			return m, nil
 		}
 		if err := sleep(ctx, interval); err != nil {

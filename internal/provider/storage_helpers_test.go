@@ -13,7 +13,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 func sha256Hex(s string) string {
@@ -78,10 +78,10 @@ func TestPresignedURLExpiry(t *testing.T) {
 func TestWaitIModelInitialized(t *testing.T) {
 	states := []string{"notInitialized", "notInitialized", "notInitialized", "notInitialized", "initialized"}
 	calls := 0
-	get := func(context.Context) (*itwin.IModel, error) {
+	get := func(context.Context) (*wire.IModel, error) {
 		s := states[calls]
 		calls++
-		return &itwin.IModel{ID: "m", State: s}, nil
+		return &wire.IModel{ID: "m", State: s}, nil
 	}
 	var slept []time.Duration
 	sleep := func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }
@@ -100,7 +100,7 @@ func TestWaitIModelInitialized(t *testing.T) {
 	}
 
 	// The create timeout ends the wait with an error that keeps the cause.
-	never := func(context.Context) (*itwin.IModel, error) { return &itwin.IModel{State: "notInitialized"}, nil }
+	never := func(context.Context) (*wire.IModel, error) { return &wire.IModel{State: "notInitialized"}, nil }
 	timeout := func(context.Context, time.Duration) error { return context.DeadlineExceeded }
 	if _, err := waitIModelInitialized(t.Context(), never, timeout, time.Millisecond, time.Millisecond); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "notInitialized") {
 		t.Fatalf("got %v, want a DeadlineExceeded error naming the state", err)
@@ -108,17 +108,17 @@ func TestWaitIModelInitialized(t *testing.T) {
 
 	// API errors stop the wait at once.
 	boom := errors.New("boom")
-	failing := func(context.Context) (*itwin.IModel, error) { return nil, boom }
+	failing := func(context.Context) (*wire.IModel, error) { return nil, boom }
 	if _, err := waitIModelInitialized(t.Context(), failing, sleep, time.Millisecond, time.Millisecond); !errors.Is(err, boom) {
 		t.Fatalf("got %v, want boom", err)
 	}
 }
 
 func TestChangesetsValue(t *testing.T) {
-	push := itwin.NewTimestamp(time.Date(2025, 3, 14, 9, 29, 39, 881000200, time.UTC))
-	list := changesetsValue([]itwin.Changeset{
+	push := wire.NewTimestamp(time.Date(2025, 3, 14, 9, 29, 39, 881000200, time.UTC))
+	list := changesetsValue([]wire.Changeset{
 		{ID: "aa", Index: 1, Description: "first", PushDateTime: push,
-			SynchronizationInfo: &itwin.SynchronizationInfo{TaskID: "t1", ChangedFiles: []string{"a.ifc", "b.geojson"}}},
+			SynchronizationInfo: &wire.SynchronizationInfo{TaskID: "t1", ChangedFiles: []string{"a.ifc", "b.geojson"}}},
 		{ID: "bb", Index: 2, Description: "manual"},
 	})
 	if len(list.Elements()) != 2 {

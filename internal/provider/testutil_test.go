@@ -7,6 +7,7 @@ import (
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // testClient returns an API client for the given itwin-local instance, so tests can arrange or change remote
@@ -32,7 +33,7 @@ func testClient(t *testing.T, inst *itwinlocaltest.Instance) *itwin.Client {
 // testUploadFile uploads a small file named name into the instance's Storage root folder and returns its id.
 func testUploadFile(t *testing.T, c *itwin.Client, inst *itwinlocaltest.Instance, name, content string) string {
 	t.Helper()
-	f, err := c.UploadFile(t.Context(), inst.RootFolderID, itwin.StorageItemCreate{DisplayName: name},
+	f, err := c.UploadFile(t.Context(), inst.RootFolderID, wire.StorageItemCreate{DisplayName: name},
 		bytes.NewReader([]byte(content)), int64(len(content)))
 	if err != nil {
 		t.Fatalf("uploading %s: %v", name, err)

@@ -27,7 +27,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // Element is one element a connector produced from a source file.
@@ -74,12 +74,12 @@ type Connector interface {
 // file's extension (spec §7.1, itwin.ConnectorAccepts), or an unknown connector type, gives a *Error with code
 // TAE_UNSUPPORTED_FORMAT.
 func For(connectorType, fileName string) (Connector, error) {
-	ct, known := itwin.LookupConnectorType(connectorType)
-	ext := itwin.FileExtension(fileName)
+	ct, known := wire.LookupConnectorType(connectorType)
+	ext := wire.FileExtension(fileName)
 	if !known {
 		return nil, newError(CodeUnsupportedFormat, 0, "unknown connector type %q", connectorType)
 	}
-	if !itwin.ConnectorAccepts(connectorType, fileName) {
+	if !wire.ConnectorAccepts(connectorType, fileName) {
 		shown := "." + ext
 		if ext == "" {
 			shown = "files without an extension"

@@ -3,7 +3,7 @@ package connector
 import (
 	"fmt"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // Task error codes of the local connectors (spec §11k).
@@ -48,13 +48,13 @@ func (e *Error) Unwrap() error { return e.cause }
 
 // TaskError builds the wire task error (spec §4.2, §11k) for a task that failed in the given phase
 // ("Preprocessor", "MasterFile" or "ReferenceFile").
-func (e *Error) TaskError(phase string) itwin.TaskError {
+func (e *Error) TaskError(phase string) wire.TaskError {
 	info := Info(e.Code)
 	msg := e.Message
 	if msg == "" {
 		msg = info.Message
 	}
-	return itwin.TaskError{
+	return wire.TaskError{
 		ErrorCode:      e.Code,
 		Message:        msg,
 		Details:        e.Details,

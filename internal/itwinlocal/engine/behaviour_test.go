@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/connector"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/engine"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 const cfgBase = "/synchronization/configurations"
@@ -27,7 +27,7 @@ func TestSquashIntermediateRevisions(t *testing.T) {
 	imOff := f.newIModel(t, "squash-off")
 	cOff := f.newConn(t, imOff, "Service", sfile{fa, "IFC"}, sfile{fb, "IFC"}, sfile{fc, "MSTN"})
 	run := f.sync(t, cOff)
-	if run.Result != itwin.ResultSuccess || len(run.Jobs) != 2 || run.Jobs[1].ConnectorType != "MSTN" {
+	if run.Result != wire.ResultSuccess || len(run.Jobs) != 2 || run.Jobs[1].ConnectorType != "MSTN" {
 		t.Fatalf("run: %s", mustJSON(run))
 	}
 	if cs := f.changesets(t, imOff); len(cs) != 3 || cs[2].Description != "Synchronized c.dgn: +1 ~0 -0 elements" {
@@ -43,7 +43,7 @@ func TestSquashIntermediateRevisions(t *testing.T) {
 	cOn := f.newConn(t, imOn, "Service", sfile{fa2, "IFC"}, sfile{fb2, "IFC"})
 	run = f.sync(t, cOn)
 	cs := f.changesets(t, imOn)
-	if run.Result != itwin.ResultSuccess || len(cs) != 1 {
+	if run.Result != wire.ResultSuccess || len(cs) != 1 {
 		t.Fatalf("squashed: run %s changesets %s", mustJSON(run), mustJSON(cs))
 	}
 	c := cs[0]
@@ -61,7 +61,7 @@ func TestSquashIntermediateRevisions(t *testing.T) {
 	}
 	// A removed file and a changed one: the removal joins the run's one changeset, which carries the changed
 	// task's id.
-	var sfl itwin.StorageSourceFileList
+	var sfl wire.StorageSourceFileList
 	f.in.Do(t, "GET", sc+"/"+cOn+"/sourcefiles", nil).JSON(t, &sfl)
 	for _, s := range sfl.SourceFiles {
 		if s.StorageFileID == fa2 {
@@ -101,7 +101,7 @@ func TestIgnoreIfcGlobalIds(t *testing.T) {
 	expectStatus(t, f.in.Do(t, "POST", cfgBase+"/imodels/"+im, map[string]any{"ignoreIfcGlobalIds": true}), 201)
 	run := f.sync(t, cid)
 	cs := f.changesets(t, im)
-	if run.Result != itwin.ResultSuccess || len(cs) != 2 || cs[1].Description != "Synchronized a.ifc: +4 ~0 -4 elements" {
+	if run.Result != wire.ResultSuccess || len(cs) != 2 || cs[1].Description != "Synchronized a.ifc: +4 ~0 -4 elements" {
 		t.Fatalf("after ignoreIfcGlobalIds: %s", mustJSON(cs))
 	}
 	keys = f.elementKeys(t, im, fa)
@@ -129,10 +129,10 @@ func TestTaskErrors(t *testing.T) {
 	cid := f.newConn(t, im, "Service", sfile{good, "IFC"}, sfile{bad, "IFC"}, sfile{dgn, "IFC"}, sfile{gone, "IFC"})
 	expectStatus(t, f.in.Do(t, "DELETE", "/storage/files/"+gone, nil), 204)
 	run := f.sync(t, cid)
-	if run.Result != itwin.ResultPartialSuccess || run.Jobs[0].Result != itwin.ResultPartialSuccess || run.Error != nil {
+	if run.Result != wire.ResultPartialSuccess || run.Jobs[0].Result != wire.ResultPartialSuccess || run.Error != nil {
 		t.Fatalf("run: %s", mustJSON(run))
 	}
-	if x := taskFor(t, run, good); x.Result != itwin.ResultSuccess || x.Error != nil {
+	if x := taskFor(t, run, good); x.Result != wire.ResultSuccess || x.Error != nil {
 		t.Fatalf("good task: %s", mustJSON(x))
 	}
 	for _, c := range []struct {
@@ -145,8 +145,8 @@ func TestTaskErrors(t *testing.T) {
 	} {
 		x := taskFor(t, run, c.file)
 		e := x.Error
-		if x.State != itwin.StateCompleted || x.Result != itwin.ResultError || e == nil || e.ErrorCode != c.code || e.DescriptionKey != c.key ||
-			e.BridgeExitCode != c.exit || e.System != "Connector" || e.Phase != itwin.PhaseMasterFile || e.Category != "user" || !e.CanUserFix ||
+		if x.State != wire.StateCompleted || x.Result != wire.ResultError || e == nil || e.ErrorCode != c.code || e.DescriptionKey != c.key ||
+			e.BridgeExitCode != c.exit || e.System != "Connector" || e.Phase != wire.PhaseMasterFile || e.Category != "user" || !e.CanUserFix ||
 			e.KbArticleLink != "" || e.Message != connector.Info(c.code).Message || e.Description == "" || !strings.Contains(e.Details, c.detail) {
 			t.Fatalf("task of %s: %s", c.detail, mustJSON(x))
 		}
@@ -168,7 +168,7 @@ func TestTaskErrors(t *testing.T) {
 	im2 := f.newIModel(t, "all-bad")
 	bad2 := f.in.UploadFile(t, "", "bad2.ifc", []byte("not an ifc"))
 	run = f.sync(t, f.newConn(t, im2, "Service", sfile{bad2, "IFC"}))
-	if run.Result != itwin.ResultError || run.Error != nil || taskFor(t, run, bad2).Error.ErrorCode != connector.CodeParseError {
+	if run.Result != wire.ResultError || run.Error != nil || taskFor(t, run, bad2).Error.ErrorCode != connector.CodeParseError {
 		t.Fatalf("all failing: %s", mustJSON(run))
 	}
 }
@@ -191,14 +191,14 @@ func TestTransientRetries(t *testing.T) {
 	dead := f.in.UploadFile(t, "", "dead.ifc", ifcDoc(walls(10, 2)...))
 	cid := f.newConn(t, f.in.IModelID, "Service", sfile{flaky, "IFC"}, sfile{dead, "IFC"})
 	run := f.sync(t, cid)
-	if run.Result != itwin.ResultPartialSuccess {
+	if run.Result != wire.ResultPartialSuccess {
 		t.Fatalf("run: %s", mustJSON(run))
 	}
-	if x := taskFor(t, run, flaky); x.Result != itwin.ResultSuccess || x.RetryAttempts != 2 || x.Error != nil {
+	if x := taskFor(t, run, flaky); x.Result != wire.ResultSuccess || x.RetryAttempts != 2 || x.Error != nil {
 		t.Fatalf("flaky task: %s", mustJSON(x))
 	}
 	x := taskFor(t, run, dead)
-	if x.Result != itwin.ResultError || x.RetryAttempts != 2 || x.Error == nil || x.Error.ErrorCode != connector.CodeTimeout ||
+	if x.Result != wire.ResultError || x.RetryAttempts != 2 || x.Error == nil || x.Error.ErrorCode != connector.CodeTimeout ||
 		x.Error.Category != "system" || x.Error.CanUserFix || x.Error.BridgeExitCode != -1004 || x.Error.DescriptionKey != "Timeout" {
 		t.Fatalf("dead task: %s", mustJSON(x))
 	}
@@ -207,8 +207,8 @@ func TestTransientRetries(t *testing.T) {
 	for _, r := range g.transitions() {
 		for _, j := range r.Jobs {
 			for _, tk := range j.Tasks {
-				if tk.State == itwin.StateWaitingToRetry {
-					if tk.Error == nil || tk.Error.ErrorCode != connector.CodeTimeout || r.State != itwin.StateExecuting {
+				if tk.State == wire.StateWaitingToRetry {
+					if tk.Error == nil || tk.Error.ErrorCode != connector.CodeTimeout || r.State != wire.StateExecuting {
 						t.Fatalf("waiting task: %s", mustJSON(tk))
 					}
 					waits = append(waits, tk.StorageFileID)
@@ -232,14 +232,14 @@ func TestUserConsent(t *testing.T) {
 	fa := f.in.UploadFile(t, "", "a.ifc", ifcDoc(walls(1, 2)...))
 	cid := f.newConn(t, f.in.IModelID, "User", sfile{fa, "IFC"})
 	run := f.sync(t, cid)
-	if run.Result != itwin.ResultError || run.Jobs == nil || len(run.Jobs) != 0 || run.Error == nil ||
+	if run.Result != wire.ResultError || run.Jobs == nil || len(run.Jobs) != 0 || run.Error == nil ||
 		run.Error.ErrorKey != "UserNotAuthenticated" || run.Error.Description != "User is not authenticated." || run.EndDateTime.IsZero() {
 		t.Fatalf("run without consent: %s", mustJSON(run))
 	}
 	if len(f.changesets(t, f.in.IModelID)) != 0 {
 		t.Fatal("a run without consent pushed changesets")
 	}
-	var ai itwin.AuthorizationInformationEnvelope
+	var ai wire.AuthorizationInformationEnvelope
 	r := f.in.Do(t, "GET", "/synchronization/imodels/connections/authorizationinformation?redirectUrl=http://localhost/done", nil)
 	expectStatus(t, r, 200)
 	r.JSON(t, &ai)
@@ -248,7 +248,7 @@ func TestUserConsent(t *testing.T) {
 		t.Fatalf("consent page: %d %s", consent.Status, consent.Body)
 	}
 	run = f.sync(t, cid)
-	if run.Result != itwin.ResultSuccess || run.Error != nil || len(f.changesets(t, f.in.IModelID)) != 1 {
+	if run.Result != wire.ResultSuccess || run.Error != nil || len(f.changesets(t, f.in.IModelID)) != 1 {
 		t.Fatalf("run after consent: %s", mustJSON(run))
 	}
 }
@@ -276,7 +276,7 @@ func TestGeoJSONAndOpaqueFiles(t *testing.T) {
 	f.updateFile(t, fd, []byte("drawing v2"))
 	run := f.sync(t, cid)
 	cs := f.changesets(t, im)
-	if run.Result != itwin.ResultSuccess || len(cs) != 4 || cs[2].Description != "Synchronized sites.geojson: +1 ~1 -0 elements" ||
+	if run.Result != wire.ResultSuccess || len(cs) != 4 || cs[2].Description != "Synchronized sites.geojson: +1 ~1 -0 elements" ||
 		cs[3].Description != "Synchronized plan.dwg: +0 ~1 -0 elements" {
 		t.Fatalf("changesets: %s", mustJSON(cs))
 	}

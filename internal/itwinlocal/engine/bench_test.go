@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/connector"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/engine"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // BenchmarkSyncIFC50MB measures whole runs (engine, connector, element store, changesets) over a generated
@@ -40,7 +40,7 @@ func BenchmarkSyncIFC50MB(b *testing.B) {
 	contents := [][]byte{mod.Bytes(), orig.Bytes()}
 	counter := 0
 
-	measure := func(b *testing.B, prepare func() string, check func(run itwin.Run, cid string)) {
+	measure := func(b *testing.B, prepare func() string, check func(run wire.Run, cid string)) {
 		b.SetBytes(int64(orig.Len()))
 		b.ReportAllocs()
 		var peak uint64
@@ -63,17 +63,17 @@ func BenchmarkSyncIFC50MB(b *testing.B) {
 			im := f.newIModel(b, fmt.Sprintf("bench-%d", counter))
 			synced = f.newConn(b, im, "Service", sfile{fid, "IFC"})
 			return synced
-		}, func(run itwin.Run, cid string) {
+		}, func(run wire.Run, cid string) {
 			cs := f.changesets(b, imodelOf(b, f, cid))
-			if run.Result != itwin.ResultSuccess || len(cs) != 1 {
+			if run.Result != wire.ResultSuccess || len(cs) != 1 {
 				b.Fatalf("first sync: %s", mustJSON(run))
 			}
 			b.ReportMetric(float64(f.elementCount(b, imodelOf(b, f, cid))), "elements")
 		})
 	})
 	b.Run("unchanged", func(b *testing.B) {
-		measure(b, func() string { return synced }, func(run itwin.Run, cid string) {
-			if run.Result != itwin.ResultSuccess || len(f.changesets(b, imodelOf(b, f, cid))) != 1 {
+		measure(b, func() string { return synced }, func(run wire.Run, cid string) {
+			if run.Result != wire.ResultSuccess || len(f.changesets(b, imodelOf(b, f, cid))) != 1 {
 				b.Fatalf("unchanged re-run pushed a changeset: %s", mustJSON(run))
 			}
 		})
@@ -84,10 +84,10 @@ func BenchmarkSyncIFC50MB(b *testing.B) {
 			f.updateFile(b, fid, contents[i%2])
 			i++
 			return synced
-		}, func(run itwin.Run, cid string) {
+		}, func(run wire.Run, cid string) {
 			cs := f.changesets(b, imodelOf(b, f, cid))
 			want := fmt.Sprintf("Synchronized big.ifc: +0 ~%d -0 elements", changed)
-			if run.Result != itwin.ResultSuccess || cs[len(cs)-1].Description != want {
+			if run.Result != wire.ResultSuccess || cs[len(cs)-1].Description != want {
 				b.Fatalf("1%% change: want %q, got %q", want, cs[len(cs)-1].Description)
 			}
 			b.ReportMetric(float64(changed), "changed")
@@ -97,7 +97,7 @@ func BenchmarkSyncIFC50MB(b *testing.B) {
 
 // imodelOf is the iModel of a connection.
 func imodelOf(b testing.TB, f *fixture, cid string) string {
-	var env itwin.ConnectionEnvelope
+	var env wire.ConnectionEnvelope
 	f.in.Do(b, "GET", sc+"/"+cid, nil).JSON(b, &env)
 	return env.Connection.IModelID
 }

@@ -10,8 +10,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // Changeset content flags (§9.3).
@@ -259,15 +259,15 @@ func firstTaskID(r *itwinlocal.RunRecord) string {
 }
 
 // report builds the diagnostic report of a finished task (§3.8).
-func (e *Engine) report(rc *runCtx, job *itwin.Job, task *itwin.Task, name string, out *outcome, fail *taskFailure) itwin.ReportDocument {
+func (e *Engine) report(rc *runCtx, job *wire.Job, task *wire.Task, name string, out *outcome, fail *taskFailure) wire.ReportDocument {
 	fileID := task.StorageFileID
 	if fileID == "" {
 		fileID = task.SourceFileID
 	}
-	info := itwin.ReportSourceFilesInfo{FileID: fileID, FileName: name, ConnectorType: job.ConnectorType}
-	var audits []itwin.ReportAuditRecord
+	info := wire.ReportSourceFilesInfo{FileID: fileID, FileName: name, ConnectorType: job.ConnectorType}
+	var audits []wire.ReportAuditRecord
 	add := func(level, category, typ, msg string) {
-		audits = append(audits, itwin.ReportAuditRecord{AuditInfo: itwin.ReportAuditInfo{IssueID: itwinlocal.NewGUID(), Level: level,
+		audits = append(audits, wire.ReportAuditRecord{AuditInfo: wire.ReportAuditInfo{IssueID: itwinlocal.NewGUID(), Level: level,
 			Category: category, Message: msg, Type: typ}})
 	}
 	if task.RetryAttempts > 0 {
@@ -294,12 +294,12 @@ func (e *Engine) report(rc *runCtx, job *itwin.Job, task *itwin.Task, name strin
 		}
 	}
 	if audits == nil {
-		audits = []itwin.ReportAuditRecord{}
+		audits = []wire.ReportAuditRecord{}
 	}
-	return itwin.ReportDocument{
-		Context: itwin.ReportContext{ReportType: "detailReport", JobID: job.ID, IModelID: rc.r.IModelID, RunID: rc.r.ID, TaskID: task.ID,
-			Timestamp: itwin.NewTimestamp(e.now())},
+	return wire.ReportDocument{
+		Context: wire.ReportContext{ReportType: "detailReport", JobID: job.ID, IModelID: rc.r.IModelID, RunID: rc.r.ID, TaskID: task.ID,
+			Timestamp: wire.NewTimestamp(e.now())},
 		SourceFilesInfo: info,
-		FileRecords:     []itwin.ReportFileRecord{{File: name, AuditRecords: audits}},
+		FileRecords:     []wire.ReportFileRecord{{File: name, AuditRecords: audits}},
 	}
 }

@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/connector"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/engine"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // TestOneRunPerIModel: runs of two connections on one iModel are both accepted, but the second stays Queued
@@ -21,7 +21,7 @@ import (
 func TestOneRunPerIModel(t *testing.T) {
 	var c1 string
 	g := newGate(once(func(r itwinlocal.RunRecord) bool {
-		return r.ConnectionID == c1 && r.State == itwin.StateExecuting && r.Phase == itwin.PhasePreprocessor
+		return r.ConnectionID == c1 && r.State == wire.StateExecuting && r.Phase == wire.PhasePreprocessor
 	}))
 	f := start(t, engine.Options{AfterTransition: g.hook, Workers: 2})
 	fa := f.in.UploadFile(t, "", "a.ifc", ifcDoc(walls(1, 2)...))
@@ -41,32 +41,32 @@ func TestOneRunPerIModel(t *testing.T) {
 	}
 	run2 := f.startRun(t, c2)
 	deadline := time.Now().Add(10 * time.Second)
-	for f.getRun(t, sc, c2, run2).State != itwin.StateQueued {
+	for f.getRun(t, sc, c2, run2).State != wire.StateQueued {
 		if time.Now().After(deadline) {
 			t.Fatalf("second run never reached Queued: %s", mustJSON(f.getRun(t, sc, c2, run2)))
 		}
 		time.Sleep(time.Millisecond)
 	}
 	// The other iModel's run completes while the first iModel is busy.
-	if run3 := f.sync(t, c3); run3.Result != itwin.ResultSuccess {
+	if run3 := f.sync(t, c3); run3.Result != wire.ResultSuccess {
 		t.Fatalf("other iModel: %s", mustJSON(run3))
 	}
 	time.Sleep(50 * time.Millisecond)
-	if r := f.getRun(t, sc, c2, run2); r.State != itwin.StateQueued || len(r.Jobs) != 0 {
+	if r := f.getRun(t, sc, c2, run2); r.State != wire.StateQueued || len(r.Jobs) != 0 {
 		t.Fatalf("second run while the first executes: %s", mustJSON(r))
 	}
 	g.release <- struct{}{}
 	one, two := f.wait(t, sc, c1, first), f.wait(t, sc, c2, run2)
-	if one.Result != itwin.ResultSuccess || two.Result != itwin.ResultSuccess {
+	if one.Result != wire.ResultSuccess || two.Result != wire.ResultSuccess {
 		t.Fatalf("results %s %s", one.Result, two.Result)
 	}
 	// In the stored order of transitions, run 2 waited to execute only after run 1 completed.
 	done1, wait2 := -1, -1
 	for i, r := range g.transitions() {
-		if r.ID == first && r.State == itwin.StateCompleted {
+		if r.ID == first && r.State == wire.StateCompleted {
 			done1 = i
 		}
-		if r.ID == run2 && r.State == itwin.StateWaitingToExecute && wait2 < 0 {
+		if r.ID == run2 && r.State == wire.StateWaitingToExecute && wait2 < 0 {
 			wait2 = i
 		}
 	}
@@ -83,7 +83,7 @@ func TestOneRunPerIModel(t *testing.T) {
 // deleted; once it completed, a start creates a new run.
 func TestActiveRun303(t *testing.T) {
 	g := newGate(once(func(r itwinlocal.RunRecord) bool {
-		return r.State == itwin.StateExecuting && r.Phase == itwin.PhaseMasterFile
+		return r.State == wire.StateExecuting && r.Phase == wire.PhaseMasterFile
 	}))
 	f := start(t, engine.Options{AfterTransition: g.hook})
 	fa := f.in.UploadFile(t, "", "a.ifc", ifcDoc(walls(1, 2)...))
@@ -98,7 +98,7 @@ func TestActiveRun303(t *testing.T) {
 		t.Fatalf("delete while active: %d %s", r.Status, r.Body)
 	}
 	g.release <- struct{}{}
-	if run := f.wait(t, sc, cid, rid); run.Result != itwin.ResultSuccess {
+	if run := f.wait(t, sc, cid, rid); run.Result != wire.ResultSuccess {
 		t.Fatalf("run: %s", mustJSON(run))
 	}
 	if next := f.startRun(t, cid); next == rid {
@@ -114,11 +114,11 @@ func TestRestartResumes(t *testing.T) {
 	dir := t.TempDir()
 	var held itwinlocal.RunRecord
 	g := newGate(func(r itwinlocal.RunRecord) bool {
-		if r.State != itwin.StateExecuting || len(r.Jobs) == 0 || len(r.Jobs[0].Tasks) < 2 {
+		if r.State != wire.StateExecuting || len(r.Jobs) == 0 || len(r.Jobs[0].Tasks) < 2 {
 			return false
 		}
 		tk := r.Jobs[0].Tasks
-		return tk[0].State == itwin.StateCompleted && tk[1].State == itwin.StateExecuting
+		return tk[0].State == wire.StateCompleted && tk[1].State == wire.StateExecuting
 	})
 	f1 := start(t, engine.Options{AfterTransition: g.hook}, itwinlocaltest.WithDataDir(dir))
 	fa := f1.in.UploadFile(t, "", "a.ifc", ifcDoc(walls(1, 3)...))
@@ -135,7 +135,7 @@ func TestRestartResumes(t *testing.T) {
 	r := f1.in.Do(t, "POST", mc+"/"+mcid+"/runs", manifestBody(manifestFile("dms-1", "m.ifc", files.URL+"/m.ifc")))
 	expectStatus(t, r, 202)
 	mrun := r.Header.Get("Location")[strings.LastIndex(r.Header.Get("Location"), "/")+1:]
-	for f1.getRun(t, mc, mcid, mrun).State == itwin.StateNotStarted {
+	for f1.getRun(t, mc, mcid, mrun).State == wire.StateNotStarted {
 		time.Sleep(time.Millisecond)
 	}
 
@@ -149,7 +149,7 @@ func TestRestartResumes(t *testing.T) {
 		t.Fatal(err)
 	}
 	stopped, err := st.GetRun(t.Context(), st.Reader(), rid)
-	if err != nil || stopped.State != itwin.StateExecuting || stopped.Phase != itwin.PhaseMasterFile || held.ID != rid {
+	if err != nil || stopped.State != wire.StateExecuting || stopped.Phase != wire.PhaseMasterFile || held.ID != rid {
 		t.Fatalf("stored run after the stop: %s %v", mustJSON(stopped), err)
 	}
 	err = st.Write(t.Context(), func(tx *sql.Tx) error {
@@ -163,7 +163,7 @@ func TestRestartResumes(t *testing.T) {
 
 	f2 := start(t, engine.Options{}, itwinlocaltest.WithDataDir(dir))
 	run := f2.wait(t, sc, cid, rid)
-	if run.Result != itwin.ResultSuccess || taskFor(t, run, fa).ID != stopped.Jobs[0].Tasks[0].ID {
+	if run.Result != wire.ResultSuccess || taskFor(t, run, fa).ID != stopped.Jobs[0].Tasks[0].ID {
 		t.Fatalf("resumed run: %s", mustJSON(run))
 	}
 	cs := f2.changesets(t, f2.in.IModelID)
@@ -174,11 +174,11 @@ func TestRestartResumes(t *testing.T) {
 		t.Fatalf("elements after resume = %d", n)
 	}
 	m := f2.wait(t, mc, mcid, mrun)
-	if m.Result != itwin.ResultError || m.Error == nil || m.Error.ErrorKey != "RunFailed" || !strings.Contains(m.Error.Description, "manifest") {
+	if m.Result != wire.ResultError || m.Error == nil || m.Error.ErrorKey != "RunFailed" || !strings.Contains(m.Error.Description, "manifest") {
 		t.Fatalf("unresumable run: %s", mustJSON(m))
 	}
 	for _, tk := range tasks(m) {
-		if tk.State != itwin.StateCompleted {
+		if tk.State != wire.StateCompleted {
 			t.Fatalf("task left active: %s", mustJSON(m))
 		}
 	}
@@ -192,7 +192,7 @@ func newManifestConn(t *testing.T, f *fixture, imodelID string, ids ...string) s
 	}
 	r := f.in.Do(t, "POST", mc, map[string]any{"iModelId": imodelID, "sourceFiles": sf, "authenticationType": "Service", "displayName": "m"})
 	expectStatus(t, r, 201)
-	var env itwin.ConnectionEnvelope
+	var env wire.ConnectionEnvelope
 	r.JSON(t, &env)
 	return env.Connection.ID
 }
@@ -209,7 +209,7 @@ func manifestBody(files ...map[string]any) map[string]any {
 	return map[string]any{"sourceFiles": files}
 }
 
-func (f *fixture) manifestRun(t *testing.T, cid string, body map[string]any) itwin.Run {
+func (f *fixture) manifestRun(t *testing.T, cid string, body map[string]any) wire.Run {
 	t.Helper()
 	r := f.in.Do(t, "POST", mc+"/"+cid+"/runs", body)
 	expectStatus(t, r, 202)
@@ -249,10 +249,10 @@ func TestManifestRuns(t *testing.T) {
 		manifestFile("dms-2", "missing.ifc", files.URL+"/missing.ifc?sig=SECRET"),
 		manifestFile("dms-3", "locked.ifc", files.URL+"/forbidden?sig=SECRET"),
 	))
-	if run.Result != itwin.ResultPartialSuccess || sawAuth {
+	if run.Result != wire.ResultPartialSuccess || sawAuth {
 		t.Fatalf("manifest run (Authorization sent: %v): %s", sawAuth, mustJSON(run))
 	}
-	if x := taskFor(t, run, "dms-1"); x.Result != itwin.ResultSuccess || x.StorageFileID != "" {
+	if x := taskFor(t, run, "dms-1"); x.Result != wire.ResultSuccess || x.StorageFileID != "" {
 		t.Fatalf("master task: %s", mustJSON(x))
 	}
 	for _, id := range []string{"dms-2", "dms-3"} {
@@ -282,13 +282,13 @@ func TestManifestRuns(t *testing.T) {
 	delete(content, "/m.ifc")
 	run = f.manifestRun(t, cid, manifestBody(map[string]any{"id": "dms-1", "name": "m.ifc", "action": "unmap", "url": files.URL + "/m.ifc", "connectorType": "IFC"}))
 	cs = f.changesets(t, im)
-	if run.Result != itwin.ResultSuccess || len(cs) != 3 || cs[2].Description != "Synchronized m.ifc: +0 ~0 -3 elements" || f.elementCount(t, im) != 0 {
+	if run.Result != wire.ResultSuccess || len(cs) != 3 || cs[2].Description != "Synchronized m.ifc: +0 ~0 -3 elements" || f.elementCount(t, im) != 0 {
 		t.Fatalf("unmap: run %s changesets %s", mustJSON(run), mustJSON(cs))
 	}
 
 	// No files: Skipped, jobs [].
 	run = f.manifestRun(t, cid, map[string]any{})
-	if run.Result != itwin.ResultSkipped || len(run.Jobs) != 0 || run.Jobs == nil {
+	if run.Result != wire.ResultSkipped || len(run.Jobs) != 0 || run.Jobs == nil {
 		t.Fatalf("empty manifest run: %s", mustJSON(run))
 	}
 }
@@ -325,13 +325,13 @@ func TestManifestDownloadFailures(t *testing.T) {
 		manifestFile("flaky", "flaky.ifc", files.URL+"/flaky.ifc"),
 		manifestFile("down", "down.ifc", files.URL+"/down.ifc"),
 	))
-	if run.Result != itwin.ResultPartialSuccess {
+	if run.Result != wire.ResultPartialSuccess {
 		t.Fatalf("run: %s", mustJSON(run))
 	}
 	if x := taskFor(t, run, "big"); x.Error == nil || x.Error.ErrorCode != connector.CodeParseError || !strings.Contains(x.Error.Details, "download limit") || x.RetryAttempts != 0 {
 		t.Fatalf("big: %s", mustJSON(x))
 	}
-	if x := taskFor(t, run, "flaky"); x.Result != itwin.ResultSuccess || x.RetryAttempts != 2 {
+	if x := taskFor(t, run, "flaky"); x.Result != wire.ResultSuccess || x.RetryAttempts != 2 {
 		t.Fatalf("flaky: %s", mustJSON(x))
 	}
 	if x := taskFor(t, run, "down"); x.Error == nil || x.Error.ErrorCode != connector.CodeTimeout || !strings.Contains(x.Error.Details, "500") || x.RetryAttempts != 2 {
@@ -349,11 +349,11 @@ func TestManifestDownloadFailures(t *testing.T) {
 func TestRestartSquashed(t *testing.T) {
 	dir := t.TempDir()
 	g := newGate(func(r itwinlocal.RunRecord) bool {
-		if r.State != itwin.StateExecuting || len(r.Jobs) == 0 || len(r.Jobs[0].Tasks) < 2 {
+		if r.State != wire.StateExecuting || len(r.Jobs) == 0 || len(r.Jobs[0].Tasks) < 2 {
 			return false
 		}
 		tk := r.Jobs[0].Tasks
-		return tk[0].State == itwin.StateCompleted && tk[1].State == itwin.StateNotStarted
+		return tk[0].State == wire.StateCompleted && tk[1].State == wire.StateNotStarted
 	})
 	f1 := start(t, engine.Options{AfterTransition: g.hook}, itwinlocaltest.WithDataDir(dir))
 	expectStatus(t, f1.in.Do(t, "POST", cfgBase+"/itwins/"+f1.in.ITwinID, map[string]any{"squashIntermediateRevisions": true}), 201)
@@ -373,7 +373,7 @@ func TestRestartSquashed(t *testing.T) {
 	f2 := start(t, engine.Options{}, itwinlocaltest.WithDataDir(dir))
 	run := f2.wait(t, sc, cid, rid)
 	cs := f2.changesets(t, f2.in.IModelID)
-	if run.Result != itwin.ResultSuccess || len(cs) != 1 || cs[0].Description != "Synchronized a.ifc, b.ifc: +5 ~0 -0 elements" ||
+	if run.Result != wire.ResultSuccess || len(cs) != 1 || cs[0].Description != "Synchronized a.ifc, b.ifc: +5 ~0 -0 elements" ||
 		cs[0].SynchronizationInfo.TaskID != taskFor(t, run, fa).ID {
 		t.Fatalf("resumed squashed run: %s", mustJSON(cs))
 	}
@@ -384,7 +384,7 @@ func TestRestartSquashed(t *testing.T) {
 func TestIModelDeletedDuringRun(t *testing.T) {
 	var doomedConn string
 	g := newGate(once(func(r itwinlocal.RunRecord) bool {
-		return r.ConnectionID == doomedConn && r.State == itwin.StateExecuting && r.Phase == itwin.PhaseMasterFile
+		return r.ConnectionID == doomedConn && r.State == wire.StateExecuting && r.Phase == wire.PhaseMasterFile
 	}))
 	f := start(t, engine.Options{AfterTransition: g.hook, Workers: 1})
 	im := f.newIModel(t, "doomed")
@@ -398,7 +398,7 @@ func TestIModelDeletedDuringRun(t *testing.T) {
 	g.release <- struct{}{}
 	// The single worker is free again: a run on the seed iModel completes.
 	other := f.newConn(t, f.in.IModelID, "Service", sfile{fa, "IFC"})
-	if run := f.sync(t, other); run.Result != itwin.ResultSuccess {
+	if run := f.sync(t, other); run.Result != wire.ResultSuccess {
 		t.Fatalf("run after the deletion: %s", mustJSON(run))
 	}
 }

@@ -29,8 +29,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // Options configure an Engine. Zero values take the defaults.
@@ -148,7 +148,7 @@ func New(srv *itwinlocal.Server, opts Options) (*Engine, error) {
 		e.cancel()
 		return nil, err
 	}
-	early := func(s string) bool { return s == itwin.StateNotStarted || s == itwin.StateQueued }
+	early := func(s string) bool { return s == wire.StateNotStarted || s == wire.StateQueued }
 	slices.SortStableFunc(active, func(a, b itwinlocal.RunRecord) int {
 		switch ea, eb := early(a.State), early(b.State); {
 		case ea == eb:
@@ -291,12 +291,12 @@ func (e *Engine) admit(id string) (string, bool) {
 		forget()
 		return "", false
 	}
-	if r.State == itwin.StateCompleted {
+	if r.State == wire.StateCompleted {
 		forget()
 		return "", false
 	}
-	if r.State == itwin.StateNotStarted {
-		r.State = itwin.StateQueued
+	if r.State == wire.StateNotStarted {
+		r.State = wire.StateQueued
 		if err := e.save(&r, nil); err != nil {
 			forget()
 			if !errors.Is(err, context.Canceled) && !errors.Is(err, errRunGone) {

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/engine"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // TestLifecycleStatesInOrder checks every stored transition of a run against what GET serves at that moment:
@@ -17,7 +17,7 @@ import (
 func TestLifecycleStatesInOrder(t *testing.T) {
 	type seen struct {
 		stored itwinlocal.RunRecord
-		served itwin.Run
+		served wire.Run
 		err    string
 	}
 	var f *fixture
@@ -29,7 +29,7 @@ func TestLifecycleStatesInOrder(t *testing.T) {
 		if err != nil || status != 200 {
 			s.err = "GET run: " + string(body)
 		} else {
-			var env itwin.RunEnvelope
+			var env wire.RunEnvelope
 			_ = json.Unmarshal(body, &env)
 			s.served = env.Run
 		}
@@ -44,14 +44,14 @@ func TestLifecycleStatesInOrder(t *testing.T) {
 	rid := f.startRun(t, cid)
 	runURL = f.in.URL + sc + "/" + cid + "/runs/" + rid
 	initial := f.getRun(t, sc, cid, rid)
-	if initial.State != itwin.StateNotStarted && initial.State != itwin.StateQueued {
+	if initial.State != wire.StateNotStarted && initial.State != wire.StateQueued {
 		t.Fatalf("right after the start the run is %s", initial.State)
 	}
 	for {
 		r := g.waitReached(t)
 		observe(r)
 		g.release <- struct{}{}
-		if r.State == itwin.StateCompleted {
+		if r.State == wire.StateCompleted {
 			break
 		}
 	}
@@ -71,25 +71,25 @@ func TestLifecycleStatesInOrder(t *testing.T) {
 			phases = append(phases, run.Phase)
 		}
 		switch run.State {
-		case itwin.StateQueued:
+		case wire.StateQueued:
 			if run.Jobs == nil || len(run.Jobs) != 0 || run.Phase != "" {
 				t.Fatalf("Queued run must have jobs [] and no phase: %s", mustJSON(run))
 			}
-		case itwin.StateWaitingToExecute:
+		case wire.StateWaitingToExecute:
 			if len(run.Jobs) != 1 || run.Jobs[0].ConnectorType != "IFC" || len(run.Jobs[0].Tasks) != 1 ||
-				run.Jobs[0].Tasks[0].State != itwin.StateNotStarted || run.Jobs[0].Tasks[0].StorageFileID != fid {
+				run.Jobs[0].Tasks[0].State != wire.StateNotStarted || run.Jobs[0].Tasks[0].StorageFileID != fid {
 				t.Fatalf("WaitingToExecute must show the job with its NotStarted task: %s", mustJSON(run))
 			}
 		}
-		if run.State != itwin.StateCompleted && (run.Result != itwin.ResultUndetermined || !run.EndDateTime.IsZero()) {
+		if run.State != wire.StateCompleted && (run.Result != wire.ResultUndetermined || !run.EndDateTime.IsZero()) {
 			t.Fatalf("active run with result %s / end %v", run.Result, run.EndDateTime)
 		}
 	}
-	want := []string{itwin.StateQueued, itwin.StateWaitingToExecute, itwin.StateExecuting, itwin.StateFinalizing, itwin.StateCompleted}
+	want := []string{wire.StateQueued, wire.StateWaitingToExecute, wire.StateExecuting, wire.StateFinalizing, wire.StateCompleted}
 	if !slices.Equal(states, want) {
 		t.Fatalf("states %v, want %v", states, want)
 	}
-	if wantP := []string{itwin.PhasePreprocessor, itwin.PhaseMasterFile, itwin.PhaseReferenceFile}; !slices.Equal(phases, wantP) {
+	if wantP := []string{wire.PhasePreprocessor, wire.PhaseMasterFile, wire.PhaseReferenceFile}; !slices.Equal(phases, wantP) {
 		t.Fatalf("phases %v, want %v", phases, wantP)
 	}
 	// The task went Executing → Completed while the run was in MasterFile.
@@ -100,21 +100,21 @@ func TestLifecycleStatesInOrder(t *testing.T) {
 			if len(taskStates) == 0 || taskStates[len(taskStates)-1] != st {
 				taskStates = append(taskStates, st)
 			}
-			if st == itwin.StateExecuting && s.served.Phase != itwin.PhaseMasterFile {
+			if st == wire.StateExecuting && s.served.Phase != wire.PhaseMasterFile {
 				t.Fatalf("task executing in phase %q", s.served.Phase)
 			}
 		}
 	}
-	if !slices.Equal(taskStates, []string{itwin.StateNotStarted, itwin.StateExecuting, itwin.StateCompleted}) {
+	if !slices.Equal(taskStates, []string{wire.StateNotStarted, wire.StateExecuting, wire.StateCompleted}) {
 		t.Fatalf("task states %v", taskStates)
 	}
 	final := obs[len(obs)-1].served
-	if final.Result != itwin.ResultSuccess || final.EndDateTime.IsZero() || final.Phase != itwin.PhaseReferenceFile ||
-		final.Jobs[0].State != itwin.StateCompleted || final.Jobs[0].Result != itwin.ResultSuccess || final.Error != nil {
+	if final.Result != wire.ResultSuccess || final.EndDateTime.IsZero() || final.Phase != wire.PhaseReferenceFile ||
+		final.Jobs[0].State != wire.StateCompleted || final.Jobs[0].Result != wire.ResultSuccess || final.Error != nil {
 		t.Fatalf("final run: %s", mustJSON(final))
 	}
 	task := final.Jobs[0].Tasks[0]
-	if task.Result != itwin.ResultSuccess || task.StartDateTime.IsZero() || task.EndDateTime.IsZero() || task.RetryAttempts != 0 || task.Error != nil {
+	if task.Result != wire.ResultSuccess || task.StartDateTime.IsZero() || task.EndDateTime.IsZero() || task.RetryAttempts != 0 || task.Error != nil {
 		t.Fatalf("final task: %s", mustJSON(task))
 	}
 	// The resolved settings were captured when the run left Queued (§11n).
@@ -137,7 +137,7 @@ func TestSyncFirstModifyUnchangedRemove(t *testing.T) {
 
 	// 1. First sync: every element inserted, one changeset per task.
 	run := f.sync(t, cid)
-	if run.Result != itwin.ResultSuccess || len(run.Jobs) != 1 || len(run.Jobs[0].Tasks) != 2 {
+	if run.Result != wire.ResultSuccess || len(run.Jobs) != 1 || len(run.Jobs[0].Tasks) != 2 {
 		t.Fatalf("first sync: %s", mustJSON(run))
 	}
 	if n := f.elementCount(t, im); n != 5 {
@@ -165,7 +165,7 @@ func TestSyncFirstModifyUnchangedRemove(t *testing.T) {
 	}
 	// The single-changeset endpoint serves the same, by index and by id.
 	for _, key := range []string{"2", cs[1].ID} {
-		var env itwin.ChangesetEnvelope
+		var env wire.ChangesetEnvelope
 		r := f.in.Do(t, "GET", "/imodels/"+im+"/changesets/"+key, nil)
 		expectStatus(t, r, 200)
 		r.JSON(t, &env)
@@ -189,7 +189,7 @@ func TestSyncFirstModifyUnchangedRemove(t *testing.T) {
 	f.updateFile(t, fa, ifcDoc(aWalls...))
 	run = f.sync(t, cid)
 	cs = f.changesets(t, im)
-	if run.Result != itwin.ResultSuccess || len(cs) != 3 || cs[2].Description != "Synchronized a.ifc: +0 ~1 -0 elements" ||
+	if run.Result != wire.ResultSuccess || len(cs) != 3 || cs[2].Description != "Synchronized a.ifc: +0 ~1 -0 elements" ||
 		cs[2].SynchronizationInfo.TaskID != taskFor(t, run, fa).ID || cs[2].ParentID != cs[1].ID || cs[2].ContainingChanges != 4 {
 		t.Fatalf("after modifying one entity: run %s, changesets %s", mustJSON(run), mustJSON(cs))
 	}
@@ -203,11 +203,11 @@ func TestSyncFirstModifyUnchangedRemove(t *testing.T) {
 
 	// 3. No change: no changeset, tasks still Success, the files are not parsed again.
 	run = f.sync(t, cid)
-	if run.Result != itwin.ResultSuccess || len(f.changesets(t, im)) != 3 {
+	if run.Result != wire.ResultSuccess || len(f.changesets(t, im)) != 3 {
 		t.Fatalf("unchanged re-run: %s", mustJSON(run))
 	}
 	for _, x := range tasks(run) {
-		if x.Result != itwin.ResultSuccess || x.Error != nil {
+		if x.Result != wire.ResultSuccess || x.Error != nil {
 			t.Fatalf("unchanged task: %s", mustJSON(x))
 		}
 	}
@@ -217,7 +217,7 @@ func TestSyncFirstModifyUnchangedRemove(t *testing.T) {
 	}
 
 	// 4. Remove b.ifc from the connection: the next run deletes its elements and records the deletion.
-	var sfl itwin.StorageSourceFileList
+	var sfl wire.StorageSourceFileList
 	f.in.Do(t, "GET", sc+"/"+cid+"/sourcefiles", nil).JSON(t, &sfl)
 	for _, s := range sfl.SourceFiles {
 		if s.StorageFileID == fb {
@@ -226,7 +226,7 @@ func TestSyncFirstModifyUnchangedRemove(t *testing.T) {
 	}
 	run = f.sync(t, cid)
 	cs = f.changesets(t, im)
-	if run.Result != itwin.ResultSuccess || len(tasks(run)) != 1 || len(cs) != 4 || cs[3].Description != "Synchronized b.ifc: +0 ~0 -2 elements" ||
+	if run.Result != wire.ResultSuccess || len(tasks(run)) != 1 || len(cs) != 4 || cs[3].Description != "Synchronized b.ifc: +0 ~0 -2 elements" ||
 		!slices.Equal(cs[3].SynchronizationInfo.ChangedFiles, []string{"b.ifc"}) || cs[3].SynchronizationInfo.TaskID != tasks(run)[0].ID {
 		t.Fatalf("after removing b.ifc: run %s, changesets %s", mustJSON(run), mustJSON(cs))
 	}

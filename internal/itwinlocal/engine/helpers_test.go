@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/connector"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/engine"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 const (
@@ -77,7 +77,7 @@ func (f *fixture) newConn(t testing.TB, imodelID, authType string, files ...sfil
 	}
 	r := f.in.Do(t, "POST", sc, map[string]any{"displayName": "conn", "iModelId": imodelID, "authenticationType": authType, "sourceFiles": sf})
 	expectStatus(t, r, 201)
-	var env itwin.ConnectionEnvelope
+	var env wire.ConnectionEnvelope
 	r.JSON(t, &env)
 	return env.Connection.ID
 }
@@ -86,7 +86,7 @@ func (f *fixture) newIModel(t testing.TB, name string) string {
 	t.Helper()
 	r := f.in.Do(t, "POST", "/imodels", map[string]any{"iTwinId": f.in.ITwinID, "name": name})
 	expectStatus(t, r, 201)
-	var env itwin.IModelEnvelope
+	var env wire.IModelEnvelope
 	r.JSON(t, &env)
 	return env.IModel.ID
 }
@@ -100,9 +100,9 @@ func (f *fixture) startRun(t testing.TB, cid string) string {
 	return loc[strings.LastIndex(loc, "/")+1:]
 }
 
-func (f *fixture) getRun(t testing.TB, base, cid, rid string) itwin.Run {
+func (f *fixture) getRun(t testing.TB, base, cid, rid string) wire.Run {
 	t.Helper()
-	var env itwin.RunEnvelope
+	var env wire.RunEnvelope
 	r := f.in.Do(t, "GET", base+"/"+cid+"/runs/"+rid, nil)
 	expectStatus(t, r, 200)
 	r.JSON(t, &env)
@@ -110,12 +110,12 @@ func (f *fixture) getRun(t testing.TB, base, cid, rid string) itwin.Run {
 }
 
 // wait polls the run over HTTP until it is Completed.
-func (f *fixture) wait(t testing.TB, base, cid, rid string) itwin.Run {
+func (f *fixture) wait(t testing.TB, base, cid, rid string) wire.Run {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		run := f.getRun(t, base, cid, rid)
-		if run.State == itwin.StateCompleted {
+		if run.State == wire.StateCompleted {
 			return run
 		}
 		if time.Now().After(deadline) {
@@ -126,7 +126,7 @@ func (f *fixture) wait(t testing.TB, base, cid, rid string) itwin.Run {
 }
 
 // sync starts a storage run and waits for it.
-func (f *fixture) sync(t testing.TB, cid string) itwin.Run {
+func (f *fixture) sync(t testing.TB, cid string) wire.Run {
 	t.Helper()
 	return f.wait(t, sc, cid, f.startRun(t, cid))
 }
@@ -136,16 +136,16 @@ func (f *fixture) updateFile(t testing.TB, fileID string, content []byte) {
 	t.Helper()
 	r := f.in.Do(t, "POST", "/storage/files/"+fileID+"/updatecontent", nil)
 	expectStatus(t, r, 202)
-	var links itwin.UploadLinks
+	var links wire.UploadLinks
 	r.JSON(t, &links)
 	f.in.PutBlob(t, links.Links.UploadURL.Href, content)
 	expectStatus(t, f.in.Do(t, "POST", links.Links.CompleteURL.Href, nil), 200)
 }
 
 // changesets lists an iModel's changesets with the representation fields.
-func (f *fixture) changesets(t testing.TB, imodelID string) []itwin.Changeset {
+func (f *fixture) changesets(t testing.TB, imodelID string) []wire.Changeset {
 	t.Helper()
-	var l itwin.ChangesetList
+	var l wire.ChangesetList
 	r := f.in.Do(t, "GET", "/imodels/"+imodelID+"/changesets?$top=1000", nil, "Prefer", "return=representation",
 		"Accept", "application/vnd.bentley.itwin-platform.v2+json")
 	expectStatus(t, r, 200)
@@ -173,20 +173,20 @@ func (f *fixture) elementKeys(t testing.TB, imodelID, fileKey string) map[string
 }
 
 // reports lists a run's reports and downloads each document through its sasUri (without Authorization).
-func (f *fixture) reports(t testing.TB, imodelID, runID string) map[string]itwin.ReportDocument {
+func (f *fixture) reports(t testing.TB, imodelID, runID string) map[string]wire.ReportDocument {
 	t.Helper()
-	var l itwin.DiagnosticReportList
+	var l wire.DiagnosticReportList
 	r := f.in.Do(t, "GET", "/synchronization/reports?imodelId="+imodelID+"&runId="+runID, nil)
 	expectStatus(t, r, 200)
 	r.JSON(t, &l)
-	out := map[string]itwin.ReportDocument{}
+	out := map[string]wire.ReportDocument{}
 	for _, rep := range l.Reports {
 		if rep.RunID != runID || rep.IModelID != imodelID {
 			t.Fatalf("report %+v does not belong to run %s", rep, runID)
 		}
 		d := f.in.DoAs(t, "", "GET", rep.SasURI, nil)
 		expectStatus(t, d, 200)
-		var doc itwin.ReportDocument
+		var doc wire.ReportDocument
 		d.JSON(t, &doc)
 		if doc.Context.TaskID != rep.TaskID {
 			t.Fatalf("report %s: document task %q, listed task %q", rep.ID, doc.Context.TaskID, rep.TaskID)
@@ -204,8 +204,8 @@ func expectStatus(t testing.TB, r *itwinlocaltest.Response, status int) {
 }
 
 // tasks flattens a run's tasks.
-func tasks(run itwin.Run) []itwin.Task {
-	var out []itwin.Task
+func tasks(run wire.Run) []wire.Task {
+	var out []wire.Task
 	for _, j := range run.Jobs {
 		out = append(out, j.Tasks...)
 	}
@@ -213,7 +213,7 @@ func tasks(run itwin.Run) []itwin.Task {
 }
 
 // taskFor finds the task of a storage file or manifest source file id.
-func taskFor(t testing.TB, run itwin.Run, fileID string) itwin.Task {
+func taskFor(t testing.TB, run wire.Run, fileID string) wire.Task {
 	t.Helper()
 	for _, x := range tasks(run) {
 		if x.StorageFileID == fileID || x.SourceFileID == fileID {
@@ -221,7 +221,7 @@ func taskFor(t testing.TB, run itwin.Run, fileID string) itwin.Task {
 		}
 	}
 	t.Fatalf("run %s has no task for %s: %s", run.ID, fileID, mustJSON(run))
-	return itwin.Task{}
+	return wire.Task{}
 }
 
 func mustJSON(v any) string {

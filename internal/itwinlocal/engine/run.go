@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // runCtx is what the steps of one run share.
@@ -35,19 +35,19 @@ func (e *Engine) execute(id string) error {
 		return err
 	}
 	rc := &runCtx{r: r, conn: conn}
-	for rc.r.State != itwin.StateCompleted {
+	for rc.r.State != wire.StateCompleted {
 		var err error
 		switch rc.r.State {
-		case itwin.StateNotStarted, itwin.StateQueued:
+		case wire.StateNotStarted, wire.StateQueued:
 			err = e.leaveQueued(rc)
-		case itwin.StateWaitingToExecute:
+		case wire.StateWaitingToExecute:
 			if err = e.pause(1); err == nil {
-				rc.r.State, rc.r.Phase = itwin.StateExecuting, itwin.PhasePreprocessor
+				rc.r.State, rc.r.Phase = wire.StateExecuting, wire.PhasePreprocessor
 				err = e.save(&rc.r, nil)
 			}
-		case itwin.StateExecuting, itwin.StateWaitingToRetry:
+		case wire.StateExecuting, wire.StateWaitingToRetry:
 			err = e.executing(rc)
-		case itwin.StateFinalizing:
+		case wire.StateFinalizing:
 			err = e.finalize(rc)
 		default:
 			err = fmt.Errorf("it is in the unexpected state %q", rc.r.State)
@@ -67,15 +67,15 @@ func (e *Engine) leaveQueued(rc *runCtx) error {
 	if err := e.pause(0.5); err != nil { // the iModel is ours; preparing the run takes a moment
 		return err
 	}
-	if rc.conn.AuthType == itwin.AuthenticationTypeUser {
+	if rc.conn.AuthType == wire.AuthenticationTypeUser {
 		ok, err := e.st.HasConsent(e.ctx, e.st.Reader(), rc.conn.OwnerClient)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			r.Jobs = []itwin.Job{}
-			r.State, r.Result, r.End = itwin.StateCompleted, itwin.ResultError, e.now()
-			r.Error = &itwin.RunError{ErrorKey: "UserNotAuthenticated", Description: "User is not authenticated."}
+			r.Jobs = []wire.Job{}
+			r.State, r.Result, r.End = wire.StateCompleted, wire.ResultError, e.now()
+			r.Error = &wire.RunError{ErrorKey: "UserNotAuthenticated", Description: "User is not authenticated."}
 			return e.save(r, nil)
 		}
 	}
@@ -89,23 +89,23 @@ func (e *Engine) leaveQueued(rc *runCtx) error {
 		return err
 	}
 	r.Jobs = jobs
-	r.State = itwin.StateWaitingToExecute
+	r.State = wire.StateWaitingToExecute
 	return e.save(r, nil)
 }
 
 // layoutJobs builds one job per connector type (in first-appearance order) with one NotStarted task per file.
-func (e *Engine) layoutJobs(rc *runCtx) ([]itwin.Job, error) {
-	jobs := []itwin.Job{}
+func (e *Engine) layoutJobs(rc *runCtx) ([]wire.Job, error) {
+	jobs := []wire.Job{}
 	byType := map[string]int{}
-	add := func(ct string, t itwin.Task) {
+	add := func(ct string, t wire.Task) {
 		j, ok := byType[ct]
 		if !ok {
 			j = len(jobs)
 			byType[ct] = j
-			jobs = append(jobs, itwin.Job{ID: itwinlocal.NewGUID(), State: itwin.StateNotStarted, Result: itwin.ResultUndetermined,
-				ConnectorType: ct, Tasks: []itwin.Task{}})
+			jobs = append(jobs, wire.Job{ID: itwinlocal.NewGUID(), State: wire.StateNotStarted, Result: wire.ResultUndetermined,
+				ConnectorType: ct, Tasks: []wire.Task{}})
 		}
-		t.ID, t.State, t.Result = itwinlocal.NewGUID(), itwin.StateNotStarted, itwin.ResultUndetermined
+		t.ID, t.State, t.Result = itwinlocal.NewGUID(), wire.StateNotStarted, wire.ResultUndetermined
 		jobs[j].Tasks = append(jobs[j].Tasks, t)
 	}
 	if rc.conn.Kind == itwinlocal.KindManifest {
@@ -113,7 +113,7 @@ func (e *Engine) layoutJobs(rc *runCtx) ([]itwin.Job, error) {
 			return nil, errNoManifest
 		}
 		for _, f := range rc.r.Manifest.SourceFiles {
-			add(f.ConnectorType, itwin.Task{SourceFileID: f.ID})
+			add(f.ConnectorType, wire.Task{SourceFileID: f.ID})
 		}
 		return jobs, nil
 	}
@@ -122,7 +122,7 @@ func (e *Engine) layoutJobs(rc *runCtx) ([]itwin.Job, error) {
 		return nil, err
 	}
 	for _, f := range files {
-		add(f.ConnectorType, itwin.Task{StorageFileID: f.FileKey})
+		add(f.ConnectorType, wire.Task{StorageFileID: f.FileKey})
 	}
 	return jobs, nil
 }
@@ -137,11 +137,11 @@ func (rc *runCtx) load() {
 func (e *Engine) executing(rc *runCtx) error {
 	rc.load()
 	r := &rc.r
-	if r.State == itwin.StateWaitingToRetry { // only tasks wait to retry; a stored run state means an old engine
-		r.State = itwin.StateExecuting
+	if r.State == wire.StateWaitingToRetry { // only tasks wait to retry; a stored run state means an old engine
+		r.State = wire.StateExecuting
 	}
 	switch r.Phase {
-	case "", itwin.PhasePreprocessor:
+	case "", wire.PhasePreprocessor:
 		if err := e.pause(1); err != nil {
 			return err
 		}
@@ -149,18 +149,18 @@ func (e *Engine) executing(rc *runCtx) error {
 		if err != nil {
 			return err
 		}
-		r.Phase = itwin.PhaseMasterFile
+		r.Phase = wire.PhaseMasterFile
 		return e.save(r, func(tx *sql.Tx) error { return e.commitChanges(tx, rc, out, "") })
-	case itwin.PhaseMasterFile:
+	case wire.PhaseMasterFile:
 		for j := range r.Jobs {
 			for t := range r.Jobs[j].Tasks {
-				if r.Jobs[j].Tasks[t].State == itwin.StateCompleted {
+				if r.Jobs[j].Tasks[t].State == wire.StateCompleted {
 					continue
 				}
 				if e.hasChildren(rc, &r.Jobs[j].Tasks[t]) {
 					continue // processed in ReferenceFile
 				}
-				if err := e.runTask(rc, j, t, itwin.PhaseMasterFile); err != nil {
+				if err := e.runTask(rc, j, t, wire.PhaseMasterFile); err != nil {
 					return err
 				}
 			}
@@ -168,15 +168,15 @@ func (e *Engine) executing(rc *runCtx) error {
 		if err := e.pause(1); err != nil {
 			return err
 		}
-		r.Phase = itwin.PhaseReferenceFile
+		r.Phase = wire.PhaseReferenceFile
 		return e.save(r, nil)
-	case itwin.PhaseReferenceFile:
+	case wire.PhaseReferenceFile:
 		for j := range r.Jobs {
 			for t := range r.Jobs[j].Tasks {
-				if r.Jobs[j].Tasks[t].State == itwin.StateCompleted {
+				if r.Jobs[j].Tasks[t].State == wire.StateCompleted {
 					continue
 				}
-				if err := e.runTask(rc, j, t, itwin.PhaseReferenceFile); err != nil {
+				if err := e.runTask(rc, j, t, wire.PhaseReferenceFile); err != nil {
 					return err
 				}
 			}
@@ -184,7 +184,7 @@ func (e *Engine) executing(rc *runCtx) error {
 		if err := e.pause(1); err != nil {
 			return err
 		}
-		r.State = itwin.StateFinalizing
+		r.State = wire.StateFinalizing
 		return e.save(r, nil)
 	}
 	return fmt.Errorf("it is in the unexpected phase %q", r.Phase)
@@ -200,15 +200,15 @@ func (e *Engine) finalize(rc *runCtx) error {
 	var results []string
 	for j := range r.Jobs {
 		job := &r.Jobs[j]
-		if job.State != itwin.StateCompleted {
-			job.State, job.Result = itwin.StateCompleted, combine(resultsOf(job.Tasks))
+		if job.State != wire.StateCompleted {
+			job.State, job.Result = wire.StateCompleted, combine(resultsOf(job.Tasks))
 			if job.EndDateTime.IsZero() {
-				job.EndDateTime = itwin.NewTimestamp(e.now())
+				job.EndDateTime = wire.NewTimestamp(e.now())
 			}
 		}
 		results = append(results, resultsOf(job.Tasks)...)
 	}
-	r.State, r.Result, r.End = itwin.StateCompleted, combine(results), e.now()
+	r.State, r.Result, r.End = wire.StateCompleted, combine(results), e.now()
 	return e.save(r, func(tx *sql.Tx) error { return e.pushPending(tx, rc) })
 }
 

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // The engine keeps two tables of its own next to the server's schema (created at start, so the server's
@@ -61,7 +61,7 @@ func (e *Engine) save(r *itwinlocal.RunRecord, extra func(tx *sql.Tx) error) err
 			}
 			return err
 		}
-		if state == itwin.StateCompleted {
+		if state == wire.StateCompleted {
 			return errFinishedElsewhere
 		}
 		if extra != nil {
@@ -88,9 +88,9 @@ func (e *Engine) save(r *itwinlocal.RunRecord, extra func(tx *sql.Tx) error) err
 
 // snapshot copies a run deeply enough that the engine's later changes to jobs and tasks do not show through.
 func snapshot(r itwinlocal.RunRecord) itwinlocal.RunRecord {
-	jobs := make([]itwin.Job, len(r.Jobs))
+	jobs := make([]wire.Job, len(r.Jobs))
 	for i, j := range r.Jobs {
-		j.Tasks = append([]itwin.Task(nil), j.Tasks...)
+		j.Tasks = append([]wire.Task(nil), j.Tasks...)
 		for k := range j.Tasks {
 			if te := j.Tasks[k].Error; te != nil {
 				cp := *te
@@ -112,11 +112,11 @@ func (e *Engine) fail(id string, cause error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := e.st.UpdateRun(ctx, id, func(_ *sql.Tx, r *itwinlocal.RunRecord) error {
-		if r.State == itwin.StateCompleted {
+		if r.State == wire.StateCompleted {
 			return nil
 		}
 		now := e.now()
-		failRun(r, now, &itwin.RunError{ErrorKey: "RunFailed", Description: "The run could not be completed: " + cause.Error()})
+		failRun(r, now, &wire.RunError{ErrorKey: "RunFailed", Description: "The run could not be completed: " + cause.Error()})
 		return nil
 	})
 	if err != nil && !itwinlocal.IsNotFound(err) {
@@ -124,22 +124,22 @@ func (e *Engine) fail(id string, cause error) {
 	}
 }
 
-func failRun(r *itwinlocal.RunRecord, now time.Time, runErr *itwin.RunError) {
-	r.State, r.Result, r.End, r.Error = itwin.StateCompleted, itwin.ResultError, now, runErr
+func failRun(r *itwinlocal.RunRecord, now time.Time, runErr *wire.RunError) {
+	r.State, r.Result, r.End, r.Error = wire.StateCompleted, wire.ResultError, now, runErr
 	for j := range r.Jobs {
 		job := &r.Jobs[j]
 		for t := range job.Tasks {
 			task := &job.Tasks[t]
-			if task.State != itwin.StateCompleted {
-				task.State, task.Result = itwin.StateCompleted, itwin.ResultError
+			if task.State != wire.StateCompleted {
+				task.State, task.Result = wire.StateCompleted, wire.ResultError
 				if task.EndDateTime.IsZero() {
-					task.EndDateTime = itwin.NewTimestamp(now)
+					task.EndDateTime = wire.NewTimestamp(now)
 				}
 			}
 		}
-		if job.State != itwin.StateCompleted {
-			job.State, job.Result = itwin.StateCompleted, combine(resultsOf(job.Tasks))
-			job.EndDateTime = itwin.NewTimestamp(now)
+		if job.State != wire.StateCompleted {
+			job.State, job.Result = wire.StateCompleted, combine(resultsOf(job.Tasks))
+			job.EndDateTime = wire.NewTimestamp(now)
 		}
 	}
 }
@@ -147,30 +147,30 @@ func failRun(r *itwinlocal.RunRecord, now time.Time, runErr *itwin.RunError) {
 // combine applies the result rule of §11i to a list of task (or job) results.
 func combine(results []string) string {
 	if len(results) == 0 {
-		return itwin.ResultSkipped
+		return wire.ResultSkipped
 	}
 	ok, bad := 0, 0
 	for _, r := range results {
 		switch r {
-		case itwin.ResultSuccess:
+		case wire.ResultSuccess:
 			ok++
-		case itwin.ResultSkipped:
+		case wire.ResultSkipped:
 		default:
 			bad++
 		}
 	}
 	switch {
 	case bad == 0 && ok == 0:
-		return itwin.ResultSkipped
+		return wire.ResultSkipped
 	case bad == 0:
-		return itwin.ResultSuccess
+		return wire.ResultSuccess
 	case ok == 0:
-		return itwin.ResultError
+		return wire.ResultError
 	}
-	return itwin.ResultPartialSuccess
+	return wire.ResultPartialSuccess
 }
 
-func resultsOf(tasks []itwin.Task) []string {
+func resultsOf(tasks []wire.Task) []string {
 	out := make([]string, 0, len(tasks))
 	for _, t := range tasks {
 		out = append(out, t.Result)

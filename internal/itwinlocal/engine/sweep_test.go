@@ -4,10 +4,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/engine"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // lossyExecutor drops every Submit, as if the server crashed or failed between committing a run and handing
@@ -24,10 +24,10 @@ func TestSweepPicksUpLostSubmits(t *testing.T) {
 		return lossyExecutor{f.eng}
 	}))
 	fileID := f.in.UploadFile(t, f.in.RootFolderID, "walls.ifc", ifcDoc(walls(1, 3)...))
-	cid := f.newConn(t, f.in.IModelID, itwin.AuthenticationTypeService, sfile{fileID, "IFC"})
+	cid := f.newConn(t, f.in.IModelID, wire.AuthenticationTypeService, sfile{fileID, "IFC"})
 
 	run := f.wait(t, sc, cid, f.startRun(t, cid))
-	if run.Result != itwin.ResultSuccess {
+	if run.Result != wire.ResultSuccess {
 		t.Fatalf("result %s, want Success (run %+v)", run.Result, run)
 	}
 	if got := len(f.changesets(t, f.in.IModelID)); got != 1 {
@@ -44,10 +44,10 @@ func TestLostSubmitWithoutSweepStaysNotStarted(t *testing.T) {
 		return lossyExecutor{f.eng}
 	}))
 	fileID := f.in.UploadFile(t, f.in.RootFolderID, "walls.ifc", ifcDoc(walls(1, 3)...))
-	cid := f.newConn(t, f.in.IModelID, itwin.AuthenticationTypeService, sfile{fileID, "IFC"})
+	cid := f.newConn(t, f.in.IModelID, wire.AuthenticationTypeService, sfile{fileID, "IFC"})
 	rid := f.startRun(t, cid)
 	time.Sleep(100 * time.Millisecond) // generous: a run at this speed completes in a few milliseconds
-	if run := f.getRun(t, sc, cid, rid); run.State != itwin.StateNotStarted {
+	if run := f.getRun(t, sc, cid, rid); run.State != wire.StateNotStarted {
 		t.Fatalf("state %s, want NotStarted (nothing should have executed the run)", run.State)
 	}
 }

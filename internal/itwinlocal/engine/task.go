@@ -11,9 +11,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/connector"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // childSep joins a manifest master's id and a child's id into the child's file key in the element store, so
@@ -80,15 +80,15 @@ func (e *Engine) runTask(rc *runCtx, j, t int, phase string) error {
 	job, task := &r.Jobs[j], &r.Jobs[j].Tasks[t]
 	now := e.now()
 	if task.StartDateTime.IsZero() {
-		task.StartDateTime = itwin.NewTimestamp(now)
+		task.StartDateTime = wire.NewTimestamp(now)
 	}
-	if job.State != itwin.StateExecuting {
-		job.State = itwin.StateExecuting
+	if job.State != wire.StateExecuting {
+		job.State = wire.StateExecuting
 		if job.StartDateTime.IsZero() {
-			job.StartDateTime = itwin.NewTimestamp(now)
+			job.StartDateTime = wire.NewTimestamp(now)
 		}
 	}
-	task.State = itwin.StateExecuting
+	task.State = wire.StateExecuting
 	if err := e.save(r, nil); err != nil {
 		return err
 	}
@@ -103,33 +103,33 @@ func (e *Engine) runTask(rc *runCtx, j, t int, phase string) error {
 		if fail != nil && fail.err.Code == connector.CodeTimeout && task.RetryAttempts < e.opts.MaxRetries {
 			task.RetryAttempts++
 			te := fail.err.TaskError(fail.phase)
-			task.State, task.Error = itwin.StateWaitingToRetry, &te
+			task.State, task.Error = wire.StateWaitingToRetry, &te
 			if err := e.save(r, nil); err != nil {
 				return err
 			}
 			if err := e.pause(1); err != nil {
 				return err
 			}
-			task.State = itwin.StateExecuting
+			task.State = wire.StateExecuting
 			if err := e.save(r, nil); err != nil {
 				return err
 			}
 			continue
 		}
 		end := e.now()
-		task.State, task.EndDateTime = itwin.StateCompleted, itwin.NewTimestamp(end)
+		task.State, task.EndDateTime = wire.StateCompleted, wire.NewTimestamp(end)
 		if fail != nil {
 			te := fail.err.TaskError(fail.phase)
-			task.Result, task.Error = itwin.ResultError, &te
+			task.Result, task.Error = wire.ResultError, &te
 		} else {
-			task.Result, task.Error = itwin.ResultSuccess, nil
+			task.Result, task.Error = wire.ResultSuccess, nil
 		}
 		done := true
 		for _, x := range job.Tasks {
-			done = done && x.State == itwin.StateCompleted
+			done = done && x.State == wire.StateCompleted
 		}
 		if done {
-			job.State, job.Result, job.EndDateTime = itwin.StateCompleted, combine(resultsOf(job.Tasks)), itwin.NewTimestamp(end)
+			job.State, job.Result, job.EndDateTime = wire.StateCompleted, combine(resultsOf(job.Tasks)), wire.NewTimestamp(end)
 		}
 		report := e.report(rc, job, task, name, out, fail)
 		return e.save(r, func(tx *sql.Tx) error {
@@ -146,7 +146,7 @@ func (e *Engine) runTask(rc *runCtx, j, t int, phase string) error {
 
 // process does one attempt of a task and returns its changes, or a task failure, and the task's file name.
 // A returned error is not the file's fault (the engine is closing, the store failed): it stops the run.
-func (e *Engine) process(rc *runCtx, connectorType string, task *itwin.Task, phase string) (*outcome, *taskFailure, string, error) {
+func (e *Engine) process(rc *runCtx, connectorType string, task *wire.Task, phase string) (*outcome, *taskFailure, string, error) {
 	ctx, cancel := context.WithTimeout(e.ctx, e.opts.TaskTimeout)
 	defer cancel()
 	if rc.conn.Kind == itwinlocal.KindManifest {
@@ -156,7 +156,7 @@ func (e *Engine) process(rc *runCtx, connectorType string, task *itwin.Task, pha
 	name := e.knownName(rc, key)
 	f, err := e.st.GetFile(ctx, e.st.Reader(), key)
 	if itwinlocal.IsNotFound(err) || (err == nil && !f.Completed) {
-		return nil, newFailure(connector.CodeFileNotFound, itwin.PhaseMasterFile, "the Storage file %s (%s) no longer exists", key, name), name, nil
+		return nil, newFailure(connector.CodeFileNotFound, wire.PhaseMasterFile, "the Storage file %s (%s) no longer exists", key, name), name, nil
 	}
 	if err != nil {
 		return nil, nil, name, e.stopErr(err)
@@ -167,10 +167,10 @@ func (e *Engine) process(rc *runCtx, connectorType string, task *itwin.Task, pha
 	}
 	c, err := connector.For(connectorType, name)
 	if err != nil {
-		return nil, asFailure(err, itwin.PhaseMasterFile), name, nil
+		return nil, asFailure(err, wire.PhaseMasterFile), name, nil
 	}
 	open := func() (io.ReadCloser, error) { return e.st.OpenBlob(f.ContentHash) }
-	fc, fail, err := e.syncFile(ctx, rc, key, name, connectorType, c, f.ContentHash, open, itwin.PhaseMasterFile)
+	fc, fail, err := e.syncFile(ctx, rc, key, name, connectorType, c, f.ContentHash, open, wire.PhaseMasterFile)
 	if fail != nil || err != nil {
 		return nil, fail, name, err
 	}
@@ -179,13 +179,13 @@ func (e *Engine) process(rc *runCtx, connectorType string, task *itwin.Task, pha
 
 // processManifest handles a manifest task: the master from its pre-authenticated URL, then its children
 // (phase ReferenceFile), or the removal of both for action unmap (§11l).
-func (e *Engine) processManifest(ctx context.Context, rc *runCtx, task *itwin.Task) (*outcome, *taskFailure, string, error) {
+func (e *Engine) processManifest(ctx context.Context, rc *runCtx, task *wire.Task) (*outcome, *taskFailure, string, error) {
 	entry := e.manifestEntry(rc, task.SourceFileID)
 	if entry == nil {
 		return nil, nil, task.SourceFileID, errNoManifest
 	}
 	name := entry.Name
-	if entry.Action == itwin.ManifestActionUnmap {
+	if entry.Action == wire.ManifestActionUnmap {
 		files, err := e.removeFiles(ctx, rc, func(key string) bool { return key == entry.ID || strings.HasPrefix(key, entry.ID+childSep) })
 		if err != nil {
 			return nil, nil, name, e.stopErr(err)
@@ -196,7 +196,7 @@ func (e *Engine) processManifest(ctx context.Context, rc *runCtx, task *itwin.Ta
 		return nil, fail, name, nil
 	}
 	out := &outcome{label: name}
-	fc, fail, err := e.syncURL(ctx, rc, entry.ID, name, entry.ConnectorType, entry.URL, itwin.PhaseMasterFile)
+	fc, fail, err := e.syncURL(ctx, rc, entry.ID, name, entry.ConnectorType, entry.URL, wire.PhaseMasterFile)
 	if fail != nil || err != nil {
 		return nil, fail, name, err
 	}
@@ -205,7 +205,7 @@ func (e *Engine) processManifest(ctx context.Context, rc *runCtx, task *itwin.Ta
 	for _, ch := range entry.Children {
 		key := entry.ID + childSep + ch.ID
 		keep[key] = true
-		fc, fail, err := e.syncURL(ctx, rc, key, ch.Name, ch.ConnectorType, ch.URL, itwin.PhaseReferenceFile)
+		fc, fail, err := e.syncURL(ctx, rc, key, ch.Name, ch.ConnectorType, ch.URL, wire.PhaseReferenceFile)
 		if fail != nil {
 			fail.err.Details = "reference file " + ch.Name + ": " + fail.err.Details
 			return nil, fail, name, nil
@@ -224,15 +224,15 @@ func (e *Engine) processManifest(ctx context.Context, rc *runCtx, task *itwin.Ta
 	return out, nil, name, nil
 }
 
-func (e *Engine) hasChildren(rc *runCtx, task *itwin.Task) bool {
+func (e *Engine) hasChildren(rc *runCtx, task *wire.Task) bool {
 	if rc.conn.Kind != itwinlocal.KindManifest {
 		return false
 	}
 	entry := e.manifestEntry(rc, task.SourceFileID)
-	return entry != nil && entry.Action != itwin.ManifestActionUnmap && len(entry.Children) > 0
+	return entry != nil && entry.Action != wire.ManifestActionUnmap && len(entry.Children) > 0
 }
 
-func (e *Engine) manifestEntry(rc *runCtx, id string) *itwin.ManifestRunFile {
+func (e *Engine) manifestEntry(rc *runCtx, id string) *wire.ManifestRunFile {
 	if rc.r.Manifest == nil {
 		return nil
 	}
@@ -268,7 +268,7 @@ func (e *Engine) syncFile(ctx context.Context, rc *runCtx, key, name, connectorT
 	open func() (io.ReadCloser, error), phase string) (*fileChange, *taskFailure, error) {
 	opts := connector.OptionsFromSettings(rc.settings)
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\n%s\n%s\n%t\n", contentHash, connectorType, itwin.FileExtension(name), opts.IgnoreIfcGlobalIDs)
+	fmt.Fprintf(h, "%s\n%s\n%s\n%t\n", contentHash, connectorType, wire.FileExtension(name), opts.IgnoreIfcGlobalIDs)
 	input := hex.EncodeToString(h.Sum(nil))
 	fc := &fileChange{key: key, name: name, inputHash: input}
 	var prevConn, prevInput string
@@ -394,10 +394,10 @@ func (e *Engine) fault(name string, attempt int) *taskFailure {
 	if err == nil {
 		return nil
 	}
-	if f := asFailure(err, itwin.PhaseMasterFile); f != nil {
+	if f := asFailure(err, wire.PhaseMasterFile); f != nil {
 		return f
 	}
-	return newFailure(connector.CodeTimeout, itwin.PhaseMasterFile, "%v", err)
+	return newFailure(connector.CodeTimeout, wire.PhaseMasterFile, "%v", err)
 }
 
 // asFailure turns a connector error into a task failure (nil for other errors).

@@ -14,9 +14,9 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/engine"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // Instance is a running itwin-local.
@@ -119,7 +119,7 @@ func (i *Instance) TokenFor(t testing.TB, clientID, secret string) string {
 		t.Fatalf("itwinlocaltest: token: %v", err)
 	}
 	defer resp.Body.Close()
-	var tr itwin.TokenResponse
+	var tr wire.TokenResponse
 	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&tr) != nil {
 		t.Fatalf("itwinlocaltest: token: status %d", resp.StatusCode)
 	}
@@ -213,14 +213,14 @@ func (i *Instance) UploadFile(t testing.TB, folderID, name string, content []byt
 	if r.Status != 202 {
 		t.Fatalf("create file: %d %s", r.Status, r.Body)
 	}
-	var links itwin.UploadLinks
+	var links wire.UploadLinks
 	r.JSON(t, &links)
 	i.PutBlob(t, links.Links.UploadURL.Href, content)
 	r = i.DoAs(t, i.Token(t), "POST", links.Links.CompleteURL.Href, nil)
 	if r.Status != 200 {
 		t.Fatalf("complete file: %d %s", r.Status, r.Body)
 	}
-	var f itwin.StorageFileEnvelope
+	var f wire.StorageFileEnvelope
 	r.JSON(t, &f)
 	return f.File.ID
 }

@@ -1,4 +1,4 @@
-package itwin
+package wire
 
 // The connector-type table (spec §7.1) and the configuration flags (spec §6.2). Both the provider (plan-time
 // validation, docs) and itwin-local (request validation, connector selection) read these, so they live here once.

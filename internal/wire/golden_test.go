@@ -1,4 +1,4 @@
-package itwin
+package wire
 
 import (
 	"bytes"
@@ -51,6 +51,17 @@ var goldenTypes = map[string]func() any{
 	"StorageFolderList":                func() any { return &StorageFolderList{} },
 	"StorageItemCreate":                func() any { return &StorageItemCreate{} },
 	"UploadLinks":                      func() any { return &UploadLinks{} },
+	"ITwinList":                        func() any { return &ITwinList{} },
+	"ITwinUpdate":                      func() any { return &ITwinUpdate{} },
+	"IModelList":                       func() any { return &IModelList{} },
+	"IModelUpdate":                     func() any { return &IModelUpdate{} },
+	"NamedVersionEnvelope":             func() any { return &NamedVersionEnvelope{} },
+	"NamedVersionCreate":               func() any { return &NamedVersionCreate{} },
+	"Webhook":                          func() any { return &Webhook{} },
+	"WebhookCreate":                    func() any { return &WebhookCreate{} },
+	"WebhookUpdate":                    func() any { return &WebhookUpdate{} },
+	"WebhookList":                      func() any { return &WebhookList{} },
+	"WebhookEvent":                     func() any { return &WebhookEvent{} },
 }
 
 func goldenFiles(t *testing.T) []string {

@@ -1,10 +1,11 @@
-package itwin
+package wire
 
 // This file is the one definition of the JSON that crosses the wire (spec/api.md §3–§9). The provider's client
 // and itwin-local both use these structs, so the two can never disagree about a field name.
 //
-// Optional fields use omitempty/omitzero: the spec says a missing field and null mean the same ("not set"), and
-// the local server leaves such fields out (§1.3).
+// Request bodies leave optional fields out (omitempty/omitzero): the spec says a missing field and null mean the
+// same ("not set"). Responses of the iTwins and iModels APIs send such fields as null instead (spec §10 row 19),
+// through the MarshalJSON methods below; PATCH bodies that must tell "clear" from "keep" use Optional.
 
 import (
 	"encoding/json"
@@ -516,9 +517,115 @@ type ITwin struct {
 	CreatedBy          string    `json:"createdBy,omitempty"`
 }
 
+// MarshalJSON sends the optional fields an iTwin has no value for as null, never omitted (spec §9.2).
+func (t ITwin) MarshalJSON() ([]byte, error) {
+	type plain ITwin // no methods: no recursion
+	return json.Marshal(struct {
+		plain
+		Type               *string `json:"type"`
+		Number             *string `json:"number"`
+		GeographicLocation *string `json:"geographicLocation"`
+		IanaTimeZone       *string `json:"ianaTimeZone"`
+		DataCenterLocation *string `json:"dataCenterLocation"`
+		Status             *string `json:"status"`
+		ParentID           *string `json:"parentId"`
+		ITwinAccountID     *string `json:"iTwinAccountId"`
+		CreatedBy          *string `json:"createdBy"`
+	}{plain(t), nullIfEmpty(t.Type), nullIfEmpty(t.Number), nullIfEmpty(t.GeographicLocation), nullIfEmpty(t.IanaTimeZone),
+		nullIfEmpty(t.DataCenterLocation), nullIfEmpty(t.Status), nullIfEmpty(t.ParentID), nullIfEmpty(t.ITwinAccountID),
+		nullIfEmpty(t.CreatedBy)})
+}
+
 // ITwinEnvelope wraps one iTwin.
 type ITwinEnvelope struct {
 	ITwin ITwin `json:"iTwin"`
+}
+
+// ITwinCreate is the POST /itwins body: class, subClass and displayName are required.
+type ITwinCreate struct {
+	Class              string `json:"class"`
+	SubClass           string `json:"subClass"`
+	DisplayName        string `json:"displayName"`
+	Type               string `json:"type,omitempty"`
+	Number             string `json:"number,omitempty"`
+	ParentID           string `json:"parentId,omitempty"`
+	Status             string `json:"status,omitempty"`
+	DataCenterLocation string `json:"dataCenterLocation,omitempty"`
+	IanaTimeZone       string `json:"ianaTimeZone,omitempty"`
+	GeographicLocation string `json:"geographicLocation,omitempty"`
+}
+
+// ITwin statuses.
+const (
+	ITwinStatusActive   = "Active"
+	ITwinStatusInactive = "Inactive"
+	ITwinStatusTrial    = "Trial"
+)
+
+// ITwinUpdate is the PATCH /itwins/{id} body (merge): absent fields keep their value, null clears an optional one.
+// class and subClass cannot change.
+type ITwinUpdate struct {
+	DisplayName        *string          `json:"displayName,omitempty"`
+	Type               Optional[string] `json:"type,omitzero"`
+	Number             Optional[string] `json:"number,omitzero"`
+	Status             *string          `json:"status,omitempty"`
+	IanaTimeZone       Optional[string] `json:"ianaTimeZone,omitzero"`
+	GeographicLocation Optional[string] `json:"geographicLocation,omitzero"`
+	DataCenterLocation *string          `json:"dataCenterLocation,omitempty"`
+	ParentID           Optional[string] `json:"parentId,omitzero"`
+}
+
+// ITwinList is a page of iTwins (GET /itwins).
+type ITwinList struct {
+	ITwins []ITwin     `json:"iTwins"`
+	Links  PagingLinks `json:"_links"`
+}
+
+// Optional is a field of a PATCH body with three states: absent (keep the value), null (clear it) or a value.
+// Tag it `omitzero` so that the absent state is left out.
+type Optional[T any] struct {
+	Set   bool // false: absent
+	Value *T   // nil with Set: null
+}
+
+// Some is an Optional holding v; Null is the Optional that clears.
+func Some[T any](v T) Optional[T] { return Optional[T]{Set: true, Value: &v} }
+
+// Null is the Optional that clears a field.
+func Null[T any]() Optional[T] { return Optional[T]{Set: true} }
+
+// IsZero reports the absent state, for omitzero.
+func (o Optional[T]) IsZero() bool { return !o.Set }
+
+// MarshalJSON writes the value or null.
+func (o Optional[T]) MarshalJSON() ([]byte, error) {
+	if o.Value == nil {
+		return []byte("null"), nil
+	}
+	return json.Marshal(*o.Value)
+}
+
+// UnmarshalJSON records that the field was present, and its value unless it was null.
+func (o *Optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Value = nil
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	o.Value = &v
+	return nil
+}
+
+// nullIfEmpty is nil for "", so that a response field with no value is sent as null.
+func nullIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // --- iModels (§9.3) ---
@@ -574,9 +681,96 @@ type IModelCreate struct {
 	GeographicCoordinateSystem json.RawMessage `json:"geographicCoordinateSystem,omitempty"`
 }
 
+// MarshalJSON sends description and extent as null when the iModel has none (spec §9.3).
+func (m IModel) MarshalJSON() ([]byte, error) {
+	type plain IModel
+	return json.Marshal(struct {
+		plain
+		Description *string `json:"description"`
+		Extent      *Extent `json:"extent"`
+	}{plain(m), nullIfEmpty(m.Description), m.Extent})
+}
+
 // IModelEnvelope wraps one iModel.
 type IModelEnvelope struct {
 	IModel IModel `json:"iModel"`
+}
+
+// IModelList is a page of iModels (GET /imodels?iTwinId=…). With Prefer: return=minimal each item has only id and
+// displayName.
+type IModelList struct {
+	IModels []IModel    `json:"iModels"`
+	Links   PagingLinks `json:"_links"`
+}
+
+// IModelUpdate is the PATCH /imodels/{id} body (merge): absent fields keep their value; null clears description
+// or extent.
+type IModelUpdate struct {
+	Name        *string          `json:"name,omitempty"`
+	Description Optional[string] `json:"description,omitzero"`
+	Extent      Optional[Extent] `json:"extent,omitzero"`
+}
+
+// Named version states.
+const (
+	NamedVersionStateVisible = "visible"
+	NamedVersionStateHidden  = "hidden"
+)
+
+// NamedVersion is a named version of an iModel: a name pinned on one changeset.
+type NamedVersion struct {
+	ID              string             `json:"id"`
+	DisplayName     string             `json:"displayName"`
+	Name            string             `json:"name"`
+	Description     string             `json:"description"`
+	ChangesetID     string             `json:"changesetId"`
+	ChangesetIndex  int                `json:"changesetIndex"`
+	State           string             `json:"state"`
+	CreatedDateTime Timestamp          `json:"createdDateTime,omitzero"`
+	Application     *Application       `json:"application,omitempty"`
+	Links           *NamedVersionLinks `json:"_links,omitempty"`
+}
+
+// MarshalJSON sends an empty description as null.
+func (v NamedVersion) MarshalJSON() ([]byte, error) {
+	type plain NamedVersion
+	return json.Marshal(struct {
+		plain
+		Description *string `json:"description"`
+	}{plain(v), nullIfEmpty(v.Description)})
+}
+
+// NamedVersionLinks are a named version's links.
+type NamedVersionLinks struct {
+	Creator   *Link `json:"creator,omitempty"`
+	Changeset *Link `json:"changeset,omitempty"`
+}
+
+// NamedVersionCreate is the POST /imodels/{id}/namedversions body. With neither ChangesetID nor ChangesetIndex the
+// version is pinned on the latest changeset.
+type NamedVersionCreate struct {
+	Name           string `json:"name"`
+	Description    string `json:"description,omitempty"`
+	ChangesetID    string `json:"changesetId,omitempty"`
+	ChangesetIndex *int   `json:"changesetIndex,omitempty"`
+}
+
+// NamedVersionUpdate is the PATCH body of a named version (merge).
+type NamedVersionUpdate struct {
+	Name        *string          `json:"name,omitempty"`
+	Description Optional[string] `json:"description,omitzero"`
+	State       *string          `json:"state,omitempty"`
+}
+
+// NamedVersionEnvelope wraps one named version.
+type NamedVersionEnvelope struct {
+	NamedVersion NamedVersion `json:"namedVersion"`
+}
+
+// NamedVersionList is a page of named versions.
+type NamedVersionList struct {
+	NamedVersions []NamedVersion `json:"namedVersions"`
+	Links         PagingLinks    `json:"_links"`
 }
 
 // Changeset is an iModel changeset. Application and SynchronizationInfo are present in the representation only.
@@ -747,4 +941,94 @@ type UploadLinks struct {
 type UploadLinkSet struct {
 	UploadURL   *Link `json:"uploadUrl,omitempty"`
 	CompleteURL *Link `json:"completeUrl,omitempty"`
+}
+
+// --- Webhooks v2 (§12) ---
+
+// Webhook scopes.
+const (
+	WebhookScopeAccount = "Account"
+	WebhookScopeITwin   = "iTwin"
+)
+
+// Event types a synchronization touches (spec §12).
+const (
+	EventJobCompleted        = "synchronization.jobCompleted.v1"
+	EventIModelCreated       = "iModels.iModelCreated.v1"
+	EventIModelDeleted       = "iModels.iModelDeleted.v1"
+	EventChangesReady        = "iModels.changesReady.v1"
+	EventNamedVersionCreated = "iModels.namedVersionCreated.v1"
+)
+
+// WebhookEventTypes lists the known event types, in the order of the spec.
+var WebhookEventTypes = []string{EventJobCompleted, EventIModelCreated, EventIModelDeleted, EventChangesReady, EventNamedVersionCreated}
+
+// Webhook is a webhook as GET and PATCH return it (unwrapped). Secret is set only in the create answer.
+type Webhook struct {
+	ID          string    `json:"id"`
+	Scope       string    `json:"scope"`
+	ScopeID     string    `json:"scopeId"`
+	Active      bool      `json:"active"`
+	CallbackURL string    `json:"callbackUrl"`
+	EventTypes  []string  `json:"eventTypes"`
+	Created     Timestamp `json:"created,omitzero"`
+	Modified    Timestamp `json:"modified,omitzero"`
+	Secret      string    `json:"secret,omitempty"`
+}
+
+// WebhookCreate is the POST /webhooks body. A webhook starts inactive; without Secret the server generates one.
+type WebhookCreate struct {
+	CallbackURL string   `json:"callbackUrl"`
+	Scope       string   `json:"scope"`
+	ScopeID     string   `json:"scopeId,omitempty"`
+	EventTypes  []string `json:"eventTypes"`
+	Secret      string   `json:"secret,omitempty"`
+}
+
+// WebhookUpdate is the PATCH /webhooks/{id} body (merge; EventTypes replaces the whole list when present).
+type WebhookUpdate struct {
+	Active      *bool    `json:"active,omitempty"`
+	CallbackURL *string  `json:"callbackUrl,omitempty"`
+	EventTypes  []string `json:"eventTypes,omitempty"`
+	Secret      *string  `json:"secret,omitempty"`
+}
+
+// WebhookList is the caller's webhooks (no paging).
+type WebhookList struct {
+	Webhooks []Webhook `json:"webhooks"`
+}
+
+// EnqueuedDateTimeLayout is the culture format of WebhookEvent.EnqueuedDateTime (UTC), e.g. "11/3/2023 8:07:01 PM".
+const EnqueuedDateTimeLayout = "1/2/2006 3:04:05 PM"
+
+// WebhookEvent is the body POSTed to a callback URL. Content depends on EventType.
+type WebhookEvent struct {
+	Content          json.RawMessage `json:"content"`
+	EventType        string          `json:"eventType"`
+	EnqueuedDateTime string          `json:"enqueuedDateTime"`
+	ITwinID          string          `json:"iTwinId"`
+	MessageID        string          `json:"messageId"`
+	WebhookID        string          `json:"webhookId"`
+}
+
+// JobCompletedContent is the content of synchronization.jobCompleted.v1. Result is the run result with a lower-case
+// first letter ("success", "partialSuccess", …); compare it case-insensitively.
+type JobCompletedContent struct {
+	SynchronizationID string `json:"synchronizationId"`
+	IModelID          string `json:"iModelId"`
+	ConnectionID      string `json:"connectionId"`
+	Result            string `json:"result"`
+}
+
+// ChangesReadyContent is the content of iModels.changesReady.v1 (note the lower-case m of imodelId).
+type ChangesReadyContent struct {
+	IModelID       string `json:"imodelId"`
+	ChangesetID    string `json:"changesetId"`
+	ChangesetIndex int    `json:"changesetIndex"`
+}
+
+// IModelEventContent is the content of iModels.iModelCreated.v1 and iModels.iModelDeleted.v1.
+type IModelEventContent struct {
+	IModelID string `json:"imodelId"`
+	UserID   string `json:"userId"`
 }
