@@ -417,7 +417,7 @@ func (o *bObjects) fill(base string, rt itwinlocal.RouteInfo) (string, any) {
 	p := strings.NewReplacer("{id}", id, "{runId}", run, "{sourceFileId}", sf, "{changeset}", "1").Replace(t)
 	q := ""
 	switch rt.Method + " " + t {
-	case "GET /storage":
+	case "GET /storage", "GET /imodels":
 		q = "?iTwinId=" + o.itwin
 	case "GET /synchronization/imodels/connections", "GET /synchronization/imodels/storageconnections", "GET /synchronization/imodels/manifestconnections":
 		q = "?imodelId=" + o.imodel
@@ -430,6 +430,8 @@ func (o *bObjects) fill(base string, rt itwinlocal.RouteInfo) (string, any) {
 	switch rt.Method + " " + t {
 	case "POST /imodels":
 		body = map[string]string{"iTwinId": o.itwin, "name": "intruder"}
+	case "PATCH /imodels/{id}":
+		body = map[string]string{"name": "intruder"}
 	case "POST /itwins":
 		body = map[string]string{"class": "Endeavor", "subClass": "Project", "displayName": "x"}
 	case "POST /storage/folders/{id}/folders", "POST /storage/folders/{id}/files", "PATCH /storage/folders/{id}", "PATCH /storage/files/{id}":

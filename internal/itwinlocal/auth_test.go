@@ -159,6 +159,7 @@ func TestAuthMatrix(t *testing.T) {
 	}
 	query := map[string]string{
 		"/storage": "?iTwinId=" + in.ITwinID,
+		"/imodels": "?iTwinId=" + in.ITwinID,
 		"/synchronization/imodels/storageconnections":                   "?imodelId=" + in.IModelID,
 		"/synchronization/imodels/manifestconnections":                  "?imodelId=" + in.IModelID,
 		"/synchronization/imodels/connections":                          "?imodelId=" + in.IModelID,

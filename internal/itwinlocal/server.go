@@ -462,7 +462,9 @@ func (s *Server) buildRoutes() []*route {
 	add("DELETE", "/itwins/{id}", true, s.handleITwinDelete)
 	// iModels (§9.3).
 	add("POST", "/imodels", true, s.handleIModelCreate)
+	add("GET", "/imodels", true, s.handleIModelList)
 	add("GET", "/imodels/{id}", true, s.handleIModelGet)
+	add("PATCH", "/imodels/{id}", true, s.handleIModelPatch)
 	add("DELETE", "/imodels/{id}", true, s.handleIModelDelete)
 	add("GET", "/imodels/{id}/changesets", true, s.handleChangesetList)
 	add("GET", "/imodels/{id}/changesets/{changeset}", true, s.handleChangesetGet)
