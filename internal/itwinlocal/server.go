@@ -458,7 +458,9 @@ func (s *Server) buildRoutes() []*route {
 
 	// iTwins (§9.2).
 	add("POST", "/itwins", true, s.handleITwinCreate)
+	add("GET", "/itwins", true, s.handleITwinList)
 	add("GET", "/itwins/{id}", true, s.handleITwinGet)
+	add("PATCH", "/itwins/{id}", true, s.handleITwinPatch)
 	add("DELETE", "/itwins/{id}", true, s.handleITwinDelete)
 	// iModels (§9.3).
 	add("POST", "/imodels", true, s.handleIModelCreate)
