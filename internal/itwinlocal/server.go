@@ -550,7 +550,9 @@ func (s *Server) buildRoutes() []*route {
 	}
 
 	// Neighbouring APIs and operations itwin-local does not serve (spec §11q; the README lists them). Whole APIs:
-	for _, t := range []string{"/accesscontrol/**", "/users/**", "/repositories/**", "/changedelements/**"} {
+	for _, t := range []string{"/accesscontrol/**", "/users/**", "/repositories/**", "/changedelements/**",
+		"/connect/authorize/**"} { // discovery names the authorize endpoint; only client credentials are served
+
 		unserved("*", t)
 	}
 	// iTwins and iModels sub-resources and operations besides the ones served above.
