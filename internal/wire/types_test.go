@@ -113,27 +113,22 @@ func TestChangesetRepresentationSendsNulls(t *testing.T) {
 	}
 	cs.Representation = true
 	out, _ = json.Marshal(cs)
-	var m struct {
-		Application         any            `json:"application"`
-		SynchronizationInfo any            `json:"synchronizationInfo"`
-		Links               map[string]any `json:"_links"`
-	}
-	raw := map[string]any{}
+	var raw map[string]any
 	if err := json.Unmarshal(out, &raw); err != nil {
 		t.Fatal(err)
 	}
-	_ = json.Unmarshal(out, &m)
 	for _, k := range []string{"application", "synchronizationInfo"} {
 		if v, ok := raw[k]; !ok || v != nil {
 			t.Errorf("%s: want null: %s", k, out)
 		}
 	}
+	links, _ := raw["_links"].(map[string]any)
 	for _, k := range []string{"namedVersion", "currentOrPrecedingCheckpoint", "download"} {
-		if v, ok := m.Links[k]; !ok || v != nil {
+		if v, ok := links[k]; !ok || v != nil {
 			t.Errorf("_links.%s: want null: %s", k, out)
 		}
 	}
-	if m.Links["self"] == nil || strings.Count(string(out), `"_links"`) != 1 {
+	if links["self"] == nil || strings.Count(string(out), `"_links"`) != 1 {
 		t.Errorf("self link lost or links written twice: %s", out)
 	}
 }
