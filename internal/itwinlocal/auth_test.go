@@ -159,6 +159,7 @@ func TestAuthMatrix(t *testing.T) {
 	}
 	query := map[string]string{
 		"/storage": "?iTwinId=" + in.ITwinID,
+		"/imodels": "?iTwinId=" + in.ITwinID,
 		"/synchronization/imodels/storageconnections":                   "?imodelId=" + in.IModelID,
 		"/synchronization/imodels/manifestconnections":                  "?imodelId=" + in.IModelID,
 		"/synchronization/imodels/connections":                          "?imodelId=" + in.IModelID,
@@ -168,6 +169,7 @@ func TestAuthMatrix(t *testing.T) {
 	// Routes that do not address an object of an iTwin: another client is allowed.
 	noObject := map[string]bool{
 		"POST /itwins": true, "GET /synchronization/imodels/connections/authorizationinformation": true,
+		"GET /itwins": true, // lists the caller's own iTwins (tested in TestITwinList)
 	}
 	expired, _ := in.Server.IssueToken(in.URL, "main", itwinlocal.PlatformScope, -time.Minute)
 	noScope, _ := in.Server.IssueToken(in.URL, "main", "openid", time.Hour)

@@ -458,11 +458,15 @@ func (s *Server) buildRoutes() []*route {
 
 	// iTwins (§9.2).
 	add("POST", "/itwins", true, s.handleITwinCreate)
+	add("GET", "/itwins", true, s.handleITwinList)
 	add("GET", "/itwins/{id}", true, s.handleITwinGet)
+	add("PATCH", "/itwins/{id}", true, s.handleITwinPatch)
 	add("DELETE", "/itwins/{id}", true, s.handleITwinDelete)
 	// iModels (§9.3).
 	add("POST", "/imodels", true, s.handleIModelCreate)
+	add("GET", "/imodels", true, s.handleIModelList)
 	add("GET", "/imodels/{id}", true, s.handleIModelGet)
+	add("PATCH", "/imodels/{id}", true, s.handleIModelPatch)
 	add("DELETE", "/imodels/{id}", true, s.handleIModelDelete)
 	add("GET", "/imodels/{id}/changesets", true, s.handleChangesetList)
 	add("GET", "/imodels/{id}/changesets/{changeset}", true, s.handleChangesetGet)
