@@ -173,7 +173,7 @@ func (m *namedVersionModel) fill(imodelID string, nv *wire.NamedVersion) {
 	}
 	m.Name = types.StringValue(name)
 	m.Description = descriptionValue(nv.Description, m.Description)
-	m.ChangesetID = types.StringValue(nv.ChangesetID)
+	m.ChangesetID = stringOrNullValue(nv.ChangesetID) // null for a baseline version (index 0)
 	m.ChangesetIndex = types.Int64Value(int64(nv.ChangesetIndex))
 	st := nv.State
 	if st == "" {
