@@ -308,7 +308,7 @@ func listRoutes(dir string) ([]itwinlocal.RouteInfo, error) {
 
 // bObjects are client-b's iTwin and objects in it.
 type bObjects struct {
-	itwin, imodel, folder, file, conn, run, sf, mconn, mrun, msf string
+	itwin, imodel, folder, file, conn, run, sf, mconn, mrun, msf, version string
 }
 
 func newBObjects(ctx context.Context, l *local) (*bObjects, error) {
@@ -332,6 +332,12 @@ func newBObjects(ctx context.Context, l *local) (*bObjects, error) {
 	if o.imodel, err = newIModel(ctx, c, o.itwin, "b"); err != nil {
 		return nil, err
 	}
+	st, _, body = callBody(ctx, "POST", l.URL+"/imodels/"+o.imodel+"/namedversions", "Bearer "+tok, map[string]string{"name": "b baseline"})
+	var nv wire.NamedVersionEnvelope
+	if st != 201 || json.Unmarshal(body, &nv) != nil {
+		return nil, fmt.Errorf("POST namedversions as client-b: %d %s", st, body)
+	}
+	o.version = nv.NamedVersion.ID
 	if o.file, err = upload(ctx, c, o.folder, "b.ifc", smallIFC(9)); err != nil {
 		return nil, err
 	}
@@ -414,7 +420,7 @@ func (o *bObjects) fill(base string, rt itwinlocal.RouteInfo) (string, any) {
 	if manifest {
 		run, sf = o.mrun, o.msf
 	}
-	p := strings.NewReplacer("{id}", id, "{runId}", run, "{sourceFileId}", sf, "{changeset}", "1").Replace(t)
+	p := strings.NewReplacer("{id}", id, "{runId}", run, "{sourceFileId}", sf, "{changeset}", "1", "{namedVersionId}", o.version).Replace(t)
 	q := ""
 	switch rt.Method + " " + t {
 	case "GET /storage", "GET /imodels":
@@ -434,6 +440,8 @@ func (o *bObjects) fill(base string, rt itwinlocal.RouteInfo) (string, any) {
 		body = map[string]string{"name": "intruder"}
 	case "PATCH /itwins/{id}":
 		body = map[string]string{"displayName": "intruder"}
+	case "POST /imodels/{id}/namedversions", "PATCH /imodels/{id}/namedversions/{namedVersionId}":
+		body = map[string]string{"name": "intruder"}
 	case "POST /itwins":
 		body = map[string]string{"class": "Endeavor", "subClass": "Project", "displayName": "x"}
 	case "POST /storage/folders/{id}/folders", "POST /storage/folders/{id}/files", "PATCH /storage/folders/{id}", "PATCH /storage/files/{id}":

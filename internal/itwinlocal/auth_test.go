@@ -149,12 +149,16 @@ func TestAuthMatrix(t *testing.T) {
 	expectStatus(t, r, 201)
 	var folder wire.StorageFolderEnvelope
 	r.JSON(t, &folder)
+	r = in.Do(t, "POST", "/imodels/"+in.IModelID+"/namedversions", map[string]string{"name": "v1"})
+	expectStatus(t, r, 201)
+	var version wire.NamedVersionEnvelope
+	r.JSON(t, &version)
 
 	ids := map[string]string{
 		"itwins/{id}": in.ITwinID, "imodels/{id}": in.IModelID, "changesets/{changeset}": "1",
 		"folders/{id}": folder.Folder.ID, "files/{id}": fid,
 		"storageconnections/{id}": scid, "manifestconnections/{id}": mcid, "runs/{runId}": runID,
-		"sourcefiles/{sourceFileId}": sfList.SourceFiles[0].ID,
+		"sourcefiles/{sourceFileId}": sfList.SourceFiles[0].ID, "namedversions/{namedVersionId}": version.NamedVersion.ID,
 		"configurations/itwins/{id}": in.ITwinID, "configurations/imodels/{id}": in.IModelID, "configurations/connections/{id}": scid,
 	}
 	query := map[string]string{

@@ -685,7 +685,9 @@ var (
 )
 
 // containsFold reports whether sub occurs in s, ignoring case ($search, spec §9.2/§9.3).
-func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) }
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
 
 // handleIModelList is GET /imodels?iTwinId=… (spec §9.3).
 func (s *Server) handleIModelList(c *rc) error {
@@ -864,16 +866,21 @@ func (st *Store) ListChangesets(ctx context.Context, q Querier, imodelID string)
 // localApplicationID identifies itwin-local as the application that pushed changesets.
 const localApplicationID = "d9a97ef5-1236-485e-a045-ab0b1f945fa6"
 
-func changesetWire(o string, cs ChangesetRecord, full bool) wire.Changeset {
+// changesetWire is a changeset's answer form. The representation (full) links the changeset's named version
+// (namedVersionID, "" = none) and sends null for the checkpoint and download links: itwin-local keeps neither.
+func changesetWire(o string, cs ChangesetRecord, full bool, namedVersionID string) wire.Changeset {
 	base := o + "/imodels/" + cs.IModelID
 	out := wire.Changeset{ID: cs.ID, DisplayName: strconv.Itoa(cs.Index), Description: cs.Description, Index: cs.Index,
 		ParentID: cs.ParentID, CreatorID: cs.CreatorID, PushDateTime: wire.NewTimestamp(cs.PushTime), State: "fileUploaded",
 		ContainingChanges: cs.ContainingChanges, FileSize: cs.FileSize, BriefcaseID: cs.BriefcaseID,
-		Links: &wire.ChangesetLinks{Self: &wire.Link{Href: base + "/changesets/" + strconv.Itoa(cs.Index)}}}
+		Links: &wire.ChangesetLinks{Self: &wire.Link{Href: base + "/changesets/" + strconv.Itoa(cs.Index)}}, Representation: full}
 	if cs.CreatorID != "" {
 		out.Links.Creator = &wire.Link{Href: base + "/users/" + cs.CreatorID}
 	}
 	if full {
+		if namedVersionID != "" {
+			out.Links.NamedVersion = &wire.Link{Href: base + "/namedversions/" + namedVersionID}
+		}
 		out.Application = &wire.Application{ID: localApplicationID, Name: "itwin-local"}
 		if cs.TaskID != "" {
 			files := cs.ChangedFiles
@@ -941,9 +948,13 @@ func (s *Server) handleChangesetList(c *rc) error {
 		}
 	}
 	full := representation(c.r)
+	versions, err := s.store.namedVersionsByChangeset(c.ctx, s.store.Reader(), im.ID)
+	if err != nil {
+		return err
+	}
 	out := wire.ChangesetList{Changesets: []wire.Changeset{}}
 	for i := p.Skip; i < len(sel) && i < p.Skip+p.Top; i++ {
-		out.Changesets = append(out.Changesets, changesetWire(c.origin(), sel[i], full))
+		out.Changesets = append(out.Changesets, changesetWire(c.origin(), sel[i], full, versions[sel[i].Index]))
 	}
 	out.Links = pageLinks(c.origin()+"/imodels/"+im.ID+"/changesets", filters, p, p.Skip+p.Top < len(sel))
 	writeJSON(c.w, 200, out)
@@ -969,6 +980,10 @@ func (s *Server) handleChangesetGet(c *rc) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(c.w, 200, wire.ChangesetEnvelope{Changeset: changesetWire(c.origin(), cs, true)})
+	versions, err := s.store.namedVersionsByChangeset(c.ctx, s.store.Reader(), im.ID)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, 200, wire.ChangesetEnvelope{Changeset: changesetWire(c.origin(), cs, true, versions[cs.Index])})
 	return nil
 }

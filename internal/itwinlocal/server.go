@@ -470,6 +470,10 @@ func (s *Server) buildRoutes() []*route {
 	add("DELETE", "/imodels/{id}", true, s.handleIModelDelete)
 	add("GET", "/imodels/{id}/changesets", true, s.handleChangesetList)
 	add("GET", "/imodels/{id}/changesets/{changeset}", true, s.handleChangesetGet)
+	add("POST", "/imodels/{id}/namedversions", true, s.handleNamedVersionCreate)
+	add("GET", "/imodels/{id}/namedversions", true, s.handleNamedVersionList)
+	add("GET", "/imodels/{id}/namedversions/{namedVersionId}", true, s.handleNamedVersionGet)
+	add("PATCH", "/imodels/{id}/namedversions/{namedVersionId}", true, s.handleNamedVersionPatch)
 	// Storage (§9.4).
 	add("GET", "/storage", true, s.handleStorageTop)
 	add("GET", "/storage/folders/{id}", true, s.handleFolderGet)
