@@ -15,8 +15,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
-	acc "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
+	acc "github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -150,7 +150,9 @@ func TestAccIModelNamedVersion_lifecycle(t *testing.T) {
 	fileB := testUploadFile(t, client, inst, "b.ifc", testIFC("1kTvXnbbzCWw8lcMd1dR4o"))
 	const addr = "itwin_imodel_named_version.v"
 	var firstID, secondID string
-	cfg := func(versions string) string { return namedVersionConfig(providerCfg, inst.IModelID, fileA, fileB, versions) }
+	cfg := func(versions string) string {
+		return namedVersionConfig(providerCfg, inst.IModelID, fileA, fileB, versions)
+	}
 	version := func(body string) string {
 		return fmt.Sprintf(`
 resource "itwin_imodel_named_version" "v" {
