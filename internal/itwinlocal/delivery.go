@@ -225,9 +225,11 @@ func (h *webhookHub) send(d delivery) {
 	}
 	if errors.Is(err, ErrNotFound) || !w.Active {
 		// W4/W5 removed its rows in the same transaction (and counted them); this one was claimed just before.
-		if h.remove(d) {
-			h.count(d.WebhookID, func(st *WebhookDeliveryStats) { st.Discarded++ })
-		}
+		h.remove(d, func(removed bool) {
+			if removed {
+				h.count(d.WebhookID, func(st *WebhookDeliveryStats) { st.Discarded++ })
+			}
+		})
 		return
 	}
 	status, err := h.attempt(w, d.Body)
@@ -235,16 +237,18 @@ func (h *webhookHub) send(d delivery) {
 		return // stopping: not an attempt; the next server sends it again
 	}
 	if err == nil && status >= 200 && status < 300 {
-		h.remove(d) // gone already if W4/W5 ran meanwhile; it still reached the receiver before their answer
-		h.count(d.WebhookID, func(st *WebhookDeliveryStats) { st.Sent++ })
+		// Counted even when W4/W5 removed the row meanwhile: it reached the receiver, before their answer.
+		h.remove(d, func(bool) { h.count(d.WebhookID, func(st *WebhookDeliveryStats) { st.Sent++ }) })
 		return
 	}
 	h.count(d.WebhookID, func(st *WebhookDeliveryStats) { st.Failed++ })
 	if d.Attempts >= len(h.delays) {
-		if h.remove(d) {
-			h.count(d.WebhookID, func(st *WebhookDeliveryStats) { st.Dropped++ })
-			h.s.log.Warn("webhook delivery dropped after its retries", "webhook", d.WebhookID, "messageId", d.MessageID, "status", status, "err", err)
-		}
+		h.remove(d, func(removed bool) {
+			if removed {
+				h.count(d.WebhookID, func(st *WebhookDeliveryStats) { st.Dropped++ })
+				h.s.log.Warn("webhook delivery dropped after its retries", "webhook", d.WebhookID, "messageId", d.MessageID, "status", status, "err", err)
+			}
+		})
 		return
 	}
 	next := h.s.Now().Add(h.delays[d.Attempts])
@@ -257,21 +261,22 @@ func (h *webhookHub) send(d delivery) {
 	}
 }
 
-// remove deletes the delivery's row; false when it was already gone (W4/W5 discarded it) or on error (then the
-// row stays and is tried again).
-func (h *webhookHub) remove(d delivery) bool {
-	var n int64
+// remove deletes the delivery's row and calls counted with whether it was still there (false: W4/W5 discarded
+// it). counted runs before the commit, so whoever sees the row gone also sees the count. On error the row
+// stays and is tried again.
+func (h *webhookHub) remove(d delivery, counted func(removed bool)) {
 	err := h.s.store.Write(h.ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(h.ctx, `DELETE FROM webhook_deliveries WHERE message_id = ?`, d.MessageID)
-		if err == nil {
-			n, _ = res.RowsAffected()
+		if err != nil {
+			return err
 		}
-		return err
+		n, _ := res.RowsAffected()
+		counted(n > 0)
+		return nil
 	})
 	if err != nil && h.ctx.Err() == nil {
 		h.s.log.Error("webhook delivery: recording the outcome", "messageId", d.MessageID, "err", err)
 	}
-	return err == nil && n > 0
 }
 
 // attempt POSTs the body once: the injected fault if one applies, else the receiver's status.

@@ -604,3 +604,30 @@ func TestWebhookInbox(t *testing.T) {
 		t.Fatalf("after DELETE: %+v", box)
 	}
 }
+
+// TestWebhookDeliveryFaults: the fault flags apply to delivery attempts as to POST /webhooks/deliveries.
+func TestWebhookDeliveryFaults(t *testing.T) {
+	// Every attempt fails without reaching the receiver; the API routes (not matched) are spared.
+	in := start(t, itwinlocaltest.WithConfig(func(c *itwinlocal.Config) {
+		c.Faults = itwinlocal.FaultConfig{Rate5xx: 1, RoutePattern: "^/webhooks/deliveries$"}
+	}))
+	rv := newReceiver(t)
+	w := activeWebhook(t, in, rv, "Account", "", wire.EventJobCompleted)
+	completeRun(t, in, newCompletableRun(t, in, "a.dgn"), wire.ResultSuccess)
+	waitFor(t, "the drop", func() bool { return hookStats(t, in, w.ID).Dropped == 1 })
+	if s := hookStats(t, in, w.ID); s.Failed != 4 || s.Sent != 0 || len(rv.all()) != 0 {
+		t.Fatalf("stats %+v, receiver got %d", s, len(rv.all()))
+	}
+
+	// Faults limited to GET leave deliveries (POST) alone.
+	in2 := start(t, itwinlocaltest.WithConfig(func(c *itwinlocal.Config) {
+		c.Faults = itwinlocal.FaultConfig{Rate5xx: 1, Methods: []string{"GET"}}
+	}))
+	rv2 := newReceiver(t)
+	w2 := activeWebhook(t, in2, rv2, "Account", "", wire.EventJobCompleted)
+	completeRun(t, in2, newCompletableRun(t, in2, "a.dgn"), wire.ResultSuccess)
+	waitFor(t, "the delivery", func() bool { return hookStats(t, in2, w2.ID).Sent == 1 })
+	if s := hookStats(t, in2, w2.ID); s.Failed != 0 || len(rv2.all()) != 1 {
+		t.Fatalf("stats %+v", s)
+	}
+}
