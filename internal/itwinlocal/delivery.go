@@ -52,15 +52,15 @@ type WebhookDeliveryStats struct {
 	Sent      int64 `json:"sent"`      // deliveries the receiver acknowledged with a 2xx
 	Failed    int64 `json:"failed"`    // attempts that failed (non-2xx, timeout, connection error, injected fault)
 	Dropped   int64 `json:"dropped"`   // deliveries given up: every retry failed, or the outbox was full
-	Discarded int64 `json:"discarded"` // pending deliveries removed because the webhook was deactivated or deleted
+	Discarded int64 `json:"discarded"` // pending deliveries removed: webhook deactivated, deleted, or no longer subscribed
 	Pending   int64 `json:"pending"`   // deliveries waiting in the outbox now (first attempt or a retry)
 }
 
 // delivery is one outbox row.
 type delivery struct {
-	MessageID, WebhookID string
-	Body                 []byte
-	Attempts             int
+	MessageID, WebhookID, EventType string
+	Body                            []byte
+	Attempts                        int
 }
 
 // webhookHub holds the delivery side of the webhooks.
@@ -167,7 +167,7 @@ func (h *webhookHub) dispatchDue() (time.Duration, error) {
 	// Read through the writer: an event's hook wakes the scheduler before its transaction commits, and a write
 	// transaction starts only after that commit (one writer connection), so the new rows are visible.
 	err := h.s.store.Write(h.ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(h.ctx, `SELECT message_id, webhook_id, body, attempts FROM webhook_deliveries WHERE next_at <= ?
+		rows, err := tx.QueryContext(h.ctx, `SELECT message_id, webhook_id, event_type, body, attempts FROM webhook_deliveries WHERE next_at <= ?
 			ORDER BY next_at, rowid LIMIT ?`, nanos(now), busy+deliveryConcurrency)
 		if err != nil {
 			return err
@@ -175,7 +175,7 @@ func (h *webhookHub) dispatchDue() (time.Duration, error) {
 		defer rows.Close()
 		for rows.Next() {
 			var d delivery
-			if err := rows.Scan(&d.MessageID, &d.WebhookID, &d.Body, &d.Attempts); err != nil {
+			if err := rows.Scan(&d.MessageID, &d.WebhookID, &d.EventType, &d.Body, &d.Attempts); err != nil {
 				return err
 			}
 			due = append(due, d)
@@ -223,8 +223,9 @@ func (h *webhookHub) send(d delivery) {
 		}
 		return // the row stays; the next round tries again
 	}
-	if errors.Is(err, ErrNotFound) || !w.Active {
+	if errors.Is(err, ErrNotFound) || !w.Active || !w.subscribes(d.EventType) {
 		// W4/W5 removed its rows in the same transaction (and counted them); this one was claimed just before.
+		// A PATCH that unsubscribed the event type discards the event's pending deliveries here.
 		h.remove(d, func(removed bool) {
 			if removed {
 				h.count(d.WebhookID, func(st *WebhookDeliveryStats) { st.Discarded++ })

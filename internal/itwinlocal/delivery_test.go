@@ -631,3 +631,28 @@ func TestWebhookDeliveryFaults(t *testing.T) {
 		t.Fatalf("stats %+v", s)
 	}
 }
+
+// TestWebhookUnsubscribedPendingDiscarded: a retry pending for an event type the webhook no longer subscribes
+// to is discarded at send time; a new callbackUrl receives the retries of the types it still subscribes to.
+func TestWebhookUnsubscribedPendingDiscarded(t *testing.T) {
+	clock := newFakeClock()
+	in := start(t, holdClock(clock))
+	rv, rv2 := newReceiver(t), newReceiver(t)
+	rv.setStatus(func(int, wire.WebhookEvent) int { return 503 })
+	w := activeWebhook(t, in, rv, "Account", "", wire.EventJobCompleted, wire.EventIModelCreated)
+	completeRun(t, in, newCompletableRun(t, in, "a.dgn"), wire.ResultSuccess)
+	im := newIModel(t, in, "pending")
+	waitFor(t, "the first attempts", func() bool { s := hookStats(t, in, w.ID); return s.Failed == 2 && s.Pending == 2 })
+	expectStatus(t, in.Do(t, "PATCH", "/webhooks/"+w.ID, map[string]any{"eventTypes": []string{wire.EventIModelCreated}, "callbackUrl": rv2.srv.URL}), 200)
+	clock.Advance(2 * time.Hour)
+	waitFor(t, "the retries", func() bool { s := hookStats(t, in, w.ID); return s.Pending == 0 })
+	s := hookStats(t, in, w.ID)
+	got := rv2.all()
+	var c wire.IModelEventContent
+	if s.Sent != 1 || s.Discarded != 1 || len(got) != 1 || got[0].ev.EventType != wire.EventIModelCreated || json.Unmarshal(got[0].ev.Content, &c) != nil || c.IModelID != im {
+		t.Fatalf("stats %+v, new receiver got %d", s, len(got))
+	}
+	if len(rv.all()) != 2 {
+		t.Fatalf("the old receiver got %d requests", len(rv.all()))
+	}
+}
