@@ -695,3 +695,18 @@ func TestWebhookDeactivationWaitsForInFlight(t *testing.T) {
 		t.Fatalf("stats %+v, %d requests", s, len(rv.all()))
 	}
 }
+
+// TestWebhookRedirectNotFollowed: a 3xx is a failed attempt; the delivery never goes to the Location.
+func TestWebhookRedirectNotFollowed(t *testing.T) {
+	in := start(t)
+	target := newReceiver(t)
+	redirect := httptest.NewServer(http.RedirectHandler(target.srv.URL+"/elsewhere", http.StatusTemporaryRedirect))
+	t.Cleanup(redirect.Close)
+	w := createWebhook(t, in, map[string]any{"callbackUrl": redirect.URL, "scope": "Account", "eventTypes": []string{wire.EventIModelCreated}})
+	expectStatus(t, in.Do(t, "PATCH", "/webhooks/"+w.ID, map[string]any{"active": true}), 200)
+	newIModel(t, in, "redirected")
+	waitFor(t, "the drop", func() bool { return hookStats(t, in, w.ID).Dropped == 1 })
+	if s := hookStats(t, in, w.ID); s.Failed != 4 || s.Sent != 0 || len(target.all()) != 0 {
+		t.Fatalf("stats %+v; the redirect target got %d requests", s, len(target.all()))
+	}
+}
