@@ -69,6 +69,7 @@ func runFaults(ctx context.Context, e *env, quick bool) error {
 		{"c", "(c) kill -9 of itwin-local mid-run", faultsKill},
 		{"d", "(d) secret audit", faultsSecrets},
 		{"e", "(e) auth matrix", faultsAuth},
+		{"f", "(f) webhook deliveries to a faulty receiver", faultsWebhooks},
 	}
 	for _, p := range parts {
 		if !selected(p.id) {

@@ -268,6 +268,23 @@ func faultsAuth(ctx context.Context, e *env, s *suite, quick bool) error {
 	s.check("another client's iTwin → 403 on every scoped route", len(bad) == 0, "%d/%d routes → 403 InsufficientPermissions (%d routes name no iTwin object)%s",
 		ok, ok+len(bad), skipped, listSuffix(bad))
 	s.check("control: the owner reads the same objects", len(ctrlBad) == 0, "client-b GETs → 200%s", listSuffix(ctrlBad))
+	// Webhooks belong to their caller: another client's webhook does not exist for client-a.
+	ok, bad = 0, nil
+	for _, rt := range routes {
+		if !strings.HasPrefix(rt.Template, "/webhooks/") {
+			continue
+		}
+		u, body := b.fill(l.URL, rt)
+		st, code, err := call(ctx, rt.Method, u, "Bearer "+tokA, body)
+		if err == nil && st == 404 && code == "WebhookNotFound" {
+			ok++
+		} else {
+			bad = append(bad, fmt.Sprintf("%s %s → %d %s", rt.Method, rt.Template, st, code))
+		}
+	}
+	st, _, _ = call(ctx, "GET", l.URL+"/webhooks/"+b.webhook, "Bearer "+tokB, nil)
+	s.check("another client's webhook → 404 WebhookNotFound", len(bad) == 0 && ok == 3 && st == 200,
+		"%d/%d webhook routes → 404 for client-a; client-b GET → %d%s", ok, ok+len(bad), st, listSuffix(bad))
 	return nil
 }
 
@@ -309,7 +326,7 @@ func listRoutes(dir string) ([]itwinlocal.RouteInfo, error) {
 
 // bObjects are client-b's iTwin and objects in it.
 type bObjects struct {
-	itwin, imodel, folder, file, conn, run, sf, mconn, mrun, msf, version string
+	itwin, imodel, folder, file, conn, run, sf, mconn, mrun, msf, version, webhook string
 }
 
 func newBObjects(ctx context.Context, l *local) (*bObjects, error) {
@@ -376,6 +393,11 @@ func newBObjects(ctx context.Context, l *local) (*bObjects, error) {
 		return nil, err
 	}
 	o.mrun = mr.RunID
+	hook, err := newActiveHook(ctx, l.URL, "Bearer "+tok, "https://hooks.example.com/b", []string{wire.EventJobCompleted})
+	if err != nil {
+		return nil, err
+	}
+	o.webhook = hook.ID
 	for _, scope := range []string{wire.ScopeITwin, wire.ScopeIModel, wire.ScopeConnection} {
 		id := map[string]string{wire.ScopeITwin: o.itwin, wire.ScopeIModel: o.imodel, wire.ScopeConnection: o.conn}[scope]
 		if _, err := c.CreateConfiguration(ctx, scope, id, map[string]any{}); err != nil {
@@ -388,10 +410,11 @@ func newBObjects(ctx context.Context, l *local) (*bObjects, error) {
 // scoped reports whether a route names one of b's objects (and so must answer 403 to client-a).
 func (o *bObjects) scoped(rt itwinlocal.RouteInfo) bool {
 	switch rt.Method + " " + rt.Template {
-	case "POST /itwins", "GET /itwins", "GET /synchronization/imodels/connections/authorizationinformation", "GET /users/me", "GET /users/{id}":
+	case "POST /itwins", "GET /itwins", "GET /synchronization/imodels/connections/authorizationinformation", "GET /users/me", "GET /users/{id}", "GET /webhooks":
 		return false
 	}
-	return true
+	// Another caller's webhook is not found (404), not forbidden: see the webhook row of faultsAuth.
+	return !strings.HasPrefix(rt.Template, "/webhooks/")
 }
 
 // fill returns the route's URL with b's ids (and the query parameters that name them) and a valid body.
@@ -412,6 +435,8 @@ func (o *bObjects) fill(base string, rt itwinlocal.RouteInfo) (string, any) {
 		id = o.itwin
 	case strings.HasPrefix(t, "/synchronization/configurations/imodels/"):
 		id = o.imodel
+	case strings.HasPrefix(t, "/webhooks/"):
+		id = o.webhook
 	case manifest:
 		id = o.mconn
 	default:
@@ -458,6 +483,10 @@ func (o *bObjects) fill(base string, rt itwinlocal.RouteInfo) (string, any) {
 		body = wire.StorageFileCreate{StorageFileID: o.file, ConnectorType: "IFC"}
 	case "POST /synchronization/imodels/manifestconnections/{id}/sourcefiles", "PUT /synchronization/imodels/manifestconnections/{id}/sourcefiles/{sourceFileId}":
 		body = wire.ManifestFileCreate{SourceFileID: "x"}
+	case "POST /webhooks":
+		body = map[string]any{"callbackUrl": "https://hooks.example.com/a", "scope": "iTwin", "scopeId": o.itwin, "eventTypes": []string{wire.EventJobCompleted}}
+	case "PATCH /webhooks/{id}":
+		body = map[string]any{"active": false}
 	case "POST /synchronization/imodels/manifestconnections/{id}/runs":
 		body = wire.ManifestRunCreate{SourceFiles: []wire.ManifestRunFile{{ID: "doc-b", Name: "b.ifc", URL: "http://127.0.0.1:1/x", ConnectorType: "IFC"}}}
 	}

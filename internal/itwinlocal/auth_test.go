@@ -153,6 +153,8 @@ func TestAuthMatrix(t *testing.T) {
 	expectStatus(t, r, 201)
 	var version wire.NamedVersionEnvelope
 	r.JSON(t, &version)
+	hookBody := map[string]any{"callbackUrl": "https://h.example.com", "scope": "iTwin", "scopeId": in.ITwinID, "eventTypes": []string{wire.EventJobCompleted}}
+	hook := createWebhook(t, in, hookBody)
 
 	ids := map[string]string{
 		"itwins/{id}": in.ITwinID, "imodels/{id}": in.IModelID, "changesets/{changeset}": "1",
@@ -161,6 +163,7 @@ func TestAuthMatrix(t *testing.T) {
 		"sourcefiles/{sourceFileId}": sfList.SourceFiles[0].ID, "namedversions/{namedVersionId}": version.NamedVersion.ID,
 		"users/{userId}": itwinlocal.ClientUserID("main"), "users/{id}": itwinlocal.ClientUserID("main"),
 		"configurations/itwins/{id}": in.ITwinID, "configurations/imodels/{id}": in.IModelID, "configurations/connections/{id}": scid,
+		"webhooks/{id}": hook.ID,
 	}
 	query := map[string]string{
 		"/storage": "?iTwinId=" + in.ITwinID,
@@ -176,6 +179,7 @@ func TestAuthMatrix(t *testing.T) {
 		"POST /itwins": true, "GET /synchronization/imodels/connections/authorizationinformation": true,
 		"GET /itwins":   true,                          // lists the caller's own iTwins (tested in TestITwinList)
 		"GET /users/me": true, "GET /users/{id}": true, // users belong to no iTwin
+		"GET /webhooks": true, // lists the caller's own webhooks
 	}
 	expired, _ := in.Server.IssueToken(in.URL, "main", itwinlocal.PlatformScope, -time.Minute)
 	noScope, _ := in.Server.IssueToken(in.URL, "main", "openid", time.Hour)
@@ -205,6 +209,11 @@ func TestAuthMatrix(t *testing.T) {
 			switch {
 			case strings.HasPrefix(name, "POST /imodels"):
 				body = map[string]string{"iTwinId": in.ITwinID, "name": "x"}
+			case name == "POST /webhooks":
+				body = hookBody
+			case strings.HasPrefix(name, rt.Method+" /webhooks/"): // another caller's webhook does not exist for it (§12)
+				expectErr(t, in.DoAs(t, otherTok, rt.Method, path, map[string]any{"active": true}), 404, "WebhookNotFound", "")
+				return
 			case strings.HasSuffix(name, "connections") && rt.Method == "POST":
 				body = storageConnBody(in.IModelID, fid)
 				if strings.Contains(name, "manifest") {

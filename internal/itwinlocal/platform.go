@@ -403,6 +403,9 @@ func (s *Server) handleITwinDelete(c *rc) error {
 		if err := c.access(NormGUID(id)); err != nil {
 			return err
 		}
+		if err := s.store.emitITwinIModelsDeleted(c.ctx, tx, id, c.client.ID); err != nil {
+			return err // webhook events for the iModels that go with it (events.go)
+		}
 		_, err := tx.ExecContext(c.ctx, `DELETE FROM itwins WHERE id = ?`, NormGUID(id))
 		return err
 	})
@@ -436,6 +439,9 @@ func (st *Store) createIModel(ctx context.Context, tx *sql.Tx, rec IModelRecord,
 	rec.ID, rec.State, rec.Created, rec.CreatedBy = NewGUID(), wire.IModelStateInitialized, st.Now(), clientID
 	_, err := tx.ExecContext(ctx, `INSERT INTO imodels (id, itwin_id, name, description, extent, containers_enabled, state, created, created_by)
 		VALUES (?,?,?,?,?,?,?,?,?)`, rec.ID, rec.ITwinID, rec.Name, rec.Description, extentJSON(rec.Extent), rec.ContainersEnabled, rec.State, nanos(rec.Created), clientID)
+	if err == nil {
+		err = st.emitIModelEvent(ctx, tx, wire.EventIModelCreated, rec.ID, rec.ITwinID, clientID) // webhook event (events.go)
+	}
 	return rec, err
 }
 
@@ -773,6 +779,9 @@ func (s *Server) handleIModelDelete(c *rc) error {
 		if err != nil {
 			return err
 		}
+		if err := s.store.emitIModelEvent(c.ctx, tx, wire.EventIModelDeleted, im.ID, im.ITwinID, c.client.ID); err != nil {
+			return err // webhook event (events.go)
+		}
 		// Connections, runs, source files, configurations, changesets, elements and reports cascade (§9.3).
 		_, err = tx.ExecContext(c.ctx, `DELETE FROM imodels WHERE id = ?`, im.ID)
 		return err
@@ -827,6 +836,9 @@ func (st *Store) AppendChangeset(ctx context.Context, tx *sql.Tx, cs ChangesetRe
 		briefcase_id, creator_id, task_id, changed_files, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		cs.IModelID, cs.Index, cs.ID, cs.ParentID, cs.Description, nanos(cs.PushTime), cs.ContainingChanges, cs.FileSize,
 		cs.BriefcaseID, cs.CreatorID, cs.TaskID, string(files), cs.RunID)
+	if err == nil {
+		err = st.emitChangesReady(ctx, tx, cs) // webhook event in the same transaction (events.go)
+	}
 	return cs, err
 }
 

@@ -36,6 +36,13 @@ type Config struct {
 	Now func() time.Time
 	// MaxUploadBytes caps one blob upload (default 256 MiB, the Storage API's single-PUT limit, §9.4).
 	MaxUploadBytes int64
+	// WebhookRetryDelays are the waits before each retry of a failed webhook delivery (delivery.go). Default:
+	// 1 s, 5 s, 25 s scaled by Speed; an explicit list is used as given.
+	WebhookRetryDelays []time.Duration
+	// WebhookTimeout bounds one delivery attempt (default 5 s, not scaled by Speed).
+	WebhookTimeout time.Duration
+	// WebhookQueueLimit is how many deliveries may wait in the outbox; more are dropped (default 10000).
+	WebhookQueueLimit int
 }
 
 // ClientConfig is one OAuth client (service application).
@@ -75,6 +82,8 @@ type Server struct {
 	rate    *rateLimiter
 	faults  *faultInjector
 	stats   *stats
+	hooks   *webhookHub // webhook deliveries (delivery.go)
+	inbox   inboxes     // /local/inbox (inbox.go)
 
 	mu       sync.Mutex
 	executor RunExecutor
@@ -110,6 +119,8 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: st, log: cfg.Logger, faults: fi, stats: newStats(), rate: newRateLimiter(cfg.Now)}
+	s.hooks = newWebhookHub(s)
+	st.hooks = s.hooks
 	ctx := context.Background()
 	if s.keys, err = loadSigningKeys(ctx, st); err != nil {
 		st.Close()
@@ -120,6 +131,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.routes = s.buildRoutes()
+	s.hooks.start()
 	return s, nil
 }
 
@@ -162,6 +174,7 @@ func (s *Server) Close() error {
 	s.closed = true
 	e := s.executor
 	s.mu.Unlock()
+	s.hooks.close() // deliveries in flight stay in the outbox and are sent again by the next start
 	var errs []error
 	if e != nil {
 		errs = append(errs, e.Close())
@@ -473,6 +486,9 @@ func (s *Server) buildRoutes() []*route {
 	add("GET", "/local/consent/{token}", false, s.handleConsent)
 	add("GET", "/local/stats", false, s.handleStats)
 	add("POST", "/local/stats/reset", false, s.handleStatsReset)
+	add("POST", "/local/inbox/{name}", false, s.handleInboxPost)
+	add("GET", "/local/inbox/{name}", false, s.handleInboxGet)
+	add("DELETE", "/local/inbox/{name}", false, s.handleInboxDelete)
 	add("GET", "/local/health", false, func(c *rc) error { writeJSON(c.w, 200, map[string]string{"status": "ok"}); return nil })
 	add("PUT", "/blobs/upload/{id}", false, s.handleBlobUpload)
 	add("GET", "/blobs/download/{id}", false, s.handleBlobDownload)
@@ -548,6 +564,12 @@ func (s *Server) buildRoutes() []*route {
 		add("PATCH", base, true, func(c *rc) error { return s.handleConfigWrite(c, sc, false) })
 		add("DELETE", base, true, func(c *rc) error { return s.handleConfigDelete(c, sc) })
 	}
+	// Webhooks v2 (§12, webhooks.go); "/webhooks/" routes here too (trailing slashes are tolerated).
+	add("POST", "/webhooks", true, s.handleWebhookCreate)
+	add("GET", "/webhooks", true, s.handleWebhookList)
+	add("GET", "/webhooks/{id}", true, s.handleWebhookGet)
+	add("PATCH", "/webhooks/{id}", true, s.handleWebhookUpdate)
+	add("DELETE", "/webhooks/{id}", true, s.handleWebhookDelete)
 
 	// Neighbouring APIs and operations itwin-local does not serve (spec §11q; the README lists them). Whole APIs:
 	for _, t := range []string{"/accesscontrol/**", "/users/**", "/repositories/**", "/changedelements/**",

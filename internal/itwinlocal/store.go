@@ -64,6 +64,7 @@ type Store struct {
 	dataDir string
 	blobDir string
 	now     func() time.Time
+	hooks   *webhookHub // receives webhook events in the writing transaction (events.go); nil = none
 }
 
 // migrations are applied in order, each in its own transaction, and recorded in schema_migrations.
@@ -137,6 +138,8 @@ CREATE TABLE named_versions (id TEXT PRIMARY KEY, imodel_id TEXT NOT NULL REFERE
   state TEXT NOT NULL, created INTEGER NOT NULL, created_by TEXT NOT NULL DEFAULT '',
   UNIQUE (imodel_id, name), UNIQUE (imodel_id, changeset_idx));
 `,
+	// 4: webhooks and their delivery outbox (webhooks.go).
+	webhooksSchema,
 }
 
 // OpenStore opens (creating if needed) the store under dataDir and applies pending migrations.
