@@ -245,6 +245,7 @@ func (p *itwinProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewSyncConfigurationResource,
 		NewSyncStorageConnectionRunResource,
 		NewSyncManifestConnectionRunResource,
+		NewWebhookResource,
 	}
 }
 
@@ -260,6 +261,7 @@ func (p *itwinProvider) DataSources(_ context.Context) []func() datasource.DataS
 		NewSyncConfigurationDataSource,
 		NewSyncRunDataSource,
 		NewSyncRunsDataSource,
+		NewWebhooksDataSource,
 	}
 }
 
