@@ -215,7 +215,9 @@ func (callbackURLValidator) Description(context.Context) string {
 	return "must be an https:// URL, or an http:// URL on a loopback address"
 }
 
-func (v callbackURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v callbackURLValidator) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 
 func (callbackURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
@@ -271,7 +273,9 @@ func (generatedSecretPlan) Description(context.Context) string {
 	return "Null with secret_wo; generated at create and kept afterwards."
 }
 
-func (m generatedSecretPlan) MarkdownDescription(ctx context.Context) string { return m.Description(ctx) }
+func (m generatedSecretPlan) MarkdownDescription(ctx context.Context) string {
+	return m.Description(ctx)
+}
 
 func (generatedSecretPlan) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
 	var wo types.String

@@ -315,7 +315,7 @@ func TestAccWebhook_fakeSecretModes(t *testing.T) {
 			},
 			{
 				// A new value without a new version is invisible (write-only): nothing planned, nothing sent.
-				Config: fakeHookConfig(providerCfg, wo(testSecretB, 1)),
+				Config:           fakeHookConfig(providerCfg, wo(testSecretB, 1)),
 				ConfigPlanChecks: acc.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				Check:            expectWrites(api),
 			},
