@@ -394,3 +394,45 @@ func TestAccWebhook_fakeActivationFails(t *testing.T) {
 		},
 	})
 }
+
+// TestAccWebhook_badInput: every invalid argument is refused at plan time with a message naming it, and nothing
+// reaches the API.
+func TestAccWebhook_badInput(t *testing.T) {
+	api, providerCfg := newFakeWebhookAPI(t)
+	hook := func(body string) string {
+		return providerCfg + "\nresource \"itwin_webhook\" \"test\" {\n" + body + "\n}\n"
+	}
+	const okHook = `  scope        = "Account"
+  callback_url = "https://hooks.example.com/itwin"
+  event_types  = ["synchronization.jobCompleted.v1"]`
+	step := func(config, want string) acc.TestStep {
+		// Terraform wraps long messages: a space in want matches any whitespace.
+		return acc.TestStep{Config: config, PlanOnly: true, ExpectError: regexp.MustCompile(strings.ReplaceAll(want, " ", `\s+`))}
+	}
+	acc.ParallelTest(t, acc.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []acc.TestStep{
+			step(strings.Replace(hook(okHook), "https://hooks.example.com", "http://hooks.example.com", 1),
+				`(?s)callback_url.*must use https://; http:// is accepted only on a loopback`),
+			step(strings.Replace(hook(okHook), "synchronization.jobCompleted.v1", "synchronization.jobcompleted.v1", 1),
+				`(?s)event_types.*must be one of:.*"synchronization.jobCompleted.v1".*"iModels.changesReady.v1"`),
+			step(strings.Replace(hook(okHook), `["synchronization.jobCompleted.v1"]`, `[]`, 1),
+				`(?s)event_types.*at least 1`),
+			step(hook(okHook+"\n  secret_wo = \"too-short\"\n  secret_wo_version = 1"),
+				`(?s)secret_wo.*at least 32`),
+			step(hook(okHook+"\n  secret_wo = \""+testSecretA+"\""),
+				`(?s)These attributes must be configured together: \[secret_wo,secret_wo_version\]`),
+			step(hook(okHook+"\n  secret_wo_version = 1"),
+				`(?s)These attributes must be configured together: \[secret_wo,secret_wo_version\]`),
+			step(strings.Replace(hook(okHook), `"Account"`, `"iTwin"`, 1),
+				`(?s)itwin_id.*required when scope is "iTwin"`),
+			step(hook(okHook+"\n  itwin_id = \"67453631-e02f-4e5f-aeb6-4ac1c299a4d2\""),
+				`(?s)itwin_id.*must not be set when scope is "Account"`),
+			step(strings.Replace(hook(okHook), `"Account"`, `"Itwin"`, 1),
+				`(?s)scope.*must be one of:.*"Account".*"iTwin"`),
+		},
+	})
+	if w := api.takeWrites(); len(w) != 0 {
+		t.Errorf("bad input reached the API: %v", w)
+	}
+}
