@@ -149,6 +149,8 @@ func TestAuthMatrix(t *testing.T) {
 	expectStatus(t, r, 201)
 	var folder wire.StorageFolderEnvelope
 	r.JSON(t, &folder)
+	hookBody := map[string]any{"callbackUrl": "https://h.example.com", "scope": "iTwin", "scopeId": in.ITwinID, "eventTypes": []string{wire.EventJobCompleted}}
+	hook := createWebhook(t, in, hookBody)
 
 	ids := map[string]string{
 		"itwins/{id}": in.ITwinID, "imodels/{id}": in.IModelID, "changesets/{changeset}": "1",
@@ -156,6 +158,7 @@ func TestAuthMatrix(t *testing.T) {
 		"storageconnections/{id}": scid, "manifestconnections/{id}": mcid, "runs/{runId}": runID,
 		"sourcefiles/{sourceFileId}": sfList.SourceFiles[0].ID,
 		"configurations/itwins/{id}": in.ITwinID, "configurations/imodels/{id}": in.IModelID, "configurations/connections/{id}": scid,
+		"webhooks/{id}": hook.ID,
 	}
 	query := map[string]string{
 		"/storage": "?iTwinId=" + in.ITwinID,
@@ -168,6 +171,7 @@ func TestAuthMatrix(t *testing.T) {
 	// Routes that do not address an object of an iTwin: another client is allowed.
 	noObject := map[string]bool{
 		"POST /itwins": true, "GET /synchronization/imodels/connections/authorizationinformation": true,
+		"GET /webhooks": true, // lists the caller's own webhooks
 	}
 	expired, _ := in.Server.IssueToken(in.URL, "main", itwinlocal.PlatformScope, -time.Minute)
 	noScope, _ := in.Server.IssueToken(in.URL, "main", "openid", time.Hour)
@@ -197,6 +201,11 @@ func TestAuthMatrix(t *testing.T) {
 			switch {
 			case strings.HasPrefix(name, "POST /imodels"):
 				body = map[string]string{"iTwinId": in.ITwinID, "name": "x"}
+			case name == "POST /webhooks":
+				body = hookBody
+			case strings.HasPrefix(name, rt.Method+" /webhooks/"): // another caller's webhook does not exist for it (§12)
+				expectErr(t, in.DoAs(t, otherTok, rt.Method, path, map[string]any{"active": true}), 404, "WebhookNotFound", "")
+				return
 			case strings.HasSuffix(name, "connections") && rt.Method == "POST":
 				body = storageConnBody(in.IModelID, fid)
 				if strings.Contains(name, "manifest") {

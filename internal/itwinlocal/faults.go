@@ -196,11 +196,17 @@ type StatsResponse struct {
 	Since    string           `json:"since"`
 	Total    int64            `json:"total"`
 	Requests map[string]int64 `json:"requests"`
+	// Webhooks counts deliveries per webhook id (delivery.go).
+	Webhooks map[string]WebhookDeliveryStats `json:"webhooks"`
 }
 
 func (s *Server) handleStats(c *rc) error {
 	m, total, since := s.stats.snapshot()
-	writeJSON(c.w, 200, StatsResponse{Since: since.Format(time.RFC3339Nano), Total: total, Requests: m})
+	hooks, err := s.hooks.snapshot(c.ctx)
+	if err != nil {
+		return err
+	}
+	writeJSON(c.w, 200, StatsResponse{Since: since.Format(time.RFC3339Nano), Total: total, Requests: m, Webhooks: hooks})
 	return nil
 }
 
@@ -209,6 +215,7 @@ func (s *Server) handleStatsReset(c *rc) error {
 	s.stats.counts = map[string]int64{}
 	s.stats.since = time.Now().UTC()
 	s.stats.mu.Unlock()
+	s.hooks.resetStats()
 	writeNoBody(c.w, 204)
 	return nil
 }

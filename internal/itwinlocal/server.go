@@ -75,6 +75,7 @@ type Server struct {
 	rate    *rateLimiter
 	faults  *faultInjector
 	stats   *stats
+	hooks   *webhookHub // webhook deliveries (delivery.go)
 
 	mu       sync.Mutex
 	executor RunExecutor
@@ -110,6 +111,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, store: st, log: cfg.Logger, faults: fi, stats: newStats(), rate: newRateLimiter(cfg.Now)}
+	s.hooks = newWebhookHub(s)
 	ctx := context.Background()
 	if s.keys, err = loadSigningKeys(ctx, st); err != nil {
 		st.Close()
@@ -514,6 +516,12 @@ func (s *Server) buildRoutes() []*route {
 		add("PATCH", base, true, func(c *rc) error { return s.handleConfigWrite(c, sc, false) })
 		add("DELETE", base, true, func(c *rc) error { return s.handleConfigDelete(c, sc) })
 	}
+	// Webhooks v2 (§12, webhooks.go); "/webhooks/" routes here too (trailing slashes are tolerated).
+	add("POST", "/webhooks", true, s.handleWebhookCreate)
+	add("GET", "/webhooks", true, s.handleWebhookList)
+	add("GET", "/webhooks/{id}", true, s.handleWebhookGet)
+	add("PATCH", "/webhooks/{id}", true, s.handleWebhookUpdate)
+	add("DELETE", "/webhooks/{id}", true, s.handleWebhookDelete)
 	return rs
 }
 

@@ -128,6 +128,8 @@ CREATE INDEX connections_seq ON connections(seq);
 CREATE INDEX source_files_seq ON source_files(seq);
 CREATE INDEX runs_seq ON runs(seq);
 `,
+	// 3: webhooks and their delivery outbox (webhooks.go).
+	webhooksSchema,
 }
 
 // OpenStore opens (creating if needed) the store under dataDir and applies pending migrations.
