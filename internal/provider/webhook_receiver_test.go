@@ -145,27 +145,25 @@ func (r *hookReceiver) waitFor(path, what string, cond func([]hookEvent) bool) e
 	}
 }
 
-// verify checks that every delivery on path carries the signature of its exact body under secret, and that no
-// delivery anywhere was malformed.
-func (r *hookReceiver) verify(path, secret string) error {
+// verifyEvent checks that every delivery of e carries the signature of its exact body under secret, and that no
+// delivery so far was malformed.
+func (r *hookReceiver) verifyEvent(e hookEvent, secret string) error {
 	r.mu.Lock()
 	problems := append([]string(nil), r.problems...)
 	r.mu.Unlock()
 	if len(problems) > 0 {
 		return fmt.Errorf("webhook receiver: %s", strings.Join(problems, "; "))
 	}
-	for _, e := range r.snapshot(path) {
-		for i, body := range e.Bodies {
-			if !hmac.Equal([]byte(e.Signatures[i]), []byte(hookSignature(secret, body))) {
-				return fmt.Errorf("webhook receiver: delivery %d of %s %s on /%s has signature %q, not the HMAC-SHA256 of its body under the expected secret",
-					i+1, e.EventType, e.MessageID, path, e.Signatures[i])
-			}
+	for i, body := range e.Bodies {
+		if !hmac.Equal([]byte(e.Signatures[i]), []byte(hookSignature(secret, body))) {
+			return fmt.Errorf("webhook receiver: delivery %d of %s %s on /%s has signature %q, not the HMAC-SHA256 of its body under the expected secret",
+				i+1, e.EventType, e.MessageID, e.Path, e.Signatures[i])
 		}
 	}
 	return nil
 }
 
-// jobCompleted returns the decoded synchronization.jobCompleted.v1 events on path for run runID.
+// jobCompletedFor returns the decoded synchronization.jobCompleted.v1 events of run runID.
 func jobCompletedFor(evs []hookEvent, runID string) []wire.JobCompletedContent {
 	var out []wire.JobCompletedContent
 	for _, e := range evs {
