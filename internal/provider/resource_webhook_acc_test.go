@@ -126,7 +126,7 @@ func TestAccWebhook_importedSecretStaysNull(t *testing.T) {
 				},
 			},
 			{
-				Config: cfg + importBlock + "\n" + `# again` + "\n",
+				Config:           cfg + importBlock + "\n" + `# again` + "\n",
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{
@@ -354,7 +354,9 @@ func TestAccWebhook_deliveries(t *testing.T) {
 				changes: changes, secret: secret(s)}.expect(t, fx.inst, r, s, seen)
 		}
 	}
-	fixed := func(secret string) func(*terraform.State) string { return func(*terraform.State) string { return secret } }
+	fixed := func(secret string) func(*terraform.State) string {
+		return func(*terraform.State) string { return secret }
+	}
 	// The control webhook's key is the secret the service generated, as captured into the state.
 	generated := func(s *terraform.State) string {
 		return s.RootModule().Resources["itwin_webhook.control"].Primary.Attributes["secret"]
