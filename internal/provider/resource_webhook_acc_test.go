@@ -244,6 +244,7 @@ type runEvents struct {
 	result                  string // lower-case, as in the event
 	changes                 bool   // subscribed to iModels.changesReady.v1
 	secret                  string // the signing key
+	imodelID                string // the run's iModel; default: the seeded one
 }
 
 // expect checks that the webhook got exactly the events of the run and nothing else new: one jobCompleted with
@@ -260,6 +261,10 @@ func (w runEvents) expect(t *testing.T, inst *itwinlocaltest.Instance, r *hookRe
 		changesets = map[int]string{}
 	}
 	hookID := s.RootModule().Resources[w.hookAddr].Primary.ID
+	imodelID := w.imodelID
+	if imodelID == "" {
+		imodelID = inst.IModelID
+	}
 	fresh := func(evs []hookEvent) []hookEvent {
 		var out []hookEvent
 		for _, e := range evs {
@@ -281,7 +286,7 @@ func (w runEvents) expect(t *testing.T, inst *itwinlocaltest.Instance, r *hookRe
 	}
 	evs := fresh(r.snapshot(w.path))
 	jobs := jobCompletedFor(evs, runID)
-	if len(jobs) != 1 || jobs[0].Result != w.result || jobs[0].IModelID != inst.IModelID || jobs[0].ConnectionID == "" {
+	if len(jobs) != 1 || jobs[0].Result != w.result || jobs[0].IModelID != imodelID || jobs[0].ConnectionID == "" {
 		return fmt.Errorf("jobCompleted events of run %s on /%s: %+v, want one with result %q", runID, w.path, jobs, w.result)
 	}
 	got := changesReady(evs)
@@ -289,8 +294,8 @@ func (w runEvents) expect(t *testing.T, inst *itwinlocaltest.Instance, r *hookRe
 		return fmt.Errorf("changesReady events on /%s: %d, want %d (the run pushed %v): %s", w.path, len(got), len(changesets), changesets, describeEvents(evs))
 	}
 	for idx, id := range changesets {
-		if c, ok := got[idx]; !ok || c.ChangesetID != id || c.IModelID != inst.IModelID {
-			return fmt.Errorf("changesReady for changeset #%d: %+v, want id %s in iModel %s", idx, c, id, inst.IModelID)
+		if c, ok := got[idx]; !ok || c.ChangesetID != id || c.IModelID != imodelID {
+			return fmt.Errorf("changesReady for changeset #%d: %+v, want id %s in iModel %s", idx, c, id, imodelID)
 		}
 	}
 	if n := len(evs); n != 1+len(changesets) {
