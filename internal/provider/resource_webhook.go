@@ -304,7 +304,10 @@ func (m *webhookModel) fill(w *wire.Webhook) {
 	m.Scope = types.StringValue(w.Scope)
 	m.ScopeID = types.StringValue(w.ScopeID)
 	if w.Scope == wire.WebhookScopeITwin {
-		m.ITwinID = types.StringValue(w.ScopeID)
+		// Ids compare case-insensitively; keep the configured spelling.
+		if !strings.EqualFold(m.ITwinID.ValueString(), w.ScopeID) {
+			m.ITwinID = types.StringValue(w.ScopeID)
+		}
 	} else {
 		m.ITwinID = types.StringNull()
 	}
