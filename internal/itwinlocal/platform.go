@@ -377,6 +377,9 @@ func (st *Store) AppendChangeset(ctx context.Context, tx *sql.Tx, cs ChangesetRe
 		briefcase_id, creator_id, task_id, changed_files, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		cs.IModelID, cs.Index, cs.ID, cs.ParentID, cs.Description, nanos(cs.PushTime), cs.ContainingChanges, cs.FileSize,
 		cs.BriefcaseID, cs.CreatorID, cs.TaskID, string(files), cs.RunID)
+	if err == nil {
+		err = st.emitChangesReady(ctx, tx, cs) // webhook event in the same transaction (events.go)
+	}
 	return cs, err
 }
 

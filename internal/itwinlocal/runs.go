@@ -129,6 +129,9 @@ func (st *Store) SaveRun(ctx context.Context, tx *sql.Tx, r RunRecord) error {
 		b, _ := json.Marshal(r.Settings)
 		settings = string(b)
 	}
+	if err := st.emitRunCompleted(ctx, tx, r); err != nil { // webhook event, once: on the transition to Completed
+		return err
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE runs SET state = ?, result = ?, phase = ?, end_time = ?, error = ?, jobs = ?, settings = ? WHERE id = ?`,
 		r.State, r.Result, r.Phase, nanos(r.End), errJSON, string(jb), settings, r.ID)
 	if err != nil {

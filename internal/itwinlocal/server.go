@@ -36,6 +36,13 @@ type Config struct {
 	Now func() time.Time
 	// MaxUploadBytes caps one blob upload (default 256 MiB, the Storage API's single-PUT limit, §9.4).
 	MaxUploadBytes int64
+	// WebhookRetryDelays are the waits before each retry of a failed webhook delivery (delivery.go). Default:
+	// 1 s, 5 s, 25 s scaled by Speed; an explicit list is used as given.
+	WebhookRetryDelays []time.Duration
+	// WebhookTimeout bounds one delivery attempt (default 5 s, not scaled by Speed).
+	WebhookTimeout time.Duration
+	// WebhookQueueLimit is how many deliveries may wait in the outbox; more are dropped (default 10000).
+	WebhookQueueLimit int
 }
 
 // ClientConfig is one OAuth client (service application).
@@ -112,6 +119,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, store: st, log: cfg.Logger, faults: fi, stats: newStats(), rate: newRateLimiter(cfg.Now)}
 	s.hooks = newWebhookHub(s)
+	st.hooks = s.hooks
 	ctx := context.Background()
 	if s.keys, err = loadSigningKeys(ctx, st); err != nil {
 		st.Close()
@@ -122,6 +130,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.routes = s.buildRoutes()
+	s.hooks.start()
 	return s, nil
 }
 
@@ -164,6 +173,7 @@ func (s *Server) Close() error {
 	s.closed = true
 	e := s.executor
 	s.mu.Unlock()
+	s.hooks.close() // deliveries in flight stay in the outbox and are sent again by the next start
 	var errs []error
 	if e != nil {
 		errs = append(errs, e.Close())

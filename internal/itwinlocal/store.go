@@ -62,6 +62,7 @@ type Store struct {
 	dataDir string
 	blobDir string
 	now     func() time.Time
+	hooks   *webhookHub // receives webhook events in the writing transaction (events.go); nil = none
 }
 
 // migrations are applied in order, each in its own transaction, and recorded in schema_migrations.
