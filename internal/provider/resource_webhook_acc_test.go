@@ -431,16 +431,17 @@ func TestAccWebhook_deliveries(t *testing.T) {
 					ok("main", "success", true, fixed(testSecretB)),
 					ok("control", "success", false, generated),
 					expectNoValueInState(testSecretB),
+					func(s *terraform.State) error {
+						// Every delivery so far is in; the next step must not add one.
+						mainSent = deliveryStats(t, fx.inst, s.RootModule().Resources["itwin_webhook.hook"].Primary.ID).Sent
+						return nil
+					},
 				),
 			},
 			{
 				// Deactivated: the control webhook hears the run, this one gets nothing and has nothing pending.
 				Config: inactive.String(),
 				Check: resource.ComposeTestCheckFunc(
-					func(s *terraform.State) error {
-						mainSent = deliveryStats(t, fx.inst, s.RootModule().Resources["itwin_webhook.hook"].Primary.ID).Sent
-						return nil
-					},
 					ok("control", "success", false, generated),
 					func(s *terraform.State) error {
 						hookID := s.RootModule().Resources["itwin_webhook.hook"].Primary.ID
