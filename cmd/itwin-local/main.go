@@ -102,13 +102,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fRoute := fs.String("fault-route", envOr("ITWIN_LOCAL_FAULT_ROUTE", ""), "regexp on the request path faults apply to (empty = all) [ITWIN_LOCAL_FAULT_ROUTE]")
 	fSeed := fs.Int64("fault-seed", int64(envFloat("ITWIN_LOCAL_FAULT_SEED", 1)), "seed of the fault RNG [ITWIN_LOCAL_FAULT_SEED]")
 	fNonAPI := fs.Bool("fault-non-api", false, "also inject faults on the token endpoint and pre-signed blob URLs")
+	webhookTimeout := fs.Duration("webhook-timeout", envDuration("ITWIN_LOCAL_WEBHOOK_TIMEOUT", 5*time.Second), "how long a webhook receiver may take to answer one delivery [ITWIN_LOCAL_WEBHOOK_TIMEOUT]")
 	if err := fs.Parse(args[1:]); err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
-	cfg := itwinlocal.Config{DataDir: *dataDir, TokenTTL: *tokenTTL, Speed: *speed,
+	cfg := itwinlocal.Config{DataDir: *dataDir, TokenTTL: *tokenTTL, Speed: *speed, WebhookTimeout: *webhookTimeout,
 		Faults: itwinlocal.FaultConfig{Latency: *fLatency, Rate429: *f429, Rate5xx: *f5xx, RoutePattern: *fRoute, Seed: *fSeed, IncludeNonAPI: *fNonAPI}}
 	if *fMethods != "" {
 		cfg.Faults.Methods = strings.Split(*fMethods, ",")
@@ -133,6 +134,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *speed <= 0 {
 		return fmt.Errorf("%w: --speed must be > 0", errUsage)
+	}
+	if *webhookTimeout <= 0 {
+		return fmt.Errorf("%w: --webhook-timeout must be > 0", errUsage)
 	}
 
 	srv, err := itwinlocal.New(cfg)

@@ -253,15 +253,24 @@ func TestWebhookRunCompletedOnce(t *testing.T) {
 		completeRun(t, in, rid, res)
 		completeRun(t, in, rid, res) // saved again while Completed: no second event
 	}
-	waitFor(t, "4 deliveries", func() bool { s := hookStats(t, in, w.ID); return s.Sent == 4 && s.Pending == 0 })
+	// Manifest runs notify the same way.
+	mcid := newManifestConn(t, in, in.IModelID, "dms-1")
+	r := in.Do(t, "POST", mc+"/"+mcid+"/runs", map[string]any{})
+	expectNoBody(t, r, 202)
+	mrid := r.Header.Get("Location")[strings.LastIndex(r.Header.Get("Location"), "/")+1:]
+	completeRun(t, in, mrid, wire.ResultTimedOut)
+	waitFor(t, "5 deliveries", func() bool { s := hookStats(t, in, w.ID); return s.Sent == 5 && s.Pending == 0 })
 	var got []string
 	for _, g := range rv.all() {
 		var c wire.JobCompletedContent
 		mustUnmarshal(t, g.ev.Content, &c)
 		got = append(got, c.Result)
+		if c.SynchronizationID == mrid && (c.ConnectionID != mcid || c.IModelID != in.IModelID) {
+			t.Fatalf("manifest run event: %+v", c)
+		}
 	}
 	sort.Strings(got)
-	if strings.Join(got, ",") != "error,partialSuccess,skipped,success" {
+	if strings.Join(got, ",") != "error,partialSuccess,skipped,success,timedOut" {
 		t.Fatalf("results: %v", got)
 	}
 }
@@ -503,5 +512,95 @@ func TestWebhookRestart(t *testing.T) {
 	}
 	if s := hookStats(t, d, w2.ID); s.Failed != 0 || s.Pending != 0 {
 		t.Fatalf("stats after redelivery: %+v", s)
+	}
+}
+
+// TestWebhookIModelEvents: iModelCreated and iModelDeleted (also for the iModels of a deleted iTwin), with the
+// acting client's user id, to the webhooks whose scope covers the iTwin.
+func TestWebhookIModelEvents(t *testing.T) {
+	in := start(t)
+	rvITwin, rvAccount := newReceiver(t), newReceiver(t)
+	types := []string{wire.EventIModelCreated, wire.EventIModelDeleted}
+	wi := activeWebhook(t, in, rvITwin, "iTwin", in.ITwinID, types...)
+	wa := activeWebhook(t, in, rvAccount, "Account", "", types...)
+
+	im := newIModel(t, in, "created")
+	expectNoBody(t, in.Do(t, "DELETE", "/imodels/"+im, nil), 204)
+	r := in.Do(t, "POST", "/itwins", map[string]string{"class": "Endeavor", "subClass": "Project", "displayName": "doomed"})
+	expectStatus(t, r, 201)
+	var it2 wire.ITwinEnvelope
+	r.JSON(t, &it2)
+	r = in.Do(t, "POST", "/imodels", map[string]any{"iTwinId": it2.ITwin.ID, "name": "inside"})
+	expectStatus(t, r, 201)
+	var im2 wire.IModelEnvelope
+	r.JSON(t, &im2)
+	expectNoBody(t, in.Do(t, "DELETE", "/itwins/"+it2.ITwin.ID, nil), 204)
+
+	waitFor(t, "deliveries", func() bool { return hookStats(t, in, wa.ID).Sent == 4 && hookStats(t, in, wi.ID).Sent == 2 })
+	user := itwinlocal.ClientUserID(in.ClientID)
+	summary := func(rv *receiver, w wire.Webhook) []string {
+		checkSigned(t, rv.all(), w, w.Secret)
+		var out []string
+		for _, g := range rv.all() {
+			var c wire.IModelEventContent
+			mustUnmarshal(t, g.ev.Content, &c)
+			if c.UserID != user {
+				t.Fatalf("userId %s, want %s", c.UserID, user)
+			}
+			out = append(out, g.ev.EventType+" "+c.IModelID+" "+g.ev.ITwinID)
+		}
+		sort.Strings(out)
+		return out
+	}
+	want := []string{wire.EventIModelCreated + " " + im + " " + in.ITwinID, wire.EventIModelDeleted + " " + im + " " + in.ITwinID}
+	if got := summary(rvITwin, wi); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("iTwin webhook:\n%s", strings.Join(got, "\n"))
+	}
+	want = append(want, wire.EventIModelCreated+" "+im2.IModel.ID+" "+it2.ITwin.ID, wire.EventIModelDeleted+" "+im2.IModel.ID+" "+it2.ITwin.ID)
+	sort.Strings(want)
+	if got := summary(rvAccount, wa); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("Account webhook:\n%s", strings.Join(got, "\n"))
+	}
+}
+
+// TestWebhookInbox: the loopback inbox records deliveries and checks their signature with the webhook's secret.
+func TestWebhookInbox(t *testing.T) {
+	in := start(t)
+	w := createWebhook(t, in, map[string]any{"callbackUrl": in.URL + "/local/inbox/demo", "scope": "Account", "eventTypes": []string{wire.EventIModelCreated}})
+	expectStatus(t, in.Do(t, "PATCH", "/webhooks/"+w.ID, map[string]any{"active": true}), 200)
+	im := newIModel(t, in, "inbox")
+	var box itwinlocal.InboxList
+	waitFor(t, "the inbox delivery", func() bool {
+		in.DoAs(t, "", "GET", "/local/inbox/demo", nil).JSON(t, &box)
+		return box.Received == 1
+	})
+	e := box.Events[0]
+	var ev wire.WebhookEvent
+	mustUnmarshal(t, e.Event, &ev)
+	var c wire.IModelEventContent
+	mustUnmarshal(t, ev.Content, &c)
+	if !e.SignatureValid || e.Signature != sign(w.Secret, e.Event) || e.ContentType != "application/json" || c.IModelID != im || ev.WebhookID != w.ID {
+		t.Fatalf("inbox entry: %+v", e)
+	}
+	// A forged delivery is recorded as invalid; so is one naming an unknown webhook.
+	forged := append([]byte(nil), e.Event...)
+	expectNoBody(t, in.DoAs(t, "", "POST", "/local/inbox/demo", forged, "Signature", sign("not-the-secret", forged), "Content-Type", "application/json"), 204)
+	unknown := strings.Replace(string(e.Event), w.ID, itwinlocal.NewGUID(), 1)
+	expectNoBody(t, in.DoAs(t, "", "POST", "/local/inbox/demo", unknown, "Signature", sign(w.Secret, []byte(unknown))), 204)
+	in.DoAs(t, "", "GET", "/local/inbox/demo", nil).JSON(t, &box)
+	if box.Received != 3 || box.Events[1].SignatureValid || box.Events[2].SignatureValid || !box.Events[0].SignatureValid {
+		t.Fatalf("inbox: %+v", box)
+	}
+	expectErr(t, in.DoAs(t, "", "POST", "/local/inbox/demo", "not json"), 400, "InvalidRequestBody", "")
+	expectErr(t, in.DoAs(t, "", "GET", "/local/inbox/"+strings.Repeat("x", 65), nil), 404, "InboxNotFound", "")
+	// Other inboxes are separate; DELETE empties one.
+	in.DoAs(t, "", "GET", "/local/inbox/other", nil).JSON(t, &box)
+	if box.Received != 0 || len(box.Events) != 0 {
+		t.Fatalf("other inbox: %+v", box)
+	}
+	expectNoBody(t, in.DoAs(t, "", "DELETE", "/local/inbox/demo", nil), 204)
+	in.DoAs(t, "", "GET", "/local/inbox/demo", nil).JSON(t, &box)
+	if box.Received != 0 {
+		t.Fatalf("after DELETE: %+v", box)
 	}
 }

@@ -14,7 +14,8 @@ import (
 )
 
 // FaultConfig injects latency and errors for resilience tests. Faults apply to API routes only, unless
-// IncludeNonAPI is set (then also to the token endpoint, blob URLs, consent page; never to /local/stats).
+// IncludeNonAPI is set (then also to the token endpoint, blob URLs, consent page; never to /local/stats or the
+// /local/inbox receiver). They also apply to webhook delivery attempts (delivery.go, deliveryFault).
 // A request that gets an injected error is not executed.
 type FaultConfig struct {
 	Latency       time.Duration // added before handling each matching request
@@ -60,7 +61,7 @@ func (f *faultInjector) active() bool {
 }
 
 func (f *faultInjector) apply(c *rc, rt *route) error {
-	if !f.active() || strings.HasPrefix(rt.tmpl, "/local/stats") || (!rt.api && !f.cfg.IncludeNonAPI) {
+	if !f.active() || strings.HasPrefix(rt.tmpl, "/local/stats") || strings.HasPrefix(rt.tmpl, "/local/inbox") || (!rt.api && !f.cfg.IncludeNonAPI) {
 		return nil
 	}
 	if len(f.cfg.Methods) > 0 && !slices.Contains(f.cfg.Methods, c.r.Method) {

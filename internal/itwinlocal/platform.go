@@ -152,6 +152,9 @@ func (s *Server) handleITwinDelete(c *rc) error {
 		if err := c.access(NormGUID(id)); err != nil {
 			return err
 		}
+		if err := s.store.emitITwinIModelsDeleted(c.ctx, tx, id, c.client.ID); err != nil {
+			return err // webhook events for the iModels that go with it (events.go)
+		}
 		_, err := tx.ExecContext(c.ctx, `DELETE FROM itwins WHERE id = ?`, NormGUID(id))
 		return err
 	})
@@ -190,6 +193,9 @@ func (st *Store) createIModel(ctx context.Context, tx *sql.Tx, rec IModelRecord,
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO imodels (id, itwin_id, name, description, extent, containers_enabled, state, created, created_by)
 		VALUES (?,?,?,?,?,?,?,?,?)`, rec.ID, rec.ITwinID, rec.Name, rec.Description, ext, rec.ContainersEnabled, rec.State, nanos(rec.Created), clientID)
+	if err == nil {
+		err = st.emitIModelEvent(ctx, tx, wire.EventIModelCreated, rec.ID, rec.ITwinID, clientID) // webhook event (events.go)
+	}
 	return rec, err
 }
 
@@ -322,6 +328,9 @@ func (s *Server) handleIModelDelete(c *rc) error {
 		im, err := c.loadIModel(tx, c.param("id"))
 		if err != nil {
 			return err
+		}
+		if err := s.store.emitIModelEvent(c.ctx, tx, wire.EventIModelDeleted, im.ID, im.ITwinID, c.client.ID); err != nil {
+			return err // webhook event (events.go)
 		}
 		// Connections, runs, source files, configurations, changesets, elements and reports cascade (§9.3).
 		_, err = tx.ExecContext(c.ctx, `DELETE FROM imodels WHERE id = ?`, im.ID)

@@ -83,6 +83,7 @@ type Server struct {
 	faults  *faultInjector
 	stats   *stats
 	hooks   *webhookHub // webhook deliveries (delivery.go)
+	inbox   inboxes     // /local/inbox (inbox.go)
 
 	mu       sync.Mutex
 	executor RunExecutor
@@ -463,6 +464,9 @@ func (s *Server) buildRoutes() []*route {
 	add("GET", "/local/consent/{token}", false, s.handleConsent)
 	add("GET", "/local/stats", false, s.handleStats)
 	add("POST", "/local/stats/reset", false, s.handleStatsReset)
+	add("POST", "/local/inbox/{name}", false, s.handleInboxPost)
+	add("GET", "/local/inbox/{name}", false, s.handleInboxGet)
+	add("DELETE", "/local/inbox/{name}", false, s.handleInboxDelete)
 	add("GET", "/local/health", false, func(c *rc) error { writeJSON(c.w, 200, map[string]string{"status": "ok"}); return nil })
 	add("PUT", "/blobs/upload/{id}", false, s.handleBlobUpload)
 	add("GET", "/blobs/download/{id}", false, s.handleBlobDownload)
