@@ -61,6 +61,8 @@ step "Building the provider and itwin-local into ./bin (the first build download
 mkdir -p "$bin"
 go build -o "$bin/terraform-provider-itwin" .
 go build -o "$bin/itwin-local" ./cmd/itwin-local
+# The webhook inbox viewer is a standalone file (//go:build ignore), built into the throwaway dir.
+go build -o "$work/webhook-inbox" scripts/webhook-inbox.go
 
 step "Starting itwin-local on a free loopback port (data in a temp dir, speed ${ITWIN_DEMO_SPEED:-0.2})"
 # set -m gives itwin-local its own process group, so a Ctrl-C in the terminal reaches terraform (which stops
@@ -142,7 +144,7 @@ summary() {
 webhook_events() {
   echo
   echo "Webhook deliveries to $inbox_url:"
-  WEBHOOK_SECRET=$(terraform output -raw webhook_secret) go run "$root/scripts/webhook-inbox.go" \
+  WEBHOOK_SECRET=$(terraform output -raw webhook_secret) "$work/webhook-inbox" \
     -inbox "$inbox_url" -run "$(terraform output -raw run_id)" -changesets "$1" ||
     fail "the webhook did not deliver the run's events with valid signatures"
 }

@@ -1,7 +1,7 @@
 //go:build ignore
 
 // webhook-inbox shows what a webhook delivered to itwin-local's loopback inbox, for `make demo` (scripts/demo.sh),
-// which runs it with `go run` so the demo needs nothing besides Go and Terraform. It waits until the inbox holds
+// which builds it with Go so that the demo needs nothing besides Go and Terraform. It waits until the inbox holds
 // the synchronization.jobCompleted.v1 event of one run and the expected number of iModels.changesReady.v1
 // events, prints each with its signature checked twice (by the inbox, which knows the webhook's secret, and here
 // with the secret Terraform captured, read from $WEBHOOK_SECRET), then empties the inbox for the next run. It
@@ -20,6 +20,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"time"
 )
@@ -80,18 +81,23 @@ func main() {
 		time.Sleep(100 * time.Millisecond)
 	}
 
+	// Delivery is unordered: show the completion first, then the changesets by index.
+	sort.SliceStable(box.Events, func(i, j int) bool {
+		a, b := decode(box.Events[i].Event), decode(box.Events[j].Event)
+		if a.EventType != b.EventType {
+			return a.EventType > b.EventType // "synchronization…" before "iModels…"
+		}
+		return a.Content.ChangesetIndex < b.Content.ChangesetIndex
+	})
 	bad := 0
 	for _, e := range box.Events {
-		var ev event
-		if err := json.Unmarshal(e.Event, &ev); err != nil {
-			fail(fmt.Sprintf("the inbox holds a delivery that is not an event: %s", e.Event))
-		}
+		ev := decode(e.Event)
 		m := hmac.New(sha256.New, []byte(secret))
 		m.Write(e.Event)
 		ours := hmac.Equal([]byte(e.Signature), []byte("sha256="+hex.EncodeToString(m.Sum(nil))))
-		verdict := "signature valid (checked by the inbox and with webhook_secret)"
+		verdict := "signature valid"
 		if !ours || !e.SignatureValid {
-			verdict = fmt.Sprintf("SIGNATURE INVALID (inbox: %t, with webhook_secret: %t)", e.SignatureValid, ours)
+			verdict = fmt.Sprintf("SIGNATURE INVALID (inbox: %t, webhook_secret: %t)", e.SignatureValid, ours)
 			bad++
 		}
 		what := ""
@@ -99,10 +105,11 @@ func main() {
 		case "synchronization.jobCompleted.v1":
 			what = fmt.Sprintf("run %s, result %q", ev.Content.SynchronizationID, ev.Content.Result)
 		case "iModels.changesReady.v1":
-			what = fmt.Sprintf("changeset #%d %s", ev.Content.ChangesetIndex, ev.Content.ChangesetID[:min(12, len(ev.Content.ChangesetID))])
+			what = fmt.Sprintf("changeset #%d %s", ev.Content.ChangesetIndex, ev.Content.ChangesetID)
 		}
-		fmt.Printf("  %-33s %-45s %s\n", ev.EventType, what, verdict)
+		fmt.Printf("  %-32s %-60s %s\n", ev.EventType, what, verdict)
 	}
+	fmt.Println("  (each Signature checked by the inbox and here with the webhook_secret output: sha256=HMAC-SHA256 of the body)")
 	// Empty the inbox so that the next run's events are shown alone.
 	req, _ := http.NewRequest(http.MethodDelete, *inboxURL, nil)
 	if resp, err := http.DefaultClient.Do(req); err == nil {
@@ -111,6 +118,14 @@ func main() {
 	if bad > 0 {
 		fail(fmt.Sprintf("%d delivery(ies) with an invalid signature", bad))
 	}
+}
+
+func decode(raw json.RawMessage) event {
+	var ev event
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		fail(fmt.Sprintf("the inbox holds a delivery that is not an event: %s", raw))
+	}
+	return ev
 }
 
 func get(u string) inbox {
