@@ -3,9 +3,10 @@
 #
 # Builds the provider and itwin-local into ./bin, starts itwin-local on a free loopback port with a throwaway
 # data dir, and applies examples/quickstart (a copy of it) through a CLI config with dev_overrides, so no
-# `terraform init` and no registry. Then it renames one wall in the IFC file and applies again (one changeset,
-# one element updated), and plans a third time to show that nothing is left to do. Everything it started or
-# wrote outside ./bin is removed on exit, also on Ctrl-C.
+# `terraform init` and no registry. The quickstart's optional webhook points at itwin-local's loopback inbox;
+# after each run the demo shows the signed events it received (scripts/webhook-inbox.go). Then it renames one
+# wall in the IFC file and applies again (one changeset, one element updated), and plans a third time to show
+# that nothing is left to do. Everything it started or wrote outside ./bin is removed on exit, also on Ctrl-C.
 #
 # Environment: ITWIN_DEMO_SPEED (default 0.2) scales itwin-local's run phases (1 = slow enough to watch every
 # state, 0.01 = as fast as it goes).
@@ -60,6 +61,8 @@ step "Building the provider and itwin-local into ./bin (the first build download
 mkdir -p "$bin"
 go build -o "$bin/terraform-provider-itwin" .
 go build -o "$bin/itwin-local" ./cmd/itwin-local
+# The webhook inbox viewer is a standalone file (//go:build ignore), built into the throwaway dir.
+go build -o "$work/webhook-inbox" scripts/webhook-inbox.go
 
 step "Starting itwin-local on a free loopback port (data in a temp dir, speed ${ITWIN_DEMO_SPEED:-0.2})"
 # set -m gives itwin-local its own process group, so a Ctrl-C in the terminal reaches terraform (which stops
@@ -94,6 +97,9 @@ export ITWIN_API_URL="$url" ITWIN_CLIENT_ID="$client_id" ITWIN_CLIENT_SECRET="$c
 export TF_VAR_itwin_id="$itwin_id"
 # A demo run takes seconds; fail within minutes, not the quickstart's hour, if runs do not progress.
 export TF_VAR_run_timeout=5m
+# The quickstart's optional webhook, delivered to itwin-local's own inbox (it accepts http on loopback).
+inbox_url="$url/local/inbox/quickstart"
+export TF_VAR_webhook_callback_url="$inbox_url"
 # dev_overrides: Terraform uses ./bin/terraform-provider-itwin directly, without `terraform init`.
 cat >"$work/demo.tfrc" <<TFRC
 provider_installation {
@@ -133,9 +139,20 @@ summary() {
   echo
 }
 
-step "1/3 terraform apply: iModel, folder, two uploads, connection, configuration and the first run"
+# webhook_events waits for the current run's completion event (and $1 changesReady events) in the inbox and
+# prints them with their signatures verified, using the secret the service generated for the webhook.
+webhook_events() {
+  echo
+  echo "Webhook deliveries to $inbox_url:"
+  WEBHOOK_SECRET=$(terraform output -raw webhook_secret) "$work/webhook-inbox" \
+    -inbox "$inbox_url" -run "$(terraform output -raw run_id)" -changesets "$1" ||
+    fail "the webhook did not deliver the run's events with valid signatures"
+}
+
+step "1/3 terraform apply: iModel, folder, two uploads, connection, configuration, a webhook and the first run"
 apply
 summary
+webhook_events 2
 first_run=$(terraform output -raw run_id)
 [ "$(terraform output -raw run_result)" = Success ] || fail "the first run did not succeed"
 terraform output -raw summary | grep -q ', 2 changeset(s) pushed' || fail "the first run should push one changeset per file"
@@ -152,6 +169,7 @@ echo "- $old..."
 echo "+ $new..."
 apply
 summary
+webhook_events 1
 second_run=$(terraform output -raw run_id)
 [ "$second_run" != "$first_run" ] || fail "the edited file did not start a new run"
 [ "$(terraform output -raw run_result)" = Success ] || fail "the second run did not succeed"

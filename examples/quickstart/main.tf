@@ -69,6 +69,18 @@ resource "itwin_sync_configuration" "quickstart" {
   enable_sheets_and_drawings = true
 }
 
+# Optional: a webhook that POSTs a signed event when the run completes (synchronization.jobCompleted.v1) and one
+# per changeset it pushes (iModels.changesReady.v1). Created only when webhook_callback_url is set. The service
+# generates the signing secret; the sensitive output webhook_secret hands it to your receiver.
+resource "itwin_webhook" "quickstart" {
+  count = var.webhook_callback_url == null ? 0 : 1
+
+  scope        = "iTwin"
+  itwin_id     = var.itwin_id
+  callback_url = var.webhook_callback_url
+  event_types  = ["synchronization.jobCompleted.v1", "iModels.changesReady.v1"]
+}
+
 # One synchronization run. It is replaced (a new run) when a trigger changes: keyed on the files' plan-time
 # hashes, an edited file re-runs in the same apply that uploads it. rerun_on_source_change also re-runs when the
 # files change in Storage outside Terraform. A plan with no change starts no run.
@@ -81,8 +93,8 @@ resource "itwin_sync_storage_connection_run" "quickstart" {
   }
   rerun_on_source_change = true
 
-  # A run uses the settings in force when it starts.
-  depends_on = [itwin_sync_configuration.quickstart]
+  # A run uses the settings in force when it starts, and reports to the webhook only if it exists by then.
+  depends_on = [itwin_sync_configuration.quickstart, itwin_webhook.quickstart]
 
   timeouts = {
     create = var.run_timeout

@@ -38,3 +38,14 @@ output "summary" {
     )))],
   ))
 }
+
+output "webhook_id" {
+  description = "The webhook reporting the runs (null when webhook_callback_url is unset)."
+  value       = one(itwin_webhook.quickstart[*].id)
+}
+
+output "webhook_secret" {
+  description = "The secret the service generated for the webhook: deliveries carry Signature: sha256=<hex HMAC-SHA256 of the body> keyed with it."
+  value       = one(itwin_webhook.quickstart[*].secret)
+  sensitive   = true
+}

@@ -32,3 +32,9 @@ variable "run_timeout" {
   default     = "60m"
   description = "How long an apply waits for the synchronization run to complete (a Go duration, e.g. \"90m\")."
 }
+
+variable "webhook_callback_url" {
+  type        = string
+  default     = null
+  description = "Optional URL that receives a signed event when a run completes and one per pushed changeset (https://; itwin-local also delivers to http:// on loopback, e.g. its own inbox at <ITWIN_LOCAL_URL>/local/inbox/<name>). Unset: no webhook."
+}

@@ -24,7 +24,7 @@ import (
 
 const (
 	acceptV1 = "application/vnd.bentley.itwin-platform.v1+json"
-	// acceptV2 is what the iModels API wants (§1.2).
+	// acceptV2 is what the iModels API wants (§1.2), and what Webhooks v2 recommends (§12).
 	acceptV2 = "application/vnd.bentley.itwin-platform.v2+json"
 
 	preferRepresentation = "return=representation"
@@ -339,11 +339,13 @@ func encodeQuery(v url.Values) string {
 	return b.String()
 }
 
-// acceptFor picks the media type: v2 for the iModels API, v1 for everything else.
+// acceptFor picks the media type: v2 for the iModels and Webhooks APIs, v1 for everything else.
 func acceptFor(path string) string {
 	p := strings.ToLower(path)
-	if p == "/imodels" || strings.HasPrefix(p, "/imodels/") {
-		return acceptV2
+	for _, api := range []string{"/imodels", "/webhooks"} {
+		if p == api || strings.HasPrefix(p, api+"/") {
+			return acceptV2
+		}
 	}
 	return acceptV1
 }

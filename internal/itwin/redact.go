@@ -83,6 +83,9 @@ var (
 	bearerInText = regexp.MustCompile(`(?i)\b(bearer|basic)\s+[A-Za-z0-9\-._~+/]+=*`)
 	pairInText   = regexp.MustCompile(`(?i)\b(sig|signature|token|access_token|refresh_token|id_token|client_secret|password|secret|se|x-amz-signature|x-amz-credential|x-amz-security-token)=[^&\s"']+`)
 	jwtInText    = regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*`)
+	// jsonSecretInText matches a JSON member holding a secret (a webhook's "secret" in a create answer or
+	// request, a token answer), also when a snippet cut it off before its closing quote.
+	jsonSecretInText = regexp.MustCompile(`(?i)"(secret|client_secret|password|access_token|refresh_token|id_token)"(\s*:\s*)"(?:[^"\\]|\\.)*"?`)
 )
 
 // redactText scrubs free text (error messages, response snippets): URLs go through RedactURL, and bearer
@@ -91,6 +94,7 @@ func redactText(s string) string {
 	s = urlInText.ReplaceAllStringFunc(s, RedactURL)
 	s = bearerInText.ReplaceAllString(s, "$1 "+redacted)
 	s = jwtInText.ReplaceAllString(s, redacted)
+	s = jsonSecretInText.ReplaceAllString(s, `"$1"$2"`+redacted+`"`)
 	return redactPairs(s)
 }
 
@@ -101,7 +105,8 @@ func redactPairs(s string) string {
 // snippet returns a short, redacted, single-line excerpt of a response body for an error message.
 func snippet(body []byte) string {
 	const maxLen = 300
-	s := strings.Join(strings.Fields(string(body)), " ")
+	// Redact before cutting too, so a cut cannot split a secret into a part the patterns no longer recognise.
+	s := redactText(strings.Join(strings.Fields(string(body)), " "))
 	if len(s) > maxLen {
 		s = s[:maxLen] + "…"
 	}

@@ -99,6 +99,12 @@ var identityCases = []identityCase{
 		badIdentity: map[string]string{"connection_id": "", "id": "run-2"}, badWant: `"connection_id" must be a non-empty string`,
 	},
 	{
+		typeName: "itwin_webhook", newRes: NewWebhookResource,
+		identity: map[string]string{"id": "hook-1"}, stringID: "hook-1",
+		wantState:   map[string]string{"id": "hook-1"},
+		badIdentity: map[string]string{"id": " "}, badWant: `"id" must be a non-empty string`,
+	},
+	{
 		typeName: "itwin_sync_configuration", newRes: NewSyncConfigurationResource,
 		identity: map[string]string{"scope": "imodel", "scope_id": "im-1"}, stringID: "imodels/im-1",
 		wantState:   map[string]string{"id": "imodels/im-1", "imodel_id": "im-1", "itwin_id": "", "connection_id": ""},

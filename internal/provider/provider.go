@@ -247,6 +247,7 @@ func (p *itwinProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewSyncConfigurationResource,
 		NewSyncStorageConnectionRunResource,
 		NewSyncManifestConnectionRunResource,
+		NewWebhookResource,
 	}
 }
 
@@ -262,6 +263,7 @@ func (p *itwinProvider) DataSources(_ context.Context) []func() datasource.DataS
 		NewSyncConfigurationDataSource,
 		NewSyncRunDataSource,
 		NewSyncRunsDataSource,
+		NewWebhooksDataSource,
 	}
 }
 

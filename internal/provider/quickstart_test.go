@@ -27,8 +27,10 @@ import (
 const quickstartDir = "../../examples/quickstart"
 
 // TestAccQuickstart applies examples/quickstart, unchanged, end to end against itwin-local with its run engine:
-// the first run synchronizes both sample files (one changeset each), renaming one wall in the IFC file re-runs in
-// the same apply and pushes one changeset that updates one element, and applying again plans nothing.
+// the first run synchronizes both sample files (one changeset each), without the optional webhook; renaming one
+// wall in the IFC file, with webhook_callback_url now set, creates the webhook before the run that the edit
+// starts, which pushes one changeset that updates one element and whose events reach the receiver signed with
+// the webhook_secret output; applying again plans nothing.
 func TestAccQuickstart(t *testing.T) {
 	inst, _ := startLocal(t, withEngine(0.001))
 	dir := copyQuickstart(t)
@@ -59,6 +61,11 @@ func TestAccQuickstart(t *testing.T) {
 		"building.ifc": knownvalue.StringExact(wire.ResultSuccess),
 		"site.geojson": knownvalue.StringExact(wire.ResultSuccess),
 	}))
+	receiver := newHookReceiver(t)
+	withHook := config.Variables{"webhook_callback_url": config.StringVariable(receiver.url("quickstart"))}
+	for k, v := range vars {
+		withHook[k] = v
+	}
 	newRun := statecheck.CompareValue(compare.ValuesDiffer())
 	sameRun := statecheck.CompareValue(compare.ValuesSame())
 	var imodelID string
@@ -99,12 +106,13 @@ func TestAccQuickstart(t *testing.T) {
 				},
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				ConfigDirectory:          config.StaticDirectory(dir),
-				ConfigVariables:          vars,
+				ConfigVariables:          withHook,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{
 						plancheck.ExpectResourceAction(building, plancheck.ResourceActionUpdate),
 						plancheck.ExpectResourceAction(site, plancheck.ResourceActionNoop),
 						plancheck.ExpectResourceAction(run, plancheck.ResourceActionReplace),
+						plancheck.ExpectResourceAction("itwin_webhook.quickstart[0]", plancheck.ResourceActionCreate),
 					},
 					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
@@ -117,15 +125,26 @@ func TestAccQuickstart(t *testing.T) {
 					statecheck.ExpectKnownOutputValue("summary", knownvalue.StringRegexp(regexp.MustCompile(
 						`(?s)1 changeset\(s\) pushed\n.*site\.geojson +GEOSPATIAL +Success +no changes`))),
 				},
-				Check: func(*terraform.State) error {
-					return expectIModelChangesets(t.Context(), testClient(t, inst), imodelID, 3)
-				},
+				Check: resource.ComposeTestCheckFunc(
+					func(*terraform.State) error {
+						return expectIModelChangesets(t.Context(), testClient(t, inst), imodelID, 3)
+					},
+					// The run's completion and its one changeset, signed with the secret the outputs hand out.
+					func(s *terraform.State) error {
+						secret, _ := s.RootModule().Outputs["webhook_secret"].Value.(string)
+						if !hexSecretRE.MatchString(secret) {
+							return fmt.Errorf("the webhook_secret output is not a generated secret")
+						}
+						return runEvents{path: "quickstart", hookAddr: "itwin_webhook.quickstart.0", runAddr: run, result: "success",
+							changes: true, secret: secret, imodelID: imodelID}.expect(t, inst, receiver, s, map[string]bool{})
+					},
+				),
 			},
 			{
 				// Nothing edited: no run is planned.
 				ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 				ConfigDirectory:          config.StaticDirectory(dir),
-				ConfigVariables:          vars,
+				ConfigVariables:          withHook,
 				ConfigPlanChecks: resource.ConfigPlanChecks{
 					PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
 				},
