@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -107,13 +108,13 @@ func (a *syncRunAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 		return
 	}
 	hasBody := len(files) > 0 || !m.DocumentAttributeSchemaURL.IsNull()
-	if t.kind == connKindStorage && hasBody {
+	if t.kind == wire.KindStorage && hasBody {
 		resp.Diagnostics.AddAttributeError(path.Root("source_files"), "Manifest body on a storage connection",
 			fmt.Sprintf("Connection %s is a storage connection: it runs the files mapped to it, so source_files and document_attribute_schema_url apply only to manifest connections.", t.connectionID))
 		return
 	}
 	names := namesFor(t)
-	if t.kind == connKindManifest {
+	if t.kind == wire.KindManifest {
 		t.manifest = manifestBody(ctx, m.DocumentAttributeSchemaURL, files)
 		fileNames := manifestFileNames(files)
 		names = func(context.Context) map[string]string { return fileNames }

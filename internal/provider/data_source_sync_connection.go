@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -103,7 +104,7 @@ func (d *connectionDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		return
 	}
 	var elems []attr.Value
-	if kind == itwin.KindStorage {
+	if kind == wire.KindStorage {
 		files, err := d.client.ListStorageSourceFiles(ctx, id)
 		if err != nil {
 			addAPIError(&resp.Diagnostics, "reading the source files of storage connection "+id, err, nil)
@@ -128,7 +129,7 @@ func (d *connectionDataSource) Read(ctx context.Context, req datasource.ReadRequ
 			}))
 		}
 	}
-	m.Kind = types.StringValue(kind)
+	m.Kind = types.StringValue(string(kind))
 	m.DisplayName = types.StringValue(conn.DisplayName)
 	m.IModelID = nullableString(conn.IModelID)
 	m.ITwinID = nullableString(conn.ITwinID)

@@ -105,6 +105,6 @@ func (d *syncRunsDataSource) Read(ctx context.Context, req datasource.ReadReques
 		items = append(items, v)
 	}
 	m.Runs = listOf(elemType, items, &resp.Diagnostics)
-	m.ConnectionKind = types.StringValue(t.kind)
+	m.ConnectionKind = types.StringValue(string(t.kind))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -369,7 +369,7 @@ func (r *manifestConnectionResource) ImportState(ctx context.Context, req resour
 		case err != nil:
 			addAPIError(&resp.Diagnostics, "looking up connection "+id, err, nil)
 			return
-		case kind == itwin.KindStorage:
+		case kind == wire.KindStorage:
 			resp.Diagnostics.AddError("Wrong connection kind",
 				fmt.Sprintf("%q is a storage connection; import it as itwin_sync_storage_connection instead.", id))
 			return

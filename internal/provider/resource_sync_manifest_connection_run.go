@@ -333,7 +333,7 @@ func (r *manifestRunResource) Create(ctx context.Context, req resource.CreateReq
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	t := runTarget{client: r.client, kind: connKindManifest, connectionID: plan.ConnectionID.ValueString(),
+	t := runTarget{client: r.client, kind: wire.KindManifest, connectionID: plan.ConnectionID.ValueString(),
 		manifest: manifestBody(ctx, config.DocumentAttributeSchemaURL, files)}
 	allowed := allowedResults(ctx, plan.AllowedResults, &resp.Diagnostics)
 	names := manifestFileNames(files)
@@ -356,7 +356,7 @@ func (r *manifestRunResource) Read(ctx context.Context, req resource.ReadRequest
 	}
 	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: state.ConnectionID, ID: state.ID}, &resp.Diagnostics)
 	connID, runID := state.ConnectionID.ValueString(), state.ID.ValueString()
-	t := runTarget{client: r.client, kind: connKindManifest, connectionID: connID}
+	t := runTarget{client: r.client, kind: wire.KindManifest, connectionID: connID}
 	names := manifestFileNames(readManifestFiles(ctx, state.SourceFiles, &resp.Diagnostics))
 	if !refreshRunState(ctx, t, runID, &state.runOutputsModel, func(context.Context) map[string]string { return names }, resp) {
 		return

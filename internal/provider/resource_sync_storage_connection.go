@@ -509,7 +509,7 @@ func (r *storageConnectionResource) ImportState(ctx context.Context, req resourc
 		case err != nil:
 			addAPIError(&resp.Diagnostics, "looking up connection "+id, err, nil)
 			return
-		case kind == itwin.KindManifest:
+		case kind == wire.KindManifest:
 			resp.Diagnostics.AddError("Wrong connection kind",
 				fmt.Sprintf("%q is a manifest connection; import it as itwin_sync_manifest_connection instead.", id))
 			return

@@ -187,7 +187,7 @@ func (r *storageRunResource) Create(ctx context.Context, req resource.CreateRequ
 		plan.SourceFingerprint = types.StringValue(fp)
 	}
 
-	t := runTarget{client: r.client, kind: connKindStorage, connectionID: connID}
+	t := runTarget{client: r.client, kind: wire.KindStorage, connectionID: connID}
 	allowed := allowedResults(ctx, plan.AllowedResults, &resp.Diagnostics)
 	names := func(ctx context.Context) map[string]string { return storageFileNames(ctx, r.client, connID) }
 	_, diags := executeRun(ctx, t, callerResource, plan.Wait.ValueBool(), allowed, names, r.ops, func(runID string, outs runOutputsModel) diag.Diagnostics {
@@ -208,7 +208,7 @@ func (r *storageRunResource) Read(ctx context.Context, req resource.ReadRequest,
 	}
 	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: state.ConnectionID, ID: state.ID}, &resp.Diagnostics)
 	connID, runID := state.ConnectionID.ValueString(), state.ID.ValueString()
-	t := runTarget{client: r.client, kind: connKindStorage, connectionID: connID}
+	t := runTarget{client: r.client, kind: wire.KindStorage, connectionID: connID}
 	names := func(ctx context.Context) map[string]string { return storageFileNames(ctx, r.client, connID) }
 	if !refreshRunState(ctx, t, runID, &state.runOutputsModel, names, resp) {
 		return

@@ -55,7 +55,7 @@ type storageRunFixture struct {
 }
 
 func newStorageRunFixture(t *testing.T) *storageRunFixture {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	r := &storageRunResource{client: f.client(), ops: (&testOps{}).ops()}
 	fx := &storageRunFixture{f: f, r: r}
 	r.Schema(context.Background(), resource.SchemaRequest{}, &fx.sch)

@@ -40,9 +40,6 @@ import (
 )
 
 const (
-	connKindStorage  = "storage"
-	connKindManifest = "manifest"
-
 	// defaultRunTimeout is the create/invoke timeout: public runs can take about an hour (spec §4.3).
 	defaultRunTimeout = 60 * time.Minute
 
@@ -57,36 +54,36 @@ var runRaceBackoff = []time.Duration{time.Second, 2 * time.Second, 4 * time.Seco
 // runTarget is the connection a run is started on, with the manifest body for manifest connections.
 type runTarget struct {
 	client       *itwin.Client
-	kind         string // connKindStorage or connKindManifest
+	kind         wire.Kind
 	connectionID string
 	manifest     wire.ManifestRunCreate
 }
 
-func (t runTarget) noun() string { return t.kind + " connection" }
+func (t runTarget) noun() string { return t.kind.Noun() }
 
 func (t runTarget) getConnection(ctx context.Context) (*wire.Connection, error) {
-	if t.kind == connKindManifest {
+	if t.kind == wire.KindManifest {
 		return t.client.GetManifestConnection(ctx, t.connectionID)
 	}
 	return t.client.GetStorageConnection(ctx, t.connectionID)
 }
 
 func (t runTarget) start(ctx context.Context) (*itwin.StartRunResult, error) {
-	if t.kind == connKindManifest {
+	if t.kind == wire.KindManifest {
 		return t.client.StartManifestRun(ctx, t.connectionID, t.manifest)
 	}
 	return t.client.StartStorageRun(ctx, t.connectionID)
 }
 
 func (t runTarget) getRun(ctx context.Context, runID string) (*wire.Run, error) {
-	if t.kind == connKindManifest {
+	if t.kind == wire.KindManifest {
 		return t.client.GetManifestRun(ctx, t.connectionID, runID)
 	}
 	return t.client.GetStorageRun(ctx, t.connectionID, runID)
 }
 
 func (t runTarget) listRuns(ctx context.Context, limit int) ([]wire.Run, error) {
-	if t.kind == connKindManifest {
+	if t.kind == wire.KindManifest {
 		return t.client.ListManifestRuns(ctx, t.connectionID, limit)
 	}
 	return t.client.ListStorageRuns(ctx, t.connectionID, limit)

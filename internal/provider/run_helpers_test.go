@@ -26,7 +26,7 @@ import (
 type fakeSync struct {
 	t        *testing.T
 	srv      *httptest.Server
-	kind     string
+	kind     wire.Kind
 	connID   string
 	imodelID string
 	authType string
@@ -47,7 +47,7 @@ type fakeSync struct {
 	startBodies []string
 }
 
-func newFakeSync(t *testing.T, kind string) *fakeSync {
+func newFakeSync(t *testing.T, kind wire.Kind) *fakeSync {
 	f := &fakeSync{t: t, kind: kind, connID: "CDGyTAuzEViJKcyqyWp6bJW6ecC69Od8tgzKjbyILG8", imodelID: "eb6ccda2-15aa-4aff-99b5-9c71aea04ceb",
 		authType: "Service", runs: map[string][]wire.Run{}, files: map[string]wire.StorageFile{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
@@ -69,7 +69,7 @@ func (f *fakeSync) target() runTarget {
 }
 
 func (f *fakeSync) connPath() string {
-	return "/synchronization/imodels/" + f.kind + "connections/" + f.connID
+	return f.kind.CollectionPath() + "/" + f.connID
 }
 
 func (f *fakeSync) runURL(id string) string { return f.srv.URL + f.connPath() + "/runs/" + id }
@@ -227,7 +227,7 @@ func mustConn(t *testing.T, tg runTarget) *wire.Connection {
 }
 
 func TestStartRun_Accepted(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.starts = append(f.starts, f.accept("run-1", run(wire.StateNotStarted, wire.ResultUndetermined)))
 	tg := f.target()
 	id, err := startRun(context.Background(), tg, mustConn(t, tg), (&testOps{}).ops())
@@ -240,7 +240,7 @@ func TestStartRun_Accepted(t *testing.T) {
 }
 
 func TestStartRun_ActiveRunIsWaitedForThenOursStarts(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.lastRun = "other"
 	f.runs["other"] = []wire.Run{run(wire.StateExecuting, wire.ResultUndetermined), run(wire.StateExecuting, wire.ResultUndetermined), run(wire.StateCompleted, wire.ResultSuccess)}
 	f.starts = []func(http.ResponseWriter, *http.Request){
@@ -268,7 +268,7 @@ func TestStartRun_ActiveRunIsWaitedForThenOursStarts(t *testing.T) {
 }
 
 func TestStartRun_RaceIsRetriedWithBackoff(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	race := func(w http.ResponseWriter, _ *http.Request) { writeAPIError(w, 409, "RunAlreadyRequested") }
 	f.starts = []func(http.ResponseWriter, *http.Request){race, race, f.accept("r", run(wire.StateNotStarted, wire.ResultUndetermined))}
 	o := &testOps{}
@@ -283,7 +283,7 @@ func TestStartRun_RaceIsRetriedWithBackoff(t *testing.T) {
 }
 
 func TestStartRun_RaceGivesUpAfterThreeRetries(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) {
 		writeAPIError(w, 409, "IModelAlreadyProcessingRequest") // the legacy code counts too
 	}}
@@ -302,7 +302,7 @@ func TestStartRun_RaceGivesUpAfterThreeRetries(t *testing.T) {
 }
 
 func TestStartRun_ServerErrorAfterCreatingTheRunAdoptsIt(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.lastRun = "old"
 	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) {
 		f.lastRun = "created-anyway"
@@ -320,7 +320,7 @@ func TestStartRun_ServerErrorAfterCreatingTheRunAdoptsIt(t *testing.T) {
 }
 
 func TestStartRun_TransportErrorWithoutRunRetriesOnce(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.lastRun = "old"
 	drop := func(w http.ResponseWriter, _ *http.Request) {
 		conn, _, err := w.(http.Hijacker).Hijack()
@@ -340,7 +340,7 @@ func TestStartRun_TransportErrorWithoutRunRetriesOnce(t *testing.T) {
 }
 
 func TestStartRun_UncertainTwiceFails(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) { writeAPIError(w, 503, "Unavailable") }}
 	tg := f.target()
 	_, err := startRun(context.Background(), tg, mustConn(t, tg), (&testOps{}).ops())
@@ -354,7 +354,7 @@ func TestStartRun_UncertainTwiceFails(t *testing.T) {
 }
 
 func TestStartRun_NotFoundIsNotRetried(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) { writeAPIError(w, 404, "StorageConnectionNotFound") }}
 	tg := f.target()
 	_, err := startRun(context.Background(), tg, &wire.Connection{}, (&testOps{}).ops())
@@ -400,7 +400,7 @@ func twoTaskJob(second wire.Task) wire.Job {
 }
 
 func TestExecuteRun_SuccessRecordsIDFirstThenOutputs(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	done := run(wire.StateCompleted, wire.ResultSuccess, twoTaskJob(wire.Task{ID: "task-b", StorageFileID: "file-b", State: wire.StateCompleted, Result: wire.ResultSuccess}))
 	done.Phase = wire.PhaseReferenceFile
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1",
@@ -447,7 +447,7 @@ func TestExecuteRun_SuccessRecordsIDFirstThenOutputs(t *testing.T) {
 }
 
 func TestExecuteRun_PartialSuccessReportsEachFailedFile(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	failed := wire.Task{ID: "task-b", StorageFileID: "file-b", State: wire.StateCompleted, Result: wire.ResultError, RetryAttempts: 2,
 		Error: &wire.TaskError{ErrorCode: "TAE_PARSE_ERROR", Message: "The file could not be read.", Description: "Check that it opens.",
 			KbArticleLink: "https://kb.example/parse", CanUserFix: true}}
@@ -485,7 +485,7 @@ func TestExecuteRun_PartialSuccessReportsEachFailedFile(t *testing.T) {
 }
 
 func TestExecuteRun_UserNotAuthenticatedExplainsWhatToDo(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	r := run(wire.StateCompleted, wire.ResultError)
 	r.Jobs = []wire.Job{}
 	r.Error = &wire.RunError{ErrorKey: "UserNotAuthenticated", Description: "User is not authenticated."}
@@ -503,7 +503,7 @@ func TestExecuteRun_UserNotAuthenticatedExplainsWhatToDo(t *testing.T) {
 }
 
 func TestExecuteRun_SkippedNotAllowed(t *testing.T) {
-	f := newFakeSync(t, connKindManifest)
+	f := newFakeSync(t, wire.KindManifest)
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1", run(wire.StateCompleted, wire.ResultSkipped))}
 	_, diags := executeRun(context.Background(), f.target(), callerResource, true, []string{wire.ResultSuccess}, func(context.Context) map[string]string { return nil }, (&testOps{}).ops(), nil)
 	if diags.ErrorsCount() != 1 || !strings.Contains(diags.Errors()[0].Summary(), "Skipped") {
@@ -515,7 +515,7 @@ func TestExecuteRun_SkippedNotAllowed(t *testing.T) {
 }
 
 func TestExecuteRun_TimeoutKeepsIDAndLastState(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("slow", run(wire.StateQueued, wire.ResultUndetermined), run(wire.StateExecuting, wire.ResultUndetermined))}
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
@@ -537,7 +537,7 @@ func TestExecuteRun_TimeoutKeepsIDAndLastState(t *testing.T) {
 }
 
 func TestExecuteRun_NoWaitRecordsAcceptedRun(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r", run(wire.StateNotStarted, wire.ResultUndetermined))}
 	var recs []recorded
 	id, diags := executeRun(context.Background(), f.target(), callerResource, false, []string{wire.ResultSuccess}, nil, (&testOps{}).ops(), recorder(&recs))
@@ -553,7 +553,7 @@ func TestExecuteRun_NoWaitRecordsAcceptedRun(t *testing.T) {
 }
 
 func TestExecuteRun_MissingConnectionNamesTheAttribute(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	tg := f.target()
 	tg.connectionID = "nope"
 	_, diags := executeRun(context.Background(), tg, callerResource, true, nil, nil, (&testOps{}).ops(), nil)
@@ -566,7 +566,7 @@ func TestExecuteRun_MissingConnectionNamesTheAttribute(t *testing.T) {
 }
 
 func TestWarnUserConnection(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	c := f.client()
 	var diags diag.Diagnostics
 	warnUserConnection(context.Background(), c, &wire.Connection{ID: "x", AuthenticationType: "Service"}, &diags)
@@ -624,7 +624,7 @@ func TestFileNamesFromTasks(t *testing.T) {
 }
 
 func TestExecuteRun_InterruptedStartStillRecordsTheRun(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, r *http.Request) {
@@ -649,7 +649,7 @@ func TestExecuteRun_InterruptedStartStillRecordsTheRun(t *testing.T) {
 
 // The resource wording of a timeout: the run is saved, the resource tainted, timeouts.create can be raised.
 func TestTimeoutError_ResourceAndActionWording(t *testing.T) {
-	tg := runTarget{kind: connKindStorage, connectionID: "c1"}
+	tg := runTarget{kind: wire.KindStorage, connectionID: "c1"}
 	r := run(wire.StateExecuting, wire.ResultUndetermined)
 	_, res := timeoutError(tg, callerResource, "r1", &r, context.DeadlineExceeded)
 	for _, want := range []string{"Executing", "marked tainted", "timeouts.create", `run_id = "r1"`} {
@@ -666,7 +666,7 @@ func TestTimeoutError_ResourceAndActionWording(t *testing.T) {
 // canUserFix does not mean "fix the file": for an unsupported format the fix is the connector type, which the
 // description says. The diagnostic must not contradict it (REVIEW finding 19).
 func TestRunResultDiagnostics_CanUserFixDoesNotBlameTheFile(t *testing.T) {
-	tg := runTarget{kind: connKindStorage, connectionID: "c1"}
+	tg := runTarget{kind: wire.KindStorage, connectionID: "c1"}
 	unsupported := wire.Task{ID: "t", StorageFileID: "f", State: wire.StateCompleted, Result: wire.ResultError,
 		Error: &wire.TaskError{ErrorCode: "TAE_UNSUPPORTED_FORMAT", Message: "Unsupported file format.",
 			Description: "Map the file with a connector type that accepts it.", CanUserFix: true}}
@@ -691,7 +691,7 @@ func TestRunResultDiagnostics_CanUserFixDoesNotBlameTheFile(t *testing.T) {
 // (the tasks and error outputs) nor the diagnostics may carry its signature (REVIEW finding 7).
 func TestExecuteRun_ServerErrorTextIsRedacted(t *testing.T) {
 	const sas = "https://acct.blob.core.windows.net/c/master.dgn?sv=2024-01-01&se=2026-12-01&sp=r&sig=S3CRETsig"
-	f := newFakeSync(t, connKindManifest)
+	f := newFakeSync(t, wire.KindManifest)
 	failed := wire.Task{ID: "task-b", SourceFileID: "dms-1", State: wire.StateCompleted, Result: wire.ResultError,
 		Error: &wire.TaskError{ErrorCode: "TAE_DOWNLOAD_FAILED", Message: "Could not download " + sas,
 			Details: "GET " + sas + " returned 403", Description: "Check the URL " + sas, KbArticleLink: "https://kb.example/dl"}}
@@ -739,7 +739,7 @@ func TestReadMissingRun_Manifest(t *testing.T) {
 		"connection unreadable": {connDenied: true, wantErr: true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			f := newFakeSync(t, connKindManifest)
+			f := newFakeSync(t, wire.KindManifest)
 			f.connGone, f.connDenied = c.connGone, c.connDenied
 			st := tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
 			if d := st.SetAttribute(ctx, path.Root("id"), "run-x"); d.HasError() {

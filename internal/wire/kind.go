@@ -63,4 +63,6 @@ func (k Kind) InvalidRequestCode() string { return "Invalid" + k.entity() + "Req
 
 // InvalidSourceFileRequestCode is the 422 code of the kind's source-file paths:
 // "InvalidStorageConnectionSourceFileRequest".
-func (k Kind) InvalidSourceFileRequestCode() string { return "Invalid" + k.entity() + "SourceFileRequest" }
+func (k Kind) InvalidSourceFileRequestCode() string {
+	return "Invalid" + k.entity() + "SourceFileRequest"
+}
