@@ -85,12 +85,14 @@ func timeoutsValue(create string) timeouts.Value {
 
 func unknownRunOutputs() runOutputsModel {
 	o := runOutputsModel{
-		State: types.StringUnknown(), Result: types.StringUnknown(), Phase: types.StringUnknown(), StartedAt: types.StringUnknown(),
-		EndedAt: types.StringUnknown(), DurationSeconds: types.Float64Unknown(),
-		Error:      types.ObjectUnknown(fieldAttrTypes(runErrorFields)),
-		Tasks:      types.ListUnknown(fieldByName("tasks").attrType().(types.ListType).ElemType),
-		Changesets: types.ListUnknown(fieldByName("changesets").attrType().(types.ListType).ElemType),
-		Reports:    types.ListUnknown(fieldByName("reports").attrType().(types.ListType).ElemType),
+		runStatusModel: runStatusModel{
+			State: types.StringUnknown(), Result: types.StringUnknown(), Phase: types.StringUnknown(), StartedAt: types.StringUnknown(),
+			EndedAt: types.StringUnknown(), DurationSeconds: types.Float64Unknown(),
+			Error: types.ObjectUnknown(fieldAttrTypes(runErrorFields)),
+			Tasks: types.ListUnknown(objectType(taskFields)),
+		},
+		Changesets: types.ListUnknown(objectType(changesetFields)),
+		Reports:    types.ListUnknown(objectType(reportFields)),
 	}
 	return o
 }

@@ -602,13 +602,13 @@ func TestDescribeRunChange(t *testing.T) {
 }
 
 func TestFlattenRun_EmptyAndErrors(t *testing.T) {
-	outs, diags := flattenRun(runDetails{})
+	outs, diags := flattenRun(context.Background(), runDetails{})
 	if diags.HasError() || !outs.State.IsNull() || outs.Tasks.IsNull() || len(outs.Tasks.Elements()) != 0 {
 		t.Fatalf("empty outputs must be known (null scalars, empty lists): %+v %v", outs, diags)
 	}
 	r := run(wire.StateExecuting, wire.ResultUndetermined)
 	r.Error = &wire.RunError{ErrorKey: "K", Description: "D"}
-	outs, _ = flattenRun(runDetails{run: &r})
+	outs, _ = flattenRun(context.Background(), runDetails{run: &r})
 	if !outs.EndedAt.IsNull() || !outs.DurationSeconds.IsNull() || outs.Error.IsNull() {
 		t.Errorf("active run: ended_at/duration must be null and error set: %+v", outs)
 	}
@@ -616,8 +616,8 @@ func TestFlattenRun_EmptyAndErrors(t *testing.T) {
 
 func TestFileNamesFromTasks(t *testing.T) {
 	r := run(wire.StateCompleted, wire.ResultSuccess, twoTaskJob(wire.Task{ID: "b", SourceFileID: "dms-1", State: wire.StateCompleted}))
-	outs, _ := flattenRun(runDetails{run: &r, fileNames: map[string]string{"file-a": "a.ifc", "dms-1": "m.dgn"}})
-	got := fileNamesFromTasks(outs.Tasks)
+	outs, _ := flattenRun(context.Background(), runDetails{run: &r, fileNames: map[string]string{"file-a": "a.ifc", "dms-1": "m.dgn"}})
+	got := fileNamesFromTasks(context.Background(), outs.Tasks)
 	if got["file-a"] != "a.ifc" || got["dms-1"] != "m.dgn" {
 		t.Errorf("names = %v", got)
 	}
