@@ -29,7 +29,7 @@ func NewSyncRunAction() action.Action { return &syncRunAction{} }
 
 type syncRunAction struct {
 	client *itwin.Client
-	ops    runOps
+	clock  clock
 }
 
 type syncRunActionModel struct {
@@ -72,7 +72,7 @@ func (a *syncRunAction) Schema(ctx context.Context, _ action.SchemaRequest, resp
 }
 
 func (a *syncRunAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
-	a.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	a.client, a.clock = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 func (a *syncRunAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
@@ -100,7 +100,7 @@ func (a *syncRunAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := a.clock.WithTimeout(ctx, timeout)
 	defer cancel()
 
 	t, _, ok := runTargetFor(ctx, a.client, m.ConnectionID.ValueString(), &resp.Diagnostics)
@@ -115,12 +115,13 @@ func (a *syncRunAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 	}
 	names := namesFor(t)
 	if t.kind == wire.KindManifest {
-		t.manifest = manifestBody(ctx, m.DocumentAttributeSchemaURL, files)
+		body := manifestBody(ctx, m.DocumentAttributeSchemaURL, files)
+		t.manifest = &body
 		fileNames := manifestFileNames(files)
 		names = func(context.Context) map[string]string { return fileNames }
 	}
 
-	ops := a.ops
+	ops := runOps{clock: a.clock}
 	ops.progress = func(ctx context.Context, msg string) {
 		tflog.Info(ctx, msg)
 		if resp.SendProgress != nil {

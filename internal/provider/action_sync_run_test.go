@@ -98,7 +98,7 @@ func TestSyncRunAction_ValidateConfigRejectsDuplicateFiles(t *testing.T) {
 
 func invokeAction(t *testing.T, f *fakeSync, m syncRunActionModel) (*action.InvokeResponse, []string) {
 	var progress []string
-	a := &syncRunAction{client: f.client(), ops: (&testOps{}).ops()}
+	a := &syncRunAction{client: f.client(), clock: newFakeClock()}
 	resp := &action.InvokeResponse{SendProgress: func(e action.InvokeProgressEvent) { progress = append(progress, e.Message) }}
 	a.Invoke(context.Background(), action.InvokeRequest{Config: m.config(t)}, resp)
 	return resp, progress

@@ -360,40 +360,36 @@ func nullableString(s string) types.String {
 	return types.StringValue(s)
 }
 
-// connectionInUseRetry bounds how long a delete waits for an active run to finish before giving up. A run
-// blocks the delete with 409 ConnectionAlreadyInUse; short runs end within seconds, so waiting briefly spares the
-// user a second destroy, while a long run fails the delete with advice instead of hanging it. Tests shorten it.
-var connectionInUseRetry = struct {
-	Attempts int
-	Interval time.Duration
-}{Attempts: 12, Interval: 5 * time.Second}
+// A run blocks a connection's delete with 409 ConnectionAlreadyInUse. Short runs end within seconds, so the
+// delete is retried for a bounded time (connectionInUseAttempts × connectionInUseInterval): that spares the user a
+// second destroy, while a long run fails the delete with advice instead of hanging it.
+const (
+	connectionInUseAttempts = 12
+	connectionInUseInterval = 5 * time.Second
+)
 
 // deleteConnection deletes a connection, treats 404 as done and waits out an active run for a bounded time.
-func deleteConnection(ctx context.Context, what, id string, del func(context.Context, string) error, diags *diag.Diagnostics) {
+func deleteConnection(ctx context.Context, clk clock, what, id string, del func(context.Context, string) error, diags *diag.Diagnostics) {
 	for attempt := 1; ; attempt++ {
 		err := del(ctx, id)
 		if err == nil || itwin.IsNotFound(err) {
 			return
 		}
-		if itwin.ErrorCode(err) != codeConnectionAlreadyInUse || attempt >= connectionInUseRetry.Attempts {
+		if itwin.ErrorCode(err) != codeConnectionAlreadyInUse || attempt >= connectionInUseAttempts {
 			if itwin.ErrorCode(err) == codeConnectionAlreadyInUse {
 				diags.AddError("Connection has an active run",
 					fmt.Sprintf("The %s %q cannot be deleted while a synchronization run is active on it, and the run did not finish within %s. "+
 						"Wait for the run to complete, then run the destroy again. Server: %s",
-						what, id, time.Duration(connectionInUseRetry.Attempts)*connectionInUseRetry.Interval, err.Error()))
+						what, id, time.Duration(connectionInUseAttempts)*connectionInUseInterval, err.Error()))
 				return
 			}
 			addAPIError(diags, "deleting "+what+" "+id, err, nil)
 			return
 		}
 		tflog.Info(ctx, what+" has an active run; waiting before retrying the delete", map[string]any{"id": id, "attempt": attempt})
-		t := time.NewTimer(connectionInUseRetry.Interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			diags.AddError("Deleting "+what+" interrupted", fmt.Sprintf("While waiting for the active run on %q to finish: %v", id, errors.Join(ctx.Err(), err)))
+		if serr := clk.Sleep(ctx, connectionInUseInterval); serr != nil {
+			diags.AddError("Deleting "+what+" interrupted", fmt.Sprintf("While waiting for the active run on %q to finish: %v", id, errors.Join(serr, err)))
 			return
-		case <-t.C:
 		}
 	}
 }

@@ -116,15 +116,13 @@ func TestDuplicateKeys(t *testing.T) {
 }
 
 func TestDeleteConnectionRetries(t *testing.T) {
-	saved := connectionInUseRetry
-	t.Cleanup(func() { connectionInUseRetry = saved })
-	connectionInUseRetry.Attempts, connectionInUseRetry.Interval = 3, time.Millisecond
 	inUse := &itwin.APIError{Status: 409, Code: codeConnectionAlreadyInUse, Message: "Connection is already being processed."}
 
 	t.Run("run finishes", func(t *testing.T) {
 		calls := 0
 		var diags diag.Diagnostics
-		deleteConnection(t.Context(), "storage connection", "c1", func(context.Context, string) error {
+		clk := newFakeClock()
+		deleteConnection(t.Context(), clk, "storage connection", "c1", func(context.Context, string) error {
 			calls++
 			if calls < 3 {
 				return inUse
@@ -134,18 +132,26 @@ func TestDeleteConnectionRetries(t *testing.T) {
 		if diags.HasError() || calls != 3 {
 			t.Errorf("calls=%d diags=%v", calls, diags)
 		}
+		if want := []time.Duration{connectionInUseInterval, connectionInUseInterval}; !equalDurations(clk.recorded(), want) {
+			t.Errorf("waits = %v, want %v", clk.recorded(), want)
+		}
 	})
 	t.Run("run outlasts the wait", func(t *testing.T) {
 		calls := 0
 		var diags diag.Diagnostics
-		deleteConnection(t.Context(), "storage connection", "c1", func(context.Context, string) error { calls++; return inUse }, &diags)
-		if calls != 3 || !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "synchronization run is active") {
+		clk := newFakeClock()
+		deleteConnection(t.Context(), clk, "storage connection", "c1", func(context.Context, string) error { calls++; return inUse }, &diags)
+		if calls != connectionInUseAttempts || !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "synchronization run is active") ||
+			!strings.Contains(diags.Errors()[0].Detail(), "within 1m0s") {
 			t.Errorf("calls=%d diags=%v", calls, diags)
+		}
+		if n := len(clk.recorded()); n != connectionInUseAttempts-1 {
+			t.Errorf("%d waits, want %d", n, connectionInUseAttempts-1)
 		}
 	})
 	t.Run("gone is success", func(t *testing.T) {
 		var diags diag.Diagnostics
-		deleteConnection(t.Context(), "storage connection", "c1", func(context.Context, string) error {
+		deleteConnection(t.Context(), newFakeClock(), "storage connection", "c1", func(context.Context, string) error {
 			return &itwin.APIError{Status: 404, Code: "StorageConnectionNotFound"}
 		}, &diags)
 		if len(diags) != 0 {
@@ -155,7 +161,7 @@ func TestDeleteConnectionRetries(t *testing.T) {
 	t.Run("other errors are not retried", func(t *testing.T) {
 		calls := 0
 		var diags diag.Diagnostics
-		deleteConnection(t.Context(), "storage connection", "c1", func(context.Context, string) error {
+		deleteConnection(t.Context(), newFakeClock(), "storage connection", "c1", func(context.Context, string) error {
 			calls++
 			return &itwin.APIError{Status: 403, Code: "InsufficientPermissions", Message: "no"}
 		}, &diags)

@@ -33,6 +33,7 @@ func NewSyncManifestConnectionResource() resource.Resource { return &manifestCon
 
 type manifestConnectionResource struct {
 	client *itwin.Client
+	clock  clock
 }
 
 type manifestConnectionModel struct {
@@ -116,7 +117,7 @@ func (r *manifestConnectionResource) IdentitySchema(_ context.Context, _ resourc
 }
 
 func (r *manifestConnectionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	r.client, r.clock = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 // manifestFileKeys reads a source_files set of strings; known is false while anything in it is unknown.
@@ -350,7 +351,7 @@ func (r *manifestConnectionResource) Delete(ctx context.Context, req resource.De
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	deleteConnection(ctx, "manifest connection", state.ID.ValueString(), r.client.DeleteManifestConnection, &resp.Diagnostics)
+	deleteConnection(ctx, r.clock, "manifest connection", state.ID.ValueString(), r.client.DeleteManifestConnection, &resp.Diagnostics)
 }
 
 // ImportState takes a connection id, as a string or as the identity's id. A storage connection id gets an

@@ -33,7 +33,7 @@ func NewSyncManifestConnectionRunResource() resource.Resource { return &manifest
 
 type manifestRunResource struct {
 	client *itwin.Client
-	ops    runOps
+	clock  clock
 }
 
 type manifestRunModel struct {
@@ -272,7 +272,7 @@ func (r *manifestRunResource) IdentitySchema(_ context.Context, _ resource.Ident
 }
 
 func (r *manifestRunResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	r.client, r.clock = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *manifestRunResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -330,14 +330,14 @@ func (r *manifestRunResource) Create(ctx context.Context, req resource.CreateReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := r.clock.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	t := runTarget{client: r.client, kind: wire.KindManifest, connectionID: plan.ConnectionID.ValueString(),
-		manifest: manifestBody(ctx, config.DocumentAttributeSchemaURL, files)}
+	body := manifestBody(ctx, config.DocumentAttributeSchemaURL, files)
+	t := runTarget{client: r.client, kind: wire.KindManifest, connectionID: plan.ConnectionID.ValueString(), manifest: &body}
 	allowed := allowedResults(ctx, plan.AllowedResults, &resp.Diagnostics)
 	names := manifestFileNames(files)
-	_, diags := executeRun(ctx, t, callerResource, plan.Wait.ValueBool(), allowed, func(context.Context) map[string]string { return names }, r.ops,
+	_, diags := executeRun(ctx, t, callerResource, plan.Wait.ValueBool(), allowed, func(context.Context) map[string]string { return names }, runOps{clock: r.clock},
 		func(runID string, outs runOutputsModel) diag.Diagnostics {
 			plan.ID = types.StringValue(runID)
 			plan.runOutputsModel = outs

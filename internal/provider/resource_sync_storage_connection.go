@@ -35,6 +35,7 @@ func NewSyncStorageConnectionResource() resource.Resource { return &storageConne
 
 type storageConnectionResource struct {
 	client *itwin.Client
+	clock  clock
 }
 
 type storageConnectionModel struct {
@@ -133,7 +134,7 @@ func (r *storageConnectionResource) IdentitySchema(_ context.Context, _ resource
 }
 
 func (r *storageConnectionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	r.client, r.clock = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 // ValidateConfig rejects a file listed twice with different connector types: the set keeps both elements, but
@@ -490,7 +491,7 @@ func (r *storageConnectionResource) Delete(ctx context.Context, req resource.Del
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	deleteConnection(ctx, "storage connection", state.ID.ValueString(), r.client.DeleteStorageConnection, &resp.Diagnostics)
+	deleteConnection(ctx, r.clock, "storage connection", state.ID.ValueString(), r.client.DeleteStorageConnection, &resp.Diagnostics)
 }
 
 // ImportState takes a connection id, as a string or as the identity's id. A manifest connection id gets an

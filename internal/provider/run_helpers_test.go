@@ -193,27 +193,23 @@ func run(state, result string, jobs ...wire.Job) wire.Run {
 	return r
 }
 
-// testOps is a fast clock: polls every millisecond and backoffs are recorded, not slept.
+// testOps is the fake clock (backoffs and polls are recorded, not slept) with a progress recorder.
 type testOps struct {
-	mu       sync.Mutex
-	sleeps   []time.Duration
+	fakeClock
 	progress []string
 }
 
 func (o *testOps) ops() runOps {
+	if o.now.IsZero() {
+		o.now = newFakeClock().now
+	}
 	return runOps{
-		sleep: func(ctx context.Context, d time.Duration) error {
-			o.mu.Lock()
-			o.sleeps = append(o.sleeps, d)
-			o.mu.Unlock()
-			return ctx.Err()
-		},
+		clock: &o.fakeClock,
 		progress: func(_ context.Context, msg string) {
 			o.mu.Lock()
 			o.progress = append(o.progress, msg)
 			o.mu.Unlock()
 		},
-		wait: itwin.WaitOptions{MinInterval: time.Millisecond, MaxInterval: 2 * time.Millisecond, Jitter: func(d time.Duration) time.Duration { return d }},
 	}
 }
 
@@ -277,8 +273,8 @@ func TestStartRun_RaceIsRetriedWithBackoff(t *testing.T) {
 	if err != nil || id != "r" {
 		t.Fatalf("startRun = %q, %v", id, err)
 	}
-	if want := []time.Duration{time.Second, 2 * time.Second}; !equalDurations(o.sleeps, want) {
-		t.Errorf("backoff = %v, want %v", o.sleeps, want)
+	if want := []time.Duration{time.Second, 2 * time.Second}; !equalDurations(o.recorded(), want) {
+		t.Errorf("backoff = %v, want %v", o.recorded(), want)
 	}
 }
 
@@ -296,8 +292,8 @@ func TestStartRun_RaceGivesUpAfterThreeRetries(t *testing.T) {
 	if n := f.requests("POST"); n != 4 {
 		t.Errorf("POSTs = %d, want 4", n)
 	}
-	if want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}; !equalDurations(o.sleeps, want) {
-		t.Errorf("backoff = %v, want %v", o.sleeps, want)
+	if want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}; !equalDurations(o.recorded(), want) {
+		t.Errorf("backoff = %v, want %v", o.recorded(), want)
 	}
 }
 
@@ -517,11 +513,12 @@ func TestExecuteRun_SkippedNotAllowed(t *testing.T) {
 func TestExecuteRun_TimeoutKeepsIDAndLastState(t *testing.T) {
 	f := newFakeSync(t, wire.KindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("slow", run(wire.StateQueued, wire.ResultUndetermined), run(wire.StateExecuting, wire.ResultUndetermined))}
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	to := &testOps{}
+	o := to.ops()
+	// The deadline passes on the fake clock while the waiter polls: it must interrupt the wait.
+	ctx, cancel := to.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	var recs []recorded
-	o := (&testOps{}).ops()
-	o.sleep = nil // real sleeps: the deadline must interrupt the waiter
 	id, diags := executeRun(ctx, f.target(), callerResource, true, []string{wire.ResultSuccess}, func(context.Context) map[string]string { return nil }, o, recorder(&recs))
 	if id != "slow" || !diags.HasError() {
 		t.Fatalf("executeRun = %q, %v; want the id with an error", id, diags)

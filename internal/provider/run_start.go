@@ -27,61 +27,45 @@ const (
 	maxActiveRunAdoptions = 10
 )
 
-// runRaceBackoff is the pause before each retry after a 409 RunAlreadyRequested (DESIGN §4.5).
-var runRaceBackoff = []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
+// runRaceBackoff is the pause before each retry after a 409 RunAlreadyRequested.
+var runRaceBackoff = [...]time.Duration{time.Second, 2 * time.Second, 4 * time.Second}
 
 // runTarget is the connection a run is started on, with the manifest body for manifest connections.
 type runTarget struct {
 	client       *itwin.Client
 	kind         wire.Kind
 	connectionID string
-	manifest     wire.ManifestRunCreate
+	manifest     *wire.ManifestRunCreate
 }
 
 func (t runTarget) noun() string { return t.kind.Noun() }
 
 func (t runTarget) getConnection(ctx context.Context) (*wire.Connection, error) {
-	if t.kind == wire.KindManifest {
-		return t.client.GetManifestConnection(ctx, t.connectionID)
-	}
-	return t.client.GetStorageConnection(ctx, t.connectionID)
+	return t.client.Connections(t.kind).Get(ctx, t.connectionID)
 }
 
 func (t runTarget) start(ctx context.Context) (*itwin.StartRunResult, error) {
-	if t.kind == wire.KindManifest {
-		return t.client.StartManifestRun(ctx, t.connectionID, t.manifest)
-	}
-	return t.client.StartStorageRun(ctx, t.connectionID)
+	return t.client.Connections(t.kind).StartRun(ctx, t.connectionID, t.manifest)
 }
 
 func (t runTarget) getRun(ctx context.Context, runID string) (*wire.Run, error) {
-	if t.kind == wire.KindManifest {
-		return t.client.GetManifestRun(ctx, t.connectionID, runID)
-	}
-	return t.client.GetStorageRun(ctx, t.connectionID, runID)
+	return t.client.Connections(t.kind).GetRun(ctx, t.connectionID, runID)
 }
 
 func (t runTarget) listRuns(ctx context.Context, limit int) ([]wire.Run, error) {
-	if t.kind == wire.KindManifest {
-		return t.client.ListManifestRuns(ctx, t.connectionID, limit)
-	}
-	return t.client.ListStorageRuns(ctx, t.connectionID, limit)
+	return t.client.Connections(t.kind).ListRuns(ctx, t.connectionID, limit)
 }
 
-// runOps carries what tests replace: the clock, the sleeper, the progress sink and the waiter's options.
+// runOps is how a run is waited for: the clock (the provider's, see provider_data.go) and where progress lines
+// go (the log; an action also sends them to the CLI).
 type runOps struct {
-	now      func() time.Time
-	sleep    func(ctx context.Context, d time.Duration) error
+	clock    clock
 	progress func(ctx context.Context, msg string)
-	wait     itwin.WaitOptions
 }
 
 func (o runOps) withDefaults() runOps {
-	if o.now == nil {
-		o.now = time.Now
-	}
-	if o.sleep == nil {
-		o.sleep = sleepCtx
+	if o.clock == nil {
+		o.clock = realClock{}
 	}
 	if o.progress == nil {
 		o.progress = func(ctx context.Context, msg string) { tflog.Info(ctx, msg) }
@@ -226,7 +210,7 @@ func startRun(ctx context.Context, t runTarget, before *wire.Connection, ops run
 				return "", fmt.Errorf("starting a run on %s %s: %w (still racing with another start after %d retries)", t.noun(), t.connectionID, err, races)
 			}
 			tflog.Debug(ctx, "run start raced with another start; retrying", map[string]any{"connection_id": t.connectionID, "attempt": races + 1})
-			if serr := ops.sleep(ctx, runRaceBackoff[races]); serr != nil {
+			if serr := ops.clock.Sleep(ctx, runRaceBackoff[races]); serr != nil {
 				return "", serr
 			}
 			races++

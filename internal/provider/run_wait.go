@@ -17,10 +17,9 @@ import (
 func waitRun(ctx context.Context, t runTarget, runID string, ops runOps) (*wire.Run, error) {
 	ops = ops.withDefaults()
 	var last *wire.Run
-	opts := ops.wait
-	opts.OnChange = func(prev, cur *wire.Run) {
+	opts := itwin.WaitOptions{Clock: ops.clock.Now, Sleep: ops.clock.Sleep, OnChange: func(prev, cur *wire.Run) {
 		ops.progress(ctx, describeRunChange(prev, cur))
-	}
+	}}
 	run, err := itwin.WaitForRun(ctx, func(ctx context.Context) (*wire.Run, error) {
 		r, err := t.getRun(ctx, runID)
 		if err == nil && r != nil {
