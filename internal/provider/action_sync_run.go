@@ -115,7 +115,10 @@ func (a *syncRunAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 	}
 	names := namesFor(t)
 	if t.kind == wire.KindManifest {
-		body := manifestBody(ctx, m.DocumentAttributeSchemaURL, files)
+		body := manifestBody(ctx, m.DocumentAttributeSchemaURL, files, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
 		t.manifest = &body
 		fileNames := manifestFileNames(files)
 		names = func(context.Context) map[string]string { return fileNames }
