@@ -113,7 +113,7 @@ func (d *connectionDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		for _, f := range files {
 			elems = append(elems, types.ObjectValueMust(connectionSourceFileObjectType.AttrTypes, map[string]attr.Value{
 				"id": types.StringValue(f.ID), "storage_file_id": types.StringValue(f.StorageFileID), "source_file_id": types.StringNull(),
-				"connector_type": nullableString(f.ConnectorType), "file_name": nullableString(f.LastKnownFileName),
+				"connector_type": stringOrNullValue(f.ConnectorType), "file_name": stringOrNullValue(f.LastKnownFileName),
 			}))
 		}
 	} else {
@@ -131,10 +131,10 @@ func (d *connectionDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	}
 	m.Kind = types.StringValue(string(kind))
 	m.DisplayName = types.StringValue(conn.DisplayName)
-	m.IModelID = nullableString(conn.IModelID)
-	m.ITwinID = nullableString(conn.ITwinID)
-	m.AuthenticationType = nullableString(conn.AuthenticationType)
-	m.LastRunID = nullableString(conn.LastRunID())
+	m.IModelID = stringOrNullValue(conn.IModelID)
+	m.ITwinID = stringOrNullValue(conn.ITwinID)
+	m.AuthenticationType = stringOrNullValue(conn.AuthenticationType)
+	m.LastRunID = stringOrNullValue(conn.LastRunID())
 	m.SourceFiles = types.ListValueMust(connectionSourceFileObjectType, elems)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
