@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	actiontimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	actionschema "github.com/hashicorp/terraform-plugin-framework/action/schema"
@@ -56,8 +55,8 @@ func (a *syncRunAction) Schema(ctx context.Context, _ action.SchemaRequest, resp
 		"wait": actionschema.BoolAttribute{Optional: true,
 			Description: "Wait for the run to complete and enforce `allowed_results` (default `true`). With `false` the action returns once the run is accepted."},
 		"allowed_results": actionschema.SetAttribute{Optional: true, ElementType: types.StringType,
-			Description: "Run results that count as success (default `[\"Success\"]`). Allowed values: `Success`, `PartialSuccess`, `Error`, `Skipped`, `Cancelled`, `TimedOut`.",
-			Validators:  []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(stringvalidator.OneOf(allowedResultValues...))}},
+			Description: "Run results that count as success (default `[\"Success\"]`). " + allowedResultsText,
+			Validators:  allowedResultsValidators},
 		"timeouts": to,
 	}
 	for _, f := range manifestBodyFields {

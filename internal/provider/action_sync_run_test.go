@@ -9,10 +9,13 @@ import (
 
 	actiontimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/action"
+	actionschema "github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -218,6 +221,46 @@ func assertActionWording(t *testing.T, e diag.Diagnostic) {
 	for _, wrong := range []string{"marked tainted", "saved in the state", "next apply starts"} {
 		if strings.Contains(e.Detail(), wrong) {
 			t.Errorf("detail claims %q, which is false for an action:\n%s", wrong, e.Detail())
+		}
+	}
+}
+
+// The action and the run resources take the same allowed_results: every result a completed run can have (the
+// wire's list without Undetermined), documented and validated from that one list. The action used to spell the
+// values out by hand.
+func TestAllowedResultsAreTheWiresResults(t *testing.T) {
+	ctx := context.Background()
+	var want []string
+	for _, r := range wire.ExecutionResults {
+		if r != wire.ResultUndetermined {
+			want = append(want, r)
+		}
+	}
+	var rs resource.SchemaResponse
+	NewSyncStorageConnectionRunResource().Schema(ctx, resource.SchemaRequest{}, &rs)
+	descriptions := map[string]string{
+		"action":   actionSchema(t).Schema.Attributes["allowed_results"].GetDescription(),
+		"resource": rs.Schema.Attributes["allowed_results"].GetDescription(),
+	}
+	validators := map[string][]validator.Set{
+		"action":   actionSchema(t).Schema.Attributes["allowed_results"].(actionschema.SetAttribute).Validators,
+		"resource": rs.Schema.Attributes["allowed_results"].(rschema.SetAttribute).Validators,
+	}
+	for who, desc := range descriptions {
+		if !strings.Contains(desc, "`"+strings.Join(want, "`, `")+"`") || strings.Contains(desc, wire.ResultUndetermined) {
+			t.Errorf("%s: allowed_results description %q does not list exactly %v", who, desc, want)
+		}
+		for _, r := range append(want, wire.ResultUndetermined) {
+			v, _ := types.SetValueFrom(ctx, types.StringType, []string{r})
+			var diags diag.Diagnostics
+			for _, val := range validators[who] {
+				var resp validator.SetResponse
+				val.ValidateSet(ctx, validator.SetRequest{Path: path.Root("allowed_results"), ConfigValue: v}, &resp)
+				diags.Append(resp.Diagnostics...)
+			}
+			if accepted := !diags.HasError(); accepted != (r != wire.ResultUndetermined) {
+				t.Errorf("%s: allowed_results = [%s] accepted = %v", who, r, accepted)
+			}
 		}
 	}
 }

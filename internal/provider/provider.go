@@ -202,13 +202,17 @@ func (p *itwinProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	for name, v := range map[string]interface{ IsUnknown() bool }{
-		"api_url": m.APIURL, "token_url": m.TokenURL, "client_id": m.ClientID, "client_secret": m.ClientSecret,
-		"scopes": m.Scopes, "access_token": m.AccessToken, "max_retries": m.MaxRetries, "request_timeout": m.RequestTimeout,
+	// In schema order, so the same configuration always reports the same diagnostics in the same order.
+	for _, a := range []struct {
+		name string
+		v    interface{ IsUnknown() bool }
+	}{
+		{"api_url", m.APIURL}, {"token_url", m.TokenURL}, {"client_id", m.ClientID}, {"client_secret", m.ClientSecret},
+		{"scopes", m.Scopes}, {"access_token", m.AccessToken}, {"max_retries", m.MaxRetries}, {"request_timeout", m.RequestTimeout},
 	} {
-		if v.IsUnknown() {
-			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider configuration value",
-				fmt.Sprintf("%s depends on a value known only after apply; the provider needs it to plan. Set it from a variable or an input that is known at plan time.", name))
+		if a.v.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(a.name), "Unknown provider configuration value",
+				fmt.Sprintf("%s depends on a value known only after apply; the provider needs it to plan. Set it from a variable or an input that is known at plan time.", a.name))
 		}
 	}
 	if resp.Diagnostics.HasError() {

@@ -5,6 +5,7 @@ package provider
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"strings"
 
@@ -260,12 +261,9 @@ func runResourceAttributes(ctx context.Context) map[string]rschema.Attribute {
 		Computed:    true,
 		ElementType: types.StringType,
 		Default:     setdefault.StaticValue(types.SetValueMust(types.StringType, []attr.Value{types.StringValue(wire.ResultSuccess)})),
-		Description: "Run results that count as success when waiting (default `[\"Success\"]`). Any other result fails the apply with one error per failed file and taints the resource. Allowed values: " +
-			"`" + strings.Join(allowedResultValues, "`, `") + "`. Changing it does not start a run.",
-		Validators: []validator.Set{
-			setvalidator.SizeAtLeast(1),
-			setvalidator.ValueStringsAre(stringvalidator.OneOf(allowedResultValues...)),
-		},
+		Description: "Run results that count as success when waiting (default `[\"Success\"]`). Any other result fails the apply with one error per failed file and taints the resource. " +
+			allowedResultsText + " Changing it does not start a run.",
+		Validators: allowedResultsValidators,
 	}
 	to := timeouts.Attributes(ctx, timeouts.Opts{
 		Create: true,
@@ -277,8 +275,15 @@ func runResourceAttributes(ctx context.Context) map[string]rschema.Attribute {
 	return attrs
 }
 
-// allowedResultValues are the results allowed_results may list.
-var allowedResultValues = []string{wire.ResultSuccess, wire.ResultPartialSuccess, wire.ResultError, wire.ResultSkipped, wire.ResultCancelled, wire.ResultTimedOut}
+// allowedResultValues are the results allowed_results may list (the run resources' and the action's): every
+// result a completed run can have, that is every result but Undetermined.
+var allowedResultValues = slices.DeleteFunc(slices.Clone(wire.ExecutionResults), func(r string) bool { return r == wire.ResultUndetermined })
+
+// allowedResultsText and allowedResultsValidators document and check allowed_results wherever it appears.
+var (
+	allowedResultsText       = "Allowed values: `" + strings.Join(allowedResultValues, "`, `") + "`."
+	allowedResultsValidators = []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(stringvalidator.OneOf(allowedResultValues...))}
+)
 
 // allowedResults reads allowed_results, defaulting to Success.
 func allowedResults(ctx context.Context, set types.Set, diags *diag.Diagnostics) []string {
