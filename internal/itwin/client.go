@@ -1,7 +1,7 @@
 // Package itwin is the wire client of the iTwin Platform APIs the provider uses (Synchronization, Storage, iModels,
 // iTwins) and the one definition of their JSON. It works the same against api.bentley.com and itwin-local.
 //
-// Transport rules (DESIGN §5): go-retryablehttp with method-aware retries (GET/PUT/PATCH/DELETE retry 429, 5xx and
+// Transport rules: go-retryablehttp with method-aware retries (GET/PUT/PATCH/DELETE retry 429, 5xx and
 // transport errors; POST only 429), Retry-After honoured, logs to tflog with secrets redacted, errors decoded into
 // *APIError.
 package itwin
@@ -132,7 +132,7 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 	return c, nil
 }
 
-// bentleyTokenHosts maps Bentley's API hosts (spec §1.1) to the IMS host that issues their tokens: the token
+// bentleyTokenHosts maps Bentley's API hosts (internal/wire/testdata/spec/api.md §1.1) to the IMS host that issues their tokens: the token
 // endpoint of a Bentley environment is not on its API host.
 var bentleyTokenHosts = map[string]string{
 	"api.bentley.com":     "ims.bentley.com",

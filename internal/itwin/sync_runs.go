@@ -60,7 +60,7 @@ func (a ConnectionAPI) StartRun(ctx context.Context, connID string, manifest *wi
 		out.RunID = lastSegment(out.Location)
 	}
 	if out.RunID == "" {
-		// No Location: the connection's lastRun is set in the same transaction as the run (§11g).
+		// No Location: the connection's lastRun is set in the same transaction as the run (internal/wire/testdata/spec/api.md §11g).
 		conn, err := a.Get(ctx, connID)
 		if err != nil {
 			return nil, fmt.Errorf("the run start was accepted (HTTP %d) without a Location, and reading the connection's last run failed: %w", res.status, err)

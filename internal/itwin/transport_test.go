@@ -90,7 +90,7 @@ func TestRetriesIdempotentMethods(t *testing.T) {
 }
 
 // waitRecorder wraps a client's backoff: it records every wait the client computes before a retry and has the
-// client wait `sleep` instead, so tests assert the computed wait without sitting it out (DESIGN §7).
+// client wait `sleep` instead, so tests assert the computed wait without sitting it out.
 type waitRecorder struct {
 	mu     sync.Mutex
 	waits  []time.Duration

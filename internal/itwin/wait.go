@@ -10,7 +10,7 @@ import (
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
-// Poll interval bounds (DESIGN §4.2): short runs are noticed within a fraction of a second, long runs cost few
+// Poll interval bounds: short runs are noticed within a fraction of a second, long runs cost few
 // requests.
 const (
 	DefaultMinPollInterval    = 250 * time.Millisecond

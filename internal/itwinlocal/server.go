@@ -1,5 +1,5 @@
 // Package itwinlocal is itwin-local: a single-machine implementation of the iTwin Platform APIs the provider
-// uses (Synchronization, iTwins, iModels, Storage, OAuth2 token), following spec/api.md including §10 and §11.
+// uses (Synchronization, iTwins, iModels, Storage, OAuth2 token), following internal/wire/testdata/spec/api.md including §10 and §11.
 // Run execution is plugged in through RunExecutor.
 package itwinlocal
 

@@ -185,7 +185,7 @@ func TestValidateManifestFiles_ConnectorMismatchWarnsOnTheAttribute(t *testing.T
 }
 
 // An action has no state: its failure diagnostics must not claim that anything is saved or tainted, and must say
-// that invoking the action again is what starts another run (REVIEW finding 6).
+// that invoking the action again is what starts another run.
 func TestSyncRunAction_FailureWordingFitsAnAction(t *testing.T) {
 	f := newFakeSync(t, wire.KindStorage)
 	failed := wire.Task{ID: "task-b", StorageFileID: "file-b", State: wire.StateCompleted, Result: wire.ResultError,

@@ -16,7 +16,7 @@ import (
 )
 
 // TestAccSyncConfiguration_squashChangesRunOutput checks that squash_intermediate_revisions set through Terraform
-// changes what the next itwin-local run pushes (spec §11m): one changeset per changed file when false, one
+// changes what the next itwin-local run pushes (internal/wire/testdata/spec/api.md §11m): one changeset per changed file when false, one
 // changeset for the whole run, listing every changed file, when true.
 func TestAccSyncConfiguration_squashChangesRunOutput(t *testing.T) {
 	inst, providerCfg := startLocal(t)

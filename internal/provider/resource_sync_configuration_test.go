@@ -84,7 +84,7 @@ resource "itwin_sync_configuration" "test" {
 					resolvedIs(res, "squashIntermediateRevisions", "true"),
 					resolvedIs(res, "uploadDgnRealityData", "false"),
 					resolvedIs(res, "convertDgnHyperModelingSections", "true"), // default
-					// An iTwin resolves only the six iTwin flags (spec §11n).
+					// An iTwin resolves only the six iTwin flags (internal/wire/testdata/spec/api.md §11n).
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("resolved_settings"), knownvalue.MapSizeExact(6)),
 				},
 				Check: expectRemoteSettings(c, wire.ScopeITwin, inst.ITwinID, map[string]string{

@@ -108,7 +108,7 @@ func TestAccSyncManifestConnectionRun_urlsNeverStored(t *testing.T) {
 			},
 			{
 				// An import block plans an in-place update that adopts the configured triggers and files: importing
-				// starts no run (DESIGN §4.1).
+				// starts no run.
 				Config:             manifestRunConfig(fx.providerCfg, connID, ""),
 				ResourceName:       manifestRunAddr,
 				ImportState:        true,

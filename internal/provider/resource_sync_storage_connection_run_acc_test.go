@@ -308,8 +308,8 @@ func TestAccSyncStorageConnectionRun_startNotBlindlyRetried(t *testing.T) {
 }
 
 // TestAccSyncStorageConnectionRun_importAdoptsTriggers: importing a run, by an import block or by `terraform
-// import`, and then applying a configuration with triggers records the triggers in place and starts no run
-// (DESIGN §4.1). Once recorded, a triggers change replaces the run as usual.
+// import`, and then applying a configuration with triggers records the triggers in place and starts no run.
+// Once recorded, a triggers change replaces the run as usual.
 func TestAccSyncStorageConnectionRun_importAdoptsTriggers(t *testing.T) {
 	fx := newRunFixture(t, "Service", noEngine())
 	started, err := fx.client.Connections(wire.KindStorage).StartRun(context.Background(), fx.connID, nil)

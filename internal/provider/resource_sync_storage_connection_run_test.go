@@ -292,7 +292,7 @@ func TestStorageRunRead_DeletedConnectionRemovesTheRunWithWarning(t *testing.T) 
 }
 
 // A run that is missing while its connection exists (purged run history) stays in state with a warning:
-// removing it would make the next apply start a run nobody asked for (REVIEW finding 8).
+// removing it would make the next apply start a run nobody asked for.
 func TestStorageRunRead_PurgedRunIsKeptWithWarning(t *testing.T) {
 	fx := newStorageRunFixture(t)
 	prior := fx.model(false, false, "fp", "")
@@ -383,7 +383,7 @@ func (fs *fingerprintServer) client(t *testing.T) *itwin.Client {
 }
 
 // The fingerprint reads the Storage files concurrently but at most fingerprintConcurrency at a time, and its
-// value does not depend on the order the reads finish in (REVIEW finding 12).
+// value does not depend on the order the reads finish in.
 func TestStorageSourceFingerprint_BoundedConcurrencyDeterministic(t *testing.T) {
 	const connID = "conn-1"
 	var files []wire.StorageFile
@@ -432,7 +432,7 @@ func TestStorageSourceFingerprint_BoundedConcurrencyDeterministic(t *testing.T) 
 }
 
 // rerun_on_source_change without a recorded fingerprint cannot detect anything: the plan says so on the
-// attribute instead of silently doing nothing (REVIEW finding 11).
+// attribute instead of silently doing nothing.
 func TestStorageRunModifyPlan_RerunWithoutFingerprintWarns(t *testing.T) {
 	fx := newStorageRunFixture(t)
 	prior := fx.model(false, true, "", "")

@@ -16,8 +16,8 @@ import (
 // consentRedirectURL is only echoed back by the consent page; any valid URL does for the check.
 const consentRedirectURL = "http://localhost/itwin-consent-done"
 
-// warnUserConnection adds a plan-time warning when the connection runs as a User who has not consented
-// (DESIGN §4.9): such a run is accepted and then fails with UserNotAuthenticated.
+// warnUserConnection adds a plan-time warning when the connection runs as a User who has not consented: such a
+// run is accepted and then fails with UserNotAuthenticated.
 func warnUserConnection(ctx context.Context, client *itwin.Client, conn *wire.Connection, diags *diag.Diagnostics) {
 	if conn.AuthenticationType != "" && conn.AuthenticationType != wire.AuthenticationTypeUser {
 		return

@@ -13,7 +13,7 @@ import (
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
-// runResultDiagnostics enforces allowed_results (DESIGN §4.3): nothing when the run's result is allowed,
+// runResultDiagnostics enforces allowed_results: nothing when the run's result is allowed,
 // otherwise one error per failed task (file, code, message, description, KB link) plus the run-level error.
 func runResultDiagnostics(t runTarget, caller runCaller, run *wire.Run, allowed []string, names map[string]string) diag.Diagnostics {
 	var diags diag.Diagnostics
@@ -42,7 +42,7 @@ func runResultDiagnostics(t runTarget, caller runCaller, run *wire.Run, allowed 
 		}
 		b.WriteString(".")
 		if e := ft.Error; e != nil {
-			// Server free text may quote pre-signed URLs: scrub it like every API error (DESIGN §5).
+			// Server free text may quote pre-signed URLs: scrub it like every API error.
 			fmt.Fprintf(&b, "\n\n%s: %s", e.ErrorCode, itwin.RedactText(e.Message))
 			if e.Details != "" {
 				fmt.Fprintf(&b, "\nDetails: %s", itwin.RedactText(e.Details))

@@ -273,7 +273,7 @@ func refreshRun(ctx context.Context, t runTarget, runID string, prior *runOutput
 }
 
 // readMissingRun handles a 404 on a run resource's Read. Runs live as long as their connection, but the service
-// may purge a connection's run history (PATTERNS §7): removing the resource then would make the next apply start
+// may purge a connection's run history: removing the resource then would make the next apply start
 // a run nobody asked for. So the connection decides: gone → the run is gone with it; still there → keep the state
 // with the run's last known outputs and warn.
 func readMissingRun(ctx context.Context, t runTarget, runID string, resp *resource.ReadResponse) {

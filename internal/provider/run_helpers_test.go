@@ -661,7 +661,7 @@ func TestTimeoutError_ResourceAndActionWording(t *testing.T) {
 }
 
 // canUserFix does not mean "fix the file": for an unsupported format the fix is the connector type, which the
-// description says. The diagnostic must not contradict it (REVIEW finding 19).
+// description says. The diagnostic must not contradict it.
 func TestRunResultDiagnostics_CanUserFixDoesNotBlameTheFile(t *testing.T) {
 	tg := runTarget{kind: wire.KindStorage, connectionID: "c1"}
 	unsupported := wire.Task{ID: "t", StorageFileID: "f", State: wire.StateCompleted, Result: wire.ResultError,
@@ -685,7 +685,7 @@ func TestRunResultDiagnostics_CanUserFixDoesNotBlameTheFile(t *testing.T) {
 }
 
 // Connector error text is free text and may quote the pre-signed URL of a manifest file. Neither the state
-// (the tasks and error outputs) nor the diagnostics may carry its signature (REVIEW finding 7).
+// (the tasks and error outputs) nor the diagnostics may carry its signature.
 func TestExecuteRun_ServerErrorTextIsRedacted(t *testing.T) {
 	const sas = "https://acct.blob.core.windows.net/c/master.dgn?sv=2024-01-01&se=2026-12-01&sp=r&sig=S3CRETsig"
 	f := newFakeSync(t, wire.KindManifest)

@@ -16,7 +16,7 @@ import (
 
 // importedRunKey marks, in private state, a run resource imported and not applied since. The API does not know
 // a run's triggers, so an import leaves them null; the first apply must adopt the configured triggers instead of
-// starting a run (DESIGN §4.1: importing starts nothing). Update clears the mark.
+// starting a run (importing starts nothing). Update clears the mark.
 const importedRunKey = "imported_run"
 
 // privateState is the part of a request's private state (a framework-internal type) that reads keys; a nil

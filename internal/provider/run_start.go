@@ -19,7 +19,7 @@ import (
 )
 
 const (
-	// defaultRunTimeout is the create/invoke timeout: public runs can take about an hour (spec §4.3).
+	// defaultRunTimeout is the create/invoke timeout: public runs can take about an hour (internal/wire/testdata/spec/api.md §4.3).
 	defaultRunTimeout = 60 * time.Minute
 
 	// maxActiveRunAdoptions bounds how many foreign active runs we wait out before giving up; each one is a
@@ -157,14 +157,14 @@ func executeRun(ctx context.Context, t runTarget, caller runCaller, wait bool, a
 
 var pathConnectionID = path.Root("connection_id")
 
-// manifestErrorTargets points 422 answers about the manifest body at the attribute (spec §5.3).
+// manifestErrorTargets points 422 answers about the manifest body at the attribute (internal/wire/testdata/spec/api.md §5.3).
 var manifestErrorTargets = map[string]path.Path{
 	"sourceFiles":                path.Root("source_files"),
 	"documentAttributeSchemaUrl": path.Root("document_attribute_schema_url"),
 	"connectionId":               path.Root("connection_id"),
 }
 
-// startRun starts one run on the target and returns its id (DESIGN §4.5, §4.6):
+// startRun starts one run on the target and returns its id:
 //   - 202: the new run;
 //   - 303: another run is active; wait for it to finish, then start ours (the configuration the user applied is
 //     what must get synchronized);
@@ -196,7 +196,7 @@ func startRun(ctx context.Context, t runTarget, before *wire.Connection, ops run
 			if res.RunID != "" {
 				return res.RunID, nil
 			}
-			// No usable Location: the spec puts the new run in lastRun in the same transaction (§11g).
+			// No usable Location: the spec puts the new run in lastRun in the same transaction (internal/wire/testdata/spec/api.md §11g).
 			conn, cerr := t.getConnection(ctx)
 			if cerr != nil {
 				return "", fmt.Errorf("the run was started but its id could not be read from the %s: %w", t.noun(), cerr)

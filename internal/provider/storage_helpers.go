@@ -103,7 +103,7 @@ const (
 	imodelPollMax = 10 * time.Second
 )
 
-// waitIModelInitialized polls an iModel until its state is "initialized" (spec §9.3: a new iModel may start as
+// waitIModelInitialized polls an iModel until its state is "initialized" (internal/wire/testdata/spec/api.md §9.3: a new iModel may start as
 // notInitialized). The interval doubles from minInterval up to maxInterval; ctx bounds the whole wait.
 func waitIModelInitialized(ctx context.Context, get func(context.Context) (*wire.IModel, error),
 	sleep func(context.Context, time.Duration) error, minInterval, maxInterval time.Duration) (*wire.IModel, error) {

@@ -18,11 +18,11 @@ var Kinds = []Kind{KindStorage, KindManifest}
 // Segment is the kind's collection segment under /synchronization/imodels, e.g. "storageconnections".
 func (k Kind) Segment() string { return string(k) + "connections" }
 
-// CollectionPath is the path of the kind's connection collection (spec §2).
+// CollectionPath is the path of the kind's connection collection (internal/wire/testdata/spec/api.md §2).
 func (k Kind) CollectionPath() string { return "/synchronization/imodels/" + k.Segment() }
 
 // RunStartSegment is the last segment of the run-start path: storage runs start at …/run (S6, singular, no
-// body), manifest runs at …/runs (M6, plural, with the manifest body; spec §4.1).
+// body), manifest runs at …/runs (M6, plural, with the manifest body; internal/wire/testdata/spec/api.md §4.1).
 func (k Kind) RunStartSegment() string {
 	if k == KindStorage {
 		return "run"
@@ -41,7 +41,7 @@ func (k Kind) Other() Kind {
 	return KindStorage
 }
 
-// entity is the name the kind's error codes are built from: "StorageConnection" (spec §8.1, §8.2, §11a).
+// entity is the name the kind's error codes are built from: "StorageConnection" (internal/wire/testdata/spec/api.md §8.1, §8.2, §11a).
 func (k Kind) entity() string {
 	if k == KindStorage {
 		return "StorageConnection"
