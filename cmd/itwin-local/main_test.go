@@ -41,7 +41,7 @@ func startServe(t *testing.T, args ...string) (map[string]string, context.Cancel
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, append([]string{"serve"}, args...), out, errOut) }()
 	// A watchdog against a server that never becomes ready, not a speed check: startup time is measured by
-	// `make bench`, not asserted in unit tests (DESIGN §7), so the bound is generous for a loaded CI machine.
+	// `make bench`, not asserted in unit tests, so the bound is generous for a loaded CI machine.
 	deadline := time.Now().Add(30 * time.Second)
 	for !strings.Contains(out.String(), "ITWIN_LOCAL_READY=1") {
 		select {

@@ -11,7 +11,7 @@ import (
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
-// APIError is a non-2xx answer of the platform, decoded from the error envelope (spec §1.6). Clients branch on
+// APIError is a non-2xx answer of the platform, decoded from the error envelope (internal/wire/testdata/spec/api.md §1.6). Clients branch on
 // Status plus Code; Message is for humans.
 type APIError struct {
 	Status  int

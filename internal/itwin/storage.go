@@ -124,7 +124,7 @@ func (e *UploadIncompleteError) Error() string {
 func (e *UploadIncompleteError) Unwrap() error { return e.Err }
 
 // fileIDFromCompleteURL takes the file id from completeUrl, which is always {host}/storage/files/{fileId}/complete
-// (spec §10 row 2).
+// (internal/wire/testdata/spec/api.md §10 row 2).
 func fileIDFromCompleteURL(links wire.UploadLinks) string {
 	if links.Links.CompleteURL == nil {
 		return ""

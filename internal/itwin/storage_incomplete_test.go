@@ -27,7 +27,7 @@ func created(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(201) }
 
 func completed(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 200, fileBody) }
 
-// complete is a POST, but idempotent: a 5xx or a dropped connection is retried (review #9), unlike the create
+// complete is a POST, but idempotent: a 5xx or a dropped connection is retried, unlike the create
 // POST, which is never retried after a 5xx.
 func TestUploadCompleteIsRetried(t *testing.T) {
 	for name, fail := range map[string]http.HandlerFunc{"500": status(500), "hang-up": hangUp} {

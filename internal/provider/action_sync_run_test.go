@@ -9,10 +9,13 @@ import (
 
 	actiontimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/action"
+	actionschema "github.com/hashicorp/terraform-plugin-framework/action/schema"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -40,7 +43,7 @@ func manifestFilesValue(t *testing.T, files []manifestFileModel) types.List {
 // manifestFileObjectType is the object type of one source_files entry, read from the resource schema.
 func manifestFileObjectType() attr.Type {
 	var resp resource.SchemaResponse
-	(&manifestRunResource{}).Schema(context.Background(), resource.SchemaRequest{}, &resp)
+	NewSyncManifestConnectionRunResource().Schema(context.Background(), resource.SchemaRequest{}, &resp)
 	return resp.Schema.Attributes["source_files"].GetType().(types.ListType).ElemType
 }
 
@@ -98,14 +101,14 @@ func TestSyncRunAction_ValidateConfigRejectsDuplicateFiles(t *testing.T) {
 
 func invokeAction(t *testing.T, f *fakeSync, m syncRunActionModel) (*action.InvokeResponse, []string) {
 	var progress []string
-	a := &syncRunAction{client: f.client(), ops: (&testOps{}).ops()}
+	a := &syncRunAction{client: f.client(), clock: newFakeClock()}
 	resp := &action.InvokeResponse{SendProgress: func(e action.InvokeProgressEvent) { progress = append(progress, e.Message) }}
 	a.Invoke(context.Background(), action.InvokeRequest{Config: m.config(t)}, resp)
 	return resp, progress
 }
 
 func TestSyncRunAction_InvokeStorageSendsProgressAndEnforcesResult(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r1",
 		run(wire.StateQueued, wire.ResultUndetermined), run(wire.StateCompleted, wire.ResultSuccess))}
 	resp, progress := invokeAction(t, f, baseActionModel(f.connID))
@@ -127,7 +130,7 @@ func TestSyncRunAction_InvokeStorageSendsProgressAndEnforcesResult(t *testing.T)
 }
 
 func TestSyncRunAction_ManifestBodyOnStorageConnectionIsRejected(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	m := baseActionModel(f.connID)
 	m.SourceFiles = manifestFilesValue(t, []manifestFileModel{masterFile("dms-1", "a.dgn", "https://x/a")})
 	resp, _ := invokeAction(t, f, m)
@@ -140,7 +143,7 @@ func TestSyncRunAction_ManifestBodyOnStorageConnectionIsRejected(t *testing.T) {
 }
 
 func TestSyncRunAction_InvokeManifestPostsTheBody(t *testing.T) {
-	f := newFakeSync(t, connKindManifest)
+	f := newFakeSync(t, wire.KindManifest)
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r1", run(wire.StateCompleted, wire.ResultSuccess))}
 	m := baseActionModel(f.connID)
 	child := manifestChildModel{SourceFileID: types.StringValue("dms-2"), Name: types.StringValue("ref.dgn"), RelativePath: types.StringNull(),
@@ -182,9 +185,9 @@ func TestValidateManifestFiles_ConnectorMismatchWarnsOnTheAttribute(t *testing.T
 }
 
 // An action has no state: its failure diagnostics must not claim that anything is saved or tainted, and must say
-// that invoking the action again is what starts another run (REVIEW finding 6).
+// that invoking the action again is what starts another run.
 func TestSyncRunAction_FailureWordingFitsAnAction(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	failed := wire.Task{ID: "task-b", StorageFileID: "file-b", State: wire.StateCompleted, Result: wire.ResultError,
 		Error: &wire.TaskError{ErrorCode: "TAE_PARSE_ERROR", Message: "The file could not be read."}}
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r1", run(wire.StateCompleted, wire.ResultPartialSuccess, twoTaskJob(failed)))}
@@ -218,6 +221,46 @@ func assertActionWording(t *testing.T, e diag.Diagnostic) {
 	for _, wrong := range []string{"marked tainted", "saved in the state", "next apply starts"} {
 		if strings.Contains(e.Detail(), wrong) {
 			t.Errorf("detail claims %q, which is false for an action:\n%s", wrong, e.Detail())
+		}
+	}
+}
+
+// The action and the run resources take the same allowed_results: every result a completed run can have (the
+// wire's list without Undetermined), documented and validated from that one list. The action used to spell the
+// values out by hand.
+func TestAllowedResultsAreTheWiresResults(t *testing.T) {
+	ctx := context.Background()
+	var want []string
+	for _, r := range wire.ExecutionResults {
+		if r != wire.ResultUndetermined {
+			want = append(want, r)
+		}
+	}
+	var rs resource.SchemaResponse
+	NewSyncStorageConnectionRunResource().Schema(ctx, resource.SchemaRequest{}, &rs)
+	descriptions := map[string]string{
+		"action":   actionSchema(t).Schema.Attributes["allowed_results"].GetDescription(),
+		"resource": rs.Schema.Attributes["allowed_results"].GetDescription(),
+	}
+	validators := map[string][]validator.Set{
+		"action":   actionSchema(t).Schema.Attributes["allowed_results"].(actionschema.SetAttribute).Validators,
+		"resource": rs.Schema.Attributes["allowed_results"].(rschema.SetAttribute).Validators,
+	}
+	for who, desc := range descriptions {
+		if !strings.Contains(desc, "`"+strings.Join(want, "`, `")+"`") || strings.Contains(desc, wire.ResultUndetermined) {
+			t.Errorf("%s: allowed_results description %q does not list exactly %v", who, desc, want)
+		}
+		for _, r := range append(want, wire.ResultUndetermined) {
+			v, _ := types.SetValueFrom(ctx, types.StringType, []string{r})
+			var diags diag.Diagnostics
+			for _, val := range validators[who] {
+				var resp validator.SetResponse
+				val.ValidateSet(ctx, validator.SetRequest{Path: path.Root("allowed_results"), ConfigValue: v}, &resp)
+				diags.Append(resp.Diagnostics...)
+			}
+			if accepted := !diags.HasError(); accepted != (r != wire.ResultUndetermined) {
+				t.Errorf("%s: allowed_results = [%s] accepted = %v", who, r, accepted)
+			}
 		}
 	}
 }

@@ -31,7 +31,7 @@ type configScope struct {
 	IDAttr  string // attribute that selects this scope
 	Plural  string // first segment of the resource id and of the import id ("imodels/<id>")
 	Display string // how messages name the scope
-	Target  string // the server's error target for a malformed scope id (spec §6.1)
+	Target  string // the server's error target for a malformed scope id (internal/wire/testdata/spec/api.md §6.1)
 }
 
 var configScopes = []configScope{
@@ -131,7 +131,7 @@ func flagDescription(f wire.ConfigFlag) string {
 }
 
 // isPublicService reports whether the client talks to Bentley's service (api.bentley.com and its dev-/qa-
-// variants) rather than to itwin-local; the (local) flag names must not be sent there (spec §6.2).
+// variants) rather than to itwin-local; the (local) flag names must not be sent there (internal/wire/testdata/spec/api.md §6.2).
 func isPublicService(baseURL string) bool {
 	u, err := url.Parse(baseURL)
 	if err != nil {
@@ -344,7 +344,7 @@ func configErrorTargets(s configScope, body map[string]any) map[string]path.Path
 // resolveSettings returns a scope's resolved settings and whether the scope has a configuration of its own.
 // The API answers 404 ConfigurationNotFound for a scope without a configuration; the effective values are then
 // the parent scope's resolved settings (read the same way, through the iModel's iTwin or the connection's
-// iModel) plus the defaults of this scope's own flags, which is exactly the server's rule (spec §11n). The
+// iModel) plus the defaults of this scope's own flags, which is exactly the server's rule (internal/wire/testdata/spec/api.md §11n). The
 // (local) flags are left out against the public service, whose names for them are not known.
 func resolveSettings(ctx context.Context, c *itwin.Client, scope, id string) (*wire.Configuration, bool, error) {
 	cfg, err := c.GetConfiguration(ctx, scope, id)

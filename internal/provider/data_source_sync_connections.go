@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -97,7 +98,7 @@ func (d *connectionsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 	// The all-kinds list does not say which kind each connection is; the storage list does.
-	storage, err := d.client.ListStorageConnections(ctx, imodelID)
+	storage, err := d.client.Connections(wire.KindStorage).List(ctx, imodelID)
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "listing the storage connections of iModel "+imodelID, err, targets)
 		return
@@ -111,9 +112,9 @@ func (d *connectionsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		if !m.DisplayName.IsNull() && c.DisplayName != m.DisplayName.ValueString() {
 			continue
 		}
-		kind := itwin.KindManifest
+		kind := wire.KindManifest
 		if isStorage[c.ID] {
-			kind = itwin.KindStorage
+			kind = wire.KindStorage
 		}
 		imodel := c.IModelID
 		if imodel == "" {
@@ -121,7 +122,7 @@ func (d *connectionsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		}
 		ids = append(ids, types.StringValue(c.ID))
 		items = append(items, types.ObjectValueMust(connectionsItemObjectType.AttrTypes, map[string]attr.Value{
-			"id": types.StringValue(c.ID), "kind": types.StringValue(kind),
+			"id": types.StringValue(c.ID), "kind": types.StringValue(string(kind)),
 			"display_name": types.StringValue(c.DisplayName), "imodel_id": types.StringValue(imodel),
 		}))
 	}

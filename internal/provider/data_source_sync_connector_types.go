@@ -16,7 +16,7 @@ var _ datasource.DataSource = &connectorTypesDataSource{}
 // NewSyncConnectorTypesDataSource is the constructor of itwin_sync_connector_types.
 func NewSyncConnectorTypesDataSource() datasource.DataSource { return &connectorTypesDataSource{} }
 
-// connectorTypesDataSource serves the connector catalogue (spec §7.1). The API has no endpoint that lists
+// connectorTypesDataSource serves the connector catalogue (internal/wire/testdata/spec/api.md §7.1). The API has no endpoint that lists
 // connectors, so it reads the provider's built-in table and needs no client.
 type connectorTypesDataSource struct{}
 

@@ -24,9 +24,7 @@ import (
 )
 
 const (
-	defaultAPIURL         = "https://api.bentley.com"
-	defaultMaxRetries     = 5
-	defaultRequestTimeout = 60 * time.Second
+	defaultMaxRetries = 5
 )
 
 var (
@@ -37,11 +35,12 @@ var (
 
 // New returns a constructor of the provider at the given version.
 func New(version string) func() provider.Provider {
-	return func() provider.Provider { return &itwinProvider{version: version} }
+	return func() provider.Provider { return &itwinProvider{version: version, clock: realClock{}} }
 }
 
 type itwinProvider struct {
 	version string
+	clock   clock // what resources wait with; tests construct the provider with a fake one
 }
 
 type providerModel struct {
@@ -67,7 +66,7 @@ func (p *itwinProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 		Attributes: map[string]schema.Attribute{
 			"api_url": schema.StringAttribute{
 				Optional:    true,
-				Description: "Origin of the iTwin Platform APIs, without a path. Defaults to `" + defaultAPIURL + "`; use `http://127.0.0.1:8085` for itwin-local. Environment variable: `ITWIN_API_URL`.",
+				Description: "Origin of the iTwin Platform APIs, without a path. Defaults to `" + itwin.DefaultAPIURL + "`; use `http://127.0.0.1:8085` for itwin-local. Environment variable: `ITWIN_API_URL`.",
 			},
 			"token_url": schema.StringAttribute{
 				Optional:    true,
@@ -122,7 +121,7 @@ func configFromEnvAndModel(ctx context.Context, m providerModel, version string,
 		UserAgent:    fmt.Sprintf("terraform-provider-itwin/%s", version),
 	}
 	if cfg.APIURL == "" {
-		cfg.APIURL = defaultAPIURL
+		cfg.APIURL = itwin.DefaultAPIURL
 	}
 	cfg.APIURL = strings.TrimRight(cfg.APIURL, "/")
 	if u, err := url.Parse(cfg.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -162,7 +161,7 @@ func configFromEnvAndModel(ctx context.Context, m providerModel, version string,
 		diags.attr(path.Root("max_retries"), "Invalid max_retries", fmt.Sprintf("max_retries (or ITWIN_MAX_RETRIES) must be between 0 and 50, got %d.", cfg.MaxRetries))
 	}
 
-	cfg.RequestTimeout = defaultRequestTimeout
+	cfg.RequestTimeout = itwin.DefaultRequestTimeout
 	if raw := str(m.RequestTimeout, "ITWIN_REQUEST_TIMEOUT"); raw != "" {
 		d, err := time.ParseDuration(raw)
 		if err != nil || d <= 0 {
@@ -203,13 +202,17 @@ func (p *itwinProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	for name, v := range map[string]interface{ IsUnknown() bool }{
-		"api_url": m.APIURL, "token_url": m.TokenURL, "client_id": m.ClientID, "client_secret": m.ClientSecret,
-		"scopes": m.Scopes, "access_token": m.AccessToken, "max_retries": m.MaxRetries, "request_timeout": m.RequestTimeout,
+	// In schema order, so the same configuration always reports the same diagnostics in the same order.
+	for _, a := range []struct {
+		name string
+		v    interface{ IsUnknown() bool }
+	}{
+		{"api_url", m.APIURL}, {"token_url", m.TokenURL}, {"client_id", m.ClientID}, {"client_secret", m.ClientSecret},
+		{"scopes", m.Scopes}, {"access_token", m.AccessToken}, {"max_retries", m.MaxRetries}, {"request_timeout", m.RequestTimeout},
 	} {
-		if v.IsUnknown() {
-			resp.Diagnostics.AddAttributeError(path.Root(name), "Unknown provider configuration value",
-				fmt.Sprintf("%s depends on a value known only after apply; the provider needs it to plan. Set it from a variable or an input that is known at plan time.", name))
+		if a.v.IsUnknown() {
+			resp.Diagnostics.AddAttributeError(path.Root(a.name), "Unknown provider configuration value",
+				fmt.Sprintf("%s depends on a value known only after apply; the provider needs it to plan. Set it from a variable or an input that is known at plan time.", a.name))
 		}
 	}
 	if resp.Diagnostics.HasError() {
@@ -226,10 +229,11 @@ func (p *itwinProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 	tflog.Debug(ctx, "configured iTwin client", map[string]any{"api_url": cfg.APIURL, "auth": cfg.AuthMode()})
-	resp.DataSourceData = client
-	resp.ResourceData = client
-	resp.EphemeralResourceData = client
-	resp.ActionData = client
+	data := &providerData{client: client, clock: p.clock}
+	resp.DataSourceData = data
+	resp.ResourceData = data
+	resp.EphemeralResourceData = data
+	resp.ActionData = data
 }
 
 // Resources lists every managed resource type. Each resource adds its constructor here.

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -9,7 +10,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/provider"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 )
@@ -104,10 +108,10 @@ func TestProviderConfig_Defaults(t *testing.T) {
 	if diags.HasError() {
 		t.Fatalf("unexpected diagnostics: %v", diags)
 	}
-	if cfg.APIURL != defaultAPIURL || cfg.TokenURL != "https://ims.bentley.com/connect/token" {
+	if cfg.APIURL != itwin.DefaultAPIURL || cfg.TokenURL != "https://ims.bentley.com/connect/token" {
 		t.Errorf("URLs = %q, %q; want the public defaults", cfg.APIURL, cfg.TokenURL)
 	}
-	if !slices.Equal(cfg.Scopes, []string{"itwin-platform"}) || cfg.MaxRetries != defaultMaxRetries || cfg.RequestTimeout != defaultRequestTimeout {
+	if !slices.Equal(cfg.Scopes, []string{"itwin-platform"}) || cfg.MaxRetries != defaultMaxRetries || cfg.RequestTimeout != itwin.DefaultRequestTimeout {
 		t.Errorf("defaults: scopes %q, retries %d, timeout %s", cfg.Scopes, cfg.MaxRetries, cfg.RequestTimeout)
 	}
 	if cfg.AuthMode() != "access_token" {
@@ -278,5 +282,32 @@ func TestProviderConfig_InvalidValues(t *testing.T) {
 			_, diags := runConfig(t, m)
 			requireOneError(t, diags, tc.attr, tc.words...)
 		})
+	}
+}
+
+// Unknown provider values are reported in schema order, every time (they were reported in map order, which Go
+// randomises, so identical configurations gave differently ordered diagnostics).
+func TestProviderConfigure_UnknownValuesInSchemaOrder(t *testing.T) {
+	ctx := context.Background()
+	p := New("test")()
+	var sr provider.SchemaResponse
+	p.Schema(ctx, provider.SchemaRequest{}, &sr)
+	typ := sr.Schema.Type().TerraformType(ctx).(tftypes.Object)
+	vals := map[string]tftypes.Value{}
+	for name, at := range typ.AttributeTypes {
+		vals[name] = tftypes.NewValue(at, tftypes.UnknownValue)
+	}
+	raw := tftypes.NewValue(typ, vals)
+	want := []string{"api_url", "token_url", "client_id", "client_secret", "scopes", "access_token", "max_retries", "request_timeout"}
+	for range 20 {
+		var resp provider.ConfigureResponse
+		p.Configure(ctx, provider.ConfigureRequest{Config: tfsdk.Config{Schema: sr.Schema, Raw: raw}}, &resp)
+		var got []string
+		for _, d := range resp.Diagnostics.Errors() {
+			got = append(got, d.(diag.DiagnosticWithPath).Path().String())
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("diagnostics on %v, want %v", got, want)
+		}
 	}
 }

@@ -281,7 +281,7 @@ func (r *syncConfigurationResource) ValidateConfig(ctx context.Context, req reso
 	validateConfigData(d, &resp.Diagnostics)
 }
 
-// validateConfigData holds the plan-time rules beyond the schema: flags at the right scope (spec §11n), no
+// validateConfigData holds the plan-time rules beyond the schema: flags at the right scope (internal/wire/testdata/spec/api.md §11n), no
 // additional_settings key that shadows a typed attribute, and at least one setting (the API has no empty
 // configuration: an empty body is rejected).
 func validateConfigData(d configData, diags *diag.Diagnostics) {
@@ -396,7 +396,7 @@ func configChanged(state, plan configData) bool {
 	return false
 }
 
-// checkLocalFlags refuses the itwin-local-only flag names against Bentley's service: spec §6.2 says a client
+// checkLocalFlags refuses the itwin-local-only flag names against Bentley's service: internal/wire/testdata/spec/api.md §6.2 says a client
 // must not send them there until their public names are known.
 func checkLocalFlags(d configData, baseURL string, diags *diag.Diagnostics) {
 	if !isPublicService(baseURL) {

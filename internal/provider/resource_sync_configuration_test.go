@@ -84,7 +84,7 @@ resource "itwin_sync_configuration" "test" {
 					resolvedIs(res, "squashIntermediateRevisions", "true"),
 					resolvedIs(res, "uploadDgnRealityData", "false"),
 					resolvedIs(res, "convertDgnHyperModelingSections", "true"), // default
-					// An iTwin resolves only the six iTwin flags (spec §11n).
+					// An iTwin resolves only the six iTwin flags (internal/wire/testdata/spec/api.md §11n).
 					statecheck.ExpectKnownValue(res, tfjsonpath.New("resolved_settings"), knownvalue.MapSizeExact(6)),
 				},
 				Check: expectRemoteSettings(c, wire.ScopeITwin, inst.ITwinID, map[string]string{
@@ -195,11 +195,11 @@ resource "itwin_sync_configuration" "test" {
 func testStorageConnection(t *testing.T, c *itwin.Client, inst *itwinlocaltest.Instance, fileName string) string {
 	t.Helper()
 	fileID := testUploadFile(t, c, inst, fileName, "dgn v1\nelement A\n")
-	conn, err := c.CreateStorageConnection(t.Context(), wire.StorageConnectionCreate{
+	conn, err := c.Connections(wire.KindStorage).Create(t.Context(), itwin.ConnectionCreate{
 		IModelID:           inst.IModelID,
 		DisplayName:        "config test " + fileName,
 		AuthenticationType: "Service",
-		SourceFiles:        []wire.StorageFileCreate{{StorageFileID: fileID, ConnectorType: "MSTN"}},
+		SourceFiles:        []itwin.SourceFile{{Key: fileID, ConnectorType: "MSTN"}},
 	})
 	if err != nil {
 		t.Fatalf("creating a storage connection: %v", err)

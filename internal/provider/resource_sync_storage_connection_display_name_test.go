@@ -33,7 +33,7 @@ func remoteConnName(c *itwin.Client, addr, want string) resource.TestCheckFunc {
 	}
 }
 
-// display_name = "" must be created and set as "" (review #3: the PUT omitted "", so the old name stayed and
+// display_name = "" must be created and set as "" (the PUT omitted "", so the old name stayed and
 // Terraform reported an inconsistent result), and unsetting it must keep the server's value without a diff.
 func TestAccSyncStorageConnection_emptyDisplayName(t *testing.T) {
 	inst, providerCfg := startLocal(t)

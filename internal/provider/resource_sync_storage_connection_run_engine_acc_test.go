@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/engine"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
@@ -34,25 +35,22 @@ func withEngine(speed float64) itwinlocaltest.Option {
 	})
 }
 
-// waitRunsDone polls until every run of the connection is Completed.
+// waitRunsDone waits, with the client's run waiter, until every run of the connection is Completed.
 func (fx *runFixture) waitRunsDone(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for time.Now().Before(deadline) {
-		runs, err := fx.client.ListStorageRuns(context.Background(), fx.connID, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		active := false
-		for _, r := range runs {
-			active = active || r.State != wire.StateCompleted
-		}
-		if !active {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	runs, err := fx.client.Connections(wire.KindStorage).ListRuns(ctx, fx.connID, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("runs did not complete within a minute")
+	for _, r := range runs {
+		if _, err := itwin.WaitForRun(ctx, func(ctx context.Context) (*wire.Run, error) {
+			return fx.client.Connections(wire.KindStorage).GetRun(ctx, fx.connID, r.ID)
+		}, itwin.WaitOptions{MinInterval: 50 * time.Millisecond}); err != nil {
+			t.Fatalf("run %s did not complete: %v", r.ID, err)
+		}
+	}
 }
 
 func TestAccSyncStorageConnectionRun_success(t *testing.T) {
@@ -121,7 +119,7 @@ func TestAccSyncStorageConnectionRun_success(t *testing.T) {
 func TestAccSyncStorageConnectionRun_partialSuccess(t *testing.T) {
 	fx := newRunFixture(t, "Service", withEngine(0.001))
 	broken := testUploadFile(t, fx.client, fx.inst, "broken.ifc", "this is not a STEP file")
-	if _, err := fx.client.AddStorageSourceFile(context.Background(), fx.connID, wire.StorageFileCreate{StorageFileID: broken, ConnectorType: "IFC"}); err != nil {
+	if _, err := fx.client.Connections(wire.KindStorage).AddSourceFile(context.Background(), fx.connID, itwin.SourceFile{Key: broken, ConnectorType: "IFC"}); err != nil {
 		t.Fatal(err)
 	}
 	resource.Test(t, resource.TestCase{
@@ -175,7 +173,7 @@ func TestAccSyncStorageConnectionRun_adoptsActiveRun(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
-					res, err := fx.client.StartStorageRun(context.Background(), fx.connID)
+					res, err := fx.client.Connections(wire.KindStorage).StartRun(context.Background(), fx.connID, nil)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -187,11 +185,11 @@ func TestAccSyncStorageConnectionRun_adoptsActiveRun(t *testing.T) {
 					if ours == foreign {
 						return fmt.Errorf("the resource adopted the foreign run %s instead of starting its own after it", foreign)
 					}
-					other, err := fx.client.GetStorageRun(context.Background(), fx.connID, foreign)
+					other, err := fx.client.Connections(wire.KindStorage).GetRun(context.Background(), fx.connID, foreign)
 					if err != nil || other.State != wire.StateCompleted {
 						return fmt.Errorf("the foreign run must have finished before ours started: %+v %v", other, err)
 					}
-					mine, err := fx.client.GetStorageRun(context.Background(), fx.connID, ours)
+					mine, err := fx.client.Connections(wire.KindStorage).GetRun(context.Background(), fx.connID, ours)
 					if err != nil || mine.StartDateTime.Before(other.EndDateTime.Time) {
 						return fmt.Errorf("our run started at %v, before the foreign run ended at %v (%v)", mine.StartDateTime, other.EndDateTime, err)
 					}

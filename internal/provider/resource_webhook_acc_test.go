@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
@@ -341,9 +342,9 @@ func waitOutboxEmpty(t *testing.T, inst *itwinlocaltest.Instance, hookID string)
 func TestAccWebhook_deliveries(t *testing.T) {
 	fx := newRunFixture(t, "Service")
 	broken := testUploadFile(t, fx.client, fx.inst, "broken.ifc", "this is not a STEP file")
-	badConn, err := fx.client.CreateStorageConnection(t.Context(), wire.StorageConnectionCreate{
+	badConn, err := fx.client.Connections(wire.KindStorage).Create(t.Context(), itwin.ConnectionCreate{
 		IModelID: fx.inst.IModelID, DisplayName: "broken", AuthenticationType: "Service",
-		SourceFiles: []wire.StorageFileCreate{{StorageFileID: broken, ConnectorType: "IFC"}},
+		SourceFiles: []itwin.SourceFile{{Key: broken, ConnectorType: "IFC"}},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,6 @@
 package wire
 
-// The connector-type table (spec §7.1) and the configuration flags (spec §6.2). Both the provider (plan-time
+// The connector-type table (internal/wire/testdata/spec/api.md §7.1) and the configuration flags (internal/wire/testdata/spec/api.md §6.2). Both the provider (plan-time
 // validation, docs) and itwin-local (request validation, connector selection) read these, so they live here once.
 
 import (
@@ -17,7 +17,7 @@ type ConnectorType struct {
 	Legacy      bool // readable on existing objects; never accepted on create or update
 }
 
-// ConnectorTypes is spec §7.1, current types first.
+// ConnectorTypes is internal/wire/testdata/spec/api.md §7.1, current types first.
 var ConnectorTypes = []ConnectorType{
 	{Name: "MSTN", Extensions: []string{"dgn", "dwg", "3dm", "3ds", "skp", "fbx", "obj", "dae", "hln", "igs", "jt", "xml", "sat", "stl", "stp", "x_t"}, Description: "MicroStation (DGN and many exchange formats)"},
 	{Name: "CIVIL", Extensions: []string{"dgn"}, Description: "OpenRoads, OpenRail, OpenSite, OpenBridge Designer"},
@@ -70,7 +70,7 @@ func FileExtension(fileName string) string {
 }
 
 // ConnectorAccepts reports whether the connector type handles a file of this name (matched case-insensitively
-// on its extension, spec §7.1).
+// on its extension, internal/wire/testdata/spec/api.md §7.1).
 func ConnectorAccepts(connectorType, fileName string) bool {
 	c, ok := LookupConnectorType(connectorType)
 	if !ok {
@@ -79,7 +79,7 @@ func ConnectorAccepts(connectorType, fileName string) bool {
 	return slices.Contains(c.Extensions, FileExtension(fileName))
 }
 
-// Configuration scopes (spec §6).
+// Configuration scopes (internal/wire/testdata/spec/api.md §6).
 const (
 	ScopeITwin      = "itwin"
 	ScopeIModel     = "imodel"
@@ -103,7 +103,7 @@ type ConfigFlag struct {
 	Description string
 }
 
-// ConfigFlags is spec §6.2, in its order.
+// ConfigFlags is internal/wire/testdata/spec/api.md §6.2, in its order.
 var ConfigFlags = []ConfigFlag{
 	{Name: "uploadDgnRealityData", Scope: ScopeITwin, Type: FlagBool, Default: true, Description: "Upload reality data attached to CAD files (.3sm, .3mx, .pod, rasters) to the Reality Data service. Uses credits."},
 	{Name: "convertDgnTerrainModels", Scope: ScopeITwin, Type: FlagBool, Default: false, Description: "Process terrain-model elements in DGN-based runs."},
@@ -135,7 +135,7 @@ func LookupConfigFlag(name string) (ConfigFlag, bool) {
 	return ConfigFlag{}, false
 }
 
-// ScopesResolving lists the scopes whose flags resolve at the given scope (spec §11n): an iTwin resolves iTwin
+// ScopesResolving lists the scopes whose flags resolve at the given scope (internal/wire/testdata/spec/api.md §11n): an iTwin resolves iTwin
 // flags; an iModel iTwin and iModel flags; a connection all three.
 func ScopesResolving(scope string) []string {
 	switch scope {

@@ -199,7 +199,7 @@ func TestJSONDiffDetectsLoss(t *testing.T) {
 // vendoredSpec is the copy of the wire spec kept in the repository so the check below runs in every checkout.
 var vendoredSpec = filepath.Join("testdata", "spec", "api.md")
 
-// TestGoldenCoversSpec checks that every fenced JSON example of spec/api.md has a copy in testdata/golden.
+// TestGoldenCoversSpec checks that every fenced JSON example of internal/wire/testdata/spec/api.md has a copy in testdata/golden.
 func TestGoldenCoversSpec(t *testing.T) {
 	spec, err := os.ReadFile(vendoredSpec)
 	if err != nil {

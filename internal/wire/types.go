@@ -1,6 +1,6 @@
 package wire
 
-// This file is the one definition of the JSON that crosses the wire (spec/api.md §3–§9). The provider's client
+// This file is the one definition of the JSON that crosses the wire (internal/wire/testdata/spec/api.md §3–§9). The provider's client
 // and itwin-local both use these structs, so the two can never disagree about a field name.
 //
 // Request bodies leave optional fields out (omitempty/omitzero): the spec says a missing field and null mean the
