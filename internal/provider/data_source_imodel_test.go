@@ -13,7 +13,7 @@ import (
 
 func TestAccIModelDataSource(t *testing.T) {
 	inst, providerCfg := startLocal(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

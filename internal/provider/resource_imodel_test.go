@@ -36,7 +36,7 @@ func TestAccIModel_lifecycle(t *testing.T) {
 	ctx := t.Context()
 	var id, firstID string
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: func(*terraform.State) error {
 			if _, err := client.GetIModel(ctx, id); !itwin.IsNotFound(err) {
@@ -121,7 +121,7 @@ resource "itwin_imodel" "dup" {
 
 func TestAccIModel_badInput(t *testing.T) {
 	inst, providerCfg := startLocal(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

@@ -58,7 +58,7 @@ func (fx *runFixture) waitRunsDone(t *testing.T) {
 func TestAccSyncStorageConnectionRun_success(t *testing.T) {
 	fx := newRunFixture(t, "Service", withEngine(0.001))
 	runIDs := statecheck.CompareValue(compare.ValuesDiffer())
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -124,7 +124,7 @@ func TestAccSyncStorageConnectionRun_partialSuccess(t *testing.T) {
 	if _, err := fx.client.AddStorageSourceFile(context.Background(), fx.connID, itwin.StorageFileCreate{StorageFileID: broken, ConnectorType: "IFC"}); err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -156,7 +156,7 @@ func TestAccSyncStorageConnectionRun_partialSuccess(t *testing.T) {
 
 func TestAccSyncStorageConnectionRun_userWithoutConsent(t *testing.T) {
 	fx := newRunFixture(t, "User", withEngine(0.001))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -170,7 +170,7 @@ func TestAccSyncStorageConnectionRun_userWithoutConsent(t *testing.T) {
 func TestAccSyncStorageConnectionRun_adoptsActiveRun(t *testing.T) {
 	fx := newRunFixture(t, "Service", withEngine(0.2))
 	var foreign string
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -204,7 +204,7 @@ func TestAccSyncStorageConnectionRun_adoptsActiveRun(t *testing.T) {
 
 func TestAccSyncStorageConnectionRun_waitFalseThenRefresh(t *testing.T) {
 	fx := newRunFixture(t, "Service", withEngine(0.001))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: fx.config(`  wait = false`)},
@@ -225,7 +225,7 @@ func TestAccSyncStorageConnectionRun_waitFalseThenRefresh(t *testing.T) {
 func TestAccSyncStorageConnectionRun_timeoutWhileExecuting(t *testing.T) {
 	fx := newRunFixture(t, "Service", withEngine(5))
 	cfg := fx.config(`  timeouts = { create = "2s" }`)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: cfg, ExpectError: regexp.MustCompile(`did not finish in time`)},
@@ -244,7 +244,7 @@ func TestAccSyncStorageConnectionRun_timeoutWhileExecuting(t *testing.T) {
 func TestAccSyncManifestConnectionRun_synchronizesServedFile(t *testing.T) {
 	fx := newRunFixture(t, "Service", withEngine(0.001))
 	connID := newManifestConnection(t, fx, "dms-1")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -302,7 +302,7 @@ resource "itwin_sync_storage_connection_run" "r" {
 }
 `, inst.RootFolderID, local, inst.IModelID)
 	runIDs := statecheck.CompareValue(compare.ValuesDiffer())
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
