@@ -39,8 +39,11 @@ cli_version() {
 # into the module cache, or taken from the cache when it is already there) in DIR.
 module_copy() {
   local src
-  # Outside any module, so the project's go.mod and GOFLAGS such as -mod=vendor do not interfere.
-  src=$(cd "$scratch" && GOFLAGS= GOWORK=off go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  # Outside any module, so the project's go.mod and GOFLAGS such as -mod=vendor do not interfere. -json reports
+  # a failure in its "Error" field: the whole answer goes to the log.
+  (cd "$scratch" && GOFLAGS= GOWORK=off go mod download -json "$1") >"$scratch/download.json" || true
+  cat "$scratch/download.json"
+  src=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' "$scratch/download.json")
   [ -n "$src" ] && [ -d "$src" ] || return 1
   cp -R "$src/." "$2/"
   chmod -R u+w "$2"
