@@ -15,14 +15,21 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 started=$(date +%s)
 
-min_tf=1.11.0
-if ! command -v terraform >/dev/null 2>&1; then
-  echo "make demo needs the Terraform CLI (>= ${min_tf%.0}) on PATH; it is never downloaded (install it, then retry)." >&2
+# TERRAFORM=/path/to/cli runs the demo on another CLI than the terraform on PATH, e.g. on the OpenTofu build of
+# `make clis`: TERRAFORM=bin/tfcli/tofu-1.12.6/tofu make demo. Every `terraform` below is that CLI.
+min_tf=1.11.0 min_tofu=1.10.0
+tf_cli=${TERRAFORM:-terraform}
+if ! tf_path=$(command -v "$tf_cli" 2>/dev/null); then
+  echo "make demo needs the Terraform CLI (>= ${min_tf%.0}) on PATH (or TERRAFORM=/path/to/terraform-or-tofu); it is never downloaded (install it, then retry)." >&2
   exit 1
 fi
-tf_version=$(TF_CLI_CONFIG_FILE=/dev/null terraform version 2>/dev/null | sed -n '1s/^Terraform v\([0-9][0-9.]*\).*/\1/p')
-if [ -z "$tf_version" ] || [ "$(printf '%s\n%s\n' "$min_tf" "$tf_version" | sort -V | head -n1)" != "$min_tf" ]; then
-  echo "make demo needs the Terraform CLI >= ${min_tf%.0}; found '${tf_version:-unknown}' at $(command -v terraform)." >&2
+case "$tf_path" in /*) ;; *) tf_path="$(cd "$(dirname "$tf_path")" && pwd)/$(basename "$tf_path")" ;; esac
+terraform() { "$tf_path" "$@"; }
+tf_line=$(TF_CLI_CONFIG_FILE=/dev/null terraform version 2>/dev/null | head -n1)
+tf_version=$(sed -n 's/^\(Terraform\|OpenTofu\) v\([0-9][0-9.]*\).*/\2/p' <<<"$tf_line")
+case "$tf_line" in OpenTofu*) tf_name=OpenTofu min=$min_tofu ;; *) tf_name=Terraform min=$min_tf ;; esac
+if [ -z "$tf_version" ] || [ "$(printf '%s\n%s\n' "$min" "$tf_version" | sort -V | head -n1)" != "$min" ]; then
+  echo "make demo needs the Terraform CLI >= ${min_tf%.0} (or OpenTofu >= ${min_tofu%.0}); found '${tf_line:-unknown}' at $tf_path." >&2
   exit 1
 fi
 if ! command -v go >/dev/null 2>&1; then
@@ -89,7 +96,7 @@ itwin_id=$(setting ITWIN_ID)
 for v in url client_id client_secret itwin_id; do
   [ -n "${!v}" ] || fail "itwin-local did not print its ${v} (output: $(tr '\n' ' ' <"$work/itwin-local.out"))"
 done
-echo "itwin-local at $url, iTwin $itwin_id, client $client_id"
+echo "itwin-local at $url, iTwin $itwin_id, client $client_id; CLI: $tf_name $tf_version ($tf_path)"
 
 # The provider reads everything from the environment; a developer's own settings must not leak in.
 unset ITWIN_ACCESS_TOKEN ITWIN_TOKEN_URL ITWIN_SCOPES
@@ -105,6 +112,7 @@ cat >"$work/demo.tfrc" <<TFRC
 provider_installation {
   dev_overrides {
     "registry.terraform.io/seed37c7dd03/itwin" = "$bin"
+    "registry.opentofu.org/seed37c7dd03/itwin" = "$bin"
   }
 }
 TFRC

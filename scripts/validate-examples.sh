@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# terraform validate of every example directory against the provider binary in $1 (dev_overrides, so no
-# `terraform init` and no network). Each directory is copied to a scratch dir first, so nothing is written into
-# examples/ and files that need a newer CLI than the installed one can be left out:
-#   - examples/actions/* and examples/list-resources/* need Terraform >= 1.14,
-#   - import-by-identity.tf needs Terraform >= 1.12,
+# `validate` of every example directory against the provider binary in $1 (dev_overrides, so no `init` and no
+# network), on every CLI the project supports. Each directory is copied to a scratch dir first, so nothing is
+# written into examples/ and files that need a newer CLI can be left out:
+#   - examples/actions/* and examples/list-resources/* need Terraform >= 1.14 (OpenTofu has neither),
+#   - import-by-identity.tf needs Terraform >= 1.12 (OpenTofu >= 1.12),
 #   - any file with a line "# requires terraform >= X.Y" needs that version.
-# Skips are printed; everything is also checked by `terraform fmt -check`, which parses every file.
+# The Terraform on PATH validates what it can; whatever it cannot (a newer feature) is validated, whole
+# directory, with the Terraform 1.14.3 build of scripts/cli.sh; and every directory OpenTofu supports is also
+# validated with the OpenTofu build. A file no CLI validated is printed as SKIP. Everything is also checked by
+# `terraform fmt -check`, which parses every file.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin_dir=$(cd "${1:?usage: validate-examples.sh BIN_DIR}" && pwd)
@@ -19,15 +22,27 @@ provider_installation {
   dev_overrides {
     "registry.terraform.io/seed37c7dd03/itwin" = "$bin_dir"
     "registry.terraform.io/hashicorp/itwin"    = "$bin_dir"
+    "registry.opentofu.org/seed37c7dd03/itwin" = "$bin_dir"
+    "registry.opentofu.org/hashicorp/itwin"    = "$bin_dir"
   }
 }
 TFRC
 export TF_CLI_CONFIG_FILE="$scratch/dev.tfrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 unset TF_ACC_TERRAFORM_VERSION
 
-have=$(terraform version 2>/dev/null | sed -n '1s/^Terraform v\([0-9][0-9.]*\).*/\1/p')
-# at_least X.Y: the installed CLI is at least X.Y
-at_least() { [ "$(printf '%s\n%s\n' "$1" "$have" | sort -V | head -n1)" = "$1" ]; }
+# errors_of FILE: a CLI's output from the first error on (the dev_overrides warning before it is noise here).
+errors_of() { if grep -q 'Error:' "$1"; then sed -n '/Error:/,$p' "$1"; else cat "$1"; fi; }
+
+# The pinned builds (reused from bin/tfcli, built there first if missing; TF114_PATH / TOFU_PATH override).
+tf114=$(bash scripts/cli.sh terraform)
+tofu=$(bash scripts/cli.sh tofu)
+
+cli_version() { "$1" version 2>/dev/null | sed -n '1s/^\(Terraform\|OpenTofu\) v\([0-9][0-9.]*\).*/\2/p'; }
+have=$(cli_version terraform)
+have114=$(cli_version "$tf114")
+have_tofu=$(cli_version "$tofu")
+# at_least X.Y VERSION: VERSION is at least X.Y
+at_least() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$1" ]; }
 
 echo "terraform fmt -check examples/"
 if ! terraform fmt -check -recursive -diff examples/; then
@@ -35,41 +50,97 @@ if ! terraform fmt -check -recursive -diff examples/; then
   exit 1
 fi
 
-failed=0 validated=0 skipped=0
-mapfile -t dirs < <(find examples -name '*.tf' -not -path '*/.terraform/*' -not -path '*/modules/*' -printf '%h\n' | sort -u)
-for dir in "${dirs[@]}"; do
-  need=""
-  case "$dir" in examples/actions/* | examples/list-resources/*) need=1.14 ;; esac
-  if [ -n "$need" ] && ! at_least "$need"; then
-    echo "SKIP $dir (needs Terraform >= $need, have $have)"
-    skipped=$((skipped + 1))
-    continue
-  fi
-  work="$scratch/ws/$dir"
+# validate_with CLI VERSION KIND DIR DROP: copies DIR without the file DROP (may be empty) and without the files
+# this CLI version cannot read, validates the rest. Sets $kept to the files validated. Returns 0 valid, 1 invalid
+# (the CLI's errors are in $work/validate.out), 2 nothing left to validate.
+validate_with() {
+  local cli=$1 ver=$2 kind=$3 dir=$4 drop=$5 f fneed marker
+  kept=""
+  work="$scratch/ws/$kind-$ver/$dir${drop:+-without-$drop}"
   mkdir -p "$work"
   cp -a "$dir/." "$work/"
   rm -rf "$work/.terraform" "$work/.terraform.lock.hcl" "$work"/*.tfstate*
+  [ -z "$drop" ] || rm -f "$work/$drop"
   for f in "$work"/*.tf; do
+    [ -e "$f" ] || continue
     fneed=""
     [ "$(basename "$f")" = import-by-identity.tf ] && fneed=1.12
     marker=$(sed -n 's/^[#/ ]*requires terraform >= *\([0-9.]*\).*/\1/Ip' "$f" | head -n1)
     [ -n "$marker" ] && fneed=$marker
-    if [ -n "$fneed" ] && ! at_least "$fneed"; then
-      echo "SKIP $dir/$(basename "$f") (needs Terraform >= $fneed, have $have)"
-      rm -f "$f"
-      skipped=$((skipped + 1))
-    fi
+    if [ -n "$fneed" ] && ! at_least "$fneed" "$ver"; then rm -f "$f"; else kept+=" $(basename "$f")"; fi
   done
-  compgen -G "$work/*.tf" >/dev/null || continue
-  if out=$(cd "$work" && terraform validate -no-color 2>&1); then
-    echo "ok   $dir"
-    validated=$((validated + 1))
-  else
-    echo "FAIL $dir"
-    # Print from the first error on; the dev_overrides warning before it is noise here.
-    if grep -q 'Error:' <<<"$out"; then sed -n '/Error:/,$p' <<<"$out"; else echo "$out"; fi
-    failed=$((failed + 1))
+  [ -n "$kept" ] || return 2
+  (cd "$work" && "$cli" validate -no-color >"$work/validate.out" 2>&1) || return 1
+}
+
+failed=0 skipped=0
+declare -A valid=()
+mapfile -t dirs < <(find examples -name '*.tf' -not -path '*/.terraform/*' -not -path '*/modules/*' -printf '%h\n' | sort -u)
+for dir in "${dirs[@]}"; do
+  need="" tofu_ok=1
+  case "$dir" in examples/actions/* | examples/list-resources/*) need=1.14 tofu_ok="" ;; esac
+  # import-by-string-id.tf and import-by-identity.tf are alternatives (tfplugindocs shows them side by side):
+  # each is validated without the other.
+  drops=("")
+  [ -e "$dir/import-by-string-id.tf" ] && [ -e "$dir/import-by-identity.tf" ] &&
+    drops=(import-by-identity.tf import-by-string-id.tf)
+  declare -A covered=()
+  oks=() fails=() errs=""
+  # try CLI LABEL VERSION KIND ONLY_IF_UNCOVERED: every variant of the directory on one CLI.
+  try() {
+    local cli=$1 label=$2 ver=$3 kind=$4 only_uncovered=$5 drop rc f any="" bad=""
+    for drop in "${drops[@]}"; do
+      if [ -n "$only_uncovered" ]; then
+        local missing=""
+        for f in "$dir"/*.tf; do
+          f=$(basename "$f")
+          [ "$f" = "$drop" ] || [ -n "${covered[$f]:-}" ] || missing=1
+        done
+        [ -n "$missing" ] || continue
+      fi
+      validate_with "$cli" "$ver" "$kind" "$dir" "$drop" && rc=0 || rc=$?
+      case $rc in
+      0)
+        any=1
+        for f in $kept; do covered[$f]=1; done
+        ;;
+      1)
+        bad=1
+        errs+="$(errors_of "$work/validate.out")"$'\n'
+        ;;
+      esac
+    done
+    if [ -n "$bad" ]; then
+      fails+=("$label")
+    elif [ -n "$any" ]; then
+      oks+=("$label")
+      valid[$label]=$((${valid[$label]:-0} + 1))
+    fi
+  }
+  # 1. The Terraform on PATH, with what it can read. 2. What it could not: Terraform 1.14.3. 3. OpenTofu.
+  if [ -z "$need" ] || at_least "$need" "$have"; then try terraform "Terraform $have" "$have" terraform ""; fi
+  if [ "$have114" != "$have" ] && { [ -z "$need" ] || at_least "$need" "$have114"; }; then
+    try "$tf114" "Terraform $have114" "$have114" terraform only-uncovered
   fi
+  if [ -n "$tofu_ok" ]; then try "$tofu" "OpenTofu $have_tofu" "$have_tofu" tofu ""; fi
+
+  uncovered=""
+  for f in "$dir"/*.tf; do [ -n "${covered[$(basename "$f")]:-}" ] || uncovered+=" $(basename "$f")"; done
+  if [ "${#fails[@]}" -gt 0 ]; then
+    echo "FAIL $dir on ${fails[*]}"
+    printf '%s' "$errs"
+    failed=$((failed + 1))
+  elif [ -n "$uncovered" ]; then
+    echo "SKIP$uncovered in $dir: no CLI here can validate it (validated the rest on: ${oks[*]:-none})"
+    skipped=$((skipped + 1))
+  else
+    printf 'ok   %s (%s)\n' "$dir" "$(IFS=,; echo "${oks[*]}" | sed 's/,/, /g')"
+  fi
+  unset covered
 done
-echo "examples: $validated valid, $failed invalid, $skipped skipped"
-[ "$failed" -eq 0 ]
+counts=""
+for k in "Terraform $have" "Terraform $have114" "OpenTofu $have_tofu"; do
+  [ -n "${valid[$k]:-}" ] && counts+="${counts:+, }$k ${valid[$k]}"
+done
+echo "examples: ${#dirs[@]} directories, $failed invalid, $skipped not fully validated; valid per CLI: $counts"
+[ "$failed" -eq 0 ] && [ "$skipped" -eq 0 ]

@@ -7,7 +7,6 @@
 #   ITWIN_CLIENT_ID, ITWIN_CLIENT_SECRET  a service application's client credentials
 #   ITWIN_API_URL                         e.g. http://127.0.0.1:8085 for itwin-local (default: api.bentley.com)
 terraform {
-  required_version = ">= 1.11"
   required_providers {
     itwin = {
       source = "seed37c7dd03/itwin"

@@ -12,7 +12,7 @@ import (
 // skips on older CLIs (the Invoke logic is unit-tested in action_sync_run_test.go).
 func TestAccSyncRunAction(t *testing.T) {
 	fx := newRunFixture(t, "Service")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_14_0)},
 		Steps: []resource.TestStep{

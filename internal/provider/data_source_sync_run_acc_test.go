@@ -29,7 +29,7 @@ data "itwin_sync_runs" "history" {
   depends_on    = [itwin_sync_storage_connection_run.r]
 }
 `
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -49,7 +49,7 @@ data "itwin_sync_runs" "history" {
 
 func TestAccSyncRunDataSource_errors(t *testing.T) {
 	fx := newRunFixture(t, "Service")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

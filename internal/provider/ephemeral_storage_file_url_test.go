@@ -21,7 +21,7 @@ func TestAccStorageFileURLEphemeral(t *testing.T) {
 	content := "ISO-10303-21;\nHEADER;\nENDSEC;\nEND-ISO-10303-21;\n"
 	fileID := testUploadFile(t, client, inst, "tower.ifc", content)
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks: []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_10_0)},
 		ProtoV6ProviderFactories: map[string]func() (tfprotov6.ProviderServer, error){
 			"itwin": providerserver.NewProtocol6WithError(New("test")()),

@@ -50,7 +50,7 @@ func testAccIdentity(t *testing.T, c identityAccCase) {
 		importStep.ExpectNonEmptyPlan = true
 		importStep.ImportPlanChecks.PreApply = []plancheck.PlanCheck{plancheck.ExpectResourceAction(c.addr, c.importPlan)}
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_12_0)},
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps:                    []resource.TestStep{{Config: c.config, ConfigStateChecks: checks}, importStep},

@@ -90,7 +90,7 @@ func TestAccStorage_emptyDescription(t *testing.T) {
 	writeTestFile(t, src, "ISO-10303-21;\n")
 	var imodelID string
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -169,7 +169,7 @@ resource "itwin_storage_file" "d" {
 			statecheck.ExpectKnownValue("itwin_storage_file.d", tfjsonpath.New("description"), v),
 		}
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config(`description = "one"`), ConfigStateChecks: state(knownvalue.StringExact("one")), Check: remote("one")},

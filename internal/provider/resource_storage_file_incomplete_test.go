@@ -66,7 +66,7 @@ resource "itwin_storage_file" "f" {
 }
 `, inst.RootFolderID, src)
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

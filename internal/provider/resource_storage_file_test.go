@@ -94,7 +94,7 @@ func TestAccStorageFile_lifecycle(t *testing.T) {
 		}
 	}
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: func(*terraform.State) error {
 			if _, err := client.GetFile(ctx, fileID); !itwin.IsNotFound(err) {
@@ -227,7 +227,7 @@ resource "itwin_storage_file" "f" {
   source    = %q
 }
 `, inst.RootFolderID, src)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -269,7 +269,7 @@ func TestAccStorageFile_badInput(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "does-not-exist.ifc")
 	existing := filepath.Join(t.TempDir(), "exists.ifc")
 	writeTestFile(t, existing, "ISO-10303-21;\n")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -377,7 +377,7 @@ resource "itwin_storage_file" "f" {
 `, inst.ITwinID, source, folder)
 	}
 	var fileID, modified, movedID string
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

@@ -38,7 +38,7 @@ func TestAccStorageFolder_lifecycle(t *testing.T) {
 	ctx := t.Context()
 	var topID, childID, firstChildID string
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		CheckDestroy: func(*terraform.State) error {
 			if _, err := client.GetFolder(ctx, topID); !itwin.IsNotFound(err) {
@@ -140,7 +140,7 @@ resource "itwin_storage_folder" "f" {
   display_name = "Existing"
 }
 `, inst.ITwinID)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: config, ResourceName: "itwin_storage_folder.f", ImportState: true, ImportStateId: existing.ID, ImportStatePersist: true},
@@ -160,7 +160,7 @@ resource "itwin_storage_folder" "f" {
 
 func TestAccStorageFolder_badInput(t *testing.T) {
 	inst, providerCfg := startLocal(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

@@ -86,7 +86,7 @@ resource "itwin_sync_configuration" "itwin" {
 `, inst.ITwinID, squash)
 	}
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

@@ -144,7 +144,7 @@ resource "itwin_sync_configuration" "test" {
 	both := cfg("  clamp_z_extent = true\n  enable_file_name_policy = true\n")
 	one := cfg("  clamp_z_extent = true\n")
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: both},
@@ -242,7 +242,7 @@ resource "itwin_sync_configuration" "test" {
 		}
 	}
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

@@ -69,7 +69,7 @@ resource "itwin_sync_configuration" "test" {
 `, inst.ITwinID, body)
 	}
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -243,7 +243,7 @@ data "itwin_sync_configuration" "connection" {
 `, connID, connID)
 	}
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			// The connection has no configuration yet: the data source resolves it through the iModel and iTwin.
@@ -334,7 +334,7 @@ data "itwin_sync_configuration" "imodel" {
 
 func TestAccSyncConfiguration_planTimeErrors(t *testing.T) {
 	inst, providerCfg := startLocal(t)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -417,7 +417,7 @@ resource "itwin_sync_configuration" "test" {
 }
 `, inst.IModelID)
 
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			// A configuration that exists already: the error names the import command.

@@ -88,7 +88,7 @@ resource "itwin_sync_manifest_connection_run" "r" {
 func TestAccSyncManifestConnectionRun_urlsNeverStored(t *testing.T) {
 	fx := newRunFixture(t, "Service")
 	connID := newManifestConnection(t, fx, "dms-1", "dms-2")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -143,7 +143,7 @@ func TestAccSyncManifestConnectionRun_urlsNeverStored(t *testing.T) {
 func TestAccSyncManifestConnectionRun_badInput(t *testing.T) {
 	fx := newRunFixture(t, "Service")
 	connID := newManifestConnection(t, fx, "dms-1", "dms-2")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -185,7 +185,7 @@ resource "itwin_sync_manifest_connection_run" "r" {
 func TestAccSyncManifestConnectionRun_ephemeralURL(t *testing.T) {
 	fx := newRunFixture(t, "Service")
 	connID := newManifestConnection(t, fx, "dms-1")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

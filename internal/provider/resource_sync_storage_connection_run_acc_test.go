@@ -105,7 +105,7 @@ var _ plancheck.PlanCheck = expectPriorRun{}
 func TestAccSyncStorageConnectionRun_noWait(t *testing.T) {
 	fx := newRunFixture(t, "Service", noEngine())
 	sameID := statecheck.CompareValue(compare.ValuesSame())
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -219,7 +219,7 @@ func TestAccSyncStorageConnectionRun_timeoutTaints(t *testing.T) {
 	cfg := fx.config(`
   timeouts = { create = "2s" }
 `)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -243,7 +243,7 @@ func TestAccSyncStorageConnectionRun_timeoutTaints(t *testing.T) {
 
 func TestAccSyncStorageConnectionRun_badInput(t *testing.T) {
 	fx := newRunFixture(t, "Service")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -282,7 +282,7 @@ func TestAccSyncStorageConnectionRun_startNotBlindlyRetried(t *testing.T) {
 		}
 		return n
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -338,7 +338,7 @@ func TestAccSyncStorageConnectionRun_importAdoptsTriggers(t *testing.T) {
 		statecheck.ExpectKnownValue(runResource, tfjsonpath.New("id"), knownvalue.StringExact(runID)),
 		statecheck.ExpectKnownValue(runResource, tfjsonpath.New("triggers"), knownvalue.MapExact(map[string]knownvalue.Check{"v": knownvalue.StringExact("1")})),
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{

@@ -56,7 +56,7 @@ func (fx *runFixture) waitRunsDone(t *testing.T) {
 func TestAccSyncStorageConnectionRun_success(t *testing.T) {
 	fx := newRunFixture(t, "Service", withEngine(0.001))
 	runIDs := statecheck.CompareValue(compare.ValuesDiffer())
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -122,7 +122,7 @@ func TestAccSyncStorageConnectionRun_partialSuccess(t *testing.T) {
 	if _, err := fx.client.Connections(wire.KindStorage).AddSourceFile(context.Background(), fx.connID, itwin.SourceFile{Key: broken, ConnectorType: "IFC"}); err != nil {
 		t.Fatal(err)
 	}
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -154,7 +154,7 @@ func TestAccSyncStorageConnectionRun_partialSuccess(t *testing.T) {
 
 func TestAccSyncStorageConnectionRun_userWithoutConsent(t *testing.T) {
 	fx := newRunFixture(t, "User", withEngine(0.001))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -168,7 +168,7 @@ func TestAccSyncStorageConnectionRun_userWithoutConsent(t *testing.T) {
 func TestAccSyncStorageConnectionRun_adoptsActiveRun(t *testing.T) {
 	fx := newRunFixture(t, "Service", withEngine(0.2))
 	var foreign string
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -202,7 +202,7 @@ func TestAccSyncStorageConnectionRun_adoptsActiveRun(t *testing.T) {
 
 func TestAccSyncStorageConnectionRun_waitFalseThenRefresh(t *testing.T) {
 	fx := newRunFixture(t, "Service", withEngine(0.001))
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: fx.config(`  wait = false`)},
@@ -223,7 +223,7 @@ func TestAccSyncStorageConnectionRun_waitFalseThenRefresh(t *testing.T) {
 func TestAccSyncStorageConnectionRun_timeoutWhileExecuting(t *testing.T) {
 	fx := newRunFixture(t, "Service", withEngine(5))
 	cfg := fx.config(`  timeouts = { create = "2s" }`)
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{Config: cfg, ExpectError: regexp.MustCompile(`did not finish in time`)},
@@ -242,7 +242,7 @@ func TestAccSyncStorageConnectionRun_timeoutWhileExecuting(t *testing.T) {
 func TestAccSyncManifestConnectionRun_synchronizesServedFile(t *testing.T) {
 	fx := newRunFixture(t, "Service", withEngine(0.001))
 	connID := newManifestConnection(t, fx, "dms-1")
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
@@ -300,7 +300,7 @@ resource "itwin_sync_storage_connection_run" "r" {
 }
 `, inst.RootFolderID, local, inst.IModelID)
 	runIDs := statecheck.CompareValue(compare.ValuesDiffer())
-	resource.Test(t, resource.TestCase{
+	resource.ParallelTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
 			{
