@@ -73,20 +73,6 @@ func (c *rc) resolveScope(q Querier, seg string) ([]scopeLevel, error) {
 	}
 }
 
-// GetSettings returns the flags stored on one scope (ok=false when the scope has no configuration).
-func (st *Store) GetSettings(ctx context.Context, q Querier, scopeKind, scopeID string) (map[string]any, bool, error) {
-	var raw string
-	err := q.QueryRowContext(ctx, `SELECT settings FROM configurations WHERE scope_kind = ? AND scope_id = ?`, scopeKind, scopeID).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return map[string]any{}, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	m, err := decodeStoredSettings(raw)
-	return m, true, err
-}
-
 func decodeStoredSettings(raw string) (map[string]any, error) {
 	d := json.NewDecoder(bytes.NewReader([]byte(raw)))
 	d.UseNumber()
@@ -323,23 +309,6 @@ type ReportRecord struct {
 	Body                        wire.ReportDocument
 }
 
-// AddReport stores a report inside the caller's write transaction and returns its id (generated when empty).
-func (st *Store) AddReport(ctx context.Context, tx *sql.Tx, r ReportRecord) (string, error) {
-	if r.ID == "" {
-		r.ID = NewID()
-	}
-	if r.Created.IsZero() {
-		r.Created = st.Now()
-	}
-	b, err := json.Marshal(r.Body)
-	if err != nil {
-		return "", err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO reports (id, imodel_id, run_id, task_id, created, body) VALUES (?,?,?,?,?,?)`,
-		r.ID, r.IModelID, r.RunID, r.TaskID, nanos(r.Created), string(b))
-	return r.ID, err
-}
-
 var hex40 = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)
 
 func (s *Server) handleReports(c *rc) error {
@@ -429,43 +398,3 @@ func (s *Server) handleReportBlob(c *rc) error {
 }
 
 // --- elements (engine) ---
-
-// ElementHashes returns element key → hash of what one source file produced on an iModel.
-func (st *Store) ElementHashes(ctx context.Context, q Querier, imodelID, fileKey string) (map[string]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT element_key, hash FROM elements WHERE imodel_id = ? AND file_key = ?`, imodelID, fileKey)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var k, h string
-		if err := rows.Scan(&k, &h); err != nil {
-			return nil, err
-		}
-		out[k] = h
-	}
-	return out, rows.Err()
-}
-
-// ReplaceElements sets the elements a source file produced (an empty map removes them all, §11l), inside the
-// caller's write transaction.
-func (st *Store) ReplaceElements(ctx context.Context, tx *sql.Tx, imodelID, fileKey, connID string, elems map[string]string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM elements WHERE imodel_id = ? AND file_key = ?`, imodelID, fileKey); err != nil {
-		return err
-	}
-	for k, h := range elems {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO elements (imodel_id, file_key, element_key, hash, connection_id) VALUES (?,?,?,?,?)`,
-			imodelID, fileKey, k, h, connID); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// CountElements is the number of elements on an iModel.
-func (st *Store) CountElements(ctx context.Context, q Querier, imodelID string) (int, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM elements WHERE imodel_id = ?`, imodelID).Scan(&n)
-	return n, err
-}

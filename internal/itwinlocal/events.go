@@ -13,7 +13,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -26,79 +25,6 @@ type webhookEvent struct {
 	Type    string
 	ITwinID string // the iTwin the object is directly in (iTwin scope matching)
 	Content any    // one of the wire.*Content structs
-}
-
-// emitRunCompleted records synchronization.jobCompleted.v1 when r moves to Completed. tx must not have saved r
-// yet: the stored state tells whether this save is the transition (so a run completes, and notifies, once).
-func (st *Store) emitRunCompleted(ctx context.Context, tx *sql.Tx, r RunRecord) error {
-	if st.hooks == nil || r.State != wire.StateCompleted {
-		return nil
-	}
-	var state, connID, imodelID, itwinID string
-	err := tx.QueryRowContext(ctx, `SELECT r.state, r.connection_id, r.imodel_id, i.itwin_id FROM runs r JOIN imodels i ON i.id = r.imodel_id
-		WHERE r.id = ?`, r.ID).Scan(&state, &connID, &imodelID, &itwinID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil // the run is gone; SaveRun reports it
-	}
-	if err != nil || state == wire.StateCompleted {
-		return err
-	}
-	return st.hooks.enqueue(ctx, tx, webhookEvent{Type: wire.EventJobCompleted, ITwinID: itwinID, Content: wire.JobCompletedContent{
-		SynchronizationID: r.ID, IModelID: imodelID, ConnectionID: connID, Result: lowerFirst(r.Result)}})
-}
-
-// emitChangesReady records iModels.changesReady.v1 for a changeset inserted in tx.
-func (st *Store) emitChangesReady(ctx context.Context, tx *sql.Tx, cs ChangesetRecord) error {
-	if st.hooks == nil {
-		return nil
-	}
-	var itwinID string
-	if err := tx.QueryRowContext(ctx, `SELECT itwin_id FROM imodels WHERE id = ?`, cs.IModelID).Scan(&itwinID); err != nil {
-		return err
-	}
-	return st.hooks.enqueue(ctx, tx, webhookEvent{Type: wire.EventChangesReady, ITwinID: itwinID,
-		Content: wire.ChangesReadyContent{IModelID: cs.IModelID, ChangesetID: cs.ID, ChangesetIndex: cs.Index}})
-}
-
-// emitIModelEvent records iModels.iModelCreated.v1 or iModels.iModelDeleted.v1; userId is the acting client's
-// user id (the id the iModel creator links use).
-func (st *Store) emitIModelEvent(ctx context.Context, tx *sql.Tx, eventType, imodelID, itwinID, clientID string) error {
-	if st.hooks == nil {
-		return nil
-	}
-	return st.hooks.enqueue(ctx, tx, webhookEvent{Type: eventType, ITwinID: itwinID,
-		Content: wire.IModelEventContent{IModelID: imodelID, UserID: clientUserID(clientID)}})
-}
-
-// emitITwinIModelsDeleted records iModels.iModelDeleted.v1 for every iModel of an iTwin about to be deleted in tx
-// (they go with it by cascade).
-func (st *Store) emitITwinIModelsDeleted(ctx context.Context, tx *sql.Tx, itwinID, clientID string) error {
-	if st.hooks == nil {
-		return nil
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM imodels WHERE itwin_id = ? ORDER BY created, id`, NormGUID(itwinID))
-	if err != nil {
-		return err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := st.emitIModelEvent(ctx, tx, wire.EventIModelDeleted, id, NormGUID(itwinID), clientID); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // lowerFirst turns a run result into the event's spelling: "PartialSuccess" → "partialSuccess" (§12).

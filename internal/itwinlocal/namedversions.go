@@ -35,24 +35,6 @@ func scanNamedVersion(sc interface{ Scan(...any) error }) (NamedVersionRecord, e
 	return v, err
 }
 
-// listNamedVersions returns an iModel's named versions in changeset order.
-func (st *Store) listNamedVersions(ctx context.Context, q Querier, imodelID string) ([]NamedVersionRecord, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+namedVersionCols+` FROM named_versions WHERE imodel_id = ? ORDER BY changeset_idx`, imodelID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []NamedVersionRecord
-	for rows.Next() {
-		v, err := scanNamedVersion(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
 // namedVersionsByChangeset maps changeset index → named version id, for the changesets' _links.namedVersion.
 func (st *Store) namedVersionsByChangeset(ctx context.Context, q Querier, imodelID string) (map[int]string, error) {
 	vs, err := st.listNamedVersions(ctx, q, imodelID)
@@ -145,69 +127,6 @@ func decodeNamedVersionUpdate(body []byte) (wire.NamedVersionUpdate, error) {
 		return in, validation(famIModels, detailInvalid, "state", "state must be visible or hidden.")
 	}
 	return in, nil
-}
-
-// changesetAt loads one changeset by index (404 ChangesetNotFound).
-func (st *Store) changesetAt(ctx context.Context, q Querier, imodelID string, idx int) (ChangesetRecord, error) {
-	cs, err := scanChangeset(q.QueryRowContext(ctx, `SELECT `+changesetCols+` FROM changesets WHERE imodel_id = ? AND idx = ?`, imodelID, idx))
-	if errors.Is(err, sql.ErrNoRows) {
-		return cs, errChangesetNotFound
-	}
-	return cs, err
-}
-
-// resolveVersionChangeset finds the changeset a new version is pinned on: by id, by index, or the latest. Index 0,
-// or no changeset at all, is the baseline (Bentley's iModels API creates a baseline Named Version when no
-// changeset is given; with changesets present, spec §9.3 pins it on the latest).
-func (st *Store) resolveVersionChangeset(ctx context.Context, tx *sql.Tx, imodelID string, in wire.NamedVersionCreate) (int, string, error) {
-	switch {
-	case in.ChangesetID != "":
-		cs, err := scanChangeset(tx.QueryRowContext(ctx, `SELECT `+changesetCols+` FROM changesets WHERE imodel_id = ? AND id = ?`, imodelID, in.ChangesetID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, "", errChangesetNotFound
-		}
-		if err != nil {
-			return 0, "", err
-		}
-		if in.ChangesetIndex != nil && *in.ChangesetIndex != cs.Index {
-			return 0, "", validation(famIModels, detailInvalid, "changesetIndex", "changesetIndex and changesetId name different changesets.")
-		}
-		return cs.Index, cs.ID, nil
-	case in.ChangesetIndex != nil && *in.ChangesetIndex == 0:
-		return 0, "", nil
-	case in.ChangesetIndex != nil:
-		cs, err := st.changesetAt(ctx, tx, imodelID, *in.ChangesetIndex)
-		return cs.Index, cs.ID, err
-	}
-	var idx sql.NullInt64
-	var id sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT idx, id FROM changesets WHERE imodel_id = ? ORDER BY idx DESC LIMIT 1`, imodelID).Scan(&idx, &id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", nil
-	}
-	return int(idx.Int64), id.String, err
-}
-
-// versionConflict answers 409 when the name is taken by another version of the iModel, or the changeset index
-// already carries one.
-func versionConflict(ctx context.Context, tx *sql.Tx, imodelID, selfID, name string, idx int, checkIdx bool) error {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM named_versions WHERE imodel_id = ? AND name = ? AND id <> ?`, imodelID, name, selfID).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return errNamedVersionNameTaken
-	}
-	if !checkIdx {
-		return nil
-	}
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM named_versions WHERE imodel_id = ? AND changeset_idx = ? AND id <> ?`, imodelID, idx, selfID).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return errChangesetHasVersion
-	}
-	return nil
 }
 
 func (s *Server) handleNamedVersionCreate(c *rc) error {

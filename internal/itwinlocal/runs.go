@@ -73,15 +73,6 @@ func scanRun(sc interface{ Scan(...any) error }) (RunRecord, error) {
 	return r, nil
 }
 
-// GetRun loads a run (ErrNotFound).
-func (st *Store) GetRun(ctx context.Context, q Querier, id string) (RunRecord, error) {
-	r, err := scanRun(q.QueryRowContext(ctx, `SELECT `+runCols+runFrom+`WHERE r.id = ?`, strings.ToLower(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, ErrNotFound
-	}
-	return r, err
-}
-
 // ListActiveRuns returns every run whose state is not Completed, oldest first (the engine resumes them after a
 // restart).
 func (st *Store) ListActiveRuns(ctx context.Context, q Querier) ([]RunRecord, error) {
@@ -91,58 +82,6 @@ func (st *Store) ListActiveRuns(ctx context.Context, q Querier) ([]RunRecord, er
 // ListRuns returns a connection's runs newest first (startDateTime desc, then id desc, §11h).
 func (st *Store) ListRuns(ctx context.Context, q Querier, connID string, skip, limit int) ([]RunRecord, error) {
 	return st.queryRuns(ctx, q, `SELECT `+runCols+runFrom+`WHERE r.connection_id = ? ORDER BY r.start DESC, r.id DESC LIMIT ? OFFSET ?`, connID, limit, skip)
-}
-
-func (st *Store) queryRuns(ctx context.Context, q Querier, query string, args ...any) ([]RunRecord, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []RunRecord
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// SaveRun writes a run's mutable fields (state, result, phase, end, error, jobs, settings) inside the caller's
-// write transaction. It returns ErrNotFound if the run is gone (its connection or iModel was deleted).
-func (st *Store) SaveRun(ctx context.Context, tx *sql.Tx, r RunRecord) error {
-	errJSON := ""
-	if r.Error != nil {
-		b, _ := json.Marshal(r.Error)
-		errJSON = string(b)
-	}
-	jobs := r.Jobs
-	if jobs == nil {
-		jobs = []wire.Job{}
-	}
-	jb, err := json.Marshal(jobs)
-	if err != nil {
-		return err
-	}
-	settings := ""
-	if r.Settings != nil {
-		b, _ := json.Marshal(r.Settings)
-		settings = string(b)
-	}
-	if err := st.emitRunCompleted(ctx, tx, r); err != nil { // webhook event, once: on the transition to Completed
-		return err
-	}
-	res, err := tx.ExecContext(ctx, `UPDATE runs SET state = ?, result = ?, phase = ?, end_time = ?, error = ?, jobs = ?, settings = ? WHERE id = ?`,
-		r.State, r.Result, r.Phase, nanos(r.End), errJSON, string(jb), settings, r.ID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
 }
 
 // UpdateRun loads the run in a write transaction, lets fn change it (fn may also write changesets, elements

@@ -44,48 +44,6 @@ type FileRecord struct {
 	ModifiedBy                                      string
 }
 
-func (st *Store) rootFolder(ctx context.Context, tx *sql.Tx, itwinID string) (string, error) {
-	var id string
-	err := tx.QueryRowContext(ctx, `SELECT id FROM storage_folders WHERE itwin_id = ? AND parent_id IS NULL`, itwinID).Scan(&id)
-	if err == nil {
-		return id, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return "", err
-	}
-	f, err := st.insertFolder(ctx, tx, FolderRecord{ITwinID: itwinID, DisplayName: "root"}, "")
-	return f.ID, err
-}
-
-func (st *Store) insertFolder(ctx context.Context, tx *sql.Tx, f FolderRecord, by string) (FolderRecord, error) {
-	seq, err := nextSeq(ctx, tx, "storage_folders")
-	if err != nil {
-		return f, err
-	}
-	f.ID, f.Created, f.Modified, f.ModifiedBy = NewID(), st.Now(), st.Now(), by
-	var parent any
-	if f.ParentID != "" {
-		parent = f.ParentID
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO storage_folders (id, itwin_id, parent_id, display_name, description, created, modified, modified_by, seq)
-		VALUES (?,?,?,?,?,?,?,?,?)`, f.ID, f.ITwinID, parent, f.DisplayName, f.Description, nanos(f.Created), nanos(f.Modified), by, seq)
-	return f, err
-}
-
-// GetFolder loads a folder (404 FolderNotFound).
-func (st *Store) GetFolder(ctx context.Context, q Querier, id string) (FolderRecord, error) {
-	var f FolderRecord
-	var parent sql.NullString
-	var c, m int64
-	err := q.QueryRowContext(ctx, `SELECT id, itwin_id, parent_id, display_name, description, created, modified, modified_by FROM storage_folders WHERE id = ?`, id).
-		Scan(&f.ID, &f.ITwinID, &parent, &f.DisplayName, &f.Description, &c, &m, &f.ModifiedBy)
-	if errors.Is(err, sql.ErrNoRows) {
-		return f, errFolderNotFound
-	}
-	f.ParentID, f.Created, f.Modified = parent.String, fromNanos(c), fromNanos(m)
-	return f, err
-}
-
 const fileCols = `id, itwin_id, folder_id, display_name, description, content_hash, size, completed, pending_hash, pending_size, created, modified, modified_by`
 
 func scanFile(sc interface{ Scan(...any) error }) (FileRecord, error) {
@@ -94,15 +52,6 @@ func scanFile(sc interface{ Scan(...any) error }) (FileRecord, error) {
 	err := sc.Scan(&f.ID, &f.ITwinID, &f.FolderID, &f.DisplayName, &f.Description, &f.ContentHash, &f.Size, &f.Completed,
 		&f.PendingHash, &f.PendingSize, &c, &m, &f.ModifiedBy)
 	f.Created, f.Modified = fromNanos(c), fromNanos(m)
-	return f, err
-}
-
-// GetFile loads a Storage file (404 FileNotFound). The engine reads content with OpenBlob(f.ContentHash).
-func (st *Store) GetFile(ctx context.Context, q Querier, id string) (FileRecord, error) {
-	f, err := scanFile(q.QueryRowContext(ctx, `SELECT `+fileCols+` FROM storage_files WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return f, errFileNotFound
-	}
 	return f, err
 }
 
@@ -181,69 +130,6 @@ type childPage struct {
 	folders []FolderRecord
 	files   []FileRecord
 	more    bool
-}
-
-// listChildren returns one page of a folder's children: folders first, then files, each in creation order.
-func (st *Store) listChildren(ctx context.Context, q Querier, folderID string, p page, wantFolders, wantFiles bool) (childPage, error) {
-	var out childPage
-	var nFolders int
-	if wantFolders {
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM storage_folders WHERE parent_id = ?`, folderID).Scan(&nFolders); err != nil {
-			return out, err
-		}
-	}
-	var nFiles int
-	if wantFiles {
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM storage_files WHERE folder_id = ?`, folderID).Scan(&nFiles); err != nil {
-			return out, err
-		}
-	}
-	total := nFolders + nFiles
-	out.more = p.Skip+p.Top < total
-	skip, top := p.Skip, p.Top
-	if wantFolders && skip < nFolders {
-		rows, err := q.QueryContext(ctx, `SELECT id FROM storage_folders WHERE parent_id = ? ORDER BY seq LIMIT ? OFFSET ?`, folderID, top, skip)
-		if err != nil {
-			return out, err
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return out, err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		for _, id := range ids {
-			f, err := st.GetFolder(ctx, q, id)
-			if err != nil {
-				return out, err
-			}
-			out.folders = append(out.folders, f)
-		}
-		top -= len(ids)
-		skip = 0
-	} else {
-		skip -= nFolders
-	}
-	if wantFiles && top > 0 {
-		rows, err := q.QueryContext(ctx, `SELECT `+fileCols+` FROM storage_files WHERE folder_id = ? ORDER BY seq LIMIT ? OFFSET ?`, folderID, top, skip)
-		if err != nil {
-			return out, err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			f, err := scanFile(rows)
-			if err != nil {
-				return out, err
-			}
-			out.files = append(out.files, f)
-		}
-		return out, rows.Err()
-	}
-	return out, nil
 }
 
 func (s *Server) itemsOf(c *rc, folder FolderRecord, cp childPage) ([]wire.StorageItem, error) {

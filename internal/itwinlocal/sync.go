@@ -58,15 +58,6 @@ func scanConn(sc interface{ Scan(...any) error }) (ConnectionRecord, error) {
 	return r, err
 }
 
-// GetConnection loads a connection of either kind (ErrNotFound).
-func (st *Store) GetConnection(ctx context.Context, q Querier, id string) (ConnectionRecord, error) {
-	r, err := scanConn(q.QueryRowContext(ctx, `SELECT `+connCols+` FROM connections c JOIN imodels m ON m.id = c.imodel_id WHERE c.id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, ErrNotFound
-	}
-	return r, err
-}
-
 // loadConn loads the path's connection of kind k: 404 with the kind's code (also for the other kind, §11a), then 403.
 func (c *rc) loadConn(q Querier, k wire.Kind) (ConnectionRecord, error) {
 	id := c.param("id")
@@ -95,13 +86,6 @@ func connWire(o string, r ConnectionRecord) wire.Connection {
 	return wire.Connection{ID: r.ID, DisplayName: r.DisplayName, IModelID: r.IModelID, ITwinID: r.ITwinID, AuthenticationType: r.AuthType, Links: l}
 }
 
-// mappedCount is the number of source files mapped on an iModel across its connections (§11e).
-func mappedCount(ctx context.Context, q Querier, imodelID string) (int, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM source_files WHERE imodel_id = ?`, imodelID).Scan(&n)
-	return n, err
-}
-
 // checkStorageFile requires an existing, completed Storage file in the iTwin (§3.5) and returns its name.
 func (st *Store) checkStorageFile(ctx context.Context, q Querier, itwinID, fileID string) (string, error) {
 	f, err := st.GetFile(ctx, q, fileID)
@@ -109,34 +93,6 @@ func (st *Store) checkStorageFile(ctx context.Context, q Querier, itwinID, fileI
 		return "", errFileNotFound
 	}
 	return f.DisplayName, nil
-}
-
-// checkMapped answers 409 FileAlreadyMapped if key is mapped on the iModel by any connection, other than the
-// mapping excludeID (a PUT replacing itself), §11b.
-func checkMapped(ctx context.Context, tx *sql.Tx, conn ConnectionRecord, excludeID, key string) error {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM source_files WHERE imodel_id = ? AND kind = ? AND file_key = ? AND id <> ?`,
-		conn.IModelID, conn.Kind, key, excludeID).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return errFileAlreadyMapped
-	}
-	return nil
-}
-
-// insertSourceFile maps a file into a connection.
-func (st *Store) insertSourceFile(ctx context.Context, tx *sql.Tx, conn ConnectionRecord, id, key, connectorType, name string) error {
-	if err := checkMapped(ctx, tx, conn, id, key); err != nil {
-		return err
-	}
-	seq, err := nextSeq(ctx, tx, "source_files")
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO source_files (id, connection_id, imodel_id, kind, file_key, connector_type, last_known_name, seq)
-		VALUES (?,?,?,?,?,?,?,?)`, id, conn.ID, conn.IModelID, conn.Kind, key, connectorType, name, seq)
-	return err
 }
 
 func (s *Server) handleConnCreate(c *rc, k wire.Kind) error {
@@ -391,15 +347,6 @@ func (s *Server) handleConnUpdate(c *rc, k wire.Kind) error {
 	return nil
 }
 
-func activeRunID(ctx context.Context, q Querier, connID string) (string, error) {
-	var id string
-	err := q.QueryRowContext(ctx, `SELECT id FROM runs WHERE connection_id = ? AND state <> ? LIMIT 1`, connID, wire.StateCompleted).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return id, err
-}
-
 func (s *Server) handleConnDelete(c *rc, k wire.Kind) error {
 	err := s.store.Write(c.ctx, func(tx *sql.Tx) error {
 		r, err := c.loadConn(tx, k)
@@ -445,31 +392,6 @@ func scanSF(sc interface{ Scan(...any) error }) (SourceFileRecord, error) {
 // ListSourceFiles returns a connection's source files in creation order.
 func (st *Store) ListSourceFiles(ctx context.Context, q Querier, connID string) ([]SourceFileRecord, error) {
 	return st.listSourceFiles(ctx, q, connID, page{Top: 1 << 30})
-}
-
-func (st *Store) listSourceFiles(ctx context.Context, q Querier, connID string, p page) ([]SourceFileRecord, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+sfCols+sfFrom+`WHERE s.connection_id = ? ORDER BY s.seq LIMIT ? OFFSET ?`, connID, p.Top, p.Skip)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []SourceFileRecord
-	for rows.Next() {
-		r, err := scanSF(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-func (st *Store) getSourceFile(ctx context.Context, q Querier, connID, id string) (SourceFileRecord, error) {
-	r, err := scanSF(q.QueryRowContext(ctx, `SELECT `+sfCols+sfFrom+`WHERE s.connection_id = ? AND s.id = ?`, connID, strings.ToLower(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, ErrNotFound
-	}
-	return r, err
 }
 
 func sfWire(o string, r SourceFileRecord, withType bool) any {
@@ -677,14 +599,6 @@ func (s *Server) handleAuthInfo(c *rc) error {
 	return nil
 }
 
-// HasConsent reports whether the client consented through C2 (§11j). The engine checks it for User connections
-// (the owner is ConnectionRecord.OwnerClient).
-func (st *Store) HasConsent(ctx context.Context, q Querier, clientID string) (bool, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM consents WHERE client_id = ?`, clientID).Scan(&n)
-	return n > 0, err
-}
-
 // handleConsent is the local consent page: it records consent for the client that called C2 and 302s to
 // redirectUrl.
 func (s *Server) handleConsent(c *rc) error {
@@ -704,12 +618,4 @@ func (s *Server) handleConsent(c *rc) error {
 	c.w.Header().Set("Location", tok.Redirect)
 	writeNoBody(c.w, http.StatusFound)
 	return nil
-}
-
-// GrantConsent records consent for a client directly (tests, seeding).
-func (st *Store) GrantConsent(ctx context.Context, clientID string) error {
-	return st.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO consents (client_id, created) VALUES (?, ?)`, clientID, nanos(st.Now()))
-		return err
-	})
 }

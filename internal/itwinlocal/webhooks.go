@@ -10,7 +10,6 @@ package itwinlocal
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
@@ -104,39 +103,6 @@ func scanWebhook(sc interface{ Scan(...any) error }) (webhookRecord, error) {
 		return w, fmt.Errorf("webhook %s: event types: %w", w.ID, err)
 	}
 	return w, nil
-}
-
-// getWebhook loads a webhook; ErrNotFound when it does not exist.
-func getWebhook(ctx context.Context, q Querier, id string) (webhookRecord, error) {
-	w, err := scanWebhook(q.QueryRowContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE id = ?`, NormGUID(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return w, ErrNotFound
-	}
-	return w, err
-}
-
-func queryWebhooks(ctx context.Context, q Querier, where string, args ...any) ([]webhookRecord, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+webhookCols+` FROM webhooks `+where+` ORDER BY seq`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []webhookRecord
-	for rows.Next() {
-		w, err := scanWebhook(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
-}
-
-func saveWebhook(ctx context.Context, tx *sql.Tx, w webhookRecord) error {
-	types, _ := json.Marshal(w.EventTypes)
-	_, err := tx.ExecContext(ctx, `UPDATE webhooks SET active = ?, callback_url = ?, event_types = ?, secret = ?, modified = ? WHERE id = ?`,
-		w.Active, w.CallbackURL, string(types), w.Secret, nanos(w.Modified), w.ID)
-	return err
 }
 
 // --- decoding (pure, fuzzed) ---

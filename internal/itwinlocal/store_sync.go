@@ -1,0 +1,197 @@
+package itwinlocal
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
+)
+
+// GetConnection loads a connection of either kind (ErrNotFound).
+func (st *Store) GetConnection(ctx context.Context, q Querier, id string) (ConnectionRecord, error) {
+	r, err := scanConn(q.QueryRowContext(ctx, `SELECT `+connCols+` FROM connections c JOIN imodels m ON m.id = c.imodel_id WHERE c.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
+
+// mappedCount is the number of source files mapped on an iModel across its connections (§11e).
+func mappedCount(ctx context.Context, q Querier, imodelID string) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM source_files WHERE imodel_id = ?`, imodelID).Scan(&n)
+	return n, err
+}
+
+// checkMapped answers 409 FileAlreadyMapped if key is mapped on the iModel by any connection, other than the
+// mapping excludeID (a PUT replacing itself), §11b.
+func checkMapped(ctx context.Context, tx *sql.Tx, conn ConnectionRecord, excludeID, key string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM source_files WHERE imodel_id = ? AND kind = ? AND file_key = ? AND id <> ?`,
+		conn.IModelID, conn.Kind, key, excludeID).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return errFileAlreadyMapped
+	}
+	return nil
+}
+
+// insertSourceFile maps a file into a connection.
+func (st *Store) insertSourceFile(ctx context.Context, tx *sql.Tx, conn ConnectionRecord, id, key, connectorType, name string) error {
+	if err := checkMapped(ctx, tx, conn, id, key); err != nil {
+		return err
+	}
+	seq, err := nextSeq(ctx, tx, "source_files")
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO source_files (id, connection_id, imodel_id, kind, file_key, connector_type, last_known_name, seq)
+		VALUES (?,?,?,?,?,?,?,?)`, id, conn.ID, conn.IModelID, conn.Kind, key, connectorType, name, seq)
+	return err
+}
+
+func activeRunID(ctx context.Context, q Querier, connID string) (string, error) {
+	var id string
+	err := q.QueryRowContext(ctx, `SELECT id FROM runs WHERE connection_id = ? AND state <> ? LIMIT 1`, connID, wire.StateCompleted).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return id, err
+}
+
+func (st *Store) listSourceFiles(ctx context.Context, q Querier, connID string, p page) ([]SourceFileRecord, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+sfCols+sfFrom+`WHERE s.connection_id = ? ORDER BY s.seq LIMIT ? OFFSET ?`, connID, p.Top, p.Skip)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []SourceFileRecord
+	for rows.Next() {
+		r, err := scanSF(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (st *Store) getSourceFile(ctx context.Context, q Querier, connID, id string) (SourceFileRecord, error) {
+	r, err := scanSF(q.QueryRowContext(ctx, `SELECT `+sfCols+sfFrom+`WHERE s.connection_id = ? AND s.id = ?`, connID, strings.ToLower(id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
+
+// HasConsent reports whether the client consented through C2 (§11j). The engine checks it for User connections
+// (the owner is ConnectionRecord.OwnerClient).
+func (st *Store) HasConsent(ctx context.Context, q Querier, clientID string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM consents WHERE client_id = ?`, clientID).Scan(&n)
+	return n > 0, err
+}
+
+// GrantConsent records consent for a client directly (tests, seeding).
+func (st *Store) GrantConsent(ctx context.Context, clientID string) error {
+	return st.Write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO consents (client_id, created) VALUES (?, ?)`, clientID, nanos(st.Now()))
+		return err
+	})
+}
+
+// GetRun loads a run (ErrNotFound).
+func (st *Store) GetRun(ctx context.Context, q Querier, id string) (RunRecord, error) {
+	r, err := scanRun(q.QueryRowContext(ctx, `SELECT `+runCols+runFrom+`WHERE r.id = ?`, strings.ToLower(id)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
+
+func (st *Store) queryRuns(ctx context.Context, q Querier, query string, args ...any) ([]RunRecord, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RunRecord
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SaveRun writes a run's mutable fields (state, result, phase, end, error, jobs, settings) inside the caller's
+// write transaction. It returns ErrNotFound if the run is gone (its connection or iModel was deleted).
+func (st *Store) SaveRun(ctx context.Context, tx *sql.Tx, r RunRecord) error {
+	errJSON := ""
+	if r.Error != nil {
+		b, _ := json.Marshal(r.Error)
+		errJSON = string(b)
+	}
+	jobs := r.Jobs
+	if jobs == nil {
+		jobs = []wire.Job{}
+	}
+	jb, err := json.Marshal(jobs)
+	if err != nil {
+		return err
+	}
+	settings := ""
+	if r.Settings != nil {
+		b, _ := json.Marshal(r.Settings)
+		settings = string(b)
+	}
+	if err := st.emitRunCompleted(ctx, tx, r); err != nil { // webhook event, once: on the transition to Completed
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE runs SET state = ?, result = ?, phase = ?, end_time = ?, error = ?, jobs = ?, settings = ? WHERE id = ?`,
+		r.State, r.Result, r.Phase, nanos(r.End), errJSON, string(jb), settings, r.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// GetSettings returns the flags stored on one scope (ok=false when the scope has no configuration).
+func (st *Store) GetSettings(ctx context.Context, q Querier, scopeKind, scopeID string) (map[string]any, bool, error) {
+	var raw string
+	err := q.QueryRowContext(ctx, `SELECT settings FROM configurations WHERE scope_kind = ? AND scope_id = ?`, scopeKind, scopeID).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return map[string]any{}, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	m, err := decodeStoredSettings(raw)
+	return m, true, err
+}
+
+// AddReport stores a report inside the caller's write transaction and returns its id (generated when empty).
+func (st *Store) AddReport(ctx context.Context, tx *sql.Tx, r ReportRecord) (string, error) {
+	if r.ID == "" {
+		r.ID = NewID()
+	}
+	if r.Created.IsZero() {
+		r.Created = st.Now()
+	}
+	b, err := json.Marshal(r.Body)
+	if err != nil {
+		return "", err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO reports (id, imodel_id, run_id, task_id, created, body) VALUES (?,?,?,?,?,?)`,
+		r.ID, r.IModelID, r.RunID, r.TaskID, nanos(r.Created), string(b))
+	return r.ID, err
+}
