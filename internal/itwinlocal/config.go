@@ -253,19 +253,7 @@ func (s *Server) handleConfigWrite(c *rc, seg string, create bool) error {
 				cur[k] = v
 			}
 		}
-		b, _ := json.Marshal(cur)
-		var itRef, imRef, connRef any
-		switch last.kind {
-		case wire.ScopeITwin:
-			itRef = last.id
-		case wire.ScopeIModel:
-			imRef = last.id
-		default:
-			connRef = last.id
-		}
-		_, err = tx.ExecContext(c.ctx, `INSERT INTO configurations (scope_kind, scope_id, settings, itwin_ref, imodel_ref, connection_ref) VALUES (?,?,?,?,?,?)
-			ON CONFLICT (scope_kind, scope_id) DO UPDATE SET settings = excluded.settings`, last.kind, last.id, string(b), itRef, imRef, connRef)
-		return err
+		return s.store.putSettings(c.ctx, tx, last.kind, last.id, cur)
 	})
 	if err != nil {
 		return err
@@ -284,11 +272,11 @@ func (s *Server) handleConfigDelete(c *rc, seg string) error {
 	}
 	last := levels[len(levels)-1]
 	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(c.ctx, `DELETE FROM configurations WHERE scope_kind = ? AND scope_id = ?`, last.kind, last.id)
+		deleted, err := s.store.deleteSettings(c.ctx, tx, last.kind, last.id)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !deleted {
 			return errConfigNotFound
 		}
 		return nil
@@ -349,30 +337,15 @@ func (s *Server) handleReports(c *rc) error {
 	if err := c.access(im.ITwinID); err != nil {
 		return err
 	}
-	q := `SELECT id, task_id, created FROM reports WHERE imodel_id = ? AND run_id = ?`
-	args := []any{im.ID, runID}
-	if taskID != "" {
-		q += ` AND task_id = ?`
-		args = append(args, taskID)
-	}
-	rows, err := s.store.Reader().QueryContext(c.ctx, q+` ORDER BY created, id`, args...)
+	reports, err := s.store.listReports(c.ctx, s.store.Reader(), im.ID, runID, taskID)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
 	exp := s.Now().Add(signedURLTTL).Unix()
-	for rows.Next() {
-		var id, task string
-		var created int64
-		if err := rows.Scan(&id, &task, &created); err != nil {
-			return err
-		}
-		sas := c.origin() + "/blobs/reports/" + id + "?se=" + strconv.FormatInt(exp, 10) + "&sig=" + s.keys.urlSig("report", id, exp)
-		out.Reports = append(out.Reports, wire.DiagnosticReport{ID: id, IModelID: im.ID, RunID: runID, TaskID: task, SasURI: sas,
-			CreatedTimeStamp: wire.NewTimestamp(fromNanos(created))})
-	}
-	if err := rows.Err(); err != nil {
-		return err
+	for _, r := range reports {
+		sas := c.origin() + "/blobs/reports/" + r.ID + "?se=" + strconv.FormatInt(exp, 10) + "&sig=" + s.keys.urlSig("report", r.ID, exp)
+		out.Reports = append(out.Reports, wire.DiagnosticReport{ID: r.ID, IModelID: im.ID, RunID: runID, TaskID: r.TaskID, SasURI: sas,
+			CreatedTimeStamp: wire.NewTimestamp(r.Created)})
 	}
 	writeJSON(c.w, 200, out)
 	return nil
@@ -383,8 +356,7 @@ func (s *Server) handleReportBlob(c *rc) error {
 	if err := s.checkSigned(c, "report", id); err != nil {
 		return err
 	}
-	var body string
-	err := s.store.Reader().QueryRowContext(c.ctx, `SELECT body FROM reports WHERE id = ?`, id).Scan(&body)
+	body, err := s.store.reportBody(c.ctx, s.store.Reader(), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return apiErr(404, "BlobNotFound", "The specified blob does not exist.")
 	}

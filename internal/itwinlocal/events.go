@@ -40,7 +40,7 @@ func lowerFirst(s string) string {
 // (Account: every iTwin its owner can access; iTwin: that iTwin, while the owner can access it). When the outbox
 // holds QueueLimit deliveries, further ones are dropped and counted: the producer (the engine) never waits.
 func (h *webhookHub) enqueue(ctx context.Context, tx *sql.Tx, ev webhookEvent) error {
-	hooks, err := queryWebhooks(ctx, tx, `WHERE active = 1`)
+	hooks, err := h.s.store.activeWebhooks(ctx, tx)
 	if err != nil || len(hooks) == 0 {
 		return err
 	}
@@ -63,7 +63,7 @@ func (h *webhookHub) enqueue(ctx context.Context, tx *sql.Tx, ev webhookEvent) e
 			continue
 		}
 		if pending < 0 {
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_deliveries`).Scan(&pending); err != nil {
+			if pending, err = h.s.store.countDeliveries(ctx, tx); err != nil {
 				return err
 			}
 		}
@@ -79,8 +79,7 @@ func (h *webhookHub) enqueue(ctx context.Context, tx *sql.Tx, ev webhookEvent) e
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (message_id, webhook_id, event_type, body, attempts, next_at, created)
-			VALUES (?,?,?,?,0,?,?)`, msgID, w.ID, ev.Type, string(body), nanos(now), nanos(now)); err != nil {
+		if err := h.s.store.insertDelivery(ctx, tx, msgID, w.ID, ev.Type, body, now); err != nil {
 			return err
 		}
 		pending++
@@ -101,7 +100,5 @@ func (s *Server) clientHasAccess(ctx context.Context, q Querier, clientID, itwin
 	if c.allITwins || c.itwins[NormGUID(itwinID)] {
 		return true, nil
 	}
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM client_itwin_access WHERE client_id = ? AND itwin_id = ?`, clientID, NormGUID(itwinID)).Scan(&n)
-	return n > 0, err
+	return s.store.hasGrant(ctx, q, clientID, itwinID)
 }

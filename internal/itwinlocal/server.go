@@ -257,9 +257,7 @@ func (s *Server) hasAccess(ctx context.Context, c *client, itwinID string) (bool
 	if c.allITwins || c.itwins[NormGUID(itwinID)] {
 		return true, nil
 	}
-	var n int
-	err := s.store.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM client_itwin_access WHERE client_id = ? AND itwin_id = ?`, c.ID, NormGUID(itwinID)).Scan(&n)
-	return n > 0, err
+	return s.store.hasGrant(ctx, s.store.Reader(), c.ID, itwinID)
 }
 
 // Seed idempotently creates the demo iTwin, its storage root folder and a demo iModel, and grants the seed

@@ -246,3 +246,10 @@ func versionConflict(ctx context.Context, tx *sql.Tx, imodelID, selfID, name str
 	}
 	return nil
 }
+
+// hasGrant reports whether the store grants the client access to the iTwin (besides its configured list).
+func (st *Store) hasGrant(ctx context.Context, q Querier, clientID, itwinID string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM client_itwin_access WHERE client_id = ? AND itwin_id = ?`, clientID, NormGUID(itwinID)).Scan(&n)
+	return n > 0, err
+}

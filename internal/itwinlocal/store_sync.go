@@ -195,3 +195,64 @@ func (st *Store) AddReport(ctx context.Context, tx *sql.Tx, r ReportRecord) (str
 		r.ID, r.IModelID, r.RunID, r.TaskID, nanos(r.Created), string(b))
 	return r.ID, err
 }
+
+// putSettings creates or replaces the settings of one scope; the *_ref column of its kind makes the row cascade
+// with the scope's object.
+func (st *Store) putSettings(ctx context.Context, tx *sql.Tx, scopeKind, scopeID string, settings map[string]any) error {
+	b, _ := json.Marshal(settings)
+	var itRef, imRef, connRef any
+	switch scopeKind {
+	case wire.ScopeITwin:
+		itRef = scopeID
+	case wire.ScopeIModel:
+		imRef = scopeID
+	default:
+		connRef = scopeID
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO configurations (scope_kind, scope_id, settings, itwin_ref, imodel_ref, connection_ref) VALUES (?,?,?,?,?,?)
+			ON CONFLICT (scope_kind, scope_id) DO UPDATE SET settings = excluded.settings`, scopeKind, scopeID, string(b), itRef, imRef, connRef)
+	return err
+}
+
+// deleteSettings deletes the settings of one scope and reports whether there were any.
+func (st *Store) deleteSettings(ctx context.Context, tx *sql.Tx, scopeKind, scopeID string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM configurations WHERE scope_kind = ? AND scope_id = ?`, scopeKind, scopeID)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// listReports lists a run's reports (ID, TaskID, Created; no body), oldest first; taskID "" = every task.
+func (st *Store) listReports(ctx context.Context, q Querier, imodelID, runID, taskID string) ([]ReportRecord, error) {
+	query := `SELECT id, task_id, created FROM reports WHERE imodel_id = ? AND run_id = ?`
+	args := []any{imodelID, runID}
+	if taskID != "" {
+		query += ` AND task_id = ?`
+		args = append(args, taskID)
+	}
+	rows, err := q.QueryContext(ctx, query+` ORDER BY created, id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ReportRecord
+	for rows.Next() {
+		r := ReportRecord{IModelID: imodelID, RunID: runID}
+		var created int64
+		if err := rows.Scan(&r.ID, &r.TaskID, &created); err != nil {
+			return nil, err
+		}
+		r.Created = fromNanos(created)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// reportBody is the stored JSON document of a report; sql.ErrNoRows when there is none.
+func (st *Store) reportBody(ctx context.Context, q Querier, id string) (string, error) {
+	var body string
+	err := q.QueryRowContext(ctx, `SELECT body FROM reports WHERE id = ?`, id).Scan(&body)
+	return body, err
+}

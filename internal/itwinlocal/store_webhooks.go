@@ -5,17 +5,28 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // getWebhook loads a webhook; ErrNotFound when it does not exist.
-func getWebhook(ctx context.Context, q Querier, id string) (webhookRecord, error) {
+func (st *Store) getWebhook(ctx context.Context, q Querier, id string) (webhookRecord, error) {
 	w, err := scanWebhook(q.QueryRowContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE id = ?`, NormGUID(id)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return w, ErrNotFound
 	}
 	return w, err
+}
+
+// activeWebhooks lists the webhooks that receive events, oldest first.
+func (st *Store) activeWebhooks(ctx context.Context, q Querier) ([]webhookRecord, error) {
+	return queryWebhooks(ctx, q, `WHERE active = 1`)
+}
+
+// webhooksOwnedBy lists a client's webhooks, oldest first.
+func (st *Store) webhooksOwnedBy(ctx context.Context, q Querier, clientID string) ([]webhookRecord, error) {
+	return queryWebhooks(ctx, q, `WHERE owner_client = ?`, clientID)
 }
 
 func queryWebhooks(ctx context.Context, q Querier, where string, args ...any) ([]webhookRecord, error) {
@@ -35,7 +46,7 @@ func queryWebhooks(ctx context.Context, q Querier, where string, args ...any) ([
 	return out, rows.Err()
 }
 
-func saveWebhook(ctx context.Context, tx *sql.Tx, w webhookRecord) error {
+func (st *Store) saveWebhook(ctx context.Context, tx *sql.Tx, w webhookRecord) error {
 	types, _ := json.Marshal(w.EventTypes)
 	_, err := tx.ExecContext(ctx, `UPDATE webhooks SET active = ?, callback_url = ?, event_types = ?, secret = ?, modified = ? WHERE id = ?`,
 		w.Active, w.CallbackURL, string(types), w.Secret, nanos(w.Modified), w.ID)
@@ -113,4 +124,95 @@ func (st *Store) emitITwinIModelsDeleted(ctx context.Context, tx *sql.Tx, itwinI
 		}
 	}
 	return nil
+}
+
+// --- outbox (delivery.go, events.go) ---
+
+// insertDelivery adds one delivery to the outbox, due now.
+func (st *Store) insertDelivery(ctx context.Context, tx *sql.Tx, msgID, webhookID, eventType string, body []byte, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (message_id, webhook_id, event_type, body, attempts, next_at, created)
+			VALUES (?,?,?,?,0,?,?)`, msgID, webhookID, eventType, string(body), nanos(now), nanos(now))
+	return err
+}
+
+// countDeliveries is the number of deliveries in the outbox.
+func (st *Store) countDeliveries(ctx context.Context, q Querier) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_deliveries`).Scan(&n)
+	return n, err
+}
+
+// dueDeliveries returns up to limit deliveries due at now, oldest due first, and when the next later one is due
+// (zero when none).
+func (st *Store) dueDeliveries(ctx context.Context, tx *sql.Tx, now time.Time, limit int) ([]delivery, time.Time, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT message_id, webhook_id, event_type, body, attempts FROM webhook_deliveries WHERE next_at <= ?
+			ORDER BY next_at, rowid LIMIT ?`, nanos(now), limit)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	defer rows.Close()
+	var due []delivery
+	for rows.Next() {
+		var d delivery
+		if err := rows.Scan(&d.MessageID, &d.WebhookID, &d.EventType, &d.Body, &d.Attempts); err != nil {
+			return nil, time.Time{}, err
+		}
+		due = append(due, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, time.Time{}, err
+	}
+	var next sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT MIN(next_at) FROM webhook_deliveries WHERE next_at > ?`, nanos(now)).Scan(&next); err != nil {
+		return nil, time.Time{}, err
+	}
+	if !next.Valid {
+		return due, time.Time{}, nil
+	}
+	return due, fromNanos(next.Int64), nil
+}
+
+// scheduleRetry records a failed attempt: the delivery's attempt count and when to try again.
+func (st *Store) scheduleRetry(ctx context.Context, tx *sql.Tx, msgID string, attempts int, next time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET attempts = ?, next_at = ? WHERE message_id = ?`, attempts, nanos(next), msgID)
+	return err
+}
+
+// deleteDelivery removes one delivery and reports whether it was still there.
+func (st *Store) deleteDelivery(ctx context.Context, tx *sql.Tx, msgID string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE message_id = ?`, msgID)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// discardDeliveries removes a webhook's pending deliveries and returns how many there were.
+func (st *Store) discardDeliveries(ctx context.Context, tx *sql.Tx, webhookID string) (int64, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE webhook_id = ?`, webhookID)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
+
+// pendingDeliveries counts the outbox per webhook id.
+func (st *Store) pendingDeliveries(ctx context.Context, q Querier) (map[string]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT webhook_id, COUNT(*) FROM webhook_deliveries GROUP BY webhook_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
+	}
+	return out, rows.Err()
 }

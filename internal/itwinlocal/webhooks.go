@@ -380,7 +380,7 @@ func (s *Server) handleWebhookCreate(c *rc) error {
 
 // W2: the caller's webhooks, oldest first, never with their secret.
 func (s *Server) handleWebhookList(c *rc) error {
-	list, err := queryWebhooks(c.ctx, s.store.Reader(), `WHERE owner_client = ?`, c.client.ID)
+	list, err := s.store.webhooksOwnedBy(c.ctx, s.store.Reader(), c.client.ID)
 	if err != nil {
 		return err
 	}
@@ -398,7 +398,7 @@ func (c *rc) loadWebhook(q Querier) (webhookRecord, error) {
 	if !IsGUID(id) {
 		return webhookRecord{}, errWebhookNotFound
 	}
-	w, err := getWebhook(c.ctx, q, id)
+	w, err := c.s.store.getWebhook(c.ctx, q, id)
 	if errors.Is(err, ErrNotFound) || (err == nil && w.Owner != c.client.ID) {
 		return webhookRecord{}, errWebhookNotFound
 	}
@@ -457,7 +457,7 @@ func (s *Server) handleWebhookUpdate(c *rc) error {
 				return err
 			}
 		}
-		return saveWebhook(c.ctx, tx, w)
+		return s.store.saveWebhook(c.ctx, tx, w)
 	})
 	if err != nil {
 		return err
