@@ -53,7 +53,7 @@ func (c *rc) loadNamedVersion(q Querier, im IModelRecord) (NamedVersionRecord, e
 	if !IsGUID(id) {
 		return NamedVersionRecord{}, errNamedVersionNotFound
 	}
-	v, err := scanNamedVersion(q.QueryRowContext(c.ctx, `SELECT `+namedVersionCols+` FROM named_versions WHERE imodel_id = ? AND id = ?`, im.ID, NormGUID(id)))
+	v, err := c.s.store.getNamedVersion(c.ctx, q, im.ID, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, errNamedVersionNotFound
 	}
@@ -151,14 +151,12 @@ func (s *Server) handleNamedVersionCreate(c *rc) error {
 		if err != nil {
 			return err
 		}
-		if err := versionConflict(c.ctx, tx, im.ID, "", in.Name, idx, true); err != nil {
+		if err := s.store.versionConflict(c.ctx, tx, im.ID, "", in.Name, idx, true); err != nil {
 			return err
 		}
 		v = NamedVersionRecord{ID: NewGUID(), IModelID: im.ID, Name: in.Name, Description: in.Description, ChangesetIndex: idx,
 			ChangesetID: csID, State: wire.NamedVersionStateVisible, Created: s.Now(), CreatedBy: c.client.ID}
-		_, err = tx.ExecContext(c.ctx, `INSERT INTO named_versions (`+namedVersionCols+`) VALUES (?,?,?,?,?,?,?,?,?)`,
-			v.ID, v.IModelID, v.Name, v.Description, v.ChangesetIndex, v.ChangesetID, v.State, nanos(v.Created), v.CreatedBy)
-		return err
+		return s.store.insertNamedVersion(c.ctx, tx, v)
 	})
 	if err != nil {
 		return err
@@ -260,7 +258,7 @@ func (s *Server) handleNamedVersionPatch(c *rc) error {
 			return err
 		}
 		if in.Name != nil {
-			if err := versionConflict(c.ctx, tx, im.ID, v.ID, *in.Name, 0, false); err != nil {
+			if err := s.store.versionConflict(c.ctx, tx, im.ID, v.ID, *in.Name, 0, false); err != nil {
 				return err
 			}
 			v.Name = *in.Name
@@ -269,8 +267,7 @@ func (s *Server) handleNamedVersionPatch(c *rc) error {
 		if in.State != nil {
 			v.State = *in.State
 		}
-		_, err = tx.ExecContext(c.ctx, `UPDATE named_versions SET name = ?, description = ?, state = ? WHERE id = ?`, v.Name, v.Description, v.State, v.ID)
-		return err
+		return s.store.updateNamedVersion(c.ctx, tx, v)
 	})
 	if err != nil {
 		return err

@@ -227,7 +227,7 @@ func (st *Store) resolveVersionChangeset(ctx context.Context, tx *sql.Tx, imodel
 
 // versionConflict answers 409 when the name is taken by another version of the iModel, or the changeset index
 // already carries one.
-func versionConflict(ctx context.Context, tx *sql.Tx, imodelID, selfID, name string, idx int, checkIdx bool) error {
+func (st *Store) versionConflict(ctx context.Context, tx *sql.Tx, imodelID, selfID, name string, idx int, checkIdx bool) error {
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM named_versions WHERE imodel_id = ? AND name = ? AND id <> ?`, imodelID, name, selfID).Scan(&n); err != nil {
 		return err
@@ -252,4 +252,21 @@ func (st *Store) hasGrant(ctx context.Context, q Querier, clientID, itwinID stri
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM client_itwin_access WHERE client_id = ? AND itwin_id = ?`, clientID, NormGUID(itwinID)).Scan(&n)
 	return n > 0, err
+}
+
+// getNamedVersion loads one of the iModel's named versions; sql.ErrNoRows when there is none.
+func (st *Store) getNamedVersion(ctx context.Context, q Querier, imodelID, id string) (NamedVersionRecord, error) {
+	return scanNamedVersion(q.QueryRowContext(ctx, `SELECT `+namedVersionCols+` FROM named_versions WHERE imodel_id = ? AND id = ?`, imodelID, NormGUID(id)))
+}
+
+func (st *Store) insertNamedVersion(ctx context.Context, tx *sql.Tx, v NamedVersionRecord) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO named_versions (`+namedVersionCols+`) VALUES (?,?,?,?,?,?,?,?,?)`,
+		v.ID, v.IModelID, v.Name, v.Description, v.ChangesetIndex, v.ChangesetID, v.State, nanos(v.Created), v.CreatedBy)
+	return err
+}
+
+// updateNamedVersion saves the fields a PATCH may change: name, description, state.
+func (st *Store) updateNamedVersion(ctx context.Context, tx *sql.Tx, v NamedVersionRecord) error {
+	_, err := tx.ExecContext(ctx, `UPDATE named_versions SET name = ?, description = ?, state = ? WHERE id = ?`, v.Name, v.Description, v.State, v.ID)
+	return err
 }

@@ -216,3 +216,21 @@ func (st *Store) pendingDeliveries(ctx context.Context, q Querier) (map[string]i
 	}
 	return out, rows.Err()
 }
+
+// insertWebhook stores a new webhook; it starts inactive, as W1 creates it.
+func (st *Store) insertWebhook(ctx context.Context, tx *sql.Tx, w webhookRecord) error {
+	seq, err := nextSeq(ctx, tx, "webhooks")
+	if err != nil {
+		return err
+	}
+	types, _ := json.Marshal(w.EventTypes)
+	_, err = tx.ExecContext(ctx, `INSERT INTO webhooks (id, owner_client, scope, scope_id, active, callback_url, event_types, secret,
+			created, modified, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?)`, w.ID, w.Owner, w.Scope, w.ScopeID, false, w.CallbackURL, string(types),
+		w.Secret, nanos(w.Created), nanos(w.Modified), seq)
+	return err
+}
+
+func (st *Store) deleteWebhook(ctx context.Context, tx *sql.Tx, id string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM webhooks WHERE id = ?`, id)
+	return err
+}

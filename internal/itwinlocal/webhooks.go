@@ -361,15 +361,7 @@ func (s *Server) handleWebhookCreate(c *rc) error {
 				return err
 			}
 		}
-		seq, err := nextSeq(c.ctx, tx, "webhooks")
-		if err != nil {
-			return err
-		}
-		types, _ := json.Marshal(w.EventTypes)
-		_, err = tx.ExecContext(c.ctx, `INSERT INTO webhooks (id, owner_client, scope, scope_id, active, callback_url, event_types, secret,
-			created, modified, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?)`, w.ID, w.Owner, w.Scope, w.ScopeID, false, w.CallbackURL, string(types),
-			w.Secret, nanos(w.Created), nanos(w.Modified), seq)
-		return err
+		return s.store.insertWebhook(c.ctx, tx, w)
 	})
 	if err != nil {
 		return err
@@ -481,8 +473,7 @@ func (s *Server) handleWebhookDelete(c *rc) error {
 		if err := s.hooks.discardPending(c.ctx, tx, w.ID); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(c.ctx, `DELETE FROM webhooks WHERE id = ?`, w.ID)
-		return err
+		return s.store.deleteWebhook(c.ctx, tx, w.ID)
 	})
 	if err != nil {
 		return err
