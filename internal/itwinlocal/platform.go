@@ -311,12 +311,7 @@ func (s *Server) handleITwinPatch(c *rc) error {
 		if it.ParentID == it.ID {
 			return validation(famITwins, detailInvalid, "parentId", "an iTwin cannot be its own parent.")
 		}
-		b, err := json.Marshal(it)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(c.ctx, `UPDATE itwins SET body = ? WHERE id = ?`, string(b), it.ID)
-		return err
+		return s.store.updateITwin(c.ctx, tx, it)
 	})
 	if err != nil {
 		return err
@@ -340,8 +335,7 @@ func (s *Server) handleITwinDelete(c *rc) error {
 		if err := s.store.emitITwinIModelsDeleted(c.ctx, tx, id, c.client.ID); err != nil {
 			return err // webhook events for the iModels that go with it (events.go)
 		}
-		_, err := tx.ExecContext(c.ctx, `DELETE FROM itwins WHERE id = ?`, NormGUID(id))
-		return err
+		return s.store.deleteITwin(c.ctx, tx, id)
 	})
 	if err != nil {
 		return err
@@ -546,11 +540,11 @@ func (s *Server) handleIModelPatch(c *rc) error {
 			return err
 		}
 		if in.Name != nil && *in.Name != im.Name {
-			var n int
-			if err := tx.QueryRowContext(c.ctx, `SELECT COUNT(*) FROM imodels WHERE itwin_id = ? AND name = ? AND id <> ?`, im.ITwinID, *in.Name, im.ID).Scan(&n); err != nil {
+			taken, err := s.store.imodelNameTaken(c.ctx, tx, im.ITwinID, *in.Name, im.ID)
+			if err != nil {
 				return err
 			}
-			if n > 0 {
+			if taken {
 				return errIModelExists
 			}
 			im.Name = *in.Name
@@ -565,8 +559,7 @@ func (s *Server) handleIModelPatch(c *rc) error {
 			im.Extent = in.Extent.Value
 		}
 		// The id stays, so changesets, named versions, connections and elements stay with the iModel.
-		_, err = tx.ExecContext(c.ctx, `UPDATE imodels SET name = ?, description = ?, extent = ? WHERE id = ?`, im.Name, im.Description, extentJSON(im.Extent), im.ID)
-		return err
+		return s.store.updateIModel(c.ctx, tx, im)
 	})
 	if err != nil {
 		return err
@@ -673,8 +666,7 @@ func (s *Server) handleIModelDelete(c *rc) error {
 			return err // webhook event (events.go)
 		}
 		// Connections, runs, source files, configurations, changesets, elements and reports cascade (§9.3).
-		_, err = tx.ExecContext(c.ctx, `DELETE FROM imodels WHERE id = ?`, im.ID)
-		return err
+		return s.store.deleteIModel(c.ctx, tx, im.ID)
 	})
 	if err != nil {
 		return err
@@ -821,13 +813,12 @@ func (s *Server) handleChangesetGet(c *rc) error {
 		return err
 	}
 	key := c.param("changeset")
-	var row *sql.Row
+	var cs ChangesetRecord
 	if n, err := strconv.Atoi(key); err == nil && len(key) < 40 {
-		row = s.store.Reader().QueryRowContext(c.ctx, `SELECT `+changesetCols+` FROM changesets WHERE imodel_id = ? AND idx = ?`, im.ID, n)
+		cs, err = s.store.changesetByIndex(c.ctx, s.store.Reader(), im.ID, n)
 	} else {
-		row = s.store.Reader().QueryRowContext(c.ctx, `SELECT `+changesetCols+` FROM changesets WHERE imodel_id = ? AND id = ?`, im.ID, strings.ToLower(key))
+		cs, err = s.store.changesetByID(c.ctx, s.store.Reader(), im.ID, strings.ToLower(key))
 	}
-	cs, err := scanChangeset(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errChangesetNotFound
 	}

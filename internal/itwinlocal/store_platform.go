@@ -270,3 +270,49 @@ func (st *Store) updateNamedVersion(ctx context.Context, tx *sql.Tx, v NamedVers
 	_, err := tx.ExecContext(ctx, `UPDATE named_versions SET name = ?, description = ?, state = ? WHERE id = ?`, v.Name, v.Description, v.State, v.ID)
 	return err
 }
+
+// updateITwin saves the iTwin's body.
+func (st *Store) updateITwin(ctx context.Context, tx *sql.Tx, it wire.ITwin) error {
+	b, err := json.Marshal(it)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE itwins SET body = ? WHERE id = ?`, string(b), it.ID)
+	return err
+}
+
+// deleteITwin deletes the iTwin; its iModels and everything under them cascade.
+func (st *Store) deleteITwin(ctx context.Context, tx *sql.Tx, id string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM itwins WHERE id = ?`, NormGUID(id))
+	return err
+}
+
+// imodelNameTaken reports whether another iModel of the iTwin (not exceptID) has this name.
+func (st *Store) imodelNameTaken(ctx context.Context, q Querier, itwinID, name, exceptID string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM imodels WHERE itwin_id = ? AND name = ? AND id <> ?`, itwinID, name, exceptID).Scan(&n)
+	return n > 0, err
+}
+
+// updateIModel saves the fields an update may change: name, description, extent.
+func (st *Store) updateIModel(ctx context.Context, tx *sql.Tx, im IModelRecord) error {
+	_, err := tx.ExecContext(ctx, `UPDATE imodels SET name = ?, description = ?, extent = ? WHERE id = ?`, im.Name, im.Description, extentJSON(im.Extent), im.ID)
+	return err
+}
+
+// deleteIModel deletes the iModel; connections, runs, source files, configurations, changesets, elements and
+// reports cascade (§9.3).
+func (st *Store) deleteIModel(ctx context.Context, tx *sql.Tx, id string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM imodels WHERE id = ?`, id)
+	return err
+}
+
+// changesetByIndex loads the iModel's changeset with this index; sql.ErrNoRows when there is none.
+func (st *Store) changesetByIndex(ctx context.Context, q Querier, imodelID string, idx int) (ChangesetRecord, error) {
+	return scanChangeset(q.QueryRowContext(ctx, `SELECT `+changesetCols+` FROM changesets WHERE imodel_id = ? AND idx = ?`, imodelID, idx))
+}
+
+// changesetByID loads the iModel's changeset with this (lower-case) id; sql.ErrNoRows when there is none.
+func (st *Store) changesetByID(ctx context.Context, q Querier, imodelID, id string) (ChangesetRecord, error) {
+	return scanChangeset(q.QueryRowContext(ctx, `SELECT `+changesetCols+` FROM changesets WHERE imodel_id = ? AND id = ?`, imodelID, id))
+}
