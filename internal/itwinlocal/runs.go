@@ -15,7 +15,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
@@ -149,7 +148,7 @@ func (s *Server) handleRunStart(c *rc, k wire.Kind) error {
 			b, _ := json.Marshal(m)
 			manifest = string(b)
 		}
-		active, err := activeRunID(c.ctx, tx, conn.ID)
+		active, err := s.store.activeRunID(c.ctx, tx, conn.ID)
 		if err != nil {
 			return err
 		}
@@ -157,22 +156,12 @@ func (s *Server) handleRunStart(c *rc, k wire.Kind) error {
 			redirect = active
 			return nil
 		}
-		seq, err := nextSeq(c.ctx, tx, "runs")
-		if err != nil {
-			return err
-		}
 		runID = NewGUID()
-		_, err = tx.ExecContext(c.ctx, `INSERT INTO runs (id, connection_id, imodel_id, state, result, start, jobs, manifest, seq) VALUES (?,?,?,?,?,?,?,?,?)`,
-			runID, conn.ID, conn.IModelID, wire.StateNotStarted, wire.ResultUndetermined, nanos(s.Now()), "[]", manifest, seq)
-		if err != nil {
-			if strings.Contains(err.Error(), "UNIQUE") {
-				return errRunAlreadyRequested
-			}
+		if err := s.store.insertRun(c.ctx, tx, runID, conn, manifest, s.Now()); err != nil {
 			return err
 		}
 		// lastRun moves in the same transaction (§11g).
-		_, err = tx.ExecContext(c.ctx, `UPDATE connections SET last_run_id = ? WHERE id = ?`, runID, conn.ID)
-		return err
+		return s.store.setLastRun(c.ctx, tx, conn.ID, runID)
 	})
 	if err != nil {
 		return err

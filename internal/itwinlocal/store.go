@@ -253,6 +253,12 @@ func metaGet(ctx context.Context, q Querier, key string) ([]byte, bool, error) {
 	return v, err == nil, err
 }
 
+// metaPut sets the value under key.
+func metaPut(ctx context.Context, tx *sql.Tx, key string, value []byte) error {
+	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, key, value)
+	return err
+}
+
 // metaGetOrCreate returns the value under key, creating it with gen() the first time.
 func (s *Store) metaGetOrCreate(ctx context.Context, key string, gen func() ([]byte, error)) ([]byte, error) {
 	var out []byte

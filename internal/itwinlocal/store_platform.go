@@ -316,3 +316,46 @@ func (st *Store) changesetByIndex(ctx context.Context, q Querier, imodelID strin
 func (st *Store) changesetByID(ctx context.Context, q Querier, imodelID, id string) (ChangesetRecord, error) {
 	return scanChangeset(q.QueryRowContext(ctx, `SELECT `+changesetCols+` FROM changesets WHERE imodel_id = ? AND id = ?`, imodelID, id))
 }
+
+// storedClient is a configured client as the clients table records it (secret hashed).
+type storedClient struct {
+	ID, SecretHash string
+	ITwins         []string // "*" = every iTwin
+	RateLimit      int
+	Email          string
+	Dev            bool
+}
+
+// replaceClients replaces the recorded client list.
+func (st *Store) replaceClients(ctx context.Context, tx *sql.Tx, clients []storedClient) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM clients`); err != nil {
+		return err
+	}
+	for _, c := range clients {
+		b, _ := json.Marshal(c.ITwins)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO clients (id, secret_hash, itwins, rate_limit, email, is_dev) VALUES (?,?,?,?,?,?)`,
+			c.ID, c.SecretHash, string(b), c.RateLimit, c.Email, c.Dev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// grantAccess grants the client access to the iTwin (idempotent).
+func (st *Store) grantAccess(ctx context.Context, tx *sql.Tx, clientID, itwinID string) error {
+	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO client_itwin_access (client_id, itwin_id) VALUES (?, ?)`, clientID, itwinID)
+	return err
+}
+
+func (st *Store) itwinExists(ctx context.Context, q Querier, id string) (bool, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM itwins WHERE id = ?`, id).Scan(&n)
+	return n > 0, err
+}
+
+// imodelIDByName is the id of the iTwin's iModel with this name; sql.ErrNoRows when there is none.
+func (st *Store) imodelIDByName(ctx context.Context, q Querier, itwinID, name string) (string, error) {
+	var id string
+	err := q.QueryRowContext(ctx, `SELECT id FROM imodels WHERE itwin_id = ? AND name = ?`, itwinID, name).Scan(&id)
+	return id, err
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
@@ -54,7 +55,7 @@ func (st *Store) insertSourceFile(ctx context.Context, tx *sql.Tx, conn Connecti
 	return err
 }
 
-func activeRunID(ctx context.Context, q Querier, connID string) (string, error) {
+func (st *Store) activeRunID(ctx context.Context, q Querier, connID string) (string, error) {
 	var id string
 	err := q.QueryRowContext(ctx, `SELECT id FROM runs WHERE connection_id = ? AND state <> ? LIMIT 1`, connID, wire.StateCompleted).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -255,4 +256,25 @@ func (st *Store) reportBody(ctx context.Context, q Querier, id string) (string, 
 	var body string
 	err := q.QueryRowContext(ctx, `SELECT body FROM reports WHERE id = ?`, id).Scan(&body)
 	return body, err
+}
+
+// insertRun creates a NotStarted run of the connection; errRunAlreadyRequested when the connection already has
+// an active one (the runs_one_active index).
+func (st *Store) insertRun(ctx context.Context, tx *sql.Tx, runID string, conn ConnectionRecord, manifest string, now time.Time) error {
+	seq, err := nextSeq(ctx, tx, "runs")
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO runs (id, connection_id, imodel_id, state, result, start, jobs, manifest, seq) VALUES (?,?,?,?,?,?,?,?,?)`,
+		runID, conn.ID, conn.IModelID, wire.StateNotStarted, wire.ResultUndetermined, nanos(now), "[]", manifest, seq)
+	if err != nil && strings.Contains(err.Error(), "UNIQUE") {
+		return errRunAlreadyRequested
+	}
+	return err
+}
+
+// setLastRun points the connection's lastRun at the run.
+func (st *Store) setLastRun(ctx context.Context, tx *sql.Tx, connID, runID string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE connections SET last_run_id = ? WHERE id = ?`, runID, connID)
+	return err
 }

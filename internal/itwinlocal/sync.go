@@ -353,7 +353,7 @@ func (s *Server) handleConnDelete(c *rc, k wire.Kind) error {
 		if err != nil {
 			return err
 		}
-		active, err := activeRunID(c.ctx, tx, r.ID)
+		active, err := s.store.activeRunID(c.ctx, tx, r.ID)
 		if err != nil {
 			return err
 		}
