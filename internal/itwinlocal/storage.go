@@ -174,8 +174,7 @@ func (s *Server) handleStorageTop(c *rc) error {
 	if err := c.access(itwinID); err != nil {
 		return err
 	}
-	var rootID string
-	err = s.store.Reader().QueryRowContext(c.ctx, `SELECT id FROM storage_folders WHERE itwin_id = ? AND parent_id IS NULL`, itwinID).Scan(&rootID)
+	rootID, err := s.store.rootFolderID(c.ctx, s.store.Reader(), itwinID)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Every iTwin gets its root folder at creation; this only repairs a store that lacks one.
 		err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
@@ -361,9 +360,7 @@ func (s *Server) handleFolderPatch(c *rc) error {
 		if present(keys, "description") {
 			f.Description = in.Description
 		}
-		_, err = tx.ExecContext(c.ctx, `UPDATE storage_folders SET display_name = ?, description = ?, modified = ?, modified_by = ? WHERE id = ?`,
-			f.DisplayName, f.Description, nanos(s.Now()), c.client.ID, f.ID)
-		return err
+		return s.store.updateFolder(c.ctx, tx, f.ID, f.DisplayName, f.Description, s.Now(), c.client.ID)
 	})
 	if err != nil {
 		return err
@@ -380,8 +377,7 @@ func (s *Server) handleFolderDelete(c *rc) error {
 		if f.ParentID == "" {
 			return validation(famStorage, detailInvalid, "folderId", "The root folder cannot be deleted.")
 		}
-		_, err = tx.ExecContext(c.ctx, `DELETE FROM storage_folders WHERE id = ?`, f.ID)
-		return err
+		return s.store.deleteFolder(c.ctx, tx, f.ID)
 	})
 	if err != nil {
 		return err
@@ -417,15 +413,8 @@ func (s *Server) handleFileCreate(c *rc) error {
 		if err != nil {
 			return err
 		}
-		seq, err := nextSeq(c.ctx, tx, "storage_files")
-		if err != nil {
-			return err
-		}
 		id = NewID()
-		now := nanos(s.Now())
-		_, err = tx.ExecContext(c.ctx, `INSERT INTO storage_files (id, itwin_id, folder_id, display_name, description, created, modified, modified_by, seq)
-			VALUES (?,?,?,?,?,?,?,?,?)`, id, parent.ITwinID, parent.ID, in.DisplayName, in.Description, now, now, c.client.ID, seq)
-		return err
+		return s.store.insertFile(c.ctx, tx, id, parent, in.DisplayName, in.Description, s.Now(), c.client.ID)
 	})
 	if err != nil {
 		return err
@@ -482,9 +471,7 @@ func (s *Server) handleFilePatch(c *rc) error {
 		if present(keys, "description") {
 			f.Description = in.Description
 		}
-		_, err = tx.ExecContext(c.ctx, `UPDATE storage_files SET display_name = ?, description = ?, modified = ?, modified_by = ? WHERE id = ?`,
-			f.DisplayName, f.Description, nanos(s.Now()), c.client.ID, f.ID)
-		return err
+		return s.store.updateFile(c.ctx, tx, f.ID, f.DisplayName, f.Description, s.Now(), c.client.ID)
 	})
 	if err != nil {
 		return err
@@ -499,8 +486,7 @@ func (s *Server) handleFileDelete(c *rc) error {
 			return err
 		}
 		// Source-file mappings stay: the next run reports TAE_FILE_NOT_FOUND (§11k).
-		_, err = tx.ExecContext(c.ctx, `DELETE FROM storage_files WHERE id = ?`, f.ID)
-		return err
+		return s.store.deleteFile(c.ctx, tx, f.ID)
 	})
 	if err != nil {
 		return err
@@ -525,9 +511,7 @@ func (s *Server) handleFileComplete(c *rc) error {
 			}
 			return errNothingUploaded
 		}
-		_, err = tx.ExecContext(c.ctx, `UPDATE storage_files SET content_hash = pending_hash, size = pending_size, completed = 1,
-			pending_hash = '', pending_size = 0, modified = ?, modified_by = ? WHERE id = ?`, nanos(s.Now()), c.client.ID, f.ID)
-		return err
+		return s.store.completeFile(c.ctx, tx, f.ID, s.Now(), c.client.ID)
 	})
 	if err != nil {
 		return err
@@ -597,11 +581,11 @@ func (s *Server) handleBlobUpload(c *rc) error {
 		return err
 	}
 	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(c.ctx, `UPDATE storage_files SET pending_hash = ?, pending_size = ? WHERE id = ?`, hash, size, id)
+		found, err := s.store.setPendingContent(c.ctx, tx, id, hash, size)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !found {
 			return errFileNotFound
 		}
 		return nil

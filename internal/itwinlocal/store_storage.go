@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 )
 
 func (st *Store) rootFolder(ctx context.Context, tx *sql.Tx, itwinID string) (string, error) {
@@ -118,4 +119,63 @@ func (st *Store) listChildren(ctx context.Context, q Querier, folderID string, p
 		return out, rows.Err()
 	}
 	return out, nil
+}
+
+// rootFolderID is the id of the iTwin's root folder; sql.ErrNoRows when it has none.
+func (st *Store) rootFolderID(ctx context.Context, q Querier, itwinID string) (string, error) {
+	var id string
+	err := q.QueryRowContext(ctx, `SELECT id FROM storage_folders WHERE itwin_id = ? AND parent_id IS NULL`, itwinID).Scan(&id)
+	return id, err
+}
+
+func (st *Store) updateFolder(ctx context.Context, tx *sql.Tx, id, displayName, description string, now time.Time, clientID string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE storage_folders SET display_name = ?, description = ?, modified = ?, modified_by = ? WHERE id = ?`,
+		displayName, description, nanos(now), clientID, id)
+	return err
+}
+
+// deleteFolder deletes the folder; its subfolders and files cascade.
+func (st *Store) deleteFolder(ctx context.Context, tx *sql.Tx, id string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM storage_folders WHERE id = ?`, id)
+	return err
+}
+
+// insertFile creates a file in parent with no content yet.
+func (st *Store) insertFile(ctx context.Context, tx *sql.Tx, id string, parent FolderRecord, displayName, description string, now time.Time, clientID string) error {
+	seq, err := nextSeq(ctx, tx, "storage_files")
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO storage_files (id, itwin_id, folder_id, display_name, description, created, modified, modified_by, seq)
+			VALUES (?,?,?,?,?,?,?,?,?)`, id, parent.ITwinID, parent.ID, displayName, description, nanos(now), nanos(now), clientID, seq)
+	return err
+}
+
+func (st *Store) updateFile(ctx context.Context, tx *sql.Tx, id, displayName, description string, now time.Time, clientID string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE storage_files SET display_name = ?, description = ?, modified = ?, modified_by = ? WHERE id = ?`,
+		displayName, description, nanos(now), clientID, id)
+	return err
+}
+
+// deleteFile deletes the file. Source-file mappings stay: the next run reports TAE_FILE_NOT_FOUND (§11k).
+func (st *Store) deleteFile(ctx context.Context, tx *sql.Tx, id string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM storage_files WHERE id = ?`, id)
+	return err
+}
+
+// completeFile makes the uploaded (pending) content the file's content.
+func (st *Store) completeFile(ctx context.Context, tx *sql.Tx, id string, now time.Time, clientID string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE storage_files SET content_hash = pending_hash, size = pending_size, completed = 1,
+			pending_hash = '', pending_size = 0, modified = ?, modified_by = ? WHERE id = ?`, nanos(now), clientID, id)
+	return err
+}
+
+// setPendingContent records uploaded content, not yet completed; false when the file is gone.
+func (st *Store) setPendingContent(ctx context.Context, tx *sql.Tx, id, hash string, size int64) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE storage_files SET pending_hash = ?, pending_size = ? WHERE id = ?`, hash, size, id)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
 }
