@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
@@ -358,4 +359,26 @@ func (st *Store) imodelIDByName(ctx context.Context, q Querier, itwinID, name st
 	var id string
 	err := q.QueryRowContext(ctx, `SELECT id FROM imodels WHERE itwin_id = ? AND name = ?`, itwinID, name).Scan(&id)
 	return id, err
+}
+
+// changesetsPushedBy counts the iModel's changesets with this creator and returns the latest push time (zero
+// when there is none).
+func (st *Store) changesetsPushedBy(ctx context.Context, q Querier, imodelID, creatorID string) (int, time.Time, error) {
+	var n int
+	var last sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*), MAX(push_time) FROM changesets WHERE imodel_id = ? AND creator_id = ?`, imodelID, creatorID).
+		Scan(&n, &last); err != nil {
+		return 0, time.Time{}, err
+	}
+	if !last.Valid {
+		return n, time.Time{}, nil
+	}
+	return n, fromNanos(last.Int64), nil
+}
+
+// versionsCreatedBy counts the iModel's named versions the client created.
+func (st *Store) versionsCreatedBy(ctx context.Context, q Querier, imodelID, clientID string) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM named_versions WHERE imodel_id = ? AND created_by = ?`, imodelID, clientID).Scan(&n)
+	return n, err
 }

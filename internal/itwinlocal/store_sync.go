@@ -21,7 +21,7 @@ func (st *Store) GetConnection(ctx context.Context, q Querier, id string) (Conne
 }
 
 // mappedCount is the number of source files mapped on an iModel across its connections (§11e).
-func mappedCount(ctx context.Context, q Querier, imodelID string) (int, error) {
+func (st *Store) mappedCount(ctx context.Context, q Querier, imodelID string) (int, error) {
 	var n int
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM source_files WHERE imodel_id = ?`, imodelID).Scan(&n)
 	return n, err
@@ -29,7 +29,7 @@ func mappedCount(ctx context.Context, q Querier, imodelID string) (int, error) {
 
 // checkMapped answers 409 FileAlreadyMapped if key is mapped on the iModel by any connection, other than the
 // mapping excludeID (a PUT replacing itself), §11b.
-func checkMapped(ctx context.Context, tx *sql.Tx, conn ConnectionRecord, excludeID, key string) error {
+func (st *Store) checkMapped(ctx context.Context, tx *sql.Tx, conn ConnectionRecord, excludeID, key string) error {
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM source_files WHERE imodel_id = ? AND kind = ? AND file_key = ? AND id <> ?`,
 		conn.IModelID, conn.Kind, key, excludeID).Scan(&n); err != nil {
@@ -43,7 +43,7 @@ func checkMapped(ctx context.Context, tx *sql.Tx, conn ConnectionRecord, exclude
 
 // insertSourceFile maps a file into a connection.
 func (st *Store) insertSourceFile(ctx context.Context, tx *sql.Tx, conn ConnectionRecord, id, key, connectorType, name string) error {
-	if err := checkMapped(ctx, tx, conn, id, key); err != nil {
+	if err := st.checkMapped(ctx, tx, conn, id, key); err != nil {
 		return err
 	}
 	seq, err := nextSeq(ctx, tx, "source_files")
@@ -276,5 +276,105 @@ func (st *Store) insertRun(ctx context.Context, tx *sql.Tx, runID string, conn C
 // setLastRun points the connection's lastRun at the run.
 func (st *Store) setLastRun(ctx context.Context, tx *sql.Tx, connID, runID string) error {
 	_, err := tx.ExecContext(ctx, `UPDATE connections SET last_run_id = ? WHERE id = ?`, runID, connID)
+	return err
+}
+
+func (st *Store) countConnections(ctx context.Context, q Querier, imodelID string) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM connections WHERE imodel_id = ?`, imodelID).Scan(&n)
+	return n, err
+}
+
+func (st *Store) insertConnection(ctx context.Context, tx *sql.Tx, conn ConnectionRecord) error {
+	seq, err := nextSeq(ctx, tx, "connections")
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO connections (id, kind, imodel_id, display_name, auth_type, owner_client, created, seq) VALUES (?,?,?,?,?,?,?,?)`,
+		conn.ID, conn.Kind, conn.IModelID, conn.DisplayName, conn.AuthType, conn.OwnerClient, nanos(conn.Created), seq)
+	return err
+}
+
+// connFilter selects connections for listConnections.
+type connFilter struct {
+	Kind     wire.Kind // "" = both kinds
+	IModelID string    // "" = every iModel
+	// Restrict limits the list to iModels in ITwins or in an iTwin granted to ClientID.
+	Restrict bool
+	ITwins   []string
+	ClientID string
+}
+
+// listConnections returns one page of connections in creation order, and whether more follow.
+func (st *Store) listConnections(ctx context.Context, q Querier, f connFilter, p page) ([]ConnectionRecord, bool, error) {
+	query := `SELECT ` + connCols + ` FROM connections c JOIN imodels m ON m.id = c.imodel_id WHERE 1=1`
+	var args []any
+	if f.Kind != "" {
+		query += ` AND c.kind = ?`
+		args = append(args, string(f.Kind))
+	}
+	if f.IModelID != "" {
+		query += ` AND c.imodel_id = ?`
+		args = append(args, f.IModelID)
+	}
+	if f.Restrict {
+		b, _ := json.Marshal(f.ITwins)
+		query += ` AND (m.itwin_id IN (SELECT value FROM json_each(?)) OR m.itwin_id IN (SELECT itwin_id FROM client_itwin_access WHERE client_id = ?))`
+		args = append(args, string(b), f.ClientID)
+	}
+	query += ` ORDER BY c.seq LIMIT ? OFFSET ?`
+	args = append(args, p.Top+1, p.Skip)
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	var out []ConnectionRecord
+	for rows.Next() {
+		r, err := scanConn(rows)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, r)
+	}
+	more := len(out) > p.Top
+	if more {
+		out = out[:p.Top]
+	}
+	return out, more, rows.Err()
+}
+
+// updateConnection saves the fields an update may change: display name, authentication type.
+func (st *Store) updateConnection(ctx context.Context, tx *sql.Tx, r ConnectionRecord) error {
+	_, err := tx.ExecContext(ctx, `UPDATE connections SET display_name = ?, auth_type = ? WHERE id = ?`, r.DisplayName, r.AuthType, r.ID)
+	return err
+}
+
+// deleteConnection deletes the connection; runs, source files and its configuration cascade, the iModel's
+// elements stay (§11l).
+func (st *Store) deleteConnection(ctx context.Context, tx *sql.Tx, id string) error {
+	_, err := tx.ExecContext(ctx, `DELETE FROM connections WHERE id = ?`, id)
+	return err
+}
+
+// updateSourceFile replaces a mapping's content, keeping its id and position (§11c).
+func (st *Store) updateSourceFile(ctx context.Context, tx *sql.Tx, id, key, connectorType, name string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE source_files SET file_key = ?, connector_type = ?, last_known_name = ? WHERE id = ?`, key, connectorType, name, id)
+	return err
+}
+
+// deleteSourceFile removes one of the connection's mappings and reports whether it existed.
+func (st *Store) deleteSourceFile(ctx context.Context, tx *sql.Tx, connID, id string) (bool, error) {
+	res, err := tx.ExecContext(ctx, `DELETE FROM source_files WHERE connection_id = ? AND id = ?`, connID, id)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// recordConsent records that the client consented (idempotent).
+func (st *Store) recordConsent(ctx context.Context, tx *sql.Tx, clientID string, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO consents (client_id, created) VALUES (?, ?)`, clientID, nanos(now))
 	return err
 }

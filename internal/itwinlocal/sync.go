@@ -128,21 +128,16 @@ func (s *Server) handleConnCreate(c *rc, k wire.Kind) error {
 		if err != nil {
 			return err
 		}
-		var nConn int
-		if err := tx.QueryRowContext(c.ctx, `SELECT COUNT(*) FROM connections WHERE imodel_id = ?`, im.ID).Scan(&nConn); err != nil {
+		nConn, err := s.store.countConnections(c.ctx, tx, im.ID)
+		if err != nil {
 			return err
 		}
 		if nConn >= maxConnectionsPerIModel {
 			return errTooManyConnections
 		}
-		seq, err := nextSeq(c.ctx, tx, "connections")
-		if err != nil {
-			return err
-		}
 		conn = ConnectionRecord{ID: NewID(), Kind: k, IModelID: im.ID, ITwinID: im.ITwinID, DisplayName: display, AuthType: auth,
 			OwnerClient: c.client.ID, Created: s.Now()}
-		if _, err := tx.ExecContext(c.ctx, `INSERT INTO connections (id, kind, imodel_id, display_name, auth_type, owner_client, created, seq) VALUES (?,?,?,?,?,?,?,?)`,
-			conn.ID, conn.Kind, conn.IModelID, conn.DisplayName, conn.AuthType, conn.OwnerClient, nanos(conn.Created), seq); err != nil {
+		if err := s.store.insertConnection(c.ctx, tx, conn); err != nil {
 			return err
 		}
 		for _, f := range files {
@@ -156,7 +151,7 @@ func (s *Server) handleConnCreate(c *rc, k wire.Kind) error {
 				return err
 			}
 		}
-		n, err := mappedCount(c.ctx, tx, im.ID)
+		n, err := s.store.mappedCount(c.ctx, tx, im.ID)
 		if err != nil {
 			return err
 		}
@@ -174,44 +169,15 @@ func (s *Server) handleConnCreate(c *rc, k wire.Kind) error {
 
 // listConns lists connections (kind "" = both) of an iModel, or (imodelID "") every one the client may access.
 func (s *Server) listConns(c *rc, k wire.Kind, imodelID string, p page) ([]ConnectionRecord, bool, error) {
-	q := `SELECT ` + connCols + ` FROM connections c JOIN imodels m ON m.id = c.imodel_id WHERE 1=1`
-	var args []any
-	if k != "" {
-		q += ` AND c.kind = ?`
-		args = append(args, string(k))
-	}
-	if imodelID != "" {
-		q += ` AND c.imodel_id = ?`
-		args = append(args, imodelID)
-	} else if !c.client.allITwins {
-		var list []string
+	f := connFilter{Kind: k, IModelID: imodelID}
+	if imodelID == "" && !c.client.allITwins {
+		// Only the iTwins the client can access: its configured list and its grants.
+		f.Restrict, f.ClientID = true, c.client.ID
 		for it := range c.client.itwins {
-			list = append(list, it)
+			f.ITwins = append(f.ITwins, it)
 		}
-		b, _ := json.Marshal(list)
-		q += ` AND (m.itwin_id IN (SELECT value FROM json_each(?)) OR m.itwin_id IN (SELECT itwin_id FROM client_itwin_access WHERE client_id = ?))`
-		args = append(args, string(b), c.client.ID)
 	}
-	q += ` ORDER BY c.seq LIMIT ? OFFSET ?`
-	args = append(args, p.Top+1, p.Skip)
-	rows, err := s.store.Reader().QueryContext(c.ctx, q, args...)
-	if err != nil {
-		return nil, false, err
-	}
-	defer rows.Close()
-	var out []ConnectionRecord
-	for rows.Next() {
-		r, err := scanConn(rows)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, r)
-	}
-	more := len(out) > p.Top
-	if more {
-		out = out[:p.Top]
-	}
-	return out, more, rows.Err()
+	return s.store.listConnections(c.ctx, s.store.Reader(), f, p)
 }
 
 // imodelFilter reads the imodelId query parameter: required or optional, GUID-validated, access-checked.
@@ -337,8 +303,7 @@ func (s *Server) handleConnUpdate(c *rc, k wire.Kind) error {
 		if set["authenticationType"] {
 			r.AuthType = in.AuthenticationType
 		}
-		_, err = tx.ExecContext(c.ctx, `UPDATE connections SET display_name = ?, auth_type = ? WHERE id = ?`, r.DisplayName, r.AuthType, r.ID)
-		return err
+		return s.store.updateConnection(c.ctx, tx, r)
 	})
 	if err != nil {
 		return err
@@ -361,8 +326,7 @@ func (s *Server) handleConnDelete(c *rc, k wire.Kind) error {
 			return errConnectionInUse
 		}
 		// Runs, source files and the connection's configuration cascade; the iModel's elements stay (§11l).
-		_, err = tx.ExecContext(c.ctx, `DELETE FROM connections WHERE id = ?`, r.ID)
-		return err
+		return s.store.deleteConnection(c.ctx, tx, r.ID)
 	})
 	if err != nil {
 		return err
@@ -463,16 +427,16 @@ func (s *Server) putSourceFile(c *rc, k wire.Kind, id string) error {
 		}
 		if replace {
 			// Full replace that keeps the mapping id and its position (§11c).
-			if err := checkMapped(c.ctx, tx, conn, id, key); err != nil {
+			if err := s.store.checkMapped(c.ctx, tx, conn, id, key); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(c.ctx, `UPDATE source_files SET file_key = ?, connector_type = ?, last_known_name = ? WHERE id = ?`, key, ct, name, id); err != nil {
+			if err := s.store.updateSourceFile(c.ctx, tx, id, key, ct, name); err != nil {
 				return err
 			}
 		} else if err := s.store.insertSourceFile(c.ctx, tx, conn, id, key, ct, name); err != nil {
 			return err
 		}
-		n, err := mappedCount(c.ctx, tx, conn.IModelID)
+		n, err := s.store.mappedCount(c.ctx, tx, conn.IModelID)
 		if err != nil {
 			return err
 		}
@@ -552,11 +516,11 @@ func (s *Server) handleSourceFileDelete(c *rc, k wire.Kind) error {
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(c.ctx, `DELETE FROM source_files WHERE connection_id = ? AND id = ?`, conn.ID, strings.ToLower(c.param("sourceFileId")))
+		deleted, err := s.store.deleteSourceFile(c.ctx, tx, conn.ID, strings.ToLower(c.param("sourceFileId")))
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !deleted {
 			return sfNotFound(k)
 		}
 		return nil
@@ -609,8 +573,7 @@ func (s *Server) handleConsent(c *rc) error {
 		return apiErr(403, "InvalidConsentLink", "The consent link is invalid or has expired. Request a new one through authorizationInformation.")
 	}
 	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(c.ctx, `INSERT OR IGNORE INTO consents (client_id, created) VALUES (?, ?)`, tok.Client, nanos(s.Now()))
-		return err
+		return s.store.recordConsent(c.ctx, tx, tok.Client, s.Now())
 	})
 	if err != nil {
 		return err
