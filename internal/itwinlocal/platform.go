@@ -814,7 +814,7 @@ func (s *Server) handleChangesetGet(c *rc) error {
 	}
 	key := c.param("changeset")
 	var cs ChangesetRecord
-	if n, err := strconv.Atoi(key); err == nil && len(key) < 40 {
+	if n, convErr := strconv.Atoi(key); convErr == nil && len(key) < 40 {
 		cs, err = s.store.changesetByIndex(c.ctx, s.store.Reader(), im.ID, n)
 	} else {
 		cs, err = s.store.changesetByID(c.ctx, s.store.Reader(), im.ID, strings.ToLower(key))
