@@ -118,16 +118,6 @@ func resolve(ctx context.Context, st *Store, q Querier, levels []scopeLevel) (ma
 	return out, nil
 }
 
-// ResolvedConnectionSettings returns a connection's resolved settings (defaults, then iTwin, iModel and
-// connection settings, §11n). The engine takes this snapshot when a run leaves Queued.
-func (st *Store) ResolvedConnectionSettings(ctx context.Context, q Querier, connID string) (map[string]any, error) {
-	conn, err := st.GetConnection(ctx, q, connID)
-	if err != nil {
-		return nil, err
-	}
-	return resolve(ctx, st, q, []scopeLevel{{wire.ScopeITwin, conn.ITwinID}, {wire.ScopeIModel, conn.IModelID}, {wire.ScopeConnection, conn.ID}})
-}
-
 // decodeConfigBody validates a K* body for the scope: a flat object of known flags of that scope, each with the
 // right type and range (§6.1, §11n). allowNull (PATCH) lets null remove a flag (JSON merge patch).
 func decodeConfigBody(body []byte, scope string, allowNull bool) (map[string]any, error) {

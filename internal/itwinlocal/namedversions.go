@@ -4,7 +4,6 @@ package itwinlocal
 // first changeset) when the iModel has none.
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"regexp"
@@ -23,29 +22,6 @@ type NamedVersionRecord struct {
 	State                           string
 	Created                         time.Time
 	CreatedBy                       string // client id
-}
-
-const namedVersionCols = `id, imodel_id, name, description, changeset_idx, changeset_id, state, created, created_by`
-
-func scanNamedVersion(sc interface{ Scan(...any) error }) (NamedVersionRecord, error) {
-	var v NamedVersionRecord
-	var created int64
-	err := sc.Scan(&v.ID, &v.IModelID, &v.Name, &v.Description, &v.ChangesetIndex, &v.ChangesetID, &v.State, &created, &v.CreatedBy)
-	v.Created = fromNanos(created)
-	return v, err
-}
-
-// namedVersionsByChangeset maps changeset index → named version id, for the changesets' _links.namedVersion.
-func (st *Store) namedVersionsByChangeset(ctx context.Context, q Querier, imodelID string) (map[int]string, error) {
-	vs, err := st.listNamedVersions(ctx, q, imodelID)
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[int]string, len(vs))
-	for _, v := range vs {
-		m[v.ChangesetIndex] = v.ID
-	}
-	return m, nil
 }
 
 func (c *rc) loadNamedVersion(q Querier, im IModelRecord) (NamedVersionRecord, error) {

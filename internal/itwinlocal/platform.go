@@ -356,23 +356,6 @@ type IModelRecord struct {
 	CreatedBy                      string
 }
 
-const imodelCols = `id, itwin_id, name, description, extent, containers_enabled, state, created, created_by`
-
-func scanIModel(sc interface{ Scan(...any) error }) (IModelRecord, error) {
-	var r IModelRecord
-	var ext sql.NullString
-	var created int64
-	if err := sc.Scan(&r.ID, &r.ITwinID, &r.Name, &r.Description, &ext, &r.ContainersEnabled, &r.State, &created, &r.CreatedBy); err != nil {
-		return r, err
-	}
-	r.Created = fromNanos(created)
-	if ext.Valid && ext.String != "" {
-		r.Extent = &wire.Extent{}
-		_ = json.Unmarshal([]byte(ext.String), r.Extent)
-	}
-	return r, nil
-}
-
 func extentJSON(e *wire.Extent) any {
 	if e == nil {
 		return nil
@@ -692,21 +675,6 @@ type ChangesetRecord struct {
 	TaskID            string   // synchronization task that pushed it ("" = none)
 	ChangedFiles      []string // file names
 	RunID             string
-}
-
-const changesetCols = `imodel_id, idx, id, parent_id, description, push_time, containing_changes, file_size, briefcase_id, creator_id, task_id, changed_files, run_id`
-
-func scanChangeset(sc interface{ Scan(...any) error }) (ChangesetRecord, error) {
-	var cs ChangesetRecord
-	var push int64
-	var files string
-	err := sc.Scan(&cs.IModelID, &cs.Index, &cs.ID, &cs.ParentID, &cs.Description, &push, &cs.ContainingChanges, &cs.FileSize,
-		&cs.BriefcaseID, &cs.CreatorID, &cs.TaskID, &files, &cs.RunID)
-	cs.PushTime = fromNanos(push)
-	if files != "" && files != "null" {
-		_ = json.Unmarshal([]byte(files), &cs.ChangedFiles)
-	}
-	return cs, err
 }
 
 // localApplicationID identifies itwin-local as the application that pushed changesets.

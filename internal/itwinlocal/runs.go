@@ -10,7 +10,6 @@ package itwinlocal
 // RunAlreadyRequested — the "real race" of §4.1.
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -33,69 +32,6 @@ type RunRecord struct {
 	Settings                   map[string]any
 
 	Kind wire.Kind // of the run's connection
-}
-
-const runCols = `r.id, r.connection_id, c.kind, r.imodel_id, r.state, r.result, r.phase, r.start, r.end_time, r.error, r.jobs, r.manifest, r.settings`
-const runFrom = ` FROM runs r JOIN connections c ON c.id = r.connection_id `
-
-func scanRun(sc interface{ Scan(...any) error }) (RunRecord, error) {
-	var r RunRecord
-	var start, end int64
-	var errJSON, jobs, manifest, settings string
-	if err := sc.Scan(&r.ID, &r.ConnectionID, &r.Kind, &r.IModelID, &r.State, &r.Result, &r.Phase, &start, &end, &errJSON, &jobs, &manifest, &settings); err != nil {
-		return r, err
-	}
-	r.Start, r.End = fromNanos(start), fromNanos(end)
-	if errJSON != "" {
-		r.Error = &wire.RunError{}
-		if err := json.Unmarshal([]byte(errJSON), r.Error); err != nil {
-			return r, err
-		}
-	}
-	r.Jobs = []wire.Job{}
-	if jobs != "" {
-		if err := json.Unmarshal([]byte(jobs), &r.Jobs); err != nil {
-			return r, err
-		}
-	}
-	if manifest != "" {
-		r.Manifest = &wire.ManifestRunCreate{}
-		if err := json.Unmarshal([]byte(manifest), r.Manifest); err != nil {
-			return r, err
-		}
-	}
-	if settings != "" {
-		if err := json.Unmarshal([]byte(settings), &r.Settings); err != nil {
-			return r, err
-		}
-	}
-	return r, nil
-}
-
-// ListActiveRuns returns every run whose state is not Completed, oldest first (the engine resumes them after a
-// restart).
-func (st *Store) ListActiveRuns(ctx context.Context, q Querier) ([]RunRecord, error) {
-	return st.queryRuns(ctx, q, `SELECT `+runCols+runFrom+`WHERE r.state <> ? ORDER BY r.start, r.seq`, wire.StateCompleted)
-}
-
-// ListRuns returns a connection's runs newest first (startDateTime desc, then id desc, §11h).
-func (st *Store) ListRuns(ctx context.Context, q Querier, connID string, skip, limit int) ([]RunRecord, error) {
-	return st.queryRuns(ctx, q, `SELECT `+runCols+runFrom+`WHERE r.connection_id = ? ORDER BY r.start DESC, r.id DESC LIMIT ? OFFSET ?`, connID, limit, skip)
-}
-
-// UpdateRun loads the run in a write transaction, lets fn change it (fn may also write changesets, elements
-// and reports through tx), and saves it, all atomically. fn's error aborts everything.
-func (st *Store) UpdateRun(ctx context.Context, id string, fn func(tx *sql.Tx, r *RunRecord) error) error {
-	return st.Write(ctx, func(tx *sql.Tx) error {
-		r, err := st.GetRun(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := fn(tx, &r); err != nil {
-			return err
-		}
-		return st.SaveRun(ctx, tx, r)
-	})
 }
 
 // runWire converts a run; full=false gives the minimal list item (id, state, result).

@@ -382,3 +382,58 @@ func (st *Store) versionsCreatedBy(ctx context.Context, q Querier, imodelID, cli
 	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM named_versions WHERE imodel_id = ? AND created_by = ?`, imodelID, clientID).Scan(&n)
 	return n, err
 }
+
+const namedVersionCols = `id, imodel_id, name, description, changeset_idx, changeset_id, state, created, created_by`
+
+func scanNamedVersion(sc interface{ Scan(...any) error }) (NamedVersionRecord, error) {
+	var v NamedVersionRecord
+	var created int64
+	err := sc.Scan(&v.ID, &v.IModelID, &v.Name, &v.Description, &v.ChangesetIndex, &v.ChangesetID, &v.State, &created, &v.CreatedBy)
+	v.Created = fromNanos(created)
+	return v, err
+}
+
+// namedVersionsByChangeset maps changeset index → named version id, for the changesets' _links.namedVersion.
+func (st *Store) namedVersionsByChangeset(ctx context.Context, q Querier, imodelID string) (map[int]string, error) {
+	vs, err := st.listNamedVersions(ctx, q, imodelID)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[int]string, len(vs))
+	for _, v := range vs {
+		m[v.ChangesetIndex] = v.ID
+	}
+	return m, nil
+}
+
+const imodelCols = `id, itwin_id, name, description, extent, containers_enabled, state, created, created_by`
+
+func scanIModel(sc interface{ Scan(...any) error }) (IModelRecord, error) {
+	var r IModelRecord
+	var ext sql.NullString
+	var created int64
+	if err := sc.Scan(&r.ID, &r.ITwinID, &r.Name, &r.Description, &ext, &r.ContainersEnabled, &r.State, &created, &r.CreatedBy); err != nil {
+		return r, err
+	}
+	r.Created = fromNanos(created)
+	if ext.Valid && ext.String != "" {
+		r.Extent = &wire.Extent{}
+		_ = json.Unmarshal([]byte(ext.String), r.Extent)
+	}
+	return r, nil
+}
+
+const changesetCols = `imodel_id, idx, id, parent_id, description, push_time, containing_changes, file_size, briefcase_id, creator_id, task_id, changed_files, run_id`
+
+func scanChangeset(sc interface{ Scan(...any) error }) (ChangesetRecord, error) {
+	var cs ChangesetRecord
+	var push int64
+	var files string
+	err := sc.Scan(&cs.IModelID, &cs.Index, &cs.ID, &cs.ParentID, &cs.Description, &push, &cs.ContainingChanges, &cs.FileSize,
+		&cs.BriefcaseID, &cs.CreatorID, &cs.TaskID, &files, &cs.RunID)
+	cs.PushTime = fromNanos(push)
+	if files != "" && files != "null" {
+		_ = json.Unmarshal([]byte(files), &cs.ChangedFiles)
+	}
+	return cs, err
+}

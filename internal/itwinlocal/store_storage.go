@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -178,4 +179,32 @@ func (st *Store) setPendingContent(ctx context.Context, tx *sql.Tx, id, hash str
 	}
 	n, _ := res.RowsAffected()
 	return n > 0, nil
+}
+
+const fileCols = `id, itwin_id, folder_id, display_name, description, content_hash, size, completed, pending_hash, pending_size, created, modified, modified_by`
+
+func scanFile(sc interface{ Scan(...any) error }) (FileRecord, error) {
+	var f FileRecord
+	var c, m int64
+	err := sc.Scan(&f.ID, &f.ITwinID, &f.FolderID, &f.DisplayName, &f.Description, &f.ContentHash, &f.Size, &f.Completed,
+		&f.PendingHash, &f.PendingSize, &c, &m, &f.ModifiedBy)
+	f.Created, f.Modified = fromNanos(c), fromNanos(m)
+	return f, err
+}
+
+// folderPath is the folder's path below the root ("" for the root).
+func (st *Store) folderPath(ctx context.Context, q Querier, folderID string) (string, error) {
+	var parts []string
+	for i := 0; folderID != "" && i < 256; i++ {
+		f, err := st.GetFolder(ctx, q, folderID)
+		if err != nil {
+			return "", err
+		}
+		if f.ParentID == "" {
+			break
+		}
+		parts = append([]string{f.DisplayName}, parts...)
+		folderID = f.ParentID
+	}
+	return strings.Join(parts, "/"), nil
 }

@@ -378,3 +378,111 @@ func (st *Store) recordConsent(ctx context.Context, tx *sql.Tx, clientID string,
 	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO consents (client_id, created) VALUES (?, ?)`, clientID, nanos(now))
 	return err
 }
+
+const runCols = `r.id, r.connection_id, c.kind, r.imodel_id, r.state, r.result, r.phase, r.start, r.end_time, r.error, r.jobs, r.manifest, r.settings`
+
+const runFrom = ` FROM runs r JOIN connections c ON c.id = r.connection_id `
+
+func scanRun(sc interface{ Scan(...any) error }) (RunRecord, error) {
+	var r RunRecord
+	var start, end int64
+	var errJSON, jobs, manifest, settings string
+	if err := sc.Scan(&r.ID, &r.ConnectionID, &r.Kind, &r.IModelID, &r.State, &r.Result, &r.Phase, &start, &end, &errJSON, &jobs, &manifest, &settings); err != nil {
+		return r, err
+	}
+	r.Start, r.End = fromNanos(start), fromNanos(end)
+	if errJSON != "" {
+		r.Error = &wire.RunError{}
+		if err := json.Unmarshal([]byte(errJSON), r.Error); err != nil {
+			return r, err
+		}
+	}
+	r.Jobs = []wire.Job{}
+	if jobs != "" {
+		if err := json.Unmarshal([]byte(jobs), &r.Jobs); err != nil {
+			return r, err
+		}
+	}
+	if manifest != "" {
+		r.Manifest = &wire.ManifestRunCreate{}
+		if err := json.Unmarshal([]byte(manifest), r.Manifest); err != nil {
+			return r, err
+		}
+	}
+	if settings != "" {
+		if err := json.Unmarshal([]byte(settings), &r.Settings); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// ListActiveRuns returns every run whose state is not Completed, oldest first (the engine resumes them after a
+// restart).
+func (st *Store) ListActiveRuns(ctx context.Context, q Querier) ([]RunRecord, error) {
+	return st.queryRuns(ctx, q, `SELECT `+runCols+runFrom+`WHERE r.state <> ? ORDER BY r.start, r.seq`, wire.StateCompleted)
+}
+
+// ListRuns returns a connection's runs newest first (startDateTime desc, then id desc, §11h).
+func (st *Store) ListRuns(ctx context.Context, q Querier, connID string, skip, limit int) ([]RunRecord, error) {
+	return st.queryRuns(ctx, q, `SELECT `+runCols+runFrom+`WHERE r.connection_id = ? ORDER BY r.start DESC, r.id DESC LIMIT ? OFFSET ?`, connID, limit, skip)
+}
+
+// UpdateRun loads the run in a write transaction, lets fn change it (fn may also write changesets, elements
+// and reports through tx), and saves it, all atomically. fn's error aborts everything.
+func (st *Store) UpdateRun(ctx context.Context, id string, fn func(tx *sql.Tx, r *RunRecord) error) error {
+	return st.Write(ctx, func(tx *sql.Tx) error {
+		r, err := st.GetRun(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx, &r); err != nil {
+			return err
+		}
+		return st.SaveRun(ctx, tx, r)
+	})
+}
+
+const connCols = `c.id, c.kind, c.imodel_id, m.itwin_id, c.display_name, c.auth_type, c.owner_client, c.last_run_id, c.created`
+
+func scanConn(sc interface{ Scan(...any) error }) (ConnectionRecord, error) {
+	var r ConnectionRecord
+	var created int64
+	err := sc.Scan(&r.ID, &r.Kind, &r.IModelID, &r.ITwinID, &r.DisplayName, &r.AuthType, &r.OwnerClient, &r.LastRunID, &created)
+	r.Created = fromNanos(created)
+	return r, err
+}
+
+const sfCols = `s.id, s.connection_id, s.imodel_id, s.kind, s.file_key, s.connector_type, COALESCE(f.display_name, s.last_known_name)`
+
+const sfFrom = ` FROM source_files s LEFT JOIN storage_files f ON s.kind = 'storage' AND f.id = s.file_key `
+
+func scanSF(sc interface{ Scan(...any) error }) (SourceFileRecord, error) {
+	var r SourceFileRecord
+	err := sc.Scan(&r.ID, &r.ConnectionID, &r.IModelID, &r.Kind, &r.FileKey, &r.ConnectorType, &r.LastKnownFileName)
+	return r, err
+}
+
+// checkStorageFile requires an existing, completed Storage file in the iTwin (§3.5) and returns its name.
+func (st *Store) checkStorageFile(ctx context.Context, q Querier, itwinID, fileID string) (string, error) {
+	f, err := st.GetFile(ctx, q, fileID)
+	if err != nil || !f.Completed || f.ITwinID != itwinID {
+		return "", errFileNotFound
+	}
+	return f.DisplayName, nil
+}
+
+// ListSourceFiles returns a connection's source files in creation order.
+func (st *Store) ListSourceFiles(ctx context.Context, q Querier, connID string) ([]SourceFileRecord, error) {
+	return st.listSourceFiles(ctx, q, connID, page{Top: 1 << 30})
+}
+
+// ResolvedConnectionSettings returns a connection's resolved settings (defaults, then iTwin, iModel and
+// connection settings, §11n). The engine takes this snapshot when a run leaves Queued.
+func (st *Store) ResolvedConnectionSettings(ctx context.Context, q Querier, connID string) (map[string]any, error) {
+	conn, err := st.GetConnection(ctx, q, connID)
+	if err != nil {
+		return nil, err
+	}
+	return resolve(ctx, st, q, []scopeLevel{{wire.ScopeITwin, conn.ITwinID}, {wire.ScopeIModel, conn.IModelID}, {wire.ScopeConnection, conn.ID}})
+}

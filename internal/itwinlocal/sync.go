@@ -3,7 +3,6 @@ package itwinlocal
 // Synchronization API (§2): storage and manifest connections, source files, C1, C2 and the consent page.
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -48,16 +47,6 @@ type ConnectionRecord struct {
 // ErrNotFound is returned by store getters whose object does not exist (engine-facing).
 var ErrNotFound = errors.New("not found")
 
-const connCols = `c.id, c.kind, c.imodel_id, m.itwin_id, c.display_name, c.auth_type, c.owner_client, c.last_run_id, c.created`
-
-func scanConn(sc interface{ Scan(...any) error }) (ConnectionRecord, error) {
-	var r ConnectionRecord
-	var created int64
-	err := sc.Scan(&r.ID, &r.Kind, &r.IModelID, &r.ITwinID, &r.DisplayName, &r.AuthType, &r.OwnerClient, &r.LastRunID, &created)
-	r.Created = fromNanos(created)
-	return r, err
-}
-
 // loadConn loads the path's connection of kind k: 404 with the kind's code (also for the other kind, §11a), then 403.
 func (c *rc) loadConn(q Querier, k wire.Kind) (ConnectionRecord, error) {
 	id := c.param("id")
@@ -84,15 +73,6 @@ func connWire(o string, r ConnectionRecord) wire.Connection {
 		l.LastRun = &wire.Link{Href: runHref(o, r.Kind, r.ID, r.LastRunID)}
 	}
 	return wire.Connection{ID: r.ID, DisplayName: r.DisplayName, IModelID: r.IModelID, ITwinID: r.ITwinID, AuthenticationType: r.AuthType, Links: l}
-}
-
-// checkStorageFile requires an existing, completed Storage file in the iTwin (§3.5) and returns its name.
-func (st *Store) checkStorageFile(ctx context.Context, q Querier, itwinID, fileID string) (string, error) {
-	f, err := st.GetFile(ctx, q, fileID)
-	if err != nil || !f.Completed || f.ITwinID != itwinID {
-		return "", errFileNotFound
-	}
-	return f.DisplayName, nil
 }
 
 func (s *Server) handleConnCreate(c *rc, k wire.Kind) error {
@@ -342,20 +322,6 @@ func (s *Server) handleConnDelete(c *rc, k wire.Kind) error {
 type SourceFileRecord struct {
 	ID, ConnectionID, IModelID, FileKey, ConnectorType, LastKnownFileName string
 	Kind                                                                  wire.Kind
-}
-
-const sfCols = `s.id, s.connection_id, s.imodel_id, s.kind, s.file_key, s.connector_type, COALESCE(f.display_name, s.last_known_name)`
-const sfFrom = ` FROM source_files s LEFT JOIN storage_files f ON s.kind = 'storage' AND f.id = s.file_key `
-
-func scanSF(sc interface{ Scan(...any) error }) (SourceFileRecord, error) {
-	var r SourceFileRecord
-	err := sc.Scan(&r.ID, &r.ConnectionID, &r.IModelID, &r.Kind, &r.FileKey, &r.ConnectorType, &r.LastKnownFileName)
-	return r, err
-}
-
-// ListSourceFiles returns a connection's source files in creation order.
-func (st *Store) ListSourceFiles(ctx context.Context, q Querier, connID string) ([]SourceFileRecord, error) {
-	return st.listSourceFiles(ctx, q, connID, page{Top: 1 << 30})
 }
 
 func sfWire(o string, r SourceFileRecord, withType bool) any {

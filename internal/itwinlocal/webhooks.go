@@ -27,27 +27,6 @@ import (
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
-// webhooksSchema is migration 3. IF NOT EXISTS keeps it harmless if it is ever applied under another number.
-//
-//	webhooks(id PK, owner_client, scope, scope_id, active, callback_url, event_types json, secret, created, modified, seq)
-//	webhook_deliveries(message_id PK, webhook_id→webhooks, event_type, body json wire.WebhookEvent, attempts, next_at, created)
-//	    the outbox: one row per event per webhook, written in the transaction that produced the event and
-//	    deleted when the delivery succeeded, was dropped, or its webhook was deactivated or deleted.
-//
-// The secret is stored as given: the server needs it to sign deliveries.
-const webhooksSchema = `
-CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, owner_client TEXT NOT NULL, scope TEXT NOT NULL, scope_id TEXT NOT NULL,
-  active INTEGER NOT NULL DEFAULT 0, callback_url TEXT NOT NULL, event_types TEXT NOT NULL, secret TEXT NOT NULL,
-  created INTEGER NOT NULL, modified INTEGER NOT NULL, seq INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS webhooks_owner ON webhooks(owner_client, seq);
-CREATE INDEX IF NOT EXISTS webhooks_seq ON webhooks(seq);
-CREATE TABLE IF NOT EXISTS webhook_deliveries (message_id TEXT PRIMARY KEY,
-  webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE, event_type TEXT NOT NULL, body TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, created INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(next_at);
-CREATE INDEX IF NOT EXISTS webhook_deliveries_hook ON webhook_deliveries(webhook_id);
-`
-
 // Webhook limits of the local server.
 const (
 	minWebhookSecret   = 32   // characters (§12)
@@ -87,22 +66,6 @@ func (w webhookRecord) wire(withSecret bool) wire.Webhook {
 
 func (w webhookRecord) subscribes(eventType string) bool {
 	return slices.Contains(w.EventTypes, eventType)
-}
-
-const webhookCols = `id, owner_client, scope, scope_id, active, callback_url, event_types, secret, created, modified`
-
-func scanWebhook(sc interface{ Scan(...any) error }) (webhookRecord, error) {
-	var w webhookRecord
-	var types string
-	var created, modified int64
-	if err := sc.Scan(&w.ID, &w.Owner, &w.Scope, &w.ScopeID, &w.Active, &w.CallbackURL, &types, &w.Secret, &created, &modified); err != nil {
-		return w, err
-	}
-	w.Created, w.Modified = fromNanos(created), fromNanos(modified)
-	if err := json.Unmarshal([]byte(types), &w.EventTypes); err != nil {
-		return w, fmt.Errorf("webhook %s: event types: %w", w.ID, err)
-	}
-	return w, nil
 }
 
 // --- decoding (pure, fuzzed) ---
