@@ -6,8 +6,9 @@ package itwinlocal
 // retry, a crash or a restart can neither lose nor duplicate it. The delivery worker (delivery.go) sends the rows
 // and deletes them.
 //
-// The hooks are called from the store functions every writer goes through: SaveRun (runs.go), AppendChangeset and
-// createIModel (platform.go), and the iModel/iTwin delete handlers.
+// The hooks are called from the store functions every writer goes through: SaveRun (store_sync.go), AppendChangeset and
+// createIModel (store_platform.go), and the iModel/iTwin delete handlers. The emit* functions and the outbox's
+// SQL are in store_webhooks.go.
 
 import (
 	"context"

@@ -333,7 +333,7 @@ func (s *Server) handleITwinDelete(c *rc) error {
 			return err
 		}
 		if err := s.store.emitITwinIModelsDeleted(c.ctx, tx, id, c.client.ID); err != nil {
-			return err // webhook events for the iModels that go with it (events.go)
+			return err // webhook events for the iModels that go with it (store_webhooks.go)
 		}
 		return s.store.deleteITwin(c.ctx, tx, id)
 	})
@@ -646,7 +646,7 @@ func (s *Server) handleIModelDelete(c *rc) error {
 			return err
 		}
 		if err := s.store.emitIModelEvent(c.ctx, tx, wire.EventIModelDeleted, im.ID, im.ITwinID, c.client.ID); err != nil {
-			return err // webhook event (events.go)
+			return err // webhook event (store_webhooks.go)
 		}
 		// Connections, runs, source files, configurations, changesets, elements and reports cascade (§9.3).
 		return s.store.deleteIModel(c.ctx, tx, im.ID)

@@ -138,7 +138,7 @@ CREATE TABLE named_versions (id TEXT PRIMARY KEY, imodel_id TEXT NOT NULL REFERE
   state TEXT NOT NULL, created INTEGER NOT NULL, created_by TEXT NOT NULL DEFAULT '',
   UNIQUE (imodel_id, name), UNIQUE (imodel_id, changeset_idx));
 `,
-	// 4: webhooks and their delivery outbox (webhooks.go).
+	// 4: webhooks and their delivery outbox (store_webhooks.go).
 	webhooksSchema,
 }
 

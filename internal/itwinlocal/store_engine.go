@@ -1,5 +1,8 @@
 package itwinlocal
 
+// Store methods of the run engine (internal/itwinlocal/engine): element state, the engine's own tables and
+// what it reads of changesets and runs. The engine has no SQL of its own (TestSQLOnlyInStoreFiles).
+
 import (
 	"context"
 	"database/sql"

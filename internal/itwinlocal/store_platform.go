@@ -1,5 +1,8 @@
 package itwinlocal
 
+// Store methods for iTwins, iModels, changesets, named versions, clients and access grants. Handlers
+// (platform.go, namedversions.go, users.go, server.go) keep the HTTP side and call these.
+
 import (
 	"context"
 	"crypto/rand"
@@ -87,7 +90,7 @@ func (st *Store) createIModel(ctx context.Context, tx *sql.Tx, rec IModelRecord,
 	_, err := tx.ExecContext(ctx, `INSERT INTO imodels (id, itwin_id, name, description, extent, containers_enabled, state, created, created_by)
 		VALUES (?,?,?,?,?,?,?,?,?)`, rec.ID, rec.ITwinID, rec.Name, rec.Description, extentJSON(rec.Extent), rec.ContainersEnabled, rec.State, nanos(rec.Created), clientID)
 	if err == nil {
-		err = st.emitIModelEvent(ctx, tx, wire.EventIModelCreated, rec.ID, rec.ITwinID, clientID) // webhook event (events.go)
+		err = st.emitIModelEvent(ctx, tx, wire.EventIModelCreated, rec.ID, rec.ITwinID, clientID) // webhook event (store_webhooks.go)
 	}
 	return rec, err
 }
@@ -144,7 +147,7 @@ func (st *Store) AppendChangeset(ctx context.Context, tx *sql.Tx, cs ChangesetRe
 		cs.IModelID, cs.Index, cs.ID, cs.ParentID, cs.Description, nanos(cs.PushTime), cs.ContainingChanges, cs.FileSize,
 		cs.BriefcaseID, cs.CreatorID, cs.TaskID, string(files), cs.RunID)
 	if err == nil {
-		err = st.emitChangesReady(ctx, tx, cs) // webhook event in the same transaction (events.go)
+		err = st.emitChangesReady(ctx, tx, cs) // webhook event in the same transaction (store_webhooks.go)
 	}
 	return cs, err
 }

@@ -1,5 +1,7 @@
 package itwinlocal
 
+// Store methods for storage folders and files (storage.go keeps the HTTP side).
+
 import (
 	"context"
 	"database/sql"

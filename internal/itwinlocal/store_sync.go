@@ -1,5 +1,8 @@
 package itwinlocal
 
+// Store methods for connections, source files, runs, configurations, reports and consents (sync.go, runs.go
+// and config.go keep the HTTP side).
+
 import (
 	"context"
 	"database/sql"

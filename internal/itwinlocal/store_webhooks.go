@@ -1,5 +1,8 @@
 package itwinlocal
 
+// Store methods for webhooks (webhooks.go), the webhook events written in the producing transaction
+// (events.go) and the delivery outbox (delivery.go).
+
 import (
 	"context"
 	"database/sql"

@@ -1,7 +1,7 @@
 package itwinlocal
 
-// Webhooks v2 (§12): W1–W5 with their validation and persistence. Events and the outbox are in events.go, the
-// delivery worker in delivery.go, the loopback inbox in inbox.go.
+// Webhooks v2 (§12): W1–W5 with their validation (their SQL is in store_webhooks.go). Events and the outbox are
+// in events.go, the delivery worker in delivery.go, the loopback inbox in inbox.go.
 //
 // Every client of itwin-local is a service application, so every caller may manage webhooks; each caller sees
 // only its own (another caller's webhook answers 404 WebhookNotFound, like one that does not exist). An
