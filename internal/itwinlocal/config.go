@@ -73,20 +73,6 @@ func (c *rc) resolveScope(q Querier, seg string) ([]scopeLevel, error) {
 	}
 }
 
-// GetSettings returns the flags stored on one scope (ok=false when the scope has no configuration).
-func (st *Store) GetSettings(ctx context.Context, q Querier, scopeKind, scopeID string) (map[string]any, bool, error) {
-	var raw string
-	err := q.QueryRowContext(ctx, `SELECT settings FROM configurations WHERE scope_kind = ? AND scope_id = ?`, scopeKind, scopeID).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return map[string]any{}, false, nil
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	m, err := decodeStoredSettings(raw)
-	return m, true, err
-}
-
 func decodeStoredSettings(raw string) (map[string]any, error) {
 	d := json.NewDecoder(bytes.NewReader([]byte(raw)))
 	d.UseNumber()
@@ -130,16 +116,6 @@ func resolve(ctx context.Context, st *Store, q Querier, levels []scopeLevel) (ma
 		}
 	}
 	return out, nil
-}
-
-// ResolvedConnectionSettings returns a connection's resolved settings (defaults, then iTwin, iModel and
-// connection settings, §11n). The engine takes this snapshot when a run leaves Queued.
-func (st *Store) ResolvedConnectionSettings(ctx context.Context, q Querier, connID string) (map[string]any, error) {
-	conn, err := st.GetConnection(ctx, q, connID)
-	if err != nil {
-		return nil, err
-	}
-	return resolve(ctx, st, q, []scopeLevel{{wire.ScopeITwin, conn.ITwinID}, {wire.ScopeIModel, conn.IModelID}, {wire.ScopeConnection, conn.ID}})
 }
 
 // decodeConfigBody validates a K* body for the scope: a flat object of known flags of that scope, each with the
@@ -267,19 +243,7 @@ func (s *Server) handleConfigWrite(c *rc, seg string, create bool) error {
 				cur[k] = v
 			}
 		}
-		b, _ := json.Marshal(cur)
-		var itRef, imRef, connRef any
-		switch last.kind {
-		case wire.ScopeITwin:
-			itRef = last.id
-		case wire.ScopeIModel:
-			imRef = last.id
-		default:
-			connRef = last.id
-		}
-		_, err = tx.ExecContext(c.ctx, `INSERT INTO configurations (scope_kind, scope_id, settings, itwin_ref, imodel_ref, connection_ref) VALUES (?,?,?,?,?,?)
-			ON CONFLICT (scope_kind, scope_id) DO UPDATE SET settings = excluded.settings`, last.kind, last.id, string(b), itRef, imRef, connRef)
-		return err
+		return s.store.putSettings(c.ctx, tx, last.kind, last.id, cur)
 	})
 	if err != nil {
 		return err
@@ -298,11 +262,11 @@ func (s *Server) handleConfigDelete(c *rc, seg string) error {
 	}
 	last := levels[len(levels)-1]
 	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(c.ctx, `DELETE FROM configurations WHERE scope_kind = ? AND scope_id = ?`, last.kind, last.id)
+		deleted, err := s.store.deleteSettings(c.ctx, tx, last.kind, last.id)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !deleted {
 			return errConfigNotFound
 		}
 		return nil
@@ -321,23 +285,6 @@ type ReportRecord struct {
 	ID, IModelID, RunID, TaskID string
 	Created                     time.Time
 	Body                        wire.ReportDocument
-}
-
-// AddReport stores a report inside the caller's write transaction and returns its id (generated when empty).
-func (st *Store) AddReport(ctx context.Context, tx *sql.Tx, r ReportRecord) (string, error) {
-	if r.ID == "" {
-		r.ID = NewID()
-	}
-	if r.Created.IsZero() {
-		r.Created = st.Now()
-	}
-	b, err := json.Marshal(r.Body)
-	if err != nil {
-		return "", err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO reports (id, imodel_id, run_id, task_id, created, body) VALUES (?,?,?,?,?,?)`,
-		r.ID, r.IModelID, r.RunID, r.TaskID, nanos(r.Created), string(b))
-	return r.ID, err
 }
 
 var hex40 = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)
@@ -380,30 +327,15 @@ func (s *Server) handleReports(c *rc) error {
 	if err := c.access(im.ITwinID); err != nil {
 		return err
 	}
-	q := `SELECT id, task_id, created FROM reports WHERE imodel_id = ? AND run_id = ?`
-	args := []any{im.ID, runID}
-	if taskID != "" {
-		q += ` AND task_id = ?`
-		args = append(args, taskID)
-	}
-	rows, err := s.store.Reader().QueryContext(c.ctx, q+` ORDER BY created, id`, args...)
+	reports, err := s.store.listReports(c.ctx, s.store.Reader(), im.ID, runID, taskID)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
 	exp := s.Now().Add(signedURLTTL).Unix()
-	for rows.Next() {
-		var id, task string
-		var created int64
-		if err := rows.Scan(&id, &task, &created); err != nil {
-			return err
-		}
-		sas := c.origin() + "/blobs/reports/" + id + "?se=" + strconv.FormatInt(exp, 10) + "&sig=" + s.keys.urlSig("report", id, exp)
-		out.Reports = append(out.Reports, wire.DiagnosticReport{ID: id, IModelID: im.ID, RunID: runID, TaskID: task, SasURI: sas,
-			CreatedTimeStamp: wire.NewTimestamp(fromNanos(created))})
-	}
-	if err := rows.Err(); err != nil {
-		return err
+	for _, r := range reports {
+		sas := c.origin() + "/blobs/reports/" + r.ID + "?se=" + strconv.FormatInt(exp, 10) + "&sig=" + s.keys.urlSig("report", r.ID, exp)
+		out.Reports = append(out.Reports, wire.DiagnosticReport{ID: r.ID, IModelID: im.ID, RunID: runID, TaskID: r.TaskID, SasURI: sas,
+			CreatedTimeStamp: wire.NewTimestamp(r.Created)})
 	}
 	writeJSON(c.w, 200, out)
 	return nil
@@ -414,8 +346,7 @@ func (s *Server) handleReportBlob(c *rc) error {
 	if err := s.checkSigned(c, "report", id); err != nil {
 		return err
 	}
-	var body string
-	err := s.store.Reader().QueryRowContext(c.ctx, `SELECT body FROM reports WHERE id = ?`, id).Scan(&body)
+	body, err := s.store.reportBody(c.ctx, s.store.Reader(), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return apiErr(404, "BlobNotFound", "The specified blob does not exist.")
 	}
@@ -429,43 +360,3 @@ func (s *Server) handleReportBlob(c *rc) error {
 }
 
 // --- elements (engine) ---
-
-// ElementHashes returns element key → hash of what one source file produced on an iModel.
-func (st *Store) ElementHashes(ctx context.Context, q Querier, imodelID, fileKey string) (map[string]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT element_key, hash FROM elements WHERE imodel_id = ? AND file_key = ?`, imodelID, fileKey)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var k, h string
-		if err := rows.Scan(&k, &h); err != nil {
-			return nil, err
-		}
-		out[k] = h
-	}
-	return out, rows.Err()
-}
-
-// ReplaceElements sets the elements a source file produced (an empty map removes them all, §11l), inside the
-// caller's write transaction.
-func (st *Store) ReplaceElements(ctx context.Context, tx *sql.Tx, imodelID, fileKey, connID string, elems map[string]string) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM elements WHERE imodel_id = ? AND file_key = ?`, imodelID, fileKey); err != nil {
-		return err
-	}
-	for k, h := range elems {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO elements (imodel_id, file_key, element_key, hash, connection_id) VALUES (?,?,?,?,?)`,
-			imodelID, fileKey, k, h, connID); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// CountElements is the number of elements on an iModel.
-func (st *Store) CountElements(ctx context.Context, q Querier, imodelID string) (int, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM elements WHERE imodel_id = ?`, imodelID).Scan(&n)
-	return n, err
-}

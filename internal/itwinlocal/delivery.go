@@ -163,27 +163,13 @@ func (h *webhookHub) dispatchDue() (time.Duration, error) {
 	h.flightMu.Unlock()
 	now := h.s.Now()
 	var due []delivery
-	var next sql.NullInt64
+	var next time.Time
 	// Read through the writer: an event's hook wakes the scheduler before its transaction commits, and a write
 	// transaction starts only after that commit (one writer connection), so the new rows are visible.
 	err := h.s.store.Write(h.ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(h.ctx, `SELECT message_id, webhook_id, event_type, body, attempts FROM webhook_deliveries WHERE next_at <= ?
-			ORDER BY next_at, rowid LIMIT ?`, nanos(now), busy+deliveryConcurrency)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var d delivery
-			if err := rows.Scan(&d.MessageID, &d.WebhookID, &d.EventType, &d.Body, &d.Attempts); err != nil {
-				return err
-			}
-			due = append(due, d)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return tx.QueryRowContext(h.ctx, `SELECT MIN(next_at) FROM webhook_deliveries WHERE next_at > ?`, nanos(now)).Scan(&next)
+		var err error
+		due, next, err = h.s.store.dueDeliveries(h.ctx, tx, now, busy+deliveryConcurrency)
+		return err
 	})
 	if err != nil {
 		return 0, err
@@ -198,10 +184,10 @@ func (h *webhookHub) dispatchDue() (time.Duration, error) {
 		go h.send(d)
 	}
 	h.flightMu.Unlock()
-	if !next.Valid {
+	if next.IsZero() {
 		return idle, nil
 	}
-	return min(fromNanos(next.Int64).Sub(now), h.poll), nil
+	return min(next.Sub(now), h.poll), nil
 }
 
 // send makes one attempt and records its outcome.
@@ -216,7 +202,7 @@ func (h *webhookHub) send(d delivery) {
 	g := h.gate(d.WebhookID)
 	g.RLock()
 	defer g.RUnlock()
-	w, err := getWebhook(h.ctx, h.s.store.Reader(), d.WebhookID)
+	w, err := h.s.store.getWebhook(h.ctx, h.s.store.Reader(), d.WebhookID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		if h.ctx.Err() == nil {
 			h.s.log.Error("webhook delivery: loading the webhook", "webhook", d.WebhookID, "err", err)
@@ -254,8 +240,7 @@ func (h *webhookHub) send(d delivery) {
 	}
 	next := h.s.Now().Add(h.delays[d.Attempts])
 	err = h.s.store.Write(h.ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(h.ctx, `UPDATE webhook_deliveries SET attempts = ?, next_at = ? WHERE message_id = ?`, d.Attempts+1, nanos(next), d.MessageID)
-		return err
+		return h.s.store.scheduleRetry(h.ctx, tx, d.MessageID, d.Attempts+1, next)
 	})
 	if err != nil && h.ctx.Err() == nil {
 		h.s.log.Error("webhook delivery: scheduling the retry", "messageId", d.MessageID, "err", err)
@@ -267,12 +252,11 @@ func (h *webhookHub) send(d delivery) {
 // stays and is tried again.
 func (h *webhookHub) remove(d delivery, counted func(removed bool)) {
 	err := h.s.store.Write(h.ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(h.ctx, `DELETE FROM webhook_deliveries WHERE message_id = ?`, d.MessageID)
+		removed, err := h.s.store.deleteDelivery(h.ctx, tx, d.MessageID)
 		if err != nil {
 			return err
 		}
-		n, _ := res.RowsAffected()
-		counted(n > 0)
+		counted(removed)
 		return nil
 	})
 	if err != nil && h.ctx.Err() == nil {
@@ -358,22 +342,16 @@ func (h *webhookHub) snapshot(ctx context.Context) (map[string]WebhookDeliverySt
 		out[id] = *st
 	}
 	h.statsMu.Unlock()
-	rows, err := h.s.store.Reader().QueryContext(ctx, `SELECT webhook_id, COUNT(*) FROM webhook_deliveries GROUP BY webhook_id`)
+	pending, err := h.s.store.pendingDeliveries(ctx, h.s.store.Reader())
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		var n int64
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, err
-		}
+	for id, n := range pending {
 		st := out[id]
 		st.Pending = n
 		out[id] = st
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (h *webhookHub) resetStats() {
@@ -404,11 +382,11 @@ func (h *webhookHub) waitIdle(webhookID string) {
 
 // discardPending removes a webhook's pending deliveries inside tx (deactivation, delete) and counts them.
 func (h *webhookHub) discardPending(ctx context.Context, tx *sql.Tx, webhookID string) error {
-	res, err := tx.ExecContext(ctx, `DELETE FROM webhook_deliveries WHERE webhook_id = ?`, webhookID)
+	n, err := h.s.store.discardDeliveries(ctx, tx, webhookID)
 	if err != nil {
 		return err
 	}
-	if n, _ := res.RowsAffected(); n > 0 {
+	if n > 0 {
 		h.count(webhookID, func(st *WebhookDeliveryStats) { st.Discarded += n })
 	}
 	return nil

@@ -6,14 +6,14 @@ package itwinlocal
 // retry, a crash or a restart can neither lose nor duplicate it. The delivery worker (delivery.go) sends the rows
 // and deletes them.
 //
-// The hooks are called from the store functions every writer goes through: SaveRun (runs.go), AppendChangeset and
-// createIModel (platform.go), and the iModel/iTwin delete handlers.
+// The hooks are called from the store functions every writer goes through: SaveRun (store_sync.go), AppendChangeset and
+// createIModel (store_platform.go), and the iModel/iTwin delete handlers. The emit* functions and the outbox's
+// SQL are in store_webhooks.go.
 
 import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -26,79 +26,6 @@ type webhookEvent struct {
 	Type    string
 	ITwinID string // the iTwin the object is directly in (iTwin scope matching)
 	Content any    // one of the wire.*Content structs
-}
-
-// emitRunCompleted records synchronization.jobCompleted.v1 when r moves to Completed. tx must not have saved r
-// yet: the stored state tells whether this save is the transition (so a run completes, and notifies, once).
-func (st *Store) emitRunCompleted(ctx context.Context, tx *sql.Tx, r RunRecord) error {
-	if st.hooks == nil || r.State != wire.StateCompleted {
-		return nil
-	}
-	var state, connID, imodelID, itwinID string
-	err := tx.QueryRowContext(ctx, `SELECT r.state, r.connection_id, r.imodel_id, i.itwin_id FROM runs r JOIN imodels i ON i.id = r.imodel_id
-		WHERE r.id = ?`, r.ID).Scan(&state, &connID, &imodelID, &itwinID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil // the run is gone; SaveRun reports it
-	}
-	if err != nil || state == wire.StateCompleted {
-		return err
-	}
-	return st.hooks.enqueue(ctx, tx, webhookEvent{Type: wire.EventJobCompleted, ITwinID: itwinID, Content: wire.JobCompletedContent{
-		SynchronizationID: r.ID, IModelID: imodelID, ConnectionID: connID, Result: lowerFirst(r.Result)}})
-}
-
-// emitChangesReady records iModels.changesReady.v1 for a changeset inserted in tx.
-func (st *Store) emitChangesReady(ctx context.Context, tx *sql.Tx, cs ChangesetRecord) error {
-	if st.hooks == nil {
-		return nil
-	}
-	var itwinID string
-	if err := tx.QueryRowContext(ctx, `SELECT itwin_id FROM imodels WHERE id = ?`, cs.IModelID).Scan(&itwinID); err != nil {
-		return err
-	}
-	return st.hooks.enqueue(ctx, tx, webhookEvent{Type: wire.EventChangesReady, ITwinID: itwinID,
-		Content: wire.ChangesReadyContent{IModelID: cs.IModelID, ChangesetID: cs.ID, ChangesetIndex: cs.Index}})
-}
-
-// emitIModelEvent records iModels.iModelCreated.v1 or iModels.iModelDeleted.v1; userId is the acting client's
-// user id (the id the iModel creator links use).
-func (st *Store) emitIModelEvent(ctx context.Context, tx *sql.Tx, eventType, imodelID, itwinID, clientID string) error {
-	if st.hooks == nil {
-		return nil
-	}
-	return st.hooks.enqueue(ctx, tx, webhookEvent{Type: eventType, ITwinID: itwinID,
-		Content: wire.IModelEventContent{IModelID: imodelID, UserID: clientUserID(clientID)}})
-}
-
-// emitITwinIModelsDeleted records iModels.iModelDeleted.v1 for every iModel of an iTwin about to be deleted in tx
-// (they go with it by cascade).
-func (st *Store) emitITwinIModelsDeleted(ctx context.Context, tx *sql.Tx, itwinID, clientID string) error {
-	if st.hooks == nil {
-		return nil
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM imodels WHERE itwin_id = ? ORDER BY created, id`, NormGUID(itwinID))
-	if err != nil {
-		return err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := st.emitIModelEvent(ctx, tx, wire.EventIModelDeleted, id, NormGUID(itwinID), clientID); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // lowerFirst turns a run result into the event's spelling: "PartialSuccess" → "partialSuccess" (§12).
@@ -114,7 +41,7 @@ func lowerFirst(s string) string {
 // (Account: every iTwin its owner can access; iTwin: that iTwin, while the owner can access it). When the outbox
 // holds QueueLimit deliveries, further ones are dropped and counted: the producer (the engine) never waits.
 func (h *webhookHub) enqueue(ctx context.Context, tx *sql.Tx, ev webhookEvent) error {
-	hooks, err := queryWebhooks(ctx, tx, `WHERE active = 1`)
+	hooks, err := h.s.store.activeWebhooks(ctx, tx)
 	if err != nil || len(hooks) == 0 {
 		return err
 	}
@@ -137,7 +64,7 @@ func (h *webhookHub) enqueue(ctx context.Context, tx *sql.Tx, ev webhookEvent) e
 			continue
 		}
 		if pending < 0 {
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM webhook_deliveries`).Scan(&pending); err != nil {
+			if pending, err = h.s.store.countDeliveries(ctx, tx); err != nil {
 				return err
 			}
 		}
@@ -153,8 +80,7 @@ func (h *webhookHub) enqueue(ctx context.Context, tx *sql.Tx, ev webhookEvent) e
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO webhook_deliveries (message_id, webhook_id, event_type, body, attempts, next_at, created)
-			VALUES (?,?,?,?,0,?,?)`, msgID, w.ID, ev.Type, string(body), nanos(now), nanos(now)); err != nil {
+		if err := h.s.store.insertDelivery(ctx, tx, msgID, w.ID, ev.Type, body, now); err != nil {
 			return err
 		}
 		pending++
@@ -175,7 +101,5 @@ func (s *Server) clientHasAccess(ctx context.Context, q Querier, clientID, itwin
 	if c.allITwins || c.itwins[NormGUID(itwinID)] {
 		return true, nil
 	}
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM client_itwin_access WHERE client_id = ? AND itwin_id = ?`, clientID, NormGUID(itwinID)).Scan(&n)
-	return n > 0, err
+	return s.store.hasGrant(ctx, q, clientID, itwinID)
 }

@@ -62,7 +62,7 @@ func (s *Server) handleInboxPost(c *rc) error {
 	sig := c.r.Header.Get("Signature")
 	valid := false
 	if IsGUID(ev.WebhookID) {
-		w, err := getWebhook(c.ctx, s.store.Reader(), ev.WebhookID)
+		w, err := s.store.getWebhook(c.ctx, s.store.Reader(), ev.WebhookID)
 		if err != nil && !IsNotFound(err) {
 			return err
 		}

@@ -4,7 +4,6 @@ package itwinlocal
 // first changeset) when the iModel has none.
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"regexp"
@@ -25,53 +24,12 @@ type NamedVersionRecord struct {
 	CreatedBy                       string // client id
 }
 
-const namedVersionCols = `id, imodel_id, name, description, changeset_idx, changeset_id, state, created, created_by`
-
-func scanNamedVersion(sc interface{ Scan(...any) error }) (NamedVersionRecord, error) {
-	var v NamedVersionRecord
-	var created int64
-	err := sc.Scan(&v.ID, &v.IModelID, &v.Name, &v.Description, &v.ChangesetIndex, &v.ChangesetID, &v.State, &created, &v.CreatedBy)
-	v.Created = fromNanos(created)
-	return v, err
-}
-
-// listNamedVersions returns an iModel's named versions in changeset order.
-func (st *Store) listNamedVersions(ctx context.Context, q Querier, imodelID string) ([]NamedVersionRecord, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+namedVersionCols+` FROM named_versions WHERE imodel_id = ? ORDER BY changeset_idx`, imodelID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []NamedVersionRecord
-	for rows.Next() {
-		v, err := scanNamedVersion(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
-// namedVersionsByChangeset maps changeset index → named version id, for the changesets' _links.namedVersion.
-func (st *Store) namedVersionsByChangeset(ctx context.Context, q Querier, imodelID string) (map[int]string, error) {
-	vs, err := st.listNamedVersions(ctx, q, imodelID)
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[int]string, len(vs))
-	for _, v := range vs {
-		m[v.ChangesetIndex] = v.ID
-	}
-	return m, nil
-}
-
 func (c *rc) loadNamedVersion(q Querier, im IModelRecord) (NamedVersionRecord, error) {
 	id := c.param("namedVersionId")
 	if !IsGUID(id) {
 		return NamedVersionRecord{}, errNamedVersionNotFound
 	}
-	v, err := scanNamedVersion(q.QueryRowContext(c.ctx, `SELECT `+namedVersionCols+` FROM named_versions WHERE imodel_id = ? AND id = ?`, im.ID, NormGUID(id)))
+	v, err := c.s.store.getNamedVersion(c.ctx, q, im.ID, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, errNamedVersionNotFound
 	}
@@ -147,69 +105,6 @@ func decodeNamedVersionUpdate(body []byte) (wire.NamedVersionUpdate, error) {
 	return in, nil
 }
 
-// changesetAt loads one changeset by index (404 ChangesetNotFound).
-func (st *Store) changesetAt(ctx context.Context, q Querier, imodelID string, idx int) (ChangesetRecord, error) {
-	cs, err := scanChangeset(q.QueryRowContext(ctx, `SELECT `+changesetCols+` FROM changesets WHERE imodel_id = ? AND idx = ?`, imodelID, idx))
-	if errors.Is(err, sql.ErrNoRows) {
-		return cs, errChangesetNotFound
-	}
-	return cs, err
-}
-
-// resolveVersionChangeset finds the changeset a new version is pinned on: by id, by index, or the latest. Index 0,
-// or no changeset at all, is the baseline (Bentley's iModels API creates a baseline Named Version when no
-// changeset is given; with changesets present, spec §9.3 pins it on the latest).
-func (st *Store) resolveVersionChangeset(ctx context.Context, tx *sql.Tx, imodelID string, in wire.NamedVersionCreate) (int, string, error) {
-	switch {
-	case in.ChangesetID != "":
-		cs, err := scanChangeset(tx.QueryRowContext(ctx, `SELECT `+changesetCols+` FROM changesets WHERE imodel_id = ? AND id = ?`, imodelID, in.ChangesetID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return 0, "", errChangesetNotFound
-		}
-		if err != nil {
-			return 0, "", err
-		}
-		if in.ChangesetIndex != nil && *in.ChangesetIndex != cs.Index {
-			return 0, "", validation(famIModels, detailInvalid, "changesetIndex", "changesetIndex and changesetId name different changesets.")
-		}
-		return cs.Index, cs.ID, nil
-	case in.ChangesetIndex != nil && *in.ChangesetIndex == 0:
-		return 0, "", nil
-	case in.ChangesetIndex != nil:
-		cs, err := st.changesetAt(ctx, tx, imodelID, *in.ChangesetIndex)
-		return cs.Index, cs.ID, err
-	}
-	var idx sql.NullInt64
-	var id sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT idx, id FROM changesets WHERE imodel_id = ? ORDER BY idx DESC LIMIT 1`, imodelID).Scan(&idx, &id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", nil
-	}
-	return int(idx.Int64), id.String, err
-}
-
-// versionConflict answers 409 when the name is taken by another version of the iModel, or the changeset index
-// already carries one.
-func versionConflict(ctx context.Context, tx *sql.Tx, imodelID, selfID, name string, idx int, checkIdx bool) error {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM named_versions WHERE imodel_id = ? AND name = ? AND id <> ?`, imodelID, name, selfID).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return errNamedVersionNameTaken
-	}
-	if !checkIdx {
-		return nil
-	}
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM named_versions WHERE imodel_id = ? AND changeset_idx = ? AND id <> ?`, imodelID, idx, selfID).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return errChangesetHasVersion
-	}
-	return nil
-}
-
 func (s *Server) handleNamedVersionCreate(c *rc) error {
 	if _, err := c.loadIModel(s.store.Reader(), c.param("id")); err != nil {
 		return err
@@ -232,14 +127,12 @@ func (s *Server) handleNamedVersionCreate(c *rc) error {
 		if err != nil {
 			return err
 		}
-		if err := versionConflict(c.ctx, tx, im.ID, "", in.Name, idx, true); err != nil {
+		if err := s.store.versionConflict(c.ctx, tx, im.ID, "", in.Name, idx, true); err != nil {
 			return err
 		}
 		v = NamedVersionRecord{ID: NewGUID(), IModelID: im.ID, Name: in.Name, Description: in.Description, ChangesetIndex: idx,
 			ChangesetID: csID, State: wire.NamedVersionStateVisible, Created: s.Now(), CreatedBy: c.client.ID}
-		_, err = tx.ExecContext(c.ctx, `INSERT INTO named_versions (`+namedVersionCols+`) VALUES (?,?,?,?,?,?,?,?,?)`,
-			v.ID, v.IModelID, v.Name, v.Description, v.ChangesetIndex, v.ChangesetID, v.State, nanos(v.Created), v.CreatedBy)
-		return err
+		return s.store.insertNamedVersion(c.ctx, tx, v)
 	})
 	if err != nil {
 		return err
@@ -341,7 +234,7 @@ func (s *Server) handleNamedVersionPatch(c *rc) error {
 			return err
 		}
 		if in.Name != nil {
-			if err := versionConflict(c.ctx, tx, im.ID, v.ID, *in.Name, 0, false); err != nil {
+			if err := s.store.versionConflict(c.ctx, tx, im.ID, v.ID, *in.Name, 0, false); err != nil {
 				return err
 			}
 			v.Name = *in.Name
@@ -350,8 +243,7 @@ func (s *Server) handleNamedVersionPatch(c *rc) error {
 		if in.State != nil {
 			v.State = *in.State
 		}
-		_, err = tx.ExecContext(c.ctx, `UPDATE named_versions SET name = ?, description = ?, state = ? WHERE id = ?`, v.Name, v.Description, v.State, v.ID)
-		return err
+		return s.store.updateNamedVersion(c.ctx, tx, v)
 	})
 	if err != nil {
 		return err

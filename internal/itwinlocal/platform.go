@@ -3,10 +3,7 @@ package itwinlocal
 // iTwins (§9.2) and iModels with changesets (§9.3): store functions and handlers.
 
 import (
-	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"regexp"
@@ -35,47 +32,6 @@ func (c *rc) access(itwinID string) error {
 
 func itwinCreateDefaults(name string) wire.ITwin {
 	return wire.ITwin{Class: "Endeavor", SubClass: "Project", DisplayName: name, Status: "Active"}
-}
-
-func (st *Store) createITwin(ctx context.Context, tx *sql.Tx, it wire.ITwin, clientID string) (wire.ITwin, error) {
-	it.ID = NewGUID()
-	it.CreatedDateTime = wire.NewTimestamp(st.Now())
-	it.CreatedBy = clientID
-	if it.Status == "" {
-		it.Status = "Active"
-	}
-	if it.DataCenterLocation == "" {
-		it.DataCenterLocation = "East US"
-	}
-	b, err := json.Marshal(it)
-	if err != nil {
-		return it, err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO itwins (id, body, created, created_by) VALUES (?,?,?,?)`, it.ID, string(b), nanos(st.Now()), clientID); err != nil {
-		return it, err
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO client_itwin_access (client_id, itwin_id) VALUES (?,?)`, clientID, it.ID); err != nil {
-		return it, err
-	}
-	_, err = st.rootFolder(ctx, tx, it.ID)
-	return it, err
-}
-
-// GetITwin loads an iTwin (404 iTwinNotFound).
-func (st *Store) GetITwin(ctx context.Context, q Querier, id string) (wire.ITwin, error) {
-	var body string
-	err := q.QueryRowContext(ctx, `SELECT body FROM itwins WHERE id = ?`, NormGUID(id)).Scan(&body)
-	if errors.Is(err, sql.ErrNoRows) {
-		return wire.ITwin{}, errITwinNotFound
-	}
-	if err != nil {
-		return wire.ITwin{}, err
-	}
-	var it wire.ITwin
-	if err := json.Unmarshal([]byte(body), &it); err != nil {
-		return wire.ITwin{}, err
-	}
-	return it, nil
 }
 
 var itwinClasses = map[string]bool{"Thing": true, "Account": true, "Endeavor": true}
@@ -149,28 +105,6 @@ func itwinWire(it wire.ITwin) wire.ITwin {
 		it.CreatedBy = clientUserID(it.CreatedBy)
 	}
 	return it
-}
-
-// listITwins returns every stored iTwin in creation order.
-func (st *Store) listITwins(ctx context.Context, q Querier) ([]wire.ITwin, error) {
-	rows, err := q.QueryContext(ctx, `SELECT body FROM itwins ORDER BY created, rowid`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []wire.ITwin
-	for rows.Next() {
-		var body string
-		if err := rows.Scan(&body); err != nil {
-			return nil, err
-		}
-		var it wire.ITwin
-		if err := json.Unmarshal([]byte(body), &it); err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
 }
 
 var itwinStatuses = map[string]bool{wire.ITwinStatusActive: true, wire.ITwinStatusInactive: true, wire.ITwinStatusTrial: true}
@@ -377,12 +311,7 @@ func (s *Server) handleITwinPatch(c *rc) error {
 		if it.ParentID == it.ID {
 			return validation(famITwins, detailInvalid, "parentId", "an iTwin cannot be its own parent.")
 		}
-		b, err := json.Marshal(it)
-		if err != nil {
-			return err
-		}
-		_, err = tx.ExecContext(c.ctx, `UPDATE itwins SET body = ? WHERE id = ?`, string(b), it.ID)
-		return err
+		return s.store.updateITwin(c.ctx, tx, it)
 	})
 	if err != nil {
 		return err
@@ -404,10 +333,9 @@ func (s *Server) handleITwinDelete(c *rc) error {
 			return err
 		}
 		if err := s.store.emitITwinIModelsDeleted(c.ctx, tx, id, c.client.ID); err != nil {
-			return err // webhook events for the iModels that go with it (events.go)
+			return err // webhook events for the iModels that go with it (store_webhooks.go)
 		}
-		_, err := tx.ExecContext(c.ctx, `DELETE FROM itwins WHERE id = ?`, NormGUID(id))
-		return err
+		return s.store.deleteITwin(c.ctx, tx, id)
 	})
 	if err != nil {
 		return err
@@ -426,67 +354,6 @@ type IModelRecord struct {
 	State                          string
 	Created                        time.Time
 	CreatedBy                      string
-}
-
-func (st *Store) createIModel(ctx context.Context, tx *sql.Tx, rec IModelRecord, clientID string) (IModelRecord, error) {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM imodels WHERE itwin_id = ? AND name = ?`, rec.ITwinID, rec.Name).Scan(&n); err != nil {
-		return rec, err
-	}
-	if n > 0 {
-		return rec, errIModelExists
-	}
-	rec.ID, rec.State, rec.Created, rec.CreatedBy = NewGUID(), wire.IModelStateInitialized, st.Now(), clientID
-	_, err := tx.ExecContext(ctx, `INSERT INTO imodels (id, itwin_id, name, description, extent, containers_enabled, state, created, created_by)
-		VALUES (?,?,?,?,?,?,?,?,?)`, rec.ID, rec.ITwinID, rec.Name, rec.Description, extentJSON(rec.Extent), rec.ContainersEnabled, rec.State, nanos(rec.Created), clientID)
-	if err == nil {
-		err = st.emitIModelEvent(ctx, tx, wire.EventIModelCreated, rec.ID, rec.ITwinID, clientID) // webhook event (events.go)
-	}
-	return rec, err
-}
-
-const imodelCols = `id, itwin_id, name, description, extent, containers_enabled, state, created, created_by`
-
-func scanIModel(sc interface{ Scan(...any) error }) (IModelRecord, error) {
-	var r IModelRecord
-	var ext sql.NullString
-	var created int64
-	if err := sc.Scan(&r.ID, &r.ITwinID, &r.Name, &r.Description, &ext, &r.ContainersEnabled, &r.State, &created, &r.CreatedBy); err != nil {
-		return r, err
-	}
-	r.Created = fromNanos(created)
-	if ext.Valid && ext.String != "" {
-		r.Extent = &wire.Extent{}
-		_ = json.Unmarshal([]byte(ext.String), r.Extent)
-	}
-	return r, nil
-}
-
-// GetIModel loads an iModel (404 iModelNotFound).
-func (st *Store) GetIModel(ctx context.Context, q Querier, id string) (IModelRecord, error) {
-	r, err := scanIModel(q.QueryRowContext(ctx, `SELECT `+imodelCols+` FROM imodels WHERE id = ?`, NormGUID(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, errIModelNotFound
-	}
-	return r, err
-}
-
-// listIModels returns an iTwin's iModels in creation order.
-func (st *Store) listIModels(ctx context.Context, q Querier, itwinID string) ([]IModelRecord, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+imodelCols+` FROM imodels WHERE itwin_id = ? ORDER BY created, rowid`, itwinID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []IModelRecord
-	for rows.Next() {
-		r, err := scanIModel(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
 }
 
 func extentJSON(e *wire.Extent) any {
@@ -656,11 +523,11 @@ func (s *Server) handleIModelPatch(c *rc) error {
 			return err
 		}
 		if in.Name != nil && *in.Name != im.Name {
-			var n int
-			if err := tx.QueryRowContext(c.ctx, `SELECT COUNT(*) FROM imodels WHERE itwin_id = ? AND name = ? AND id <> ?`, im.ITwinID, *in.Name, im.ID).Scan(&n); err != nil {
+			taken, err := s.store.imodelNameTaken(c.ctx, tx, im.ITwinID, *in.Name, im.ID)
+			if err != nil {
 				return err
 			}
-			if n > 0 {
+			if taken {
 				return errIModelExists
 			}
 			im.Name = *in.Name
@@ -675,8 +542,7 @@ func (s *Server) handleIModelPatch(c *rc) error {
 			im.Extent = in.Extent.Value
 		}
 		// The id stays, so changesets, named versions, connections and elements stay with the iModel.
-		_, err = tx.ExecContext(c.ctx, `UPDATE imodels SET name = ?, description = ?, extent = ? WHERE id = ?`, im.Name, im.Description, extentJSON(im.Extent), im.ID)
-		return err
+		return s.store.updateIModel(c.ctx, tx, im)
 	})
 	if err != nil {
 		return err
@@ -780,11 +646,10 @@ func (s *Server) handleIModelDelete(c *rc) error {
 			return err
 		}
 		if err := s.store.emitIModelEvent(c.ctx, tx, wire.EventIModelDeleted, im.ID, im.ITwinID, c.client.ID); err != nil {
-			return err // webhook event (events.go)
+			return err // webhook event (store_webhooks.go)
 		}
 		// Connections, runs, source files, configurations, changesets, elements and reports cascade (§9.3).
-		_, err = tx.ExecContext(c.ctx, `DELETE FROM imodels WHERE id = ?`, im.ID)
-		return err
+		return s.store.deleteIModel(c.ctx, tx, im.ID)
 	})
 	if err != nil {
 		return err
@@ -810,69 +675,6 @@ type ChangesetRecord struct {
 	TaskID            string   // synchronization task that pushed it ("" = none)
 	ChangedFiles      []string // file names
 	RunID             string
-}
-
-// AppendChangeset pushes a changeset onto the iModel inside the caller's write transaction: it assigns the next
-// index, the parent id and (if empty) a random 40-hex id and the push time. It returns the stored record.
-func (st *Store) AppendChangeset(ctx context.Context, tx *sql.Tx, cs ChangesetRecord) (ChangesetRecord, error) {
-	var last sql.NullInt64
-	var parent sql.NullString
-	err := tx.QueryRowContext(ctx, `SELECT idx, id FROM changesets WHERE imodel_id = ? ORDER BY idx DESC LIMIT 1`, cs.IModelID).Scan(&last, &parent)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return cs, err
-	}
-	cs.Index = int(last.Int64) + 1
-	cs.ParentID = parent.String
-	if cs.ID == "" {
-		b := make([]byte, 20)
-		_, _ = rand.Read(b)
-		cs.ID = hex.EncodeToString(b)
-	}
-	if cs.PushTime.IsZero() {
-		cs.PushTime = st.Now()
-	}
-	files, _ := json.Marshal(cs.ChangedFiles)
-	_, err = tx.ExecContext(ctx, `INSERT INTO changesets (imodel_id, idx, id, parent_id, description, push_time, containing_changes, file_size,
-		briefcase_id, creator_id, task_id, changed_files, run_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		cs.IModelID, cs.Index, cs.ID, cs.ParentID, cs.Description, nanos(cs.PushTime), cs.ContainingChanges, cs.FileSize,
-		cs.BriefcaseID, cs.CreatorID, cs.TaskID, string(files), cs.RunID)
-	if err == nil {
-		err = st.emitChangesReady(ctx, tx, cs) // webhook event in the same transaction (events.go)
-	}
-	return cs, err
-}
-
-const changesetCols = `imodel_id, idx, id, parent_id, description, push_time, containing_changes, file_size, briefcase_id, creator_id, task_id, changed_files, run_id`
-
-func scanChangeset(sc interface{ Scan(...any) error }) (ChangesetRecord, error) {
-	var cs ChangesetRecord
-	var push int64
-	var files string
-	err := sc.Scan(&cs.IModelID, &cs.Index, &cs.ID, &cs.ParentID, &cs.Description, &push, &cs.ContainingChanges, &cs.FileSize,
-		&cs.BriefcaseID, &cs.CreatorID, &cs.TaskID, &files, &cs.RunID)
-	cs.PushTime = fromNanos(push)
-	if files != "" && files != "null" {
-		_ = json.Unmarshal([]byte(files), &cs.ChangedFiles)
-	}
-	return cs, err
-}
-
-// ListChangesets returns an iModel's changesets in index order.
-func (st *Store) ListChangesets(ctx context.Context, q Querier, imodelID string) ([]ChangesetRecord, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+changesetCols+` FROM changesets WHERE imodel_id = ? ORDER BY idx`, imodelID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []ChangesetRecord
-	for rows.Next() {
-		cs, err := scanChangeset(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, cs)
-	}
-	return out, rows.Err()
 }
 
 // localApplicationID identifies itwin-local as the application that pushed changesets.
@@ -979,13 +781,12 @@ func (s *Server) handleChangesetGet(c *rc) error {
 		return err
 	}
 	key := c.param("changeset")
-	var row *sql.Row
-	if n, err := strconv.Atoi(key); err == nil && len(key) < 40 {
-		row = s.store.Reader().QueryRowContext(c.ctx, `SELECT `+changesetCols+` FROM changesets WHERE imodel_id = ? AND idx = ?`, im.ID, n)
+	var cs ChangesetRecord
+	if n, convErr := strconv.Atoi(key); convErr == nil && len(key) < 40 {
+		cs, err = s.store.changesetByIndex(c.ctx, s.store.Reader(), im.ID, n)
 	} else {
-		row = s.store.Reader().QueryRowContext(c.ctx, `SELECT `+changesetCols+` FROM changesets WHERE imodel_id = ? AND id = ?`, im.ID, strings.ToLower(key))
+		cs, err = s.store.changesetByID(c.ctx, s.store.Reader(), im.ID, strings.ToLower(key))
 	}
-	cs, err := scanChangeset(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return errChangesetNotFound
 	}

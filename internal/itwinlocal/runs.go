@@ -10,12 +10,10 @@ package itwinlocal
 // RunAlreadyRequested — the "real race" of §4.1.
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
@@ -34,130 +32,6 @@ type RunRecord struct {
 	Settings                   map[string]any
 
 	Kind wire.Kind // of the run's connection
-}
-
-const runCols = `r.id, r.connection_id, c.kind, r.imodel_id, r.state, r.result, r.phase, r.start, r.end_time, r.error, r.jobs, r.manifest, r.settings`
-const runFrom = ` FROM runs r JOIN connections c ON c.id = r.connection_id `
-
-func scanRun(sc interface{ Scan(...any) error }) (RunRecord, error) {
-	var r RunRecord
-	var start, end int64
-	var errJSON, jobs, manifest, settings string
-	if err := sc.Scan(&r.ID, &r.ConnectionID, &r.Kind, &r.IModelID, &r.State, &r.Result, &r.Phase, &start, &end, &errJSON, &jobs, &manifest, &settings); err != nil {
-		return r, err
-	}
-	r.Start, r.End = fromNanos(start), fromNanos(end)
-	if errJSON != "" {
-		r.Error = &wire.RunError{}
-		if err := json.Unmarshal([]byte(errJSON), r.Error); err != nil {
-			return r, err
-		}
-	}
-	r.Jobs = []wire.Job{}
-	if jobs != "" {
-		if err := json.Unmarshal([]byte(jobs), &r.Jobs); err != nil {
-			return r, err
-		}
-	}
-	if manifest != "" {
-		r.Manifest = &wire.ManifestRunCreate{}
-		if err := json.Unmarshal([]byte(manifest), r.Manifest); err != nil {
-			return r, err
-		}
-	}
-	if settings != "" {
-		if err := json.Unmarshal([]byte(settings), &r.Settings); err != nil {
-			return r, err
-		}
-	}
-	return r, nil
-}
-
-// GetRun loads a run (ErrNotFound).
-func (st *Store) GetRun(ctx context.Context, q Querier, id string) (RunRecord, error) {
-	r, err := scanRun(q.QueryRowContext(ctx, `SELECT `+runCols+runFrom+`WHERE r.id = ?`, strings.ToLower(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, ErrNotFound
-	}
-	return r, err
-}
-
-// ListActiveRuns returns every run whose state is not Completed, oldest first (the engine resumes them after a
-// restart).
-func (st *Store) ListActiveRuns(ctx context.Context, q Querier) ([]RunRecord, error) {
-	return st.queryRuns(ctx, q, `SELECT `+runCols+runFrom+`WHERE r.state <> ? ORDER BY r.start, r.seq`, wire.StateCompleted)
-}
-
-// ListRuns returns a connection's runs newest first (startDateTime desc, then id desc, §11h).
-func (st *Store) ListRuns(ctx context.Context, q Querier, connID string, skip, limit int) ([]RunRecord, error) {
-	return st.queryRuns(ctx, q, `SELECT `+runCols+runFrom+`WHERE r.connection_id = ? ORDER BY r.start DESC, r.id DESC LIMIT ? OFFSET ?`, connID, limit, skip)
-}
-
-func (st *Store) queryRuns(ctx context.Context, q Querier, query string, args ...any) ([]RunRecord, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []RunRecord
-	for rows.Next() {
-		r, err := scanRun(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-// SaveRun writes a run's mutable fields (state, result, phase, end, error, jobs, settings) inside the caller's
-// write transaction. It returns ErrNotFound if the run is gone (its connection or iModel was deleted).
-func (st *Store) SaveRun(ctx context.Context, tx *sql.Tx, r RunRecord) error {
-	errJSON := ""
-	if r.Error != nil {
-		b, _ := json.Marshal(r.Error)
-		errJSON = string(b)
-	}
-	jobs := r.Jobs
-	if jobs == nil {
-		jobs = []wire.Job{}
-	}
-	jb, err := json.Marshal(jobs)
-	if err != nil {
-		return err
-	}
-	settings := ""
-	if r.Settings != nil {
-		b, _ := json.Marshal(r.Settings)
-		settings = string(b)
-	}
-	if err := st.emitRunCompleted(ctx, tx, r); err != nil { // webhook event, once: on the transition to Completed
-		return err
-	}
-	res, err := tx.ExecContext(ctx, `UPDATE runs SET state = ?, result = ?, phase = ?, end_time = ?, error = ?, jobs = ?, settings = ? WHERE id = ?`,
-		r.State, r.Result, r.Phase, nanos(r.End), errJSON, string(jb), settings, r.ID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return ErrNotFound
-	}
-	return nil
-}
-
-// UpdateRun loads the run in a write transaction, lets fn change it (fn may also write changesets, elements
-// and reports through tx), and saves it, all atomically. fn's error aborts everything.
-func (st *Store) UpdateRun(ctx context.Context, id string, fn func(tx *sql.Tx, r *RunRecord) error) error {
-	return st.Write(ctx, func(tx *sql.Tx) error {
-		r, err := st.GetRun(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := fn(tx, &r); err != nil {
-			return err
-		}
-		return st.SaveRun(ctx, tx, r)
-	})
 }
 
 // runWire converts a run; full=false gives the minimal list item (id, state, result).
@@ -210,7 +84,7 @@ func (s *Server) handleRunStart(c *rc, k wire.Kind) error {
 			b, _ := json.Marshal(m)
 			manifest = string(b)
 		}
-		active, err := activeRunID(c.ctx, tx, conn.ID)
+		active, err := s.store.activeRunID(c.ctx, tx, conn.ID)
 		if err != nil {
 			return err
 		}
@@ -218,22 +92,12 @@ func (s *Server) handleRunStart(c *rc, k wire.Kind) error {
 			redirect = active
 			return nil
 		}
-		seq, err := nextSeq(c.ctx, tx, "runs")
-		if err != nil {
-			return err
-		}
 		runID = NewGUID()
-		_, err = tx.ExecContext(c.ctx, `INSERT INTO runs (id, connection_id, imodel_id, state, result, start, jobs, manifest, seq) VALUES (?,?,?,?,?,?,?,?,?)`,
-			runID, conn.ID, conn.IModelID, wire.StateNotStarted, wire.ResultUndetermined, nanos(s.Now()), "[]", manifest, seq)
-		if err != nil {
-			if strings.Contains(err.Error(), "UNIQUE") {
-				return errRunAlreadyRequested
-			}
+		if err := s.store.insertRun(c.ctx, tx, runID, conn, manifest, s.Now()); err != nil {
 			return err
 		}
 		// lastRun moves in the same transaction (§11g).
-		_, err = tx.ExecContext(c.ctx, `UPDATE connections SET last_run_id = ? WHERE id = ?`, runID, conn.ID)
-		return err
+		return s.store.setLastRun(c.ctx, tx, conn.ID, runID)
 	})
 	if err != nil {
 		return err

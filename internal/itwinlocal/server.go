@@ -6,7 +6,6 @@ package itwinlocal
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -230,9 +229,7 @@ func (s *Server) loadClients(ctx context.Context) error {
 	}
 	// Persist the client list (secrets hashed) so the data dir documents who could access it.
 	return s.store.Write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM clients`); err != nil {
-			return err
-		}
+		var rows []storedClient
 		for _, id := range s.order {
 			c := s.clients[id]
 			var list []string
@@ -242,13 +239,9 @@ func (s *Server) loadClients(ctx context.Context) error {
 			for it := range c.itwins {
 				list = append(list, it)
 			}
-			b, _ := json.Marshal(list)
-			if _, err := tx.ExecContext(ctx, `INSERT INTO clients (id, secret_hash, itwins, rate_limit, email, is_dev) VALUES (?,?,?,?,?,?)`,
-				c.ID, hashSecret(c.secret), string(b), c.rateLimit, c.email, c.dev); err != nil {
-				return err
-			}
+			rows = append(rows, storedClient{ID: c.ID, SecretHash: hashSecret(c.secret), ITwins: list, RateLimit: c.rateLimit, Email: c.email, Dev: c.dev})
 		}
-		return nil
+		return s.store.replaceClients(ctx, tx, rows)
 	})
 }
 
@@ -257,9 +250,7 @@ func (s *Server) hasAccess(ctx context.Context, c *client, itwinID string) (bool
 	if c.allITwins || c.itwins[NormGUID(itwinID)] {
 		return true, nil
 	}
-	var n int
-	err := s.store.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM client_itwin_access WHERE client_id = ? AND itwin_id = ?`, c.ID, NormGUID(itwinID)).Scan(&n)
-	return n > 0, err
+	return s.store.hasGrant(ctx, s.store.Reader(), c.ID, itwinID)
 }
 
 // Seed idempotently creates the demo iTwin, its storage root folder and a demo iModel, and grants the seed
@@ -274,11 +265,11 @@ func (s *Server) Seed(ctx context.Context) (*SeedInfo, error) {
 			return err
 		}
 		if ok {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM itwins WHERE id = ?`, string(v)).Scan(&n); err != nil {
+			exists, err := s.store.itwinExists(ctx, tx, string(v))
+			if err != nil {
 				return err
 			}
-			if n > 0 {
+			if exists {
 				info.ITwinID = string(v)
 			}
 		}
@@ -288,11 +279,11 @@ func (s *Server) Seed(ctx context.Context) (*SeedInfo, error) {
 				return err
 			}
 			info.ITwinID = it.ID
-			if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES ('seed_itwin', ?)`, []byte(it.ID)); err != nil {
+			if err := metaPut(ctx, tx, "seed_itwin", []byte(it.ID)); err != nil {
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO client_itwin_access (client_id, itwin_id) VALUES (?, ?)`, cid, info.ITwinID); err != nil {
+		if err := s.store.grantAccess(ctx, tx, cid, info.ITwinID); err != nil {
 			return err
 		}
 		root, err := s.store.rootFolder(ctx, tx, info.ITwinID)
@@ -300,7 +291,7 @@ func (s *Server) Seed(ctx context.Context) (*SeedInfo, error) {
 			return err
 		}
 		info.RootFolderID = root
-		err = tx.QueryRowContext(ctx, `SELECT id FROM imodels WHERE itwin_id = ? AND name = ?`, info.ITwinID, "demo").Scan(&info.IModelID)
+		info.IModelID, err = s.store.imodelIDByName(ctx, tx, info.ITwinID, "demo")
 		if errors.Is(err, sql.ErrNoRows) {
 			im, err := s.store.createIModel(ctx, tx, IModelRecord{ITwinID: info.ITwinID, Name: "demo", Description: "itwin-local demo iModel"}, cid)
 			if err != nil {

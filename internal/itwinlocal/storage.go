@@ -4,7 +4,6 @@ package itwinlocal
 // download through pre-signed URLs served by itwin-local itself (/blobs/...).
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"io"
@@ -42,85 +41,6 @@ type FileRecord struct {
 	PendingSize                                     int64
 	Created, Modified                               time.Time
 	ModifiedBy                                      string
-}
-
-func (st *Store) rootFolder(ctx context.Context, tx *sql.Tx, itwinID string) (string, error) {
-	var id string
-	err := tx.QueryRowContext(ctx, `SELECT id FROM storage_folders WHERE itwin_id = ? AND parent_id IS NULL`, itwinID).Scan(&id)
-	if err == nil {
-		return id, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return "", err
-	}
-	f, err := st.insertFolder(ctx, tx, FolderRecord{ITwinID: itwinID, DisplayName: "root"}, "")
-	return f.ID, err
-}
-
-func (st *Store) insertFolder(ctx context.Context, tx *sql.Tx, f FolderRecord, by string) (FolderRecord, error) {
-	seq, err := nextSeq(ctx, tx, "storage_folders")
-	if err != nil {
-		return f, err
-	}
-	f.ID, f.Created, f.Modified, f.ModifiedBy = NewID(), st.Now(), st.Now(), by
-	var parent any
-	if f.ParentID != "" {
-		parent = f.ParentID
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO storage_folders (id, itwin_id, parent_id, display_name, description, created, modified, modified_by, seq)
-		VALUES (?,?,?,?,?,?,?,?,?)`, f.ID, f.ITwinID, parent, f.DisplayName, f.Description, nanos(f.Created), nanos(f.Modified), by, seq)
-	return f, err
-}
-
-// GetFolder loads a folder (404 FolderNotFound).
-func (st *Store) GetFolder(ctx context.Context, q Querier, id string) (FolderRecord, error) {
-	var f FolderRecord
-	var parent sql.NullString
-	var c, m int64
-	err := q.QueryRowContext(ctx, `SELECT id, itwin_id, parent_id, display_name, description, created, modified, modified_by FROM storage_folders WHERE id = ?`, id).
-		Scan(&f.ID, &f.ITwinID, &parent, &f.DisplayName, &f.Description, &c, &m, &f.ModifiedBy)
-	if errors.Is(err, sql.ErrNoRows) {
-		return f, errFolderNotFound
-	}
-	f.ParentID, f.Created, f.Modified = parent.String, fromNanos(c), fromNanos(m)
-	return f, err
-}
-
-const fileCols = `id, itwin_id, folder_id, display_name, description, content_hash, size, completed, pending_hash, pending_size, created, modified, modified_by`
-
-func scanFile(sc interface{ Scan(...any) error }) (FileRecord, error) {
-	var f FileRecord
-	var c, m int64
-	err := sc.Scan(&f.ID, &f.ITwinID, &f.FolderID, &f.DisplayName, &f.Description, &f.ContentHash, &f.Size, &f.Completed,
-		&f.PendingHash, &f.PendingSize, &c, &m, &f.ModifiedBy)
-	f.Created, f.Modified = fromNanos(c), fromNanos(m)
-	return f, err
-}
-
-// GetFile loads a Storage file (404 FileNotFound). The engine reads content with OpenBlob(f.ContentHash).
-func (st *Store) GetFile(ctx context.Context, q Querier, id string) (FileRecord, error) {
-	f, err := scanFile(q.QueryRowContext(ctx, `SELECT `+fileCols+` FROM storage_files WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return f, errFileNotFound
-	}
-	return f, err
-}
-
-// folderPath is the folder's path below the root ("" for the root).
-func (st *Store) folderPath(ctx context.Context, q Querier, folderID string) (string, error) {
-	var parts []string
-	for i := 0; folderID != "" && i < 256; i++ {
-		f, err := st.GetFolder(ctx, q, folderID)
-		if err != nil {
-			return "", err
-		}
-		if f.ParentID == "" {
-			break
-		}
-		parts = append([]string{f.DisplayName}, parts...)
-		folderID = f.ParentID
-	}
-	return strings.Join(parts, "/"), nil
 }
 
 func joinPath(dir, name string) string {
@@ -183,69 +103,6 @@ type childPage struct {
 	more    bool
 }
 
-// listChildren returns one page of a folder's children: folders first, then files, each in creation order.
-func (st *Store) listChildren(ctx context.Context, q Querier, folderID string, p page, wantFolders, wantFiles bool) (childPage, error) {
-	var out childPage
-	var nFolders int
-	if wantFolders {
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM storage_folders WHERE parent_id = ?`, folderID).Scan(&nFolders); err != nil {
-			return out, err
-		}
-	}
-	var nFiles int
-	if wantFiles {
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM storage_files WHERE folder_id = ?`, folderID).Scan(&nFiles); err != nil {
-			return out, err
-		}
-	}
-	total := nFolders + nFiles
-	out.more = p.Skip+p.Top < total
-	skip, top := p.Skip, p.Top
-	if wantFolders && skip < nFolders {
-		rows, err := q.QueryContext(ctx, `SELECT id FROM storage_folders WHERE parent_id = ? ORDER BY seq LIMIT ? OFFSET ?`, folderID, top, skip)
-		if err != nil {
-			return out, err
-		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return out, err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		for _, id := range ids {
-			f, err := st.GetFolder(ctx, q, id)
-			if err != nil {
-				return out, err
-			}
-			out.folders = append(out.folders, f)
-		}
-		top -= len(ids)
-		skip = 0
-	} else {
-		skip -= nFolders
-	}
-	if wantFiles && top > 0 {
-		rows, err := q.QueryContext(ctx, `SELECT `+fileCols+` FROM storage_files WHERE folder_id = ? ORDER BY seq LIMIT ? OFFSET ?`, folderID, top, skip)
-		if err != nil {
-			return out, err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			f, err := scanFile(rows)
-			if err != nil {
-				return out, err
-			}
-			out.files = append(out.files, f)
-		}
-		return out, rows.Err()
-	}
-	return out, nil
-}
-
 func (s *Server) itemsOf(c *rc, folder FolderRecord, cp childPage) ([]wire.StorageItem, error) {
 	dir, err := s.store.folderPath(c.ctx, s.store.Reader(), folder.ID)
 	if err != nil {
@@ -288,8 +145,7 @@ func (s *Server) handleStorageTop(c *rc) error {
 	if err := c.access(itwinID); err != nil {
 		return err
 	}
-	var rootID string
-	err = s.store.Reader().QueryRowContext(c.ctx, `SELECT id FROM storage_folders WHERE itwin_id = ? AND parent_id IS NULL`, itwinID).Scan(&rootID)
+	rootID, err := s.store.rootFolderID(c.ctx, s.store.Reader(), itwinID)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Every iTwin gets its root folder at creation; this only repairs a store that lacks one.
 		err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
@@ -475,9 +331,7 @@ func (s *Server) handleFolderPatch(c *rc) error {
 		if present(keys, "description") {
 			f.Description = in.Description
 		}
-		_, err = tx.ExecContext(c.ctx, `UPDATE storage_folders SET display_name = ?, description = ?, modified = ?, modified_by = ? WHERE id = ?`,
-			f.DisplayName, f.Description, nanos(s.Now()), c.client.ID, f.ID)
-		return err
+		return s.store.updateFolder(c.ctx, tx, f.ID, f.DisplayName, f.Description, s.Now(), c.client.ID)
 	})
 	if err != nil {
 		return err
@@ -494,8 +348,7 @@ func (s *Server) handleFolderDelete(c *rc) error {
 		if f.ParentID == "" {
 			return validation(famStorage, detailInvalid, "folderId", "The root folder cannot be deleted.")
 		}
-		_, err = tx.ExecContext(c.ctx, `DELETE FROM storage_folders WHERE id = ?`, f.ID)
-		return err
+		return s.store.deleteFolder(c.ctx, tx, f.ID)
 	})
 	if err != nil {
 		return err
@@ -531,15 +384,8 @@ func (s *Server) handleFileCreate(c *rc) error {
 		if err != nil {
 			return err
 		}
-		seq, err := nextSeq(c.ctx, tx, "storage_files")
-		if err != nil {
-			return err
-		}
 		id = NewID()
-		now := nanos(s.Now())
-		_, err = tx.ExecContext(c.ctx, `INSERT INTO storage_files (id, itwin_id, folder_id, display_name, description, created, modified, modified_by, seq)
-			VALUES (?,?,?,?,?,?,?,?,?)`, id, parent.ITwinID, parent.ID, in.DisplayName, in.Description, now, now, c.client.ID, seq)
-		return err
+		return s.store.insertFile(c.ctx, tx, id, parent, in.DisplayName, in.Description, s.Now(), c.client.ID)
 	})
 	if err != nil {
 		return err
@@ -596,9 +442,7 @@ func (s *Server) handleFilePatch(c *rc) error {
 		if present(keys, "description") {
 			f.Description = in.Description
 		}
-		_, err = tx.ExecContext(c.ctx, `UPDATE storage_files SET display_name = ?, description = ?, modified = ?, modified_by = ? WHERE id = ?`,
-			f.DisplayName, f.Description, nanos(s.Now()), c.client.ID, f.ID)
-		return err
+		return s.store.updateFile(c.ctx, tx, f.ID, f.DisplayName, f.Description, s.Now(), c.client.ID)
 	})
 	if err != nil {
 		return err
@@ -613,8 +457,7 @@ func (s *Server) handleFileDelete(c *rc) error {
 			return err
 		}
 		// Source-file mappings stay: the next run reports TAE_FILE_NOT_FOUND (§11k).
-		_, err = tx.ExecContext(c.ctx, `DELETE FROM storage_files WHERE id = ?`, f.ID)
-		return err
+		return s.store.deleteFile(c.ctx, tx, f.ID)
 	})
 	if err != nil {
 		return err
@@ -639,9 +482,7 @@ func (s *Server) handleFileComplete(c *rc) error {
 			}
 			return errNothingUploaded
 		}
-		_, err = tx.ExecContext(c.ctx, `UPDATE storage_files SET content_hash = pending_hash, size = pending_size, completed = 1,
-			pending_hash = '', pending_size = 0, modified = ?, modified_by = ? WHERE id = ?`, nanos(s.Now()), c.client.ID, f.ID)
-		return err
+		return s.store.completeFile(c.ctx, tx, f.ID, s.Now(), c.client.ID)
 	})
 	if err != nil {
 		return err
@@ -711,11 +552,11 @@ func (s *Server) handleBlobUpload(c *rc) error {
 		return err
 	}
 	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(c.ctx, `UPDATE storage_files SET pending_hash = ?, pending_size = ? WHERE id = ?`, hash, size, id)
+		found, err := s.store.setPendingContent(c.ctx, tx, id, hash, size)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !found {
 			return errFileNotFound
 		}
 		return nil

@@ -138,7 +138,7 @@ CREATE TABLE named_versions (id TEXT PRIMARY KEY, imodel_id TEXT NOT NULL REFERE
   state TEXT NOT NULL, created INTEGER NOT NULL, created_by TEXT NOT NULL DEFAULT '',
   UNIQUE (imodel_id, name), UNIQUE (imodel_id, changeset_idx));
 `,
-	// 4: webhooks and their delivery outbox (webhooks.go).
+	// 4: webhooks and their delivery outbox (store_webhooks.go).
 	webhooksSchema,
 }
 
@@ -251,6 +251,12 @@ func metaGet(ctx context.Context, q Querier, key string) ([]byte, bool, error) {
 		return nil, false, nil
 	}
 	return v, err == nil, err
+}
+
+// metaPut sets the value under key.
+func metaPut(ctx context.Context, tx *sql.Tx, key string, value []byte) error {
+	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)`, key, value)
+	return err
 }
 
 // metaGetOrCreate returns the value under key, creating it with gen() the first time.

@@ -3,7 +3,6 @@ package itwinlocal
 // Synchronization API (§2): storage and manifest connections, source files, C1, C2 and the consent page.
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -48,25 +47,6 @@ type ConnectionRecord struct {
 // ErrNotFound is returned by store getters whose object does not exist (engine-facing).
 var ErrNotFound = errors.New("not found")
 
-const connCols = `c.id, c.kind, c.imodel_id, m.itwin_id, c.display_name, c.auth_type, c.owner_client, c.last_run_id, c.created`
-
-func scanConn(sc interface{ Scan(...any) error }) (ConnectionRecord, error) {
-	var r ConnectionRecord
-	var created int64
-	err := sc.Scan(&r.ID, &r.Kind, &r.IModelID, &r.ITwinID, &r.DisplayName, &r.AuthType, &r.OwnerClient, &r.LastRunID, &created)
-	r.Created = fromNanos(created)
-	return r, err
-}
-
-// GetConnection loads a connection of either kind (ErrNotFound).
-func (st *Store) GetConnection(ctx context.Context, q Querier, id string) (ConnectionRecord, error) {
-	r, err := scanConn(q.QueryRowContext(ctx, `SELECT `+connCols+` FROM connections c JOIN imodels m ON m.id = c.imodel_id WHERE c.id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, ErrNotFound
-	}
-	return r, err
-}
-
 // loadConn loads the path's connection of kind k: 404 with the kind's code (also for the other kind, §11a), then 403.
 func (c *rc) loadConn(q Querier, k wire.Kind) (ConnectionRecord, error) {
 	id := c.param("id")
@@ -93,50 +73,6 @@ func connWire(o string, r ConnectionRecord) wire.Connection {
 		l.LastRun = &wire.Link{Href: runHref(o, r.Kind, r.ID, r.LastRunID)}
 	}
 	return wire.Connection{ID: r.ID, DisplayName: r.DisplayName, IModelID: r.IModelID, ITwinID: r.ITwinID, AuthenticationType: r.AuthType, Links: l}
-}
-
-// mappedCount is the number of source files mapped on an iModel across its connections (§11e).
-func mappedCount(ctx context.Context, q Querier, imodelID string) (int, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM source_files WHERE imodel_id = ?`, imodelID).Scan(&n)
-	return n, err
-}
-
-// checkStorageFile requires an existing, completed Storage file in the iTwin (§3.5) and returns its name.
-func (st *Store) checkStorageFile(ctx context.Context, q Querier, itwinID, fileID string) (string, error) {
-	f, err := st.GetFile(ctx, q, fileID)
-	if err != nil || !f.Completed || f.ITwinID != itwinID {
-		return "", errFileNotFound
-	}
-	return f.DisplayName, nil
-}
-
-// checkMapped answers 409 FileAlreadyMapped if key is mapped on the iModel by any connection, other than the
-// mapping excludeID (a PUT replacing itself), §11b.
-func checkMapped(ctx context.Context, tx *sql.Tx, conn ConnectionRecord, excludeID, key string) error {
-	var n int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM source_files WHERE imodel_id = ? AND kind = ? AND file_key = ? AND id <> ?`,
-		conn.IModelID, conn.Kind, key, excludeID).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return errFileAlreadyMapped
-	}
-	return nil
-}
-
-// insertSourceFile maps a file into a connection.
-func (st *Store) insertSourceFile(ctx context.Context, tx *sql.Tx, conn ConnectionRecord, id, key, connectorType, name string) error {
-	if err := checkMapped(ctx, tx, conn, id, key); err != nil {
-		return err
-	}
-	seq, err := nextSeq(ctx, tx, "source_files")
-	if err != nil {
-		return err
-	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO source_files (id, connection_id, imodel_id, kind, file_key, connector_type, last_known_name, seq)
-		VALUES (?,?,?,?,?,?,?,?)`, id, conn.ID, conn.IModelID, conn.Kind, key, connectorType, name, seq)
-	return err
 }
 
 func (s *Server) handleConnCreate(c *rc, k wire.Kind) error {
@@ -172,21 +108,16 @@ func (s *Server) handleConnCreate(c *rc, k wire.Kind) error {
 		if err != nil {
 			return err
 		}
-		var nConn int
-		if err := tx.QueryRowContext(c.ctx, `SELECT COUNT(*) FROM connections WHERE imodel_id = ?`, im.ID).Scan(&nConn); err != nil {
+		nConn, err := s.store.countConnections(c.ctx, tx, im.ID)
+		if err != nil {
 			return err
 		}
 		if nConn >= maxConnectionsPerIModel {
 			return errTooManyConnections
 		}
-		seq, err := nextSeq(c.ctx, tx, "connections")
-		if err != nil {
-			return err
-		}
 		conn = ConnectionRecord{ID: NewID(), Kind: k, IModelID: im.ID, ITwinID: im.ITwinID, DisplayName: display, AuthType: auth,
 			OwnerClient: c.client.ID, Created: s.Now()}
-		if _, err := tx.ExecContext(c.ctx, `INSERT INTO connections (id, kind, imodel_id, display_name, auth_type, owner_client, created, seq) VALUES (?,?,?,?,?,?,?,?)`,
-			conn.ID, conn.Kind, conn.IModelID, conn.DisplayName, conn.AuthType, conn.OwnerClient, nanos(conn.Created), seq); err != nil {
+		if err := s.store.insertConnection(c.ctx, tx, conn); err != nil {
 			return err
 		}
 		for _, f := range files {
@@ -200,7 +131,7 @@ func (s *Server) handleConnCreate(c *rc, k wire.Kind) error {
 				return err
 			}
 		}
-		n, err := mappedCount(c.ctx, tx, im.ID)
+		n, err := s.store.mappedCount(c.ctx, tx, im.ID)
 		if err != nil {
 			return err
 		}
@@ -218,44 +149,15 @@ func (s *Server) handleConnCreate(c *rc, k wire.Kind) error {
 
 // listConns lists connections (kind "" = both) of an iModel, or (imodelID "") every one the client may access.
 func (s *Server) listConns(c *rc, k wire.Kind, imodelID string, p page) ([]ConnectionRecord, bool, error) {
-	q := `SELECT ` + connCols + ` FROM connections c JOIN imodels m ON m.id = c.imodel_id WHERE 1=1`
-	var args []any
-	if k != "" {
-		q += ` AND c.kind = ?`
-		args = append(args, string(k))
-	}
-	if imodelID != "" {
-		q += ` AND c.imodel_id = ?`
-		args = append(args, imodelID)
-	} else if !c.client.allITwins {
-		var list []string
+	f := connFilter{Kind: k, IModelID: imodelID}
+	if imodelID == "" && !c.client.allITwins {
+		// Only the iTwins the client can access: its configured list and its grants.
+		f.Restrict, f.ClientID = true, c.client.ID
 		for it := range c.client.itwins {
-			list = append(list, it)
+			f.ITwins = append(f.ITwins, it)
 		}
-		b, _ := json.Marshal(list)
-		q += ` AND (m.itwin_id IN (SELECT value FROM json_each(?)) OR m.itwin_id IN (SELECT itwin_id FROM client_itwin_access WHERE client_id = ?))`
-		args = append(args, string(b), c.client.ID)
 	}
-	q += ` ORDER BY c.seq LIMIT ? OFFSET ?`
-	args = append(args, p.Top+1, p.Skip)
-	rows, err := s.store.Reader().QueryContext(c.ctx, q, args...)
-	if err != nil {
-		return nil, false, err
-	}
-	defer rows.Close()
-	var out []ConnectionRecord
-	for rows.Next() {
-		r, err := scanConn(rows)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, r)
-	}
-	more := len(out) > p.Top
-	if more {
-		out = out[:p.Top]
-	}
-	return out, more, rows.Err()
+	return s.store.listConnections(c.ctx, s.store.Reader(), f, p)
 }
 
 // imodelFilter reads the imodelId query parameter: required or optional, GUID-validated, access-checked.
@@ -381,8 +283,7 @@ func (s *Server) handleConnUpdate(c *rc, k wire.Kind) error {
 		if set["authenticationType"] {
 			r.AuthType = in.AuthenticationType
 		}
-		_, err = tx.ExecContext(c.ctx, `UPDATE connections SET display_name = ?, auth_type = ? WHERE id = ?`, r.DisplayName, r.AuthType, r.ID)
-		return err
+		return s.store.updateConnection(c.ctx, tx, r)
 	})
 	if err != nil {
 		return err
@@ -391,22 +292,13 @@ func (s *Server) handleConnUpdate(c *rc, k wire.Kind) error {
 	return nil
 }
 
-func activeRunID(ctx context.Context, q Querier, connID string) (string, error) {
-	var id string
-	err := q.QueryRowContext(ctx, `SELECT id FROM runs WHERE connection_id = ? AND state <> ? LIMIT 1`, connID, wire.StateCompleted).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return id, err
-}
-
 func (s *Server) handleConnDelete(c *rc, k wire.Kind) error {
 	err := s.store.Write(c.ctx, func(tx *sql.Tx) error {
 		r, err := c.loadConn(tx, k)
 		if err != nil {
 			return err
 		}
-		active, err := activeRunID(c.ctx, tx, r.ID)
+		active, err := s.store.activeRunID(c.ctx, tx, r.ID)
 		if err != nil {
 			return err
 		}
@@ -414,8 +306,7 @@ func (s *Server) handleConnDelete(c *rc, k wire.Kind) error {
 			return errConnectionInUse
 		}
 		// Runs, source files and the connection's configuration cascade; the iModel's elements stay (§11l).
-		_, err = tx.ExecContext(c.ctx, `DELETE FROM connections WHERE id = ?`, r.ID)
-		return err
+		return s.store.deleteConnection(c.ctx, tx, r.ID)
 	})
 	if err != nil {
 		return err
@@ -431,45 +322,6 @@ func (s *Server) handleConnDelete(c *rc, k wire.Kind) error {
 type SourceFileRecord struct {
 	ID, ConnectionID, IModelID, FileKey, ConnectorType, LastKnownFileName string
 	Kind                                                                  wire.Kind
-}
-
-const sfCols = `s.id, s.connection_id, s.imodel_id, s.kind, s.file_key, s.connector_type, COALESCE(f.display_name, s.last_known_name)`
-const sfFrom = ` FROM source_files s LEFT JOIN storage_files f ON s.kind = 'storage' AND f.id = s.file_key `
-
-func scanSF(sc interface{ Scan(...any) error }) (SourceFileRecord, error) {
-	var r SourceFileRecord
-	err := sc.Scan(&r.ID, &r.ConnectionID, &r.IModelID, &r.Kind, &r.FileKey, &r.ConnectorType, &r.LastKnownFileName)
-	return r, err
-}
-
-// ListSourceFiles returns a connection's source files in creation order.
-func (st *Store) ListSourceFiles(ctx context.Context, q Querier, connID string) ([]SourceFileRecord, error) {
-	return st.listSourceFiles(ctx, q, connID, page{Top: 1 << 30})
-}
-
-func (st *Store) listSourceFiles(ctx context.Context, q Querier, connID string, p page) ([]SourceFileRecord, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+sfCols+sfFrom+`WHERE s.connection_id = ? ORDER BY s.seq LIMIT ? OFFSET ?`, connID, p.Top, p.Skip)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []SourceFileRecord
-	for rows.Next() {
-		r, err := scanSF(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
-func (st *Store) getSourceFile(ctx context.Context, q Querier, connID, id string) (SourceFileRecord, error) {
-	r, err := scanSF(q.QueryRowContext(ctx, `SELECT `+sfCols+sfFrom+`WHERE s.connection_id = ? AND s.id = ?`, connID, strings.ToLower(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, ErrNotFound
-	}
-	return r, err
 }
 
 func sfWire(o string, r SourceFileRecord, withType bool) any {
@@ -541,16 +393,16 @@ func (s *Server) putSourceFile(c *rc, k wire.Kind, id string) error {
 		}
 		if replace {
 			// Full replace that keeps the mapping id and its position (§11c).
-			if err := checkMapped(c.ctx, tx, conn, id, key); err != nil {
+			if err := s.store.checkMapped(c.ctx, tx, conn, id, key); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(c.ctx, `UPDATE source_files SET file_key = ?, connector_type = ?, last_known_name = ? WHERE id = ?`, key, ct, name, id); err != nil {
+			if err := s.store.updateSourceFile(c.ctx, tx, id, key, ct, name); err != nil {
 				return err
 			}
 		} else if err := s.store.insertSourceFile(c.ctx, tx, conn, id, key, ct, name); err != nil {
 			return err
 		}
-		n, err := mappedCount(c.ctx, tx, conn.IModelID)
+		n, err := s.store.mappedCount(c.ctx, tx, conn.IModelID)
 		if err != nil {
 			return err
 		}
@@ -630,11 +482,11 @@ func (s *Server) handleSourceFileDelete(c *rc, k wire.Kind) error {
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(c.ctx, `DELETE FROM source_files WHERE connection_id = ? AND id = ?`, conn.ID, strings.ToLower(c.param("sourceFileId")))
+		deleted, err := s.store.deleteSourceFile(c.ctx, tx, conn.ID, strings.ToLower(c.param("sourceFileId")))
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if !deleted {
 			return sfNotFound(k)
 		}
 		return nil
@@ -677,14 +529,6 @@ func (s *Server) handleAuthInfo(c *rc) error {
 	return nil
 }
 
-// HasConsent reports whether the client consented through C2 (§11j). The engine checks it for User connections
-// (the owner is ConnectionRecord.OwnerClient).
-func (st *Store) HasConsent(ctx context.Context, q Querier, clientID string) (bool, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM consents WHERE client_id = ?`, clientID).Scan(&n)
-	return n > 0, err
-}
-
 // handleConsent is the local consent page: it records consent for the client that called C2 and 302s to
 // redirectUrl.
 func (s *Server) handleConsent(c *rc) error {
@@ -695,8 +539,7 @@ func (s *Server) handleConsent(c *rc) error {
 		return apiErr(403, "InvalidConsentLink", "The consent link is invalid or has expired. Request a new one through authorizationInformation.")
 	}
 	err = s.store.Write(c.ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(c.ctx, `INSERT OR IGNORE INTO consents (client_id, created) VALUES (?, ?)`, tok.Client, nanos(s.Now()))
-		return err
+		return s.store.recordConsent(c.ctx, tx, tok.Client, s.Now())
 	})
 	if err != nil {
 		return err
@@ -704,12 +547,4 @@ func (s *Server) handleConsent(c *rc) error {
 	c.w.Header().Set("Location", tok.Redirect)
 	writeNoBody(c.w, http.StatusFound)
 	return nil
-}
-
-// GrantConsent records consent for a client directly (tests, seeding).
-func (st *Store) GrantConsent(ctx context.Context, clientID string) error {
-	return st.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO consents (client_id, created) VALUES (?, ?)`, clientID, nanos(st.Now()))
-		return err
-	})
 }

@@ -6,8 +6,6 @@ package itwinlocal
 // id is ClientUserID(client id).
 
 import (
-	"database/sql"
-
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
@@ -54,18 +52,17 @@ func (s *Server) handleIModelUserGet(c *rc) error {
 	}
 	u := userWire(cl)
 	stats := &wire.UserStatistics{}
-	var last sql.NullInt64
 	q := s.store.Reader()
-	if err := q.QueryRowContext(c.ctx, `SELECT COUNT(*), MAX(push_time) FROM changesets WHERE imodel_id = ? AND creator_id = ?`, im.ID, u.ID).
-		Scan(&stats.PushedChangesetsCount, &last); err != nil {
+	pushed, last, err := s.store.changesetsPushedBy(c.ctx, q, im.ID, u.ID)
+	if err != nil {
 		return err
 	}
-	if last.Valid {
-		ts := wire.NewTimestamp(fromNanos(last.Int64))
+	stats.PushedChangesetsCount = pushed
+	if !last.IsZero() {
+		ts := wire.NewTimestamp(last)
 		stats.LastChangesetPushDate = &ts
 	}
-	if err := q.QueryRowContext(c.ctx, `SELECT COUNT(*) FROM named_versions WHERE imodel_id = ? AND created_by = ?`, im.ID, cl.ID).
-		Scan(&stats.CreatedVersionsCount); err != nil {
+	if stats.CreatedVersionsCount, err = s.store.versionsCreatedBy(c.ctx, q, im.ID, cl.ID); err != nil {
 		return err
 	}
 	u.Statistics = stats

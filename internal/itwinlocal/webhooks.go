@@ -1,7 +1,7 @@
 package itwinlocal
 
-// Webhooks v2 (§12): W1–W5 with their validation and persistence. Events and the outbox are in events.go, the
-// delivery worker in delivery.go, the loopback inbox in inbox.go.
+// Webhooks v2 (§12): W1–W5 with their validation (their SQL is in store_webhooks.go). Events and the outbox are
+// in events.go, the delivery worker in delivery.go, the loopback inbox in inbox.go.
 //
 // Every client of itwin-local is a service application, so every caller may manage webhooks; each caller sees
 // only its own (another caller's webhook answers 404 WebhookNotFound, like one that does not exist). An
@@ -10,7 +10,6 @@ package itwinlocal
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
@@ -27,27 +26,6 @@ import (
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
-
-// webhooksSchema is migration 3. IF NOT EXISTS keeps it harmless if it is ever applied under another number.
-//
-//	webhooks(id PK, owner_client, scope, scope_id, active, callback_url, event_types json, secret, created, modified, seq)
-//	webhook_deliveries(message_id PK, webhook_id→webhooks, event_type, body json wire.WebhookEvent, attempts, next_at, created)
-//	    the outbox: one row per event per webhook, written in the transaction that produced the event and
-//	    deleted when the delivery succeeded, was dropped, or its webhook was deactivated or deleted.
-//
-// The secret is stored as given: the server needs it to sign deliveries.
-const webhooksSchema = `
-CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, owner_client TEXT NOT NULL, scope TEXT NOT NULL, scope_id TEXT NOT NULL,
-  active INTEGER NOT NULL DEFAULT 0, callback_url TEXT NOT NULL, event_types TEXT NOT NULL, secret TEXT NOT NULL,
-  created INTEGER NOT NULL, modified INTEGER NOT NULL, seq INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS webhooks_owner ON webhooks(owner_client, seq);
-CREATE INDEX IF NOT EXISTS webhooks_seq ON webhooks(seq);
-CREATE TABLE IF NOT EXISTS webhook_deliveries (message_id TEXT PRIMARY KEY,
-  webhook_id TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE, event_type TEXT NOT NULL, body TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL, created INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries(next_at);
-CREATE INDEX IF NOT EXISTS webhook_deliveries_hook ON webhook_deliveries(webhook_id);
-`
 
 // Webhook limits of the local server.
 const (
@@ -88,55 +66,6 @@ func (w webhookRecord) wire(withSecret bool) wire.Webhook {
 
 func (w webhookRecord) subscribes(eventType string) bool {
 	return slices.Contains(w.EventTypes, eventType)
-}
-
-const webhookCols = `id, owner_client, scope, scope_id, active, callback_url, event_types, secret, created, modified`
-
-func scanWebhook(sc interface{ Scan(...any) error }) (webhookRecord, error) {
-	var w webhookRecord
-	var types string
-	var created, modified int64
-	if err := sc.Scan(&w.ID, &w.Owner, &w.Scope, &w.ScopeID, &w.Active, &w.CallbackURL, &types, &w.Secret, &created, &modified); err != nil {
-		return w, err
-	}
-	w.Created, w.Modified = fromNanos(created), fromNanos(modified)
-	if err := json.Unmarshal([]byte(types), &w.EventTypes); err != nil {
-		return w, fmt.Errorf("webhook %s: event types: %w", w.ID, err)
-	}
-	return w, nil
-}
-
-// getWebhook loads a webhook; ErrNotFound when it does not exist.
-func getWebhook(ctx context.Context, q Querier, id string) (webhookRecord, error) {
-	w, err := scanWebhook(q.QueryRowContext(ctx, `SELECT `+webhookCols+` FROM webhooks WHERE id = ?`, NormGUID(id)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return w, ErrNotFound
-	}
-	return w, err
-}
-
-func queryWebhooks(ctx context.Context, q Querier, where string, args ...any) ([]webhookRecord, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+webhookCols+` FROM webhooks `+where+` ORDER BY seq`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []webhookRecord
-	for rows.Next() {
-		w, err := scanWebhook(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, w)
-	}
-	return out, rows.Err()
-}
-
-func saveWebhook(ctx context.Context, tx *sql.Tx, w webhookRecord) error {
-	types, _ := json.Marshal(w.EventTypes)
-	_, err := tx.ExecContext(ctx, `UPDATE webhooks SET active = ?, callback_url = ?, event_types = ?, secret = ?, modified = ? WHERE id = ?`,
-		w.Active, w.CallbackURL, string(types), w.Secret, nanos(w.Modified), w.ID)
-	return err
 }
 
 // --- decoding (pure, fuzzed) ---
@@ -395,15 +324,7 @@ func (s *Server) handleWebhookCreate(c *rc) error {
 				return err
 			}
 		}
-		seq, err := nextSeq(c.ctx, tx, "webhooks")
-		if err != nil {
-			return err
-		}
-		types, _ := json.Marshal(w.EventTypes)
-		_, err = tx.ExecContext(c.ctx, `INSERT INTO webhooks (id, owner_client, scope, scope_id, active, callback_url, event_types, secret,
-			created, modified, seq) VALUES (?,?,?,?,?,?,?,?,?,?,?)`, w.ID, w.Owner, w.Scope, w.ScopeID, false, w.CallbackURL, string(types),
-			w.Secret, nanos(w.Created), nanos(w.Modified), seq)
-		return err
+		return s.store.insertWebhook(c.ctx, tx, w)
 	})
 	if err != nil {
 		return err
@@ -414,7 +335,7 @@ func (s *Server) handleWebhookCreate(c *rc) error {
 
 // W2: the caller's webhooks, oldest first, never with their secret.
 func (s *Server) handleWebhookList(c *rc) error {
-	list, err := queryWebhooks(c.ctx, s.store.Reader(), `WHERE owner_client = ?`, c.client.ID)
+	list, err := s.store.webhooksOwnedBy(c.ctx, s.store.Reader(), c.client.ID)
 	if err != nil {
 		return err
 	}
@@ -432,7 +353,7 @@ func (c *rc) loadWebhook(q Querier) (webhookRecord, error) {
 	if !IsGUID(id) {
 		return webhookRecord{}, errWebhookNotFound
 	}
-	w, err := getWebhook(c.ctx, q, id)
+	w, err := c.s.store.getWebhook(c.ctx, q, id)
 	if errors.Is(err, ErrNotFound) || (err == nil && w.Owner != c.client.ID) {
 		return webhookRecord{}, errWebhookNotFound
 	}
@@ -491,7 +412,7 @@ func (s *Server) handleWebhookUpdate(c *rc) error {
 				return err
 			}
 		}
-		return saveWebhook(c.ctx, tx, w)
+		return s.store.saveWebhook(c.ctx, tx, w)
 	})
 	if err != nil {
 		return err
@@ -515,8 +436,7 @@ func (s *Server) handleWebhookDelete(c *rc) error {
 		if err := s.hooks.discardPending(c.ctx, tx, w.ID); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(c.ctx, `DELETE FROM webhooks WHERE id = ?`, w.ID)
-		return err
+		return s.store.deleteWebhook(c.ctx, tx, w.ID)
 	})
 	if err != nil {
 		return err

@@ -4,8 +4,6 @@ import (
 	"crypto/sha1"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -40,14 +38,8 @@ func (e *Engine) commitChanges(tx *sql.Tx, rc *runCtx, out *outcome, taskID stri
 	ins, upd, del := out.counts()
 	digest, payload := out.digest()
 	if rc.squash {
-		seq := 0
-		if err := tx.QueryRowContext(e.ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM engine_pending WHERE run_id = ?`, rc.r.ID).Scan(&seq); err != nil {
-			return err
-		}
-		names, _ := json.Marshal(out.changedNames())
-		_, err := tx.ExecContext(e.ctx, `INSERT INTO engine_pending (run_id, seq, task_id, files, inserted, updated, deleted, digest, payload)
-			VALUES (?,?,?,?,?,?,?,?,?)`, rc.r.ID, seq, taskID, string(names), ins, upd, del, digest, payload)
-		return err
+		return e.st.AppendPendingChange(e.ctx, tx, rc.r.ID, itwinlocal.PendingChange{TaskID: taskID, Files: out.changedNames(),
+			Inserted: ins, Updated: upd, Deleted: del, Digest: digest, Payload: payload})
 	}
 	if taskID == "" { // removals: the run's first task carries them (its id links them to this run, §9.3)
 		taskID = firstTaskID(&rc.r)
@@ -63,82 +55,21 @@ func (e *Engine) applyFile(tx *sql.Tx, rc *runCtx, f *fileChange) error {
 	}
 	var upserts []string
 	upserts = append(append(upserts, f.ch.Inserted...), f.ch.Updated...)
-	err := inBatches(e, tx, upserts,
-		func(n int) string {
-			return `INSERT INTO elements (imodel_id, file_key, element_key, hash, connection_id) VALUES ` + repeatJoin("(?,?,?,?,?)", n) +
-				` ON CONFLICT (imodel_id, file_key, element_key) DO UPDATE SET hash = excluded.hash, connection_id = excluded.connection_id`
-		},
-		func(args []any, k string) []any { return append(args, im, f.key, k, f.ch.Elements[k].Hash, conn) })
-	if err != nil {
+	if err := e.st.UpsertElements(ctx, tx, im, f.key, conn, upserts, func(k string) string { return f.ch.Elements[k].Hash }); err != nil {
 		return err
 	}
-	err = inBatches(e, tx, f.ch.Deleted,
-		func(n int) string {
-			return `DELETE FROM elements WHERE imodel_id = ? AND file_key = ? AND element_key IN (` + repeatJoin("?", n) + `)`
-		},
-		func(args []any, k string) []any {
-			if len(args) == 0 {
-				args = append(args, im, f.key)
-			}
-			return append(args, k)
-		})
-	if err != nil {
+	if err := e.st.DeleteElements(ctx, tx, im, f.key, f.ch.Deleted); err != nil {
 		return err
 	}
 	if f.removed {
-		_, err := tx.ExecContext(ctx, `DELETE FROM engine_files WHERE imodel_id = ? AND file_key = ?`, im, f.key)
-		return err
+		return e.st.DeleteEngineFile(ctx, tx, im, f.key)
 	}
 	// A file that moved to this connection from another one now belongs to this connection (§11l: removing
 	// it from the old connection must not delete it).
-	if _, err := tx.ExecContext(ctx, `UPDATE elements SET connection_id = ? WHERE imodel_id = ? AND file_key = ? AND connection_id <> ?`, conn, im, f.key, conn); err != nil {
+	if err := e.st.MoveElements(ctx, tx, im, f.key, conn); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO engine_files (imodel_id, file_key, connection_id, file_name, input_hash) VALUES (?,?,?,?,?)
-		ON CONFLICT (imodel_id, file_key) DO UPDATE SET connection_id = excluded.connection_id, file_name = excluded.file_name,
-		input_hash = excluded.input_hash`, im, f.key, conn, f.name, f.inputHash)
-	return err
-}
-
-// batchRows is how many elements one statement writes: far fewer statements (and allocations) than one row
-// each, and well below SQLite's limit of 32766 parameters.
-const batchRows = 200
-
-// inBatches executes stmt(n) for keys in groups of up to batchRows, with the arguments add appends per key.
-func inBatches(e *Engine, tx *sql.Tx, keys []string, stmt func(n int) string, add func(args []any, k string) []any) error {
-	var full *sql.Stmt
-	defer func() {
-		if full != nil {
-			full.Close()
-		}
-	}()
-	for len(keys) > 0 {
-		n := min(len(keys), batchRows)
-		var args []any
-		for _, k := range keys[:n] {
-			args = add(args, k)
-		}
-		var err error
-		if n == batchRows {
-			if full == nil {
-				if full, err = tx.PrepareContext(e.ctx, stmt(n)); err != nil {
-					return err
-				}
-			}
-			_, err = full.ExecContext(e.ctx, args...)
-		} else {
-			_, err = tx.ExecContext(e.ctx, stmt(n), args...)
-		}
-		if err != nil {
-			return err
-		}
-		keys = keys[n:]
-	}
-	return nil
-}
-
-func repeatJoin(s string, n int) string {
-	return strings.TrimSuffix(strings.Repeat(s+",", n), ",")
+	return e.st.PutEngineFile(ctx, tx, itwinlocal.EngineFile{IModelID: im, FileKey: f.key, ConnectionID: conn, FileName: f.name, InputHash: f.inputHash})
 }
 
 // digest is the SHA-1 of the outcome's changes (files by key, each with its sorted inserts, updates and
@@ -172,9 +103,8 @@ func (o *outcome) digest() (string, int64) {
 // pushChangeset appends a changeset to the run's iModel (§11m). Its id is the SHA-1 of the parent id and the
 // change digests, so it is stable for the same changes on the same parent.
 func (e *Engine) pushChangeset(tx *sql.Tx, rc *runCtx, taskID string, files []string, ins, upd, del int, digests []string, payload int64) error {
-	var parent string
-	err := tx.QueryRowContext(e.ctx, `SELECT id FROM changesets WHERE imodel_id = ? ORDER BY idx DESC LIMIT 1`, rc.r.IModelID).Scan(&parent)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	parent, err := e.st.LastChangesetID(e.ctx, tx, rc.r.IModelID)
+	if err != nil {
 		return err
 	}
 	h := sha1.New()
@@ -202,8 +132,7 @@ func (e *Engine) pushChangeset(tx *sql.Tx, rc *runCtx, taskID string, files []st
 // pushPending pushes a squashed run's one changeset from its pending entries and removes them. It carries the
 // first changed task's id (removals, recorded without a task, come first but do not count as a task).
 func (e *Engine) pushPending(tx *sql.Tx, rc *runCtx) error {
-	rows, err := tx.QueryContext(e.ctx, `SELECT task_id, files, inserted, updated, deleted, digest, payload FROM engine_pending
-		WHERE run_id = ? ORDER BY seq`, rc.r.ID)
+	pending, err := e.st.PendingChanges(e.ctx, tx, rc.r.ID)
 	if err != nil {
 		return err
 	}
@@ -211,30 +140,17 @@ func (e *Engine) pushPending(tx *sql.Tx, rc *runCtx) error {
 	var files, digests []string
 	var ins, upd, del int
 	var payload int64
-	for rows.Next() {
-		var t, f, d string
-		var i, u, x int
-		var p int64
-		if err := rows.Scan(&t, &f, &i, &u, &x, &d, &p); err != nil {
-			rows.Close()
-			return err
-		}
+	for _, p := range pending {
 		if taskID == "" {
-			taskID = t
+			taskID = p.TaskID
 		}
-		var names []string
-		_ = json.Unmarshal([]byte(f), &names)
-		for _, n := range names {
+		for _, n := range p.Files {
 			if !containsStr(files, n) {
 				files = append(files, n)
 			}
 		}
-		ins, upd, del, payload = ins+i, upd+u, del+x, payload+p
-		digests = append(digests, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+		ins, upd, del, payload = ins+p.Inserted, upd+p.Updated, del+p.Deleted, payload+p.Payload
+		digests = append(digests, p.Digest)
 	}
 	if len(digests) == 0 {
 		return nil
@@ -245,8 +161,7 @@ func (e *Engine) pushPending(tx *sql.Tx, rc *runCtx) error {
 	if err := e.pushChangeset(tx, rc, taskID, files, ins, upd, del, digests, payload); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(e.ctx, `DELETE FROM engine_pending WHERE run_id = ?`, rc.r.ID)
-	return err
+	return e.st.DeletePendingChanges(e.ctx, tx, rc.r.ID)
 }
 
 func firstTaskID(r *itwinlocal.RunRecord) string {

@@ -11,33 +11,8 @@ import (
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
-// The engine keeps two tables of its own next to the server's schema (created at start, so the server's
-// migrations stay the server's):
-//
-//	engine_files(imodel_id→imodels, file_key, connection_id, file_name, input_hash)
-//	    per source file on an iModel: who last processed it successfully, under which name, and the digest of
-//	    what went in (content hash, connector type, options that change elements). An equal digest at the
-//	    next run skips parsing (issue 4 item 4). The name lets a later run describe the file's removal.
-//	engine_pending(run_id→runs, seq, task_id, files json, inserted, updated, deleted, digest, payload)
-//	    the changes of tasks already applied in a squashed run (§11m), waiting for the run's one changeset,
-//	    which Finalizing pushes and deletes them in the same transaction.
-//
-// Both cascade with their iModel or run, like the rest of the store.
-const schema = `
-CREATE TABLE IF NOT EXISTS engine_files (imodel_id TEXT NOT NULL REFERENCES imodels(id) ON DELETE CASCADE,
-  file_key TEXT NOT NULL, connection_id TEXT NOT NULL, file_name TEXT NOT NULL DEFAULT '', input_hash TEXT NOT NULL DEFAULT '',
-  PRIMARY KEY (imodel_id, file_key));
-CREATE TABLE IF NOT EXISTS engine_pending (run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE, seq INTEGER NOT NULL,
-  task_id TEXT NOT NULL, files TEXT NOT NULL, inserted INTEGER NOT NULL, updated INTEGER NOT NULL, deleted INTEGER NOT NULL,
-  digest TEXT NOT NULL, payload INTEGER NOT NULL, PRIMARY KEY (run_id, seq));
-`
-
 func createTables(ctx context.Context, st *itwinlocal.Store) error {
-	err := st.Write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, schema)
-		return err
-	})
-	if err != nil {
+	if err := st.CreateEngineTables(ctx); err != nil {
 		return fmt.Errorf("itwin-local engine: create tables: %w", err)
 	}
 	return nil
@@ -54,11 +29,8 @@ func (e *Engine) save(r *itwinlocal.RunRecord, extra func(tx *sql.Tx) error) err
 	err := e.st.Write(e.ctx, func(tx *sql.Tx) error {
 		// Only the engine moves runs, but the store is shared (tests and tools may complete a run directly):
 		// never overwrite a run that something else already finished.
-		var state string
-		if err := tx.QueryRowContext(e.ctx, `SELECT state FROM runs WHERE id = ?`, r.ID).Scan(&state); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return itwinlocal.ErrNotFound
-			}
+		state, err := e.st.RunState(e.ctx, tx, r.ID)
+		if err != nil {
 			return err
 		}
 		if state == wire.StateCompleted {

@@ -271,15 +271,13 @@ func (e *Engine) syncFile(ctx context.Context, rc *runCtx, key, name, connectorT
 	fmt.Fprintf(h, "%s\n%s\n%s\n%t\n", contentHash, connectorType, wire.FileExtension(name), opts.IgnoreIfcGlobalIDs)
 	input := hex.EncodeToString(h.Sum(nil))
 	fc := &fileChange{key: key, name: name, inputHash: input}
-	var prevConn, prevInput string
-	err := e.st.Reader().QueryRowContext(ctx, `SELECT connection_id, input_hash FROM engine_files WHERE imodel_id = ? AND file_key = ?`,
-		rc.r.IModelID, key).Scan(&prevConn, &prevInput)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	prev, err := e.st.GetEngineFile(ctx, e.st.Reader(), rc.r.IModelID, key)
+	if err != nil {
 		return nil, nil, e.stopErr(err)
 	}
-	if prevConn == rc.conn.ID && prevInput == input {
+	if prev.ConnectionID == rc.conn.ID && prev.InputHash == input {
 		fc.skipped = true
-		err := e.st.Reader().QueryRowContext(ctx, `SELECT COUNT(*) FROM elements WHERE imodel_id = ? AND file_key = ?`, rc.r.IModelID, key).Scan(&fc.total)
+		fc.total, err = e.st.CountFileElements(ctx, e.st.Reader(), rc.r.IModelID, key)
 		return fc, nil, e.stopErr(err)
 	}
 	old, err := e.st.ElementHashes(ctx, e.st.Reader(), rc.r.IModelID, key)
@@ -332,26 +330,16 @@ func (e *Engine) removals(rc *runCtx) (*outcome, error) {
 func (e *Engine) removeFiles(ctx context.Context, rc *runCtx, match func(key string) bool) ([]fileChange, error) {
 	// engine_files lists exactly the files that have elements (both are written and removed together), so
 	// this does not scan the iModel's elements.
-	rows, err := e.st.Reader().QueryContext(ctx, `SELECT file_key, file_name FROM engine_files
-		WHERE imodel_id = ? AND connection_id = ? ORDER BY file_key`, rc.r.IModelID, rc.conn.ID)
+	all, err := e.st.EngineFiles(ctx, e.st.Reader(), rc.r.IModelID, rc.conn.ID)
 	if err != nil {
 		return nil, err
 	}
 	type file struct{ key, name string }
 	var keys []file
-	for rows.Next() {
-		var f file
-		if err := rows.Scan(&f.key, &f.name); err != nil {
-			rows.Close()
-			return nil, err
+	for _, f := range all {
+		if match(f.FileKey) {
+			keys = append(keys, file{f.FileKey, f.FileName})
 		}
-		if match(f.key) {
-			keys = append(keys, f)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
 	}
 	var out []fileChange
 	for _, f := range keys {
@@ -378,9 +366,8 @@ func (e *Engine) knownName(rc *runCtx, key string) string {
 			}
 		}
 	}
-	var name string
-	if e.st.Reader().QueryRowContext(e.ctx, `SELECT file_name FROM engine_files WHERE imodel_id = ? AND file_key = ?`, rc.r.IModelID, key).Scan(&name) == nil && name != "" {
-		return name
+	if f, err := e.st.GetEngineFile(e.ctx, e.st.Reader(), rc.r.IModelID, key); err == nil && f.FileName != "" {
+		return f.FileName
 	}
 	return key
 }
