@@ -110,14 +110,14 @@ func (r *connectionResource[M, P]) Metadata(_ context.Context, req resource.Meta
 
 func (r *connectionResource[M, P]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	attrs := map[string]schema.Attribute{
-		"id": serverIDAttribute("Connection id (43-character base64url), assigned by the server."),
+		"id": computedStringAttribute("Connection id (43-character base64url), assigned by the server."),
 		"imodel_id": schema.StringAttribute{
 			Required:      true,
 			Description:   "Id of the iModel the connection synchronizes into. Changing it replaces the connection.",
 			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
-		"itwin_id": serverIDAttribute("Id of the iTwin that owns the iModel, derived by the server."),
+		"itwin_id": computedStringAttribute("Id of the iTwin that owns the iModel, derived by the server."),
 		"display_name": schema.StringAttribute{
 			Optional:      true,
 			Computed:      true,
@@ -137,7 +137,7 @@ func (r *connectionResource[M, P]) Schema(_ context.Context, _ resource.SchemaRe
 			ElementType: types.StringType,
 			Description: r.kind.sourceFileIDsDescription,
 		},
-		"last_run_id": serverIDAttribute("Id of the connection's most recent run, or null before the first run. Refreshed on every read, " +
+		"last_run_id": computedStringAttribute("Id of the connection's most recent run, or null before the first run. Refreshed on every read, " +
 			"so runs started elsewhere show up here without causing a diff."),
 	}
 	maps.Copy(attrs, r.kind.connAttributes)
