@@ -1,8 +1,8 @@
 package provider
 
 // Shared pieces of the itwin_sync_configuration resource and data source: the three scopes, the typed flag
-// attributes generated from itwin.ConfigFlags, conversions between wire values and Terraform values, and the
-// client-side resolution used when a scope has no configuration of its own.
+// attributes generated from itwin.ConfigFlags, conversions between wire values and Terraform values, the
+// client-side resolution used when a scope has no configuration of its own, and the plan-time checks.
 
 import (
 	"bytes"

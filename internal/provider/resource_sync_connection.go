@@ -69,10 +69,9 @@ type storageConnectionModel struct {
 // fileMap is a computed map(string) keyed by the files' keys: its value per file, and whether a file keeps its
 // value when its connector type changes.
 type fileMap struct {
-	value         *types.Map
-	of            func(itwin.SourceFile) string
-	keptOnRetype  bool
-	attributeName string
+	value        *types.Map
+	of           func(itwin.SourceFile) string
+	keptOnRetype bool
 }
 
 // connectionState is the state model of one kind's connection resource.
@@ -85,13 +84,13 @@ type connectionState[M any] interface {
 func (m *connectionModel) base() *connectionModel { return m }
 
 func (m *connectionModel) fileMaps() []fileMap {
-	return []fileMap{{value: &m.SourceFileIDs, of: func(f itwin.SourceFile) string { return f.ID }, keptOnRetype: true, attributeName: "source_file_ids"}}
+	return []fileMap{{value: &m.SourceFileIDs, of: func(f itwin.SourceFile) string { return f.ID }, keptOnRetype: true}}
 }
 
 func (m *storageConnectionModel) fileMaps() []fileMap {
 	// The server may refresh lastKnownFileName when a mapping is rewritten, so only untouched files keep it.
 	return append(m.connectionModel.fileMaps(),
-		fileMap{value: &m.SourceFileNames, of: func(f itwin.SourceFile) string { return f.FileName }, attributeName: "source_file_names"})
+		fileMap{value: &m.SourceFileNames, of: func(f itwin.SourceFile) string { return f.FileName }})
 }
 
 type connectionResource[M any, P connectionState[M]] struct {
