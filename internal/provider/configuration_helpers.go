@@ -1,8 +1,8 @@
 package provider
 
 // Shared pieces of the itwin_sync_configuration resource and data source: the three scopes, the typed flag
-// attributes generated from itwin.ConfigFlags, conversions between wire values and Terraform values, and the
-// client-side resolution used when a scope has no configuration of its own.
+// attributes generated from itwin.ConfigFlags, conversions between wire values and Terraform values, the
+// client-side resolution used when a scope has no configuration of its own, and the plan-time checks.
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"unicode"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -395,4 +396,105 @@ func resolveSettings(ctx context.Context, c *itwin.Client, scope, id string) (*w
 		}
 	}
 	return &wire.Configuration{ScopeID: id, Settings: map[string]any{}, ResolvedSettings: resolved}, false, nil
+}
+
+// validateConfigData holds the plan-time rules beyond the schema: flags at the right scope (internal/wire/testdata/spec/api.md §11n), no
+// additional_settings key that shadows a typed attribute, and at least one setting (the API has no empty
+// configuration: an empty body is rejected).
+func validateConfigData(d configData, diags *diag.Diagnostics) {
+	s, _, scoped := d.scope()
+	anySet, anyUnknown := false, false
+	for _, fa := range flagAttrs {
+		v := d.Flags[fa.Attr]
+		if v == nil || v.IsNull() {
+			continue
+		}
+		anySet = true
+		if scoped && fa.Flag.Scope != s.Scope {
+			want := lookupConfigScope(fa.Flag.Scope)
+			diags.AddAttributeError(path.Root(fa.Attr), "Setting belongs to another scope",
+				fmt.Sprintf("%s (flag %s) can only be set at the %s scope, in an itwin_sync_configuration with %s; this one has %s (the %s scope). Move it to a configuration of the %s.",
+					fa.Attr, fa.Flag.Name, want.Display, want.IDAttr, s.IDAttr, s.Display, want.Display))
+		}
+	}
+	switch {
+	case d.Additional.IsUnknown():
+		anyUnknown = true
+	case !d.Additional.IsNull():
+		extra, err := parseAdditionalSettings(d.Additional.ValueString())
+		if err != nil {
+			diags.AddAttributeError(path.Root("additional_settings"), "Invalid additional_settings", err.Error())
+			break
+		}
+		keys := make([]string, 0, len(extra))
+		for k := range extra {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if fa, known := flagAttrByKey(k); known {
+				diags.AddAttributeError(path.Root("additional_settings"), "additional_settings repeats a known flag",
+					fmt.Sprintf("The key %q of additional_settings is the flag %s, which has its own attribute %s. Set %s instead and remove the key from additional_settings.",
+						k, fa.Flag.Name, fa.Attr, fa.Attr))
+			}
+		}
+		if len(extra) > 0 {
+			anySet = true
+		}
+	}
+	if scoped && !anySet && !anyUnknown {
+		diags.AddError("No settings configured",
+			fmt.Sprintf("This itwin_sync_configuration (%s) sets no flag. The API cannot store an empty configuration: set at least one flag attribute or additional_settings, or remove the resource to delete the %s's configuration so every flag is inherited.", s.IDAttr, s.Display))
+	}
+}
+
+// configChanged reports whether the plan changes anything the server stores (scope or settings).
+func configChanged(state, plan configData) bool {
+	for _, s := range configScopes {
+		if !state.ScopeIDs[s.IDAttr].Equal(plan.ScopeIDs[s.IDAttr]) {
+			return true
+		}
+	}
+	for _, fa := range flagAttrs {
+		if !state.Flags[fa.Attr].Equal(plan.Flags[fa.Attr]) {
+			return true
+		}
+	}
+	if plan.Additional.IsUnknown() {
+		return true
+	}
+	if state.Additional.IsNull() != plan.Additional.IsNull() {
+		return true
+	}
+	if !plan.Additional.IsNull() {
+		eq, diags := state.Additional.StringSemanticEquals(context.Background(), plan.Additional)
+		if diags.HasError() || !eq {
+			return true
+		}
+	}
+	return false
+}
+
+// checkLocalFlags refuses the itwin-local-only flag names against Bentley's service: internal/wire/testdata/spec/api.md §6.2 says a client
+// must not send them there until their public names are known.
+func checkLocalFlags(d configData, baseURL string, diags *diag.Diagnostics) {
+	if !isPublicService(baseURL) {
+		return
+	}
+	for _, fa := range flagAttrs {
+		if v := d.Flags[fa.Attr]; fa.Flag.Local && v != nil && !v.IsNull() {
+			diags.AddAttributeError(path.Root(fa.Attr), "Setting exists only on itwin-local",
+				fmt.Sprintf("%s (flag %s) is an itwin-local name; the public service's name for this setting is not known, so it must not be sent to %s. Remove it, or point api_url at itwin-local.",
+					fa.Attr, fa.Flag.Name, baseURL))
+		}
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

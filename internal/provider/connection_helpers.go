@@ -139,47 +139,46 @@ var storageFileObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"connector_type":  types.StringType,
 }}
 
-// storageSourceFilesOf reads a storage connection's source_files: the files whose storage_file_id is known, and
-// whether the set and all its members are known.
-func storageSourceFilesOf(ctx context.Context, set types.Set) (files []itwin.SourceFile, known bool) {
+// sourceFilesOf reads a source_files set element by element: file converts one element, telling whether its key
+// is known and whether all of it is. It returns the files whose key is known, and whether the set and all its
+// elements are known.
+func sourceFilesOf[E attr.Value](ctx context.Context, set types.Set, file func(E) (f itwin.SourceFile, keyKnown, known bool)) ([]itwin.SourceFile, bool) {
 	if set.IsNull() || set.IsUnknown() {
 		return nil, !set.IsUnknown()
 	}
-	var objs []types.Object
-	if set.ElementsAs(ctx, &objs, false).HasError() {
+	var elems []E
+	if set.ElementsAs(ctx, &elems, false).HasError() {
 		return nil, false
 	}
-	known = true
-	for _, o := range objs {
-		var e storageFileItemModel
-		if o.IsUnknown() || o.IsNull() || o.As(ctx, &e, basetypes.ObjectAsOptions{}).HasError() {
-			known = false
-			continue
-		}
-		known = known && !e.StorageFileID.IsUnknown() && !e.ConnectorType.IsUnknown()
-		if !e.StorageFileID.IsUnknown() {
-			files = append(files, itwin.SourceFile{Key: e.StorageFileID.ValueString(), ConnectorType: e.ConnectorType.ValueString()})
+	var files []itwin.SourceFile
+	known := true
+	for _, e := range elems {
+		f, keyKnown, allKnown := file(e)
+		known = known && allKnown
+		if keyKnown {
+			files = append(files, f)
 		}
 	}
 	return files, known
 }
 
-// manifestSourceFilesOf reads a manifest connection's source_files (external document ids).
-func manifestSourceFilesOf(ctx context.Context, set types.Set) (files []itwin.SourceFile, known bool) {
-	if set.IsNull() || set.IsUnknown() {
-		return nil, !set.IsUnknown()
-	}
-	var ids []types.String
-	if set.ElementsAs(ctx, &ids, false).HasError() {
-		return nil, false
-	}
-	known = true
-	for _, id := range ids {
-		if known = known && !id.IsUnknown(); !id.IsUnknown() {
-			files = append(files, itwin.SourceFile{Key: id.ValueString()})
+// storageSourceFilesOf reads a storage connection's source_files (Storage file ids with their connector types).
+func storageSourceFilesOf(ctx context.Context, set types.Set) ([]itwin.SourceFile, bool) {
+	return sourceFilesOf(ctx, set, func(o types.Object) (itwin.SourceFile, bool, bool) {
+		var e storageFileItemModel
+		if o.IsUnknown() || o.IsNull() || o.As(ctx, &e, basetypes.ObjectAsOptions{}).HasError() {
+			return itwin.SourceFile{}, false, false
 		}
-	}
-	return files, known
+		return itwin.SourceFile{Key: e.StorageFileID.ValueString(), ConnectorType: e.ConnectorType.ValueString()},
+			!e.StorageFileID.IsUnknown(), !e.StorageFileID.IsUnknown() && !e.ConnectorType.IsUnknown()
+	})
+}
+
+// manifestSourceFilesOf reads a manifest connection's source_files (external document ids).
+func manifestSourceFilesOf(ctx context.Context, set types.Set) ([]itwin.SourceFile, bool) {
+	return sourceFilesOf(ctx, set, func(id types.String) (itwin.SourceFile, bool, bool) {
+		return itwin.SourceFile{Key: id.ValueString()}, !id.IsUnknown(), !id.IsUnknown()
+	})
 }
 
 // storageSourceFilesValue builds a storage connection's source_files from the server's mappings.

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -56,7 +57,7 @@ type connKind struct {
 
 	// The run resource.
 	runDescription    string
-	runAttributes     func() map[string]rschema.Attribute
+	runAttributes     map[string]rschema.Attribute
 	runImportDefaults map[string]any // local settings an import sets besides wait and allowed_results
 	// validateRun checks a run resource's configuration (manifest: the files).
 	validateRun func(ctx context.Context, config tfsdk.Config, diags *diag.Diagnostics)
@@ -150,12 +151,8 @@ var storageKind = &connKind{
 	keyNoun:                 "Storage file id",
 	sourceFileImportFormat:  "<connection_id>/<source_file_id>",
 	sourceFileAttributes: map[string]rschema.Attribute{
-		"storage_file_id": rschema.StringAttribute{
-			Required: true,
-			Description: "Id of a completed file in the iModel's iTwin Storage. A file may be mapped only once per iModel. " +
-				"Changing it rewrites the mapping in place (its id stays).",
-			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-		},
+		"storage_file_id": keyAttribute("Id of a completed file in the iModel's iTwin Storage. A file may be mapped only once per iModel. " +
+			"Changing it rewrites the mapping in place (its id stays)."),
 		"connector_type": rschema.StringAttribute{
 			Required:    true,
 			Description: connectorTypeDescription() + " Changing it updates the mapping in place.",
@@ -170,7 +167,20 @@ var storageKind = &connKind{
 	runDescription: "Runs a storage connection once: starts a synchronization run when created and waits for it to complete. " +
 		"A new run starts only when `connection_id` or `triggers` change, or (with `rerun_on_source_change`) when the " +
 		"connection's files changed. Runs cannot be cancelled or deleted: destroying this resource only forgets the run.",
-	runAttributes:     storageRunAttributes,
+	runAttributes: map[string]rschema.Attribute{
+		"rerun_on_source_change": rschema.BoolAttribute{
+			Optional: true,
+			Computed: true,
+			Default:  booldefault.StaticBool(false),
+			Description: "When `true`, every plan reads the connection's Storage files (size and last modification time) and plans a new run " +
+				"when they differ from `source_fingerprint`. This catches changes made outside Terraform; files uploaded by the same apply " +
+				"change only after the plan, so key `triggers` on their `source_hash` for those. Each plan costs one request for the file list " +
+				"plus one per file (read 4 at a time). Without a recorded `source_fingerprint` (after an import) nothing can be compared and " +
+				"the plan warns. Default `false`.",
+		},
+		"source_fingerprint": computedStringAttribute("SHA-256 over the connection's Storage files (id, size, last modification time) as " +
+			"they were when the run started. Null when the files could not be read, and after an import."),
+	},
 	runImportDefaults: map[string]any{"rerun_on_source_change": false},
 	taskNames:         storageFileNames,
 }
@@ -206,19 +216,15 @@ var manifestKind = &connKind{
 	keyNoun:                 "external document id",
 	sourceFileImportFormat:  "<connection_id>/<id>",
 	sourceFileAttributes: map[string]rschema.Attribute{
-		"source_file_id": rschema.StringAttribute{
-			Required: true,
-			Description: "Your own stable id of the document in the external system (not a Storage id). An id may be " +
-				"registered once per iModel. Changing it rewrites the mapping in place (its id stays).",
-			Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
-		},
+		"source_file_id": keyAttribute("Your own stable id of the document in the external system (not a Storage id). An id may be " +
+			"registered once per iModel. Changing it rewrites the mapping in place (its id stays)."),
 	},
 
 	runDescription: "Runs a manifest connection once with the given files: starts a synchronization run when created and waits for it to " +
 		"complete. File URLs are pre-authenticated, so they are write-only and cannot be compared between plans: a new run starts only " +
 		"when `connection_id` or `triggers` change (key `triggers` on the files' versions or hashes). Changing the file list alone does not " +
 		"start a run. Runs cannot be cancelled or deleted: destroying this resource only forgets the run.",
-	runAttributes: manifestRunAttributes,
+	runAttributes: manifestRunAttributes(),
 	validateRun:   validateManifestRunConfig,
 }
 
@@ -233,8 +239,14 @@ func connectionIDAttribute(description string) rschema.StringAttribute {
 	}
 }
 
-// serverIDAttribute is a computed id assigned by the server and kept for the life of the object.
-func serverIDAttribute(description string) rschema.StringAttribute {
+// keyAttribute is the required attribute naming what a source-file mapping maps.
+func keyAttribute(description string) rschema.StringAttribute {
+	return rschema.StringAttribute{Required: true, Description: description, Validators: []validator.String{stringvalidator.LengthAtLeast(1)}}
+}
+
+// computedStringAttribute is a computed string that plans keep from the state (an id assigned by the server, a
+// value refreshed by reads or recorded by a run).
+func computedStringAttribute(description string) rschema.StringAttribute {
 	return rschema.StringAttribute{
 		Computed:      true,
 		Description:   description,

@@ -69,10 +69,9 @@ type storageConnectionModel struct {
 // fileMap is a computed map(string) keyed by the files' keys: its value per file, and whether a file keeps its
 // value when its connector type changes.
 type fileMap struct {
-	value         *types.Map
-	of            func(itwin.SourceFile) string
-	keptOnRetype  bool
-	attributeName string
+	value        *types.Map
+	of           func(itwin.SourceFile) string
+	keptOnRetype bool
 }
 
 // connectionState is the state model of one kind's connection resource.
@@ -85,13 +84,13 @@ type connectionState[M any] interface {
 func (m *connectionModel) base() *connectionModel { return m }
 
 func (m *connectionModel) fileMaps() []fileMap {
-	return []fileMap{{value: &m.SourceFileIDs, of: func(f itwin.SourceFile) string { return f.ID }, keptOnRetype: true, attributeName: "source_file_ids"}}
+	return []fileMap{{value: &m.SourceFileIDs, of: func(f itwin.SourceFile) string { return f.ID }, keptOnRetype: true}}
 }
 
 func (m *storageConnectionModel) fileMaps() []fileMap {
 	// The server may refresh lastKnownFileName when a mapping is rewritten, so only untouched files keep it.
 	return append(m.connectionModel.fileMaps(),
-		fileMap{value: &m.SourceFileNames, of: func(f itwin.SourceFile) string { return f.FileName }, attributeName: "source_file_names"})
+		fileMap{value: &m.SourceFileNames, of: func(f itwin.SourceFile) string { return f.FileName }})
 }
 
 type connectionResource[M any, P connectionState[M]] struct {
@@ -110,14 +109,14 @@ func (r *connectionResource[M, P]) Metadata(_ context.Context, req resource.Meta
 
 func (r *connectionResource[M, P]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	attrs := map[string]schema.Attribute{
-		"id": serverIDAttribute("Connection id (43-character base64url), assigned by the server."),
+		"id": computedStringAttribute("Connection id (43-character base64url), assigned by the server."),
 		"imodel_id": schema.StringAttribute{
 			Required:      true,
 			Description:   "Id of the iModel the connection synchronizes into. Changing it replaces the connection.",
 			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 		},
-		"itwin_id": serverIDAttribute("Id of the iTwin that owns the iModel, derived by the server."),
+		"itwin_id": computedStringAttribute("Id of the iTwin that owns the iModel, derived by the server."),
 		"display_name": schema.StringAttribute{
 			Optional:      true,
 			Computed:      true,
@@ -137,7 +136,7 @@ func (r *connectionResource[M, P]) Schema(_ context.Context, _ resource.SchemaRe
 			ElementType: types.StringType,
 			Description: r.kind.sourceFileIDsDescription,
 		},
-		"last_run_id": serverIDAttribute("Id of the connection's most recent run, or null before the first run. Refreshed on every read, " +
+		"last_run_id": computedStringAttribute("Id of the connection's most recent run, or null before the first run. Refreshed on every read, " +
 			"so runs started elsewhere show up here without causing a diff."),
 	}
 	maps.Copy(attrs, r.kind.connAttributes)

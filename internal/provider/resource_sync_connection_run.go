@@ -91,7 +91,7 @@ func (r *connectionRunResource[M, P]) Metadata(_ context.Context, req resource.M
 
 func (r *connectionRunResource[M, P]) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	attrs := runResourceAttributes(ctx)
-	maps.Copy(attrs, r.kind.runAttributes())
+	maps.Copy(attrs, r.kind.runAttributes)
 	resp.Schema = rschema.Schema{Description: r.kind.runDescription, Attributes: attrs}
 }
 

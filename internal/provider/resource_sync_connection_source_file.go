@@ -125,7 +125,7 @@ func (r *sourceFileResource[M, P]) Metadata(_ context.Context, req resource.Meta
 
 func (r *sourceFileResource[M, P]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	attrs := map[string]schema.Attribute{
-		"id":            serverIDAttribute(r.kind.sourceFileIDDescription),
+		"id":            computedStringAttribute(r.kind.sourceFileIDDescription),
 		"connection_id": connectionIDAttribute("Id of the " + r.kind.Noun() + ". Changing it replaces the mapping."),
 	}
 	maps.Copy(attrs, r.kind.sourceFileAttributes)

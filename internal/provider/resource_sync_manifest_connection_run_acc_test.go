@@ -182,6 +182,21 @@ resource "itwin_sync_manifest_connection_run" "r" {
 `, connID, fileID, waitLine)
 }
 
+// noServerURLInState fails when any attribute in the state holds a URL of the test's server (the files' pre-signed
+// URLs are write-only).
+func noServerURLInState(fx *runFixture) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		for name, rs := range s.RootModule().Resources {
+			for k, v := range rs.Primary.Attributes {
+				if strings.Contains(v, fx.inst.URL) {
+					return fmt.Errorf("%s.%s holds a URL of the server: %q", name, k, v)
+				}
+			}
+		}
+		return nil
+	}
+}
+
 func TestAccSyncManifestConnectionRun_ephemeralURL(t *testing.T) {
 	fx := newRunFixture(t, "Service")
 	connID := newManifestConnection(t, fx, "dms-1")
@@ -190,16 +205,7 @@ func TestAccSyncManifestConnectionRun_ephemeralURL(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: manifestEphemeralConfig(fx.providerCfg, connID, fx.fileID, "  wait = false"),
-				Check: func(s *terraform.State) error {
-					for name, rs := range s.RootModule().Resources {
-						for k, v := range rs.Primary.Attributes {
-							if strings.Contains(v, fx.inst.URL) {
-								return fmt.Errorf("%s.%s holds a URL of the server: %q", name, k, v)
-							}
-						}
-					}
-					return nil
-				},
+				Check:  noServerURLInState(fx),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(manifestRunAddr, tfjsonpath.New("source_files").AtSliceIndex(0).AtMapKey("url"), knownvalue.Null()),
 				},

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -247,16 +246,7 @@ func TestAccSyncManifestConnectionRun_synchronizesServedFile(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				Config: manifestEphemeralConfig(fx.providerCfg, connID, fx.fileID, ""),
-				Check: func(s *terraform.State) error {
-					for name, rs := range s.RootModule().Resources {
-						for k, v := range rs.Primary.Attributes {
-							if strings.Contains(v, fx.inst.URL) {
-								return fmt.Errorf("%s.%s holds a URL of the server: %q", name, k, v)
-							}
-						}
-					}
-					return nil
-				},
+				Check:  noServerURLInState(fx),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(manifestRunAddr, tfjsonpath.New("result"), knownvalue.StringExact(wire.ResultSuccess)),
 					statecheck.ExpectKnownValue(manifestRunAddr, tfjsonpath.New("tasks").AtSliceIndex(0).AtMapKey("source_file_id"), knownvalue.StringExact("dms-1")),

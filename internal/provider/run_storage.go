@@ -16,10 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	rschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -32,27 +28,6 @@ type storageRunModel struct {
 	runModel
 	RerunOnSourceChange types.Bool   `tfsdk:"rerun_on_source_change"`
 	SourceFingerprint   types.String `tfsdk:"source_fingerprint"`
-}
-
-func storageRunAttributes() map[string]rschema.Attribute {
-	attrs := map[string]rschema.Attribute{}
-	attrs["rerun_on_source_change"] = rschema.BoolAttribute{
-		Optional: true,
-		Computed: true,
-		Default:  booldefault.StaticBool(false),
-		Description: "When `true`, every plan reads the connection's Storage files (size and last modification time) and plans a new run " +
-			"when they differ from `source_fingerprint`. This catches changes made outside Terraform; files uploaded by the same apply " +
-			"change only after the plan, so key `triggers` on their `source_hash` for those. Each plan costs one request for the file list " +
-			"plus one per file (read 4 at a time). Without a recorded `source_fingerprint` (after an import) nothing can be compared and " +
-			"the plan warns. Default `false`.",
-	}
-	attrs["source_fingerprint"] = rschema.StringAttribute{
-		Computed: true,
-		Description: "SHA-256 over the connection's Storage files (id, size, last modification time) as they were when the run started. " +
-			"Null when the files could not be read, and after an import.",
-		PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-	}
-	return attrs
 }
 
 // prepare records the fingerprint of the connection's files.
