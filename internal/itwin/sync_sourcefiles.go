@@ -25,13 +25,7 @@ func (c *Client) AddStorageSourceFile(ctx context.Context, connID string, f wire
 
 // ListStorageSourceFiles lists a storage connection's source files (S10, all pages, with connectorType).
 func (c *Client) ListStorageSourceFiles(ctx context.Context, connID string) ([]wire.StorageSourceFile, error) {
-	if err := need("connection id", connID); err != nil {
-		return nil, err
-	}
-	return listAll(ctx, c, sourceFilesPath(storageKind, connID), nil, 0,
-		decodePage(func(p *wire.StorageSourceFileList) ([]wire.StorageSourceFile, *wire.Link) {
-			return p.SourceFiles, p.Links.Next
-		}))
+	return collect(c.EachStorageSourceFile(ctx, connID))
 }
 
 // GetStorageSourceFile reads one source-file mapping (S11).
@@ -81,13 +75,7 @@ func (c *Client) AddManifestSourceFile(ctx context.Context, connID string, f wir
 
 // ListManifestSourceFiles lists a manifest connection's source files (M10, all pages).
 func (c *Client) ListManifestSourceFiles(ctx context.Context, connID string) ([]wire.ManifestSourceFile, error) {
-	if err := need("connection id", connID); err != nil {
-		return nil, err
-	}
-	return listAll(ctx, c, sourceFilesPath(manifestKind, connID), nil, 0,
-		decodePage(func(p *wire.ManifestSourceFileList) ([]wire.ManifestSourceFile, *wire.Link) {
-			return p.SourceFiles, p.Links.Next
-		}))
+	return collect(c.EachManifestSourceFile(ctx, connID))
 }
 
 // GetManifestSourceFile reads one registered document (M11).

@@ -36,6 +36,10 @@ type Config struct {
 	Now func() time.Time
 	// MaxUploadBytes caps one blob upload (default 256 MiB, the Storage API's single-PUT limit, §9.4).
 	MaxUploadBytes int64
+	// MaxPageSize, when > 0, caps the page size of every list below the API's own maximum (a missing or larger
+	// $top is served as MaxPageSize, with next links to the rest), so that a few dozen objects already span
+	// several pages: tests and demos exercise a client's paging without creating thousands of objects.
+	MaxPageSize int
 }
 
 // ClientConfig is one OAuth client (service application).
@@ -390,6 +394,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.stats.count(r.Method + " " + matched.tmpl)
+	if s.cfg.MaxPageSize > 0 && r.Method == http.MethodGet {
+		capTop(r, s.cfg.MaxPageSize)
+	}
 	c := &rc{s: s, w: w, r: r, ctx: r.Context(), params: params}
 	defer func() {
 		if v := recover(); v != nil {
