@@ -135,7 +135,9 @@ func TestEachItemStreamsAndReportsFailure(t *testing.T) {
 	f := newFakeAPI(t)
 	path := syncIM + "/storageconnections/" + tCID + "/sourcefiles"
 	f.handle("GET "+path, func(w http.ResponseWriter, r *http.Request) {
-		sf := func(id string) map[string]any { return map[string]any{"id": id, "storageFileId": "f" + id, "connectorType": "IFC"} }
+		sf := func(id string) map[string]any {
+			return map[string]any{"id": id, "storageFileId": "f" + id, "connectorType": "IFC"}
+		}
 		switch r.URL.Query().Get("$skip") {
 		case "":
 			writeJSON(w, 200, map[string]any{"sourceFiles": []any{sf("1"), sf("2")},
