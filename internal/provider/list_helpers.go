@@ -122,7 +122,8 @@ func listCallError(doing string, err error, attr, what, id, access string) diag.
 			diags.AddError(summary, detail)
 			return
 		}
-		diags.AddAttributeError(path.Root(attr), summary, detail)
+		// Terraform resolves the path in the list block, where the attributes sit inside its `config` block.
+		diags.AddAttributeError(path.Root("config").AtName(attr), summary, detail)
 	}
 	switch {
 	case itwin.IsNotFound(err) && attr != "":
