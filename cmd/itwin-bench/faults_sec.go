@@ -244,7 +244,7 @@ func faultsAuth(ctx context.Context, e *env, s *suite, quick bool) error {
 		s.check(tc.name+" on every API route", len(bad) == 0, "%d/%d routes → %d %s%s", ok, len(routes), tc.wantStatus, tc.wantCode, listSuffix(bad))
 	}
 	// Another client's iTwin: client-a's valid token on client-b's objects. Routes that name no iTwin object
-	// (POST /itwins creates one; C2 is per caller) are not part of this row.
+	// (POST /itwins creates one; GET /itwins lists the caller's own; C2 is per caller) are not part of this row.
 	ok, bad, skipped, ctrlBad := 0, []string{}, 0, []string{}
 	for _, rt := range routes {
 		if !b.scoped(rt) {
@@ -308,7 +308,7 @@ func listRoutes(dir string) ([]itwinlocal.RouteInfo, error) {
 
 // bObjects are client-b's iTwin and objects in it.
 type bObjects struct {
-	itwin, imodel, folder, file, conn, run, sf, mconn, mrun, msf string
+	itwin, imodel, folder, file, conn, run, sf, mconn, mrun, msf, version string
 }
 
 func newBObjects(ctx context.Context, l *local) (*bObjects, error) {
@@ -332,6 +332,12 @@ func newBObjects(ctx context.Context, l *local) (*bObjects, error) {
 	if o.imodel, err = newIModel(ctx, c, o.itwin, "b"); err != nil {
 		return nil, err
 	}
+	st, _, body = callBody(ctx, "POST", l.URL+"/imodels/"+o.imodel+"/namedversions", "Bearer "+tok, map[string]string{"name": "b baseline"})
+	var nv wire.NamedVersionEnvelope
+	if st != 201 || json.Unmarshal(body, &nv) != nil {
+		return nil, fmt.Errorf("POST namedversions as client-b: %d %s", st, body)
+	}
+	o.version = nv.NamedVersion.ID
 	if o.file, err = upload(ctx, c, o.folder, "b.ifc", smallIFC(9)); err != nil {
 		return nil, err
 	}
@@ -381,7 +387,7 @@ func newBObjects(ctx context.Context, l *local) (*bObjects, error) {
 // scoped reports whether a route names one of b's objects (and so must answer 403 to client-a).
 func (o *bObjects) scoped(rt itwinlocal.RouteInfo) bool {
 	switch rt.Method + " " + rt.Template {
-	case "POST /itwins", "GET /synchronization/imodels/connections/authorizationinformation":
+	case "POST /itwins", "GET /itwins", "GET /synchronization/imodels/connections/authorizationinformation":
 		return false
 	}
 	return true
@@ -414,10 +420,10 @@ func (o *bObjects) fill(base string, rt itwinlocal.RouteInfo) (string, any) {
 	if manifest {
 		run, sf = o.mrun, o.msf
 	}
-	p := strings.NewReplacer("{id}", id, "{runId}", run, "{sourceFileId}", sf, "{changeset}", "1").Replace(t)
+	p := strings.NewReplacer("{id}", id, "{runId}", run, "{sourceFileId}", sf, "{changeset}", "1", "{namedVersionId}", o.version).Replace(t)
 	q := ""
 	switch rt.Method + " " + t {
-	case "GET /storage":
+	case "GET /storage", "GET /imodels":
 		q = "?iTwinId=" + o.itwin
 	case "GET /synchronization/imodels/connections", "GET /synchronization/imodels/storageconnections", "GET /synchronization/imodels/manifestconnections":
 		q = "?imodelId=" + o.imodel
@@ -430,6 +436,12 @@ func (o *bObjects) fill(base string, rt itwinlocal.RouteInfo) (string, any) {
 	switch rt.Method + " " + t {
 	case "POST /imodels":
 		body = map[string]string{"iTwinId": o.itwin, "name": "intruder"}
+	case "PATCH /imodels/{id}":
+		body = map[string]string{"name": "intruder"}
+	case "PATCH /itwins/{id}":
+		body = map[string]string{"displayName": "intruder"}
+	case "POST /imodels/{id}/namedversions", "PATCH /imodels/{id}/namedversions/{namedVersionId}":
+		body = map[string]string{"name": "intruder"}
 	case "POST /itwins":
 		body = map[string]string{"class": "Endeavor", "subClass": "Project", "displayName": "x"}
 	case "POST /storage/folders/{id}/folders", "POST /storage/folders/{id}/files", "PATCH /storage/folders/{id}", "PATCH /storage/files/{id}":

@@ -60,3 +60,40 @@ func (c *Client) GetChangeset(ctx context.Context, imodelID, idOrIndex string) (
 	}
 	return &env.Changeset, nil
 }
+
+// IModelListOptions narrows ListIModels. Zero values send no filter.
+type IModelListOptions struct {
+	// Name keeps only the iModel with exactly this name (the server's `name` filter).
+	Name string
+	// Search keeps iModels whose name or description contains it, case-insensitively (`$search`).
+	Search string
+}
+
+// ListIModels lists the iModels of an iTwin in full representation, following every page (404 iTwinNotFound).
+func (c *Client) ListIModels(ctx context.Context, iTwinID string, opts IModelListOptions) ([]wire.IModel, error) {
+	if err := need("iTwin id", iTwinID); err != nil {
+		return nil, err
+	}
+	q := url.Values{"iTwinId": {iTwinID}}
+	if opts.Name != "" {
+		q.Set("name", opts.Name)
+	}
+	if opts.Search != "" {
+		q.Set("$search", opts.Search)
+	}
+	return listAll(ctx, c, "/imodels", q, 0,
+		decodePage(func(p *wire.IModelList) ([]wire.IModel, *wire.Link) { return p.IModels, p.Links.Next }))
+}
+
+// UpdateIModel changes an iModel in place (PATCH, merge): fields left absent keep their value, and
+// wire.Null clears description or extent. A name taken in the iTwin answers 409 iModelExists.
+func (c *Client) UpdateIModel(ctx context.Context, id string, body wire.IModelUpdate) (*wire.IModel, error) {
+	if err := need("iModel id", id); err != nil {
+		return nil, err
+	}
+	var env wire.IModelEnvelope
+	if _, err := c.doJSON(ctx, call{method: http.MethodPatch, path: "/imodels/" + esc(id), body: body}, &env); err != nil {
+		return nil, err
+	}
+	return &env.IModel, nil
+}

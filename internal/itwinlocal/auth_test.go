@@ -149,16 +149,21 @@ func TestAuthMatrix(t *testing.T) {
 	expectStatus(t, r, 201)
 	var folder wire.StorageFolderEnvelope
 	r.JSON(t, &folder)
+	r = in.Do(t, "POST", "/imodels/"+in.IModelID+"/namedversions", map[string]string{"name": "v1"})
+	expectStatus(t, r, 201)
+	var version wire.NamedVersionEnvelope
+	r.JSON(t, &version)
 
 	ids := map[string]string{
 		"itwins/{id}": in.ITwinID, "imodels/{id}": in.IModelID, "changesets/{changeset}": "1",
 		"folders/{id}": folder.Folder.ID, "files/{id}": fid,
 		"storageconnections/{id}": scid, "manifestconnections/{id}": mcid, "runs/{runId}": runID,
-		"sourcefiles/{sourceFileId}": sfList.SourceFiles[0].ID,
+		"sourcefiles/{sourceFileId}": sfList.SourceFiles[0].ID, "namedversions/{namedVersionId}": version.NamedVersion.ID,
 		"configurations/itwins/{id}": in.ITwinID, "configurations/imodels/{id}": in.IModelID, "configurations/connections/{id}": scid,
 	}
 	query := map[string]string{
 		"/storage": "?iTwinId=" + in.ITwinID,
+		"/imodels": "?iTwinId=" + in.ITwinID,
 		"/synchronization/imodels/storageconnections":                   "?imodelId=" + in.IModelID,
 		"/synchronization/imodels/manifestconnections":                  "?imodelId=" + in.IModelID,
 		"/synchronization/imodels/connections":                          "?imodelId=" + in.IModelID,
@@ -168,6 +173,7 @@ func TestAuthMatrix(t *testing.T) {
 	// Routes that do not address an object of an iTwin: another client is allowed.
 	noObject := map[string]bool{
 		"POST /itwins": true, "GET /synchronization/imodels/connections/authorizationinformation": true,
+		"GET /itwins": true, // lists the caller's own iTwins (tested in TestITwinList)
 	}
 	expired, _ := in.Server.IssueToken(in.URL, "main", itwinlocal.PlatformScope, -time.Minute)
 	noScope, _ := in.Server.IssueToken(in.URL, "main", "openid", time.Hour)

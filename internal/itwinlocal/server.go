@@ -465,14 +465,22 @@ func (s *Server) buildRoutes() []*route {
 
 	// iTwins (§9.2).
 	add("POST", "/itwins", true, s.handleITwinCreate)
+	add("GET", "/itwins", true, s.handleITwinList)
 	add("GET", "/itwins/{id}", true, s.handleITwinGet)
+	add("PATCH", "/itwins/{id}", true, s.handleITwinPatch)
 	add("DELETE", "/itwins/{id}", true, s.handleITwinDelete)
 	// iModels (§9.3).
 	add("POST", "/imodels", true, s.handleIModelCreate)
+	add("GET", "/imodels", true, s.handleIModelList)
 	add("GET", "/imodels/{id}", true, s.handleIModelGet)
+	add("PATCH", "/imodels/{id}", true, s.handleIModelPatch)
 	add("DELETE", "/imodels/{id}", true, s.handleIModelDelete)
 	add("GET", "/imodels/{id}/changesets", true, s.handleChangesetList)
 	add("GET", "/imodels/{id}/changesets/{changeset}", true, s.handleChangesetGet)
+	add("POST", "/imodels/{id}/namedversions", true, s.handleNamedVersionCreate)
+	add("GET", "/imodels/{id}/namedversions", true, s.handleNamedVersionList)
+	add("GET", "/imodels/{id}/namedversions/{namedVersionId}", true, s.handleNamedVersionGet)
+	add("PATCH", "/imodels/{id}/namedversions/{namedVersionId}", true, s.handleNamedVersionPatch)
 	// Storage (§9.4).
 	add("GET", "/storage", true, s.handleStorageTop)
 	add("GET", "/storage/folders/{id}", true, s.handleFolderGet)

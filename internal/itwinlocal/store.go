@@ -31,6 +31,8 @@ package itwinlocal
 //	           briefcase_id, creator_id, task_id, changed_files json, run_id)
 //	elements(imodel_id→imodels, file_key, element_key, hash, connection_id)   the engine's element state per source file
 //	reports(id PK, imodel_id→imodels, run_id, task_id, created, body json itwin.ReportDocument)
+//	named_versions(id PK, imodel_id→imodels, name UNIQUE per iModel, description, changeset_idx UNIQUE per iModel
+//	              (0 = baseline), changeset_id, state, created, created_by)   migration 3
 //
 // Every "→" is a foreign key with ON DELETE CASCADE, so deleting an iTwin or iModel takes its dependants with it
 // (§9.2, §9.3, §10 row 12). Times are stored as INTEGER Unix nanoseconds (UTC).
@@ -127,6 +129,13 @@ CREATE INDEX storage_files_seq ON storage_files(seq);
 CREATE INDEX connections_seq ON connections(seq);
 CREATE INDEX source_files_seq ON source_files(seq);
 CREATE INDEX runs_seq ON runs(seq);
+`,
+	// 3: named versions (spec §9.3). changeset_idx 0 with changeset_id '' is the baseline version.
+	`
+CREATE TABLE named_versions (id TEXT PRIMARY KEY, imodel_id TEXT NOT NULL REFERENCES imodels(id) ON DELETE CASCADE,
+  name TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', changeset_idx INTEGER NOT NULL, changeset_id TEXT NOT NULL DEFAULT '',
+  state TEXT NOT NULL, created INTEGER NOT NULL, created_by TEXT NOT NULL DEFAULT '',
+  UNIQUE (imodel_id, name), UNIQUE (imodel_id, changeset_idx));
 `,
 }
 

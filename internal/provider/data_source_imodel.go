@@ -2,11 +2,15 @@ package provider
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -15,7 +19,10 @@ import (
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
-var _ datasource.DataSourceWithConfigure = &imodelDataSource{}
+var (
+	_ datasource.DataSourceWithConfigure        = &imodelDataSource{}
+	_ datasource.DataSourceWithConfigValidators = &imodelDataSource{}
+)
 
 // NewIModelDataSource returns the itwin_imodel data source.
 func NewIModelDataSource() datasource.DataSource { return &imodelDataSource{} }
@@ -50,17 +57,32 @@ func (d *imodelDataSource) Metadata(_ context.Context, req datasource.MetadataRe
 
 func (d *imodelDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "Reads an iModel by id and, on request, its changesets (the changes synchronization pushed).",
+		Description: "Reads an iModel by id, or finds it by its exact name within an iTwin, and on request reads its " +
+			"changesets (the changes synchronization pushed). Finding no iModel with the name is an error.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
-				Required:    true,
-				Description: "Id of the iModel.",
+				Optional:    true,
+				Computed:    true,
+				Description: "Id of the iModel. Set either `id`, or `name` with `itwin_id`.",
 				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
-			"name":        schema.StringAttribute{Computed: true, Description: "Name of the iModel."},
+			"name": schema.StringAttribute{
+				Optional:    true,
+				Computed:    true,
+				Description: "Name of the iModel; to find the iModel, its exact name within `itwin_id`.",
+				Validators: []validator.String{
+					stringvalidator.LengthAtLeast(1),
+					stringvalidator.AlsoRequires(path.MatchRoot("itwin_id")),
+				},
+			},
+			"itwin_id": schema.StringAttribute{
+				Optional:    true,
+				Computed:    true,
+				Description: "Id of the iTwin that owns the iModel; required with `name`. With `id`, it is checked when set.",
+				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
+			},
 			"description": schema.StringAttribute{Computed: true, Description: "Description of the iModel, when set."},
 			"state":       schema.StringAttribute{Computed: true, Description: "State of the iModel: `initialized` or `notInitialized`."},
-			"itwin_id":    schema.StringAttribute{Computed: true, Description: "Id of the iTwin that owns the iModel."},
 			"created_at":  schema.StringAttribute{Computed: true, Description: "When the iModel was created (RFC 3339, UTC)."},
 			"include_changesets": schema.BoolAttribute{
 				Optional:    true,
@@ -92,27 +114,43 @@ func (d *imodelDataSource) Configure(_ context.Context, req datasource.Configure
 	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
+func (d *imodelDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name")),
+	}
+}
+
 func (d *imodelDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m imodelDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	im, err := d.client.GetIModel(ctx, m.ID.ValueString())
-	if err != nil {
-		if itwin.IsNotFound(err) {
+	var im *wire.IModel
+	if !m.Name.IsNull() {
+		im = d.findByName(ctx, m.ITwinID.ValueString(), m.Name.ValueString(), &resp.Diagnostics)
+	} else {
+		var err error
+		im, err = d.client.GetIModel(ctx, m.ID.ValueString())
+		switch {
+		case itwin.IsNotFound(err):
 			resp.Diagnostics.AddAttributeError(path.Root("id"), "iModel not found",
 				"reading iModel: no iModel "+m.ID.ValueString()+" is visible to this client: "+err.Error())
 			return
+		case err != nil:
+			addAPIError(&resp.Diagnostics, "reading iModel", err, nil)
+			return
+		case !m.ITwinID.IsNull() && !strings.EqualFold(m.ITwinID.ValueString(), im.ITwinID):
+			resp.Diagnostics.AddAttributeError(path.Root("itwin_id"), "iModel belongs to another iTwin",
+				fmt.Sprintf("The iModel %s (%q) belongs to the iTwin %s, not to %s.", im.ID, im.Name, im.ITwinID, m.ITwinID.ValueString()))
+			return
 		}
-		addAPIError(&resp.Diagnostics, "reading iModel", err, nil)
+	}
+	if im == nil {
 		return
 	}
-	name := im.Name
-	if name == "" {
-		name = im.DisplayName
-	}
-	m.Name = types.StringValue(name)
+	m.ID = types.StringValue(im.ID)
+	m.Name = types.StringValue(imodelName(im))
 	m.Description = stringOrNullValue(im.Description)
 	m.State = types.StringValue(im.State)
 	m.ITwinID = types.StringValue(im.ITwinID)
@@ -127,6 +165,42 @@ func (d *imodelDataSource) Read(ctx context.Context, req datasource.ReadRequest,
 		m.Changesets = changesetsValue(list)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// findByName lists the iTwin's iModels with the exact-name filter and returns the single match; none or several
+// is an error on name (an unknown iTwin, on itwin_id).
+func (d *imodelDataSource) findByName(ctx context.Context, itwinID, name string, diags *diag.Diagnostics) *wire.IModel {
+	list, err := d.client.ListIModels(ctx, itwinID, itwin.IModelListOptions{Name: name})
+	if err != nil {
+		if itwin.IsNotFound(err) {
+			diags.AddAttributeError(path.Root("itwin_id"), "iTwin not found",
+				fmt.Sprintf("listing iModels: the iTwin %q does not exist or is not visible to this client: %s", itwinID, err))
+			return nil
+		}
+		addAPIError(diags, fmt.Sprintf("listing the iModels of iTwin %s", itwinID), err, nil)
+		return nil
+	}
+	matches := exactMatches(list, func(m wire.IModel) string { return imodelName(&m) }, name)
+	switch len(matches) {
+	case 1:
+		return &matches[0]
+	case 0:
+		diags.AddAttributeError(path.Root("name"), "iModel not found",
+			fmt.Sprintf("The iTwin %s has no iModel named %q (or none visible to this client).", itwinID, name))
+	default:
+		diags.AddAttributeError(path.Root("name"), "Several iModels match",
+			fmt.Sprintf("%d iModels of the iTwin %s are named %q: %s. Use `id` to choose one.", len(matches), itwinID, name,
+				describeMatches(matches, func(m wire.IModel) string { return m.ID }, func(m wire.IModel) string { return imodelName(&m) })))
+	}
+	return nil
+}
+
+// imodelName is the iModel's name; servers that send only displayName have it there.
+func imodelName(im *wire.IModel) string {
+	if im.Name == "" {
+		return im.DisplayName
+	}
+	return im.Name
 }
 
 // changesetsValue converts changesets (index ascending, as ListChangesets returns them) to the list attribute.

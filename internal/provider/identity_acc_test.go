@@ -73,6 +73,43 @@ resource "itwin_imodel" "m" {
 	})
 }
 
+func TestAccITwin_identity(t *testing.T) {
+	_, providerCfg := startLocal(t)
+	testAccIdentity(t, identityAccCase{
+		config: providerCfg + `
+resource "itwin_itwin" "t" {
+  class        = "Endeavor"
+  sub_class    = "Project"
+  display_name = "identity"
+  number       = "ID-1"
+}
+`,
+		addr:       "itwin_itwin.t",
+		identity:   map[string]knownvalue.Check{"id": identityNotNull},
+		matchState: []string{"id"},
+	})
+}
+
+func TestAccIModelNamedVersion_identity(t *testing.T) {
+	inst, providerCfg := startLocal(t)
+	// The seeded iModel has no changeset yet: the version names its baseline (index 0).
+	testAccIdentity(t, identityAccCase{
+		config: providerCfg + fmt.Sprintf(`
+resource "itwin_imodel_named_version" "v" {
+  imodel_id   = %q
+  name        = "identity"
+  description = "baseline"
+}
+`, inst.IModelID),
+		addr: "itwin_imodel_named_version.v",
+		identity: map[string]knownvalue.Check{
+			"imodel_id": knownvalue.StringExact(inst.IModelID),
+			"id":        identityNotNull,
+		},
+		matchState: []string{"imodel_id", "id"},
+	})
+}
+
 func TestAccStorageFolder_identity(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	testAccIdentity(t, identityAccCase{

@@ -31,6 +31,22 @@ type connectionChildIdentity struct {
 	ID           types.String `tfsdk:"id"`
 }
 
+// imodelChildIdentity is the identity of an object that lives under an iModel (a named version).
+type imodelChildIdentity struct {
+	IModelID types.String `tfsdk:"imodel_id"`
+	ID       types.String `tfsdk:"id"`
+}
+
+// imodelChildIdentitySchema describes imodelChildIdentity; child names the object ("named version").
+func imodelChildIdentitySchema(child string) identityschema.Schema {
+	return identityschema.Schema{
+		Attributes: map[string]identityschema.Attribute{
+			"imodel_id": identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the iModel."},
+			"id":        identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the " + child + " within the iModel."},
+		},
+	}
+}
+
 // idIdentitySchema describes idIdentity; what names the object ("iModel").
 func idIdentitySchema(what string) identityschema.Schema {
 	return identityschema.Schema{
@@ -95,16 +111,22 @@ func importedID(ctx context.Context, req resource.ImportStateRequest, diags *dia
 // importedConnectionChild returns the connection id and the child id to import: from a string import id of the
 // form format ("<connection_id>/<source_file_id>"), or from the identity's connection_id and id.
 func importedConnectionChild(ctx context.Context, req resource.ImportStateRequest, format string, diags *diag.Diagnostics) (connID, id string, ok bool) {
+	return importedChild(ctx, req, format, "connection_id", diags)
+}
+
+// importedChild returns the parent id and the child id of an object the API addresses by both: from a string
+// import id of the form format ("<parent>/<id>"), or from the identity's parentAttr and id.
+func importedChild(ctx context.Context, req resource.ImportStateRequest, format, parentAttr string, diags *diag.Diagnostics) (parentID, id string, ok bool) {
 	if !importByIdentity(req) {
-		if err := parseImportID(req.ID, format, &connID, &id); err != nil {
+		if err := parseImportID(req.ID, format, &parentID, &id); err != nil {
 			diags.AddError("Invalid import id", err.Error())
 			return "", "", false
 		}
-		return connID, id, true
+		return parentID, id, true
 	}
-	connID, okConn := identityString(ctx, req, "connection_id", diags)
+	parentID, okParent := identityString(ctx, req, parentAttr, diags)
 	id, okID := identityString(ctx, req, "id", diags)
-	return connID, id, okConn && okID
+	return parentID, id, okParent && okID
 }
 
 // importConnectionChildState imports an object addressed by connection_id and id (either import form) into

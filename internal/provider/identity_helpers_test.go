@@ -39,6 +39,18 @@ var identityCases = []identityCase{
 		badIdentity: map[string]string{"id": ""}, badWant: `"id" must be a non-empty string`,
 	},
 	{
+		typeName: "itwin_itwin", newRes: NewITwinResource,
+		identity: map[string]string{"id": "tw-1"}, stringID: "tw-1",
+		wantState:   map[string]string{"id": "tw-1"},
+		badIdentity: map[string]string{"id": ""}, badWant: `"id" must be a non-empty string`,
+	},
+	{
+		typeName: "itwin_imodel_named_version", newRes: NewIModelNamedVersionResource,
+		identity: map[string]string{"imodel_id": "im-1", "id": "nv-1"}, stringID: "im-1/nv-1",
+		wantState:   map[string]string{"imodel_id": "im-1", "id": "nv-1"},
+		badIdentity: map[string]string{"imodel_id": "", "id": "nv-1"}, badWant: `"imodel_id" must be a non-empty string`,
+	},
+	{
 		typeName: "itwin_storage_folder", newRes: NewStorageFolderResource,
 		identity: map[string]string{"id": "folder-1"}, stringID: "folder-1",
 		wantState:   map[string]string{"id": "folder-1"},

@@ -245,6 +245,8 @@ func (p *itwinProvider) Resources(_ context.Context) []func() resource.Resource 
 		NewStorageFolderResource,
 		NewStorageFileResource,
 		NewIModelResource,
+		NewIModelNamedVersionResource,
+		NewITwinResource,
 		NewSyncConfigurationResource,
 		NewSyncStorageConnectionRunResource,
 		NewSyncManifestConnectionRunResource,

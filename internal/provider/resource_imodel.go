@@ -4,17 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/objectplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -87,9 +86,10 @@ func (r *imodelResource) Metadata(_ context.Context, req resource.MetadataReques
 
 func (r *imodelResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
-		Description: "An empty iModel in an iTwin, ready to receive synchronized changesets. The iModels API has no " +
-			"update operation, so changing any argument replaces the iModel (and its data). Creation waits until the " +
-			"iModel is initialized. Destroying the resource deletes the iModel together with its connections and runs.",
+		Description: "An empty iModel in an iTwin, ready to receive synchronized changesets. `name`, `description` and " +
+			"`extent` are updated in place (the iModel keeps its id and every changeset); only a new `itwin_id` replaces " +
+			"the iModel, which deletes it with its data. Creation waits until the iModel is initialized. Destroying the " +
+			"resource deletes the iModel together with its connections and runs.",
 		Attributes: map[string]schema.Attribute{
 			"id": schema.StringAttribute{
 				Computed:      true,
@@ -97,30 +97,26 @@ func (r *imodelResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"itwin_id": schema.StringAttribute{
-				Required:      true,
-				Description:   "Id of the iTwin that owns the iModel. Changing it creates a new iModel.",
+				Required: true,
+				Description: "Id of the iTwin that owns the iModel. Changing it replaces the iModel: an iModel cannot move " +
+					"between iTwins, so the old one is deleted with every changeset synchronized into it.",
 				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
 			"name": schema.StringAttribute{
 				Required: true,
-				Description: "Name of the iModel, unique within the iTwin. Changing it creates a new iModel (the API " +
-					"cannot rename).",
-				Validators:    []validator.String{stringvalidator.LengthBetween(1, 255)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Description: "Name of the iModel, unique within the iTwin. Changing it renames the iModel in place; its " +
+					"id, changesets, connections and runs are kept.",
+				Validators: []validator.String{stringvalidator.LengthBetween(1, 255)},
 			},
 			"description": schema.StringAttribute{
 				Optional: true,
-				Description: "Description of the iModel. Changing it creates a new iModel (the API cannot update it), " +
-					"except between unset and `\"\"`, which mean the same to the API.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplaceIf(descriptionReallyChanges,
-					"Changing the description replaces the iModel, except between unset and \"\".",
-					"Changing the description replaces the iModel, except between unset and `\"\"`.")},
+				Description: "Description of the iModel. Updated in place; removing it clears the description. Unset and " +
+					"`\"\"` mean the same to the API.",
 			},
 			"extent": schema.SingleNestedAttribute{
-				Optional:      true,
-				Description:   "Geographic extent of the iModel. Changing it creates a new iModel.",
-				PlanModifiers: []planmodifier.Object{objectplanmodifier.RequiresReplace()},
+				Optional:    true,
+				Description: "Geographic extent of the iModel. Updated in place; removing it clears the extent.",
 				Attributes: map[string]schema.Attribute{
 					"south_west": geoPointSchema("south-west"),
 					"north_east": geoPointSchema("north-east"),
@@ -152,9 +148,9 @@ func (r *imodelResource) Configure(_ context.Context, req resource.ConfigureRequ
 	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
-// ModifyPlan warns when the plan replaces an existing iModel: the replacement deletes it with every synchronized
-// changeset, and the plan's "must be replaced" is easy to overlook. (The attribute plan modifiers decide the
-// replacement; their verdict is not visible here, so the same comparison is made.)
+// ModifyPlan warns when the plan replaces an existing iModel (a new itwin_id; everything else is updated in
+// place): the replacement deletes it with every synchronized changeset, and the plan's "must be replaced" is easy
+// to overlook.
 func (r *imodelResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
 	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
 		return // create or destroy
@@ -162,55 +158,25 @@ func (r *imodelResource) ModifyPlan(ctx context.Context, req resource.ModifyPlan
 	var plan, state imodelModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || plan.ITwinID.Equal(state.ITwinID) {
 		return
 	}
-	var changed []string
-	if !plan.ITwinID.Equal(state.ITwinID) {
-		changed = append(changed, "itwin_id")
-	}
-	if !plan.Name.Equal(state.Name) {
-		changed = append(changed, "name")
-	}
-	if plan.Description.IsUnknown() || plan.Description.ValueString() != state.Description.ValueString() {
-		changed = append(changed, "description")
-	}
-	if !plan.Extent.Equal(state.Extent) {
-		changed = append(changed, "extent")
-	}
-	if len(changed) == 0 {
-		return
-	}
-	resp.Diagnostics.AddAttributeWarning(path.Root(changed[0]), "This plan replaces the iModel and deletes its data",
-		fmt.Sprintf("Changing %s replaces the iModel %s (%q): the iModels API cannot update it, so the apply deletes it, with "+
-			"every changeset synchronized into it and its connections and runs, and creates an empty one. If that is not "+
-			"intended, revert the change; to make Terraform refuse such plans, add `lifecycle { prevent_destroy = true }` "+
-			"to the resource.", strings.Join(changed, ", "), state.ID.ValueString(), state.Name.ValueString()))
+	resp.Diagnostics.AddAttributeWarning(path.Root("itwin_id"), "This plan replaces the iModel and deletes its data",
+		fmt.Sprintf("Changing itwin_id replaces the iModel %s (%q): an iModel cannot move to another iTwin, so the apply "+
+			"deletes it, with every changeset synchronized into it and its connections and runs, and creates an empty one "+
+			"in the new iTwin. If that is not intended, revert the change; to make Terraform refuse such plans, add "+
+			"`lifecycle { prevent_destroy = true }` to the resource.", state.ID.ValueString(), state.Name.ValueString()))
 }
 
 // fillFrom copies the API's view into the model, leaving timeouts alone.
 func (m *imodelModel) fillFrom(im *wire.IModel) {
 	m.ID = types.StringValue(im.ID)
 	m.ITwinID = types.StringValue(im.ITwinID)
-	name := im.Name
-	if name == "" {
-		name = im.DisplayName
-	}
-	m.Name = types.StringValue(name)
+	m.Name = types.StringValue(imodelName(im))
 	m.Description = descriptionValue(im.Description, m.Description)
 	m.State = types.StringValue(im.State)
 	m.CreatedAt = timestampValue(im.CreatedDateTime)
 	m.Extent = extentValue(im.Extent)
-}
-
-// descriptionReallyChanges is false between null and "": the API stores both as no description, so switching
-// between them must not delete the iModel.
-func descriptionReallyChanges(_ context.Context, req planmodifier.StringRequest, resp *stringplanmodifier.RequiresReplaceIfFuncResponse) {
-	if req.PlanValue.IsUnknown() {
-		resp.RequiresReplace = true
-		return
-	}
-	resp.RequiresReplace = req.PlanValue.ValueString() != req.StateValue.ValueString()
 }
 
 func geoPointValue(p wire.GeoPoint) types.Object {
@@ -260,17 +226,12 @@ func (r *imodelResource) Create(ctx context.Context, req resource.CreateRequest,
 		Description:  plan.Description.ValueString(),
 		CreationMode: "empty",
 	}
-	if !plan.Extent.IsNull() && !plan.Extent.IsUnknown() {
-		var e extentModel
-		resp.Diagnostics.Append(plan.Extent.As(ctx, &e, basetypes.ObjectAsOptions{})...)
-		if resp.Diagnostics.HasError() {
-			return
-		}
-		body.Extent = &wire.Extent{
-			SouthWest: wire.GeoPoint{Latitude: e.SouthWest.Latitude.ValueFloat64(), Longitude: e.SouthWest.Longitude.ValueFloat64()},
-			NorthEast: wire.GeoPoint{Latitude: e.NorthEast.Latitude.ValueFloat64(), Longitude: e.NorthEast.Longitude.ValueFloat64()},
-		}
+	ext, d := extentFromObject(ctx, plan.Extent)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
 	}
+	body.Extent = ext
 	im, err := r.client.CreateIModel(ctx, body)
 	if err != nil {
 		switch {
@@ -342,13 +303,92 @@ func (r *imodelResource) Read(ctx context.Context, req resource.ReadRequest, res
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
-// Update is never reached with an API change: every argument requires replacement. It only records a
-// changed timeouts block.
+// Update renames the iModel or changes its description or extent in place (PATCH), sending only what changed.
+// A change between an unset description and "" (the same to the API), or of timeouts alone, needs no call.
 func (r *imodelResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	var plan imodelModel
+	var plan, state imodelModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
+	body, changed, d := imodelUpdateBody(ctx, plan, state)
+	resp.Diagnostics.Append(d...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if changed {
+		im, err := r.client.UpdateIModel(ctx, state.ID.ValueString(), body)
+		if err != nil {
+			switch {
+			case itwin.IsConflict(err):
+				resp.Diagnostics.AddAttributeError(path.Root("name"), "iModel name already taken",
+					fmt.Sprintf("Cannot rename the iModel %s to %q: the iTwin %s already has an iModel with that name (%s). "+
+						"The iModel keeps its name %q. Choose another name, or rename or delete the other iModel first.",
+						state.ID.ValueString(), plan.Name.ValueString(), state.ITwinID.ValueString(), err, state.Name.ValueString()))
+			case itwin.IsNotFound(err):
+				resp.Diagnostics.AddError("iModel no longer exists",
+					fmt.Sprintf("updating iModel: the iModel %s was deleted outside Terraform (%s). Run `terraform apply` again "+
+						"to create it anew, or remove it from the configuration.", state.ID.ValueString(), err))
+			default:
+				addAPIError(&resp.Diagnostics, "updating iModel", err, map[string]path.Path{
+					"name": path.Root("name"), "description": path.Root("description"), "extent": path.Root("extent"),
+				})
+			}
+			return
+		}
+		tflog.Info(ctx, "updated iModel in place", map[string]any{"id": im.ID})
+		plan.fillFrom(im)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-	setIdentity(ctx, resp.Identity, idIdentity{ID: plan.ID}, &resp.Diagnostics)
+}
+
+// imodelUpdateBody is the PATCH body of a plan: only the fields that differ from the state. A description going
+// to unset or "" and an extent going to unset are sent as null, which clears them.
+func imodelUpdateBody(ctx context.Context, plan, state imodelModel) (wire.IModelUpdate, bool, diag.Diagnostics) {
+	var body wire.IModelUpdate
+	var diags diag.Diagnostics
+	changed := false
+	if !plan.Name.Equal(state.Name) {
+		body.Name = wire.Ptr(plan.Name.ValueString())
+		changed = true
+	}
+	if want := plan.Description.ValueString(); want != state.Description.ValueString() {
+		if want == "" {
+			body.Description = wire.Null[string]()
+		} else {
+			body.Description = wire.Some(want)
+		}
+		changed = true
+	}
+	if !plan.Extent.Equal(state.Extent) {
+		ext, d := extentFromObject(ctx, plan.Extent)
+		diags.Append(d...)
+		if ext == nil {
+			body.Extent = wire.Null[wire.Extent]()
+		} else {
+			body.Extent = wire.Some(*ext)
+		}
+		changed = true
+	}
+	return body, changed, diags
+}
+
+// extentFromObject converts the extent attribute to the wire value; nil when it is unset.
+func extentFromObject(ctx context.Context, o types.Object) (*wire.Extent, diag.Diagnostics) {
+	if o.IsNull() || o.IsUnknown() {
+		return nil, nil
+	}
+	var e extentModel
+	diags := o.As(ctx, &e, basetypes.ObjectAsOptions{})
+	if diags.HasError() {
+		return nil, diags
+	}
+	return &wire.Extent{
+		SouthWest: wire.GeoPoint{Latitude: e.SouthWest.Latitude.ValueFloat64(), Longitude: e.SouthWest.Longitude.ValueFloat64()},
+		NorthEast: wire.GeoPoint{Latitude: e.NorthEast.Latitude.ValueFloat64(), Longitude: e.NorthEast.Longitude.ValueFloat64()},
+	}, nil
 }
 
 func (r *imodelResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

@@ -111,10 +111,14 @@ func TestAccStorage_emptyDescription(t *testing.T) {
 					resource.TestCheckResourceAttrPtr("itwin_imodel.d", "id", &imodelID)),
 			},
 			{
-				// Set on folder and file (in place); the iModel is replaced, as documented.
-				Config:            descriptionConfig(providerCfg, inst.ITwinID, src, `description = "described"`),
+				// Set: in place on all three (the iModel keeps its id).
+				Config: descriptionConfig(providerCfg, inst.ITwinID, src, `description = "described"`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction("itwin_imodel.d", plancheck.ResourceActionUpdate),
+				}},
 				ConfigStateChecks: expectDescriptions(knownvalue.StringExact("described")),
-				Check:             remoteDescriptions(c, "described"),
+				Check: resource.ComposeTestCheckFunc(remoteDescriptions(c, "described"),
+					resource.TestCheckResourceAttrPtr("itwin_imodel.d", "id", &imodelID)),
 			},
 		},
 	})

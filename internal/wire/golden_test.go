@@ -57,6 +57,7 @@ var goldenTypes = map[string]func() any{
 	"IModelUpdate":                     func() any { return &IModelUpdate{} },
 	"NamedVersionEnvelope":             func() any { return &NamedVersionEnvelope{} },
 	"NamedVersionCreate":               func() any { return &NamedVersionCreate{} },
+	"UserEnvelope":                     func() any { return &UserEnvelope{} },
 	"Webhook":                          func() any { return &Webhook{} },
 	"WebhookCreate":                    func() any { return &WebhookCreate{} },
 	"WebhookUpdate":                    func() any { return &WebhookUpdate{} },

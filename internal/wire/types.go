@@ -579,6 +579,33 @@ type ITwinUpdate struct {
 type ITwinList struct {
 	ITwins []ITwin     `json:"iTwins"`
 	Links  PagingLinks `json:"_links"`
+	// Minimal is never sent: a server sets it to encode each item with only id, class, subClass, type, number and
+	// displayName (return=minimal).
+	Minimal bool `json:"-"`
+}
+
+// MarshalJSON writes the minimal items when Minimal is set, the full iTwins otherwise.
+func (l ITwinList) MarshalJSON() ([]byte, error) {
+	type plain ITwinList
+	if !l.Minimal {
+		return json.Marshal(plain(l))
+	}
+	type item struct {
+		ID          string  `json:"id"`
+		Class       string  `json:"class"`
+		SubClass    string  `json:"subClass"`
+		Type        *string `json:"type"`
+		Number      *string `json:"number"`
+		DisplayName string  `json:"displayName"`
+	}
+	items := make([]item, len(l.ITwins))
+	for i, t := range l.ITwins {
+		items[i] = item{t.ID, t.Class, t.SubClass, nullIfEmpty(t.Type), nullIfEmpty(t.Number), t.DisplayName}
+	}
+	return json.Marshal(struct {
+		ITwins []item      `json:"iTwins"`
+		Links  PagingLinks `json:"_links"`
+	}{items, l.Links})
 }
 
 // Optional is a field of a PATCH body with three states: absent (keep the value), null (clear it) or a value.
@@ -701,6 +728,28 @@ type IModelEnvelope struct {
 type IModelList struct {
 	IModels []IModel    `json:"iModels"`
 	Links   PagingLinks `json:"_links"`
+	// Minimal is never sent: a server sets it to encode each item with only id and displayName (return=minimal).
+	Minimal bool `json:"-"`
+}
+
+// MarshalJSON writes the minimal items when Minimal is set, the full iModels otherwise.
+func (l IModelList) MarshalJSON() ([]byte, error) {
+	type plain IModelList
+	if !l.Minimal {
+		return json.Marshal(plain(l))
+	}
+	type item struct {
+		ID          string `json:"id"`
+		DisplayName string `json:"displayName"`
+	}
+	items := make([]item, len(l.IModels))
+	for i, m := range l.IModels {
+		items[i] = item{m.ID, m.DisplayName}
+	}
+	return json.Marshal(struct {
+		IModels []item      `json:"iModels"`
+		Links   PagingLinks `json:"_links"`
+	}{items, l.Links})
 }
 
 // IModelUpdate is the PATCH /imodels/{id} body (merge): absent fields keep their value; null clears description
@@ -731,13 +780,25 @@ type NamedVersion struct {
 	Links           *NamedVersionLinks `json:"_links,omitempty"`
 }
 
-// MarshalJSON sends an empty description as null.
+// MarshalJSON sends an empty description, a missing application and the changesetId and changeset link of a
+// baseline version (changesetIndex 0, before the first changeset) as null.
 func (v NamedVersion) MarshalJSON() ([]byte, error) {
 	type plain NamedVersion
+	type links struct {
+		Creator   *Link `json:"creator"`
+		Changeset *Link `json:"changeset"`
+	}
+	var l *links
+	if v.Links != nil {
+		l = &links{v.Links.Creator, v.Links.Changeset}
+	}
 	return json.Marshal(struct {
 		plain
-		Description *string `json:"description"`
-	}{plain(v), nullIfEmpty(v.Description)})
+		Description *string      `json:"description"`
+		ChangesetID *string      `json:"changesetId"`
+		Application *Application `json:"application"`
+		Links       *links       `json:"_links,omitempty"`
+	}{plain(v), nullIfEmpty(v.Description), nullIfEmpty(v.ChangesetID), v.Application, l})
 }
 
 // NamedVersionLinks are a named version's links.
@@ -771,9 +832,72 @@ type NamedVersionEnvelope struct {
 type NamedVersionList struct {
 	NamedVersions []NamedVersion `json:"namedVersions"`
 	Links         PagingLinks    `json:"_links"`
+	// Minimal is never sent: a server sets it to encode each item with only id, displayName, changesetId and
+	// changesetIndex (return=minimal).
+	Minimal bool `json:"-"`
+}
+
+// MarshalJSON writes the minimal items when Minimal is set, the full named versions otherwise.
+func (l NamedVersionList) MarshalJSON() ([]byte, error) {
+	type plain NamedVersionList
+	if !l.Minimal {
+		return json.Marshal(plain(l))
+	}
+	type item struct {
+		ID             string  `json:"id"`
+		DisplayName    string  `json:"displayName"`
+		ChangesetID    *string `json:"changesetId"`
+		ChangesetIndex int     `json:"changesetIndex"`
+	}
+	items := make([]item, len(l.NamedVersions))
+	for i, v := range l.NamedVersions {
+		items[i] = item{v.ID, v.DisplayName, nullIfEmpty(v.ChangesetID), v.ChangesetIndex}
+	}
+	return json.Marshal(struct {
+		NamedVersions []item      `json:"namedVersions"`
+		Links         PagingLinks `json:"_links"`
+	}{items, l.Links})
+}
+
+// User is a user as the iModels API (GET /imodels/{id}/users/{userId}, with Statistics) and the Users API
+// (GET /users/{id}) describe it. Unknown names are sent as null.
+type User struct {
+	ID          string          `json:"id"`
+	DisplayName string          `json:"displayName"`
+	GivenName   string          `json:"givenName,omitempty"`
+	Surname     string          `json:"surname,omitempty"`
+	Email       string          `json:"email,omitempty"`
+	Statistics  *UserStatistics `json:"statistics,omitempty"`
+}
+
+// MarshalJSON sends missing names and email as null.
+func (u User) MarshalJSON() ([]byte, error) {
+	type plain User
+	return json.Marshal(struct {
+		plain
+		GivenName *string `json:"givenName"`
+		Surname   *string `json:"surname"`
+		Email     *string `json:"email"`
+	}{plain(u), nullIfEmpty(u.GivenName), nullIfEmpty(u.Surname), nullIfEmpty(u.Email)})
+}
+
+// UserStatistics counts what a user did in one iModel.
+type UserStatistics struct {
+	PushedChangesetsCount int        `json:"pushedChangesetsCount"`
+	LastChangesetPushDate *Timestamp `json:"lastChangesetPushDate"`
+	CreatedVersionsCount  int        `json:"createdVersionsCount"`
+	BriefcasesCount       int        `json:"briefcasesCount"`
+}
+
+// UserEnvelope wraps one user.
+type UserEnvelope struct {
+	User User `json:"user"`
 }
 
 // Changeset is an iModel changeset. Application and SynchronizationInfo are present in the representation only.
+// A server sets Representation for the single GET and for lists with return=representation: the encoding then
+// always carries application, synchronizationInfo and the namedVersion, currentOrPrecedingCheckpoint and download
+// links, as null when they have no value (spec §9.3).
 type Changeset struct {
 	ID                  string               `json:"id"`
 	DisplayName         string               `json:"displayName"`
@@ -790,6 +914,32 @@ type Changeset struct {
 	Application         *Application         `json:"application,omitempty"`
 	SynchronizationInfo *SynchronizationInfo `json:"synchronizationInfo,omitempty"`
 	Links               *ChangesetLinks      `json:"_links,omitempty"`
+	Representation      bool                 `json:"-"`
+}
+
+// MarshalJSON writes the representation's nulls when Representation is set (see Changeset).
+func (c Changeset) MarshalJSON() ([]byte, error) {
+	type plain Changeset
+	if !c.Representation {
+		return json.Marshal(plain(c))
+	}
+	type links struct {
+		Self                         *Link `json:"self,omitempty"`
+		Creator                      *Link `json:"creator,omitempty"`
+		NamedVersion                 *Link `json:"namedVersion"`
+		CurrentOrPrecedingCheckpoint *Link `json:"currentOrPrecedingCheckpoint"`
+		Download                     *Link `json:"download"`
+	}
+	l := &links{}
+	if c.Links != nil {
+		l = &links{c.Links.Self, c.Links.Creator, c.Links.NamedVersion, c.Links.CurrentOrPrecedingCheckpoint, c.Links.Download}
+	}
+	return json.Marshal(struct {
+		plain
+		Application         *Application         `json:"application"`
+		SynchronizationInfo *SynchronizationInfo `json:"synchronizationInfo"`
+		Links               *links               `json:"_links"`
+	}{plain(c), c.Application, c.SynchronizationInfo, l})
 }
 
 // Application names the program that pushed a changeset.

@@ -75,3 +75,77 @@ func TestResponsesSendNullForMissingOptionalFields(t *testing.T) {
 		t.Errorf("description: %s", out)
 	}
 }
+
+func TestMinimalListsCarryOnlyTheMinimalFields(t *testing.T) {
+	for name, tc := range map[string]struct {
+		v    any
+		want string
+	}{
+		"iModels": {IModelList{Minimal: true, IModels: []IModel{{ID: "m", DisplayName: "d", Name: "d", State: "initialized"}}},
+			`{"iModels":[{"id":"m","displayName":"d"}],"_links":{}}`},
+		"iTwins": {ITwinList{Minimal: true, ITwins: []ITwin{{ID: "t", Class: "Thing", SubClass: "Asset", Number: "7", DisplayName: "d", Status: "Active"}}},
+			`{"iTwins":[{"id":"t","class":"Thing","subClass":"Asset","type":null,"number":"7","displayName":"d"}],"_links":{}}`},
+		"namedVersions": {NamedVersionList{Minimal: true, NamedVersions: []NamedVersion{{ID: "v", DisplayName: "r", Name: "r", State: "visible"}}},
+			`{"namedVersions":[{"id":"v","displayName":"r","changesetId":null,"changesetIndex":0}],"_links":{}}`},
+	} {
+		out, err := json.Marshal(tc.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(out) != tc.want {
+			t.Errorf("%s minimal:\n got %s\nwant %s", name, out, tc.want)
+		}
+	}
+	// Without Minimal the items are complete.
+	out, _ := json.Marshal(IModelList{IModels: []IModel{{ID: "m", State: "initialized"}}})
+	if !strings.Contains(string(out), `"state":"initialized"`) || !strings.Contains(string(out), `"description":null`) {
+		t.Errorf("full list: %s", out)
+	}
+}
+
+func TestChangesetRepresentationSendsNulls(t *testing.T) {
+	cs := Changeset{ID: "c", Links: &ChangesetLinks{Self: &Link{"s"}}}
+	out, _ := json.Marshal(cs)
+	for _, k := range []string{"application", "synchronizationInfo", "namedVersion", "download"} {
+		if strings.Contains(string(out), `"`+k+`"`) {
+			t.Errorf("minimal changeset carries %s: %s", k, out)
+		}
+	}
+	cs.Representation = true
+	out, _ = json.Marshal(cs)
+	var m struct {
+		Application         any            `json:"application"`
+		SynchronizationInfo any            `json:"synchronizationInfo"`
+		Links               map[string]any `json:"_links"`
+	}
+	raw := map[string]any{}
+	if err := json.Unmarshal(out, &raw); err != nil {
+		t.Fatal(err)
+	}
+	_ = json.Unmarshal(out, &m)
+	for _, k := range []string{"application", "synchronizationInfo"} {
+		if v, ok := raw[k]; !ok || v != nil {
+			t.Errorf("%s: want null: %s", k, out)
+		}
+	}
+	for _, k := range []string{"namedVersion", "currentOrPrecedingCheckpoint", "download"} {
+		if v, ok := m.Links[k]; !ok || v != nil {
+			t.Errorf("_links.%s: want null: %s", k, out)
+		}
+	}
+	if m.Links["self"] == nil || strings.Count(string(out), `"_links"`) != 1 {
+		t.Errorf("self link lost or links written twice: %s", out)
+	}
+}
+
+func TestBaselineNamedVersionSendsNulls(t *testing.T) {
+	out, _ := json.Marshal(NamedVersion{ID: "v", Name: "b", Links: &NamedVersionLinks{Creator: &Link{"u"}}})
+	for _, frag := range []string{`"changesetId":null`, `"changesetIndex":0`, `"changeset":null`, `"application":null`, `"creator":{"href":"u"}`} {
+		if !strings.Contains(string(out), frag) {
+			t.Errorf("missing %s: %s", frag, out)
+		}
+	}
+	if strings.Count(string(out), `"changesetId"`) != 1 || strings.Count(string(out), `"_links"`) != 1 {
+		t.Errorf("field written twice: %s", out)
+	}
+}
