@@ -288,5 +288,6 @@ func (p *itwinProvider) ListResources(_ context.Context) []func() list.ListResou
 	return []func() list.ListResource{
 		NewStorageFolderListResource,
 		NewStorageFileListResource,
+		NewIModelListResource,
 	}
 }
