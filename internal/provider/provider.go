@@ -289,5 +289,6 @@ func (p *itwinProvider) ListResources(_ context.Context) []func() list.ListResou
 		NewStorageFolderListResource,
 		NewStorageFileListResource,
 		NewIModelListResource,
+		NewSyncConfigurationListResource,
 	}
 }
