@@ -28,7 +28,13 @@ const listTestPageSize = 100
 // startListLocal starts itwin-local for a list test, serving pages of listTestPageSize items.
 func startListLocal(t *testing.T, opts ...itwinlocaltest.Option) (*itwinlocaltest.Instance, string) {
 	t.Helper()
-	opts = append([]itwinlocaltest.Option{itwinlocaltest.WithConfig(func(c *itwinlocal.Config) { c.MaxPageSize = listTestPageSize })}, opts...)
+	return startPagedLocal(t, listTestPageSize, opts...)
+}
+
+// startPagedLocal starts itwin-local serving pages of at most pageSize items.
+func startPagedLocal(t *testing.T, pageSize int, opts ...itwinlocaltest.Option) (*itwinlocaltest.Instance, string) {
+	t.Helper()
+	opts = append([]itwinlocaltest.Option{itwinlocaltest.WithConfig(func(c *itwinlocal.Config) { c.MaxPageSize = pageSize })}, opts...)
 	return startLocal(t, opts...)
 }
 
