@@ -2,7 +2,8 @@
 # terraform validate of every example directory against the provider binary in $1 (dev_overrides, so no
 # `terraform init` and no network). Each directory is copied to a scratch dir first, so nothing is written into
 # examples/ and files that need a newer CLI than the installed one can be left out:
-#   - examples/actions/* and examples/list-resources/* need Terraform >= 1.14,
+#   - examples/actions/*, examples/list-resources/* and any directory with query files (*.tfquery.hcl) need
+#     Terraform >= 1.14; query files are validated too (`terraform validate -query`),
 #   - import-by-identity.tf needs Terraform >= 1.12,
 #   - any file with a line "# requires terraform >= X.Y" needs that version.
 # Skips are printed; everything is also checked by `terraform fmt -check`, which parses every file.
@@ -36,10 +37,11 @@ if ! terraform fmt -check -recursive -diff examples/; then
 fi
 
 failed=0 validated=0 skipped=0
-mapfile -t dirs < <(find examples -name '*.tf' -not -path '*/.terraform/*' -not -path '*/modules/*' -printf '%h\n' | sort -u)
+mapfile -t dirs < <(find examples \( -name '*.tf' -o -name '*.tfquery.hcl' \) -not -path '*/.terraform/*' -not -path '*/modules/*' -printf '%h\n' | sort -u)
 for dir in "${dirs[@]}"; do
-  need=""
+  need="" query=()
   case "$dir" in examples/actions/* | examples/list-resources/*) need=1.14 ;; esac
+  if compgen -G "$dir/*.tfquery.hcl" >/dev/null; then need=1.14 query=(-query); fi
   if [ -n "$need" ] && ! at_least "$need"; then
     echo "SKIP $dir (needs Terraform >= $need, have $have)"
     skipped=$((skipped + 1))
@@ -50,6 +52,7 @@ for dir in "${dirs[@]}"; do
   cp -a "$dir/." "$work/"
   rm -rf "$work/.terraform" "$work/.terraform.lock.hcl" "$work"/*.tfstate*
   for f in "$work"/*.tf; do
+    [ -e "$f" ] || continue # a directory of query files only
     fneed=""
     [ "$(basename "$f")" = import-by-identity.tf ] && fneed=1.12
     marker=$(sed -n 's/^[#/ ]*requires terraform >= *\([0-9.]*\).*/\1/Ip' "$f" | head -n1)
@@ -60,8 +63,8 @@ for dir in "${dirs[@]}"; do
       skipped=$((skipped + 1))
     fi
   done
-  compgen -G "$work/*.tf" >/dev/null || continue
-  if out=$(cd "$work" && terraform validate -no-color 2>&1); then
+  compgen -G "$work/*.tf" >/dev/null || [ ${#query[@]} -gt 0 ] || continue
+  if out=$(cd "$work" && terraform validate -no-color "${query[@]}" 2>&1); then
     echo "ok   $dir"
     validated=$((validated + 1))
   else
