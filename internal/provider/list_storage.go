@@ -31,12 +31,15 @@ type storageListKind struct {
 	typeSuffix string // "_storage_folder"
 	itemType   string // wire.StorageTypeFolder
 	plural     string // "folders", for descriptions
+	generated  string // what configuration generated from the results looks like, for the description
 	// result builds the display name and the resource object of an item, as the resource's Read would store it.
 	result func(item wire.StorageItem) (displayName string, model any)
 }
 
 var (
 	storageFolderListKind = storageListKind{typeSuffix: "_storage_folder", itemType: wire.StorageTypeFolder, plural: "folders",
+		generated: "Configuration generated from the results names each folder's parent with `parent_folder_id`, also for " +
+			"folders in the root folder (instead of `itwin_id`).",
 		result: func(item wire.StorageItem) (string, any) {
 			f := item.Folder()
 			var m storageFolderModel
@@ -44,6 +47,9 @@ var (
 			return fmt.Sprintf("%s (storage folder)", storagePathOrName(f.Path, f.DisplayName)), &m
 		}}
 	storageFileListKind = storageListKind{typeSuffix: "_storage_file", itemType: wire.StorageTypeFile, plural: "files",
+		generated: "In configuration generated from the results `source` is null: the local file an upload came from " +
+			"cannot be read back, so Terraform manages each file's folder, name and description but not its content " +
+			"until `source` is set.",
 		result: func(item wire.StorageItem) (string, any) {
 			f := item.File()
 			var m storageFileModel
@@ -80,7 +86,8 @@ func (r *storageListResource) Metadata(_ context.Context, req resource.MetadataR
 func (r *storageListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
 	resp.Schema = schema.Schema{
 		Description: fmt.Sprintf("Lists the %s in an iTwin Storage folder (or in the root folder of an iTwin's Storage), "+
-			"optionally in all its sub-folders, with their identity and, with `include_resource = true`, the full resource.", r.kind.plural),
+			"optionally in all its sub-folders, with their identity and, with `include_resource = true`, the full resource. %s",
+			r.kind.plural, r.kind.generated),
 		Attributes: map[string]schema.Attribute{
 			"folder_id": schema.StringAttribute{
 				Optional:    true,

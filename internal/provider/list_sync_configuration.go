@@ -45,7 +45,8 @@ func (r *syncConfigurationListResource) ListResourceConfigSchema(_ context.Conte
 			"each of their connections' (storage and manifest), with their identity and, with `include_resource = true`, the " +
 			"full resource. The API has no list of configurations, so every scope is read: one request for the iTwin, one per " +
 			"iModel and one per connection, plus the listings of iModels and connections. Scopes without a configuration are " +
-			"not reported.",
+			"not reported. Only the iModels the iModels API lists for the iTwin, and their connections, are visited. Flags this " +
+			"provider does not know are reported in `additional_settings`.",
 		Attributes: map[string]schema.Attribute{
 			"itwin_id": schema.StringAttribute{
 				Required:    true,
