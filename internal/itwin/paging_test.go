@@ -149,7 +149,10 @@ func TestEachItemStreamsAndReportsFailure(t *testing.T) {
 	c := f.client(func(cfg *Config) { cfg.MaxRetries = 0 })
 
 	// Stopping after the first item reads one page only.
-	for range c.EachStorageSourceFile(t.Context(), tCID) {
+	for _, err := range c.EachStorageSourceFile(t.Context(), tCID) {
+		if err != nil {
+			t.Fatalf("first page: %v", err)
+		}
 		break
 	}
 	if n := len(f.requests()); n != 1 {

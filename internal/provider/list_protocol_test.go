@@ -81,7 +81,10 @@ func (s *listServer) list(typeName string, config map[string]tftypes.Value, incl
 	if !ok {
 		s.t.Fatalf("no list resource %s", typeName)
 	}
-	lister, ok := s.srv.(tfprotov6.ProviderServerWithListResource)
+	// The ListResource method is not yet part of tfprotov6.ProviderServer.
+	lister, ok := s.srv.(interface {
+		ListResource(context.Context, *tfprotov6.ListResourceRequest) (*tfprotov6.ListResourceServerStream, error)
+	})
 	if !ok {
 		s.t.Fatal("the provider server does not serve list resources")
 	}
