@@ -244,7 +244,8 @@ func faultsAuth(ctx context.Context, e *env, s *suite, quick bool) error {
 		s.check(tc.name+" on every API route", len(bad) == 0, "%d/%d routes → %d %s%s", ok, len(routes), tc.wantStatus, tc.wantCode, listSuffix(bad))
 	}
 	// Another client's iTwin: client-a's valid token on client-b's objects. Routes that name no iTwin object
-	// (POST /itwins creates one; GET /itwins lists the caller's own; C2 is per caller) are not part of this row.
+	// (POST /itwins creates one; GET /itwins lists the caller's own; C2 is per caller; users belong to no iTwin)
+	// are not part of this row.
 	ok, bad, skipped, ctrlBad := 0, []string{}, 0, []string{}
 	for _, rt := range routes {
 		if !b.scoped(rt) {
@@ -387,7 +388,7 @@ func newBObjects(ctx context.Context, l *local) (*bObjects, error) {
 // scoped reports whether a route names one of b's objects (and so must answer 403 to client-a).
 func (o *bObjects) scoped(rt itwinlocal.RouteInfo) bool {
 	switch rt.Method + " " + rt.Template {
-	case "POST /itwins", "GET /itwins", "GET /synchronization/imodels/connections/authorizationinformation":
+	case "POST /itwins", "GET /itwins", "GET /synchronization/imodels/connections/authorizationinformation", "GET /users/me", "GET /users/{id}":
 		return false
 	}
 	return true
@@ -420,7 +421,8 @@ func (o *bObjects) fill(base string, rt itwinlocal.RouteInfo) (string, any) {
 	if manifest {
 		run, sf = o.mrun, o.msf
 	}
-	p := strings.NewReplacer("{id}", id, "{runId}", run, "{sourceFileId}", sf, "{changeset}", "1", "{namedVersionId}", o.version).Replace(t)
+	p := strings.NewReplacer("{id}", id, "{runId}", run, "{sourceFileId}", sf, "{changeset}", "1", "{namedVersionId}", o.version,
+		"{userId}", itwinlocal.ClientUserID("client-b")).Replace(t)
 	q := ""
 	switch rt.Method + " " + t {
 	case "GET /storage", "GET /imodels":

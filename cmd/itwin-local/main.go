@@ -5,6 +5,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,8 +48,22 @@ var errUsage = errors.New("usage")
 
 const usage = `Usage: itwin-local serve [flags]
 
-Serves the iTwin Platform APIs locally (spec/api.md). Flags (environment variable in brackets):
+Serves the iTwin Platform APIs locally (spec/api.md): Synchronization, Storage, iModels (with named versions),
+iTwins, and an OAuth2/OpenID Connect issuer at the server's origin. Once it accepts requests it prints KEY=value
+lines (ITWIN_LOCAL_URL, ITWIN_CLIENT_ID, ITWIN_CLIENT_SECRET of the dev client, with --seed ITWIN_ID, IMODEL_ID
+and ROOT_FOLDER_ID) and last ITWIN_LOCAL_READY=1.
+
+Flags (environment variable in brackets):
 `
+
+// isHelp reports whether arg asks for the usage.
+func isHelp(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help", "help":
+		return true
+	}
+	return false
+}
 
 // fileConfig is the --config JSON document.
 type fileConfig struct {
@@ -82,12 +97,23 @@ func envDuration(name string, def time.Duration) time.Duration {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "serve" {
+		if len(args) == 1 && isHelp(args[0]) {
+			fmt.Fprint(stdout, usage+"  see: itwin-local serve --help\n")
+			return nil
+		}
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("%w: the only command is \"serve\"", errUsage)
 	}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	// The usage goes to stdout when asked for (-h, --help: exit 0), to stderr after a bad flag.
+	var out bytes.Buffer
+	fs.SetOutput(&out)
+	fs.Usage = func() { fmt.Fprint(&out, usage); fs.PrintDefaults() }
+	defer func() {
+		if out.Len() > 0 {
+			_, _ = stderr.Write(out.Bytes())
+		}
+	}()
 	addr := fs.String("addr", envOr("ITWIN_LOCAL_ADDR", "127.0.0.1:8085"), "listen address; port 0 picks a free port [ITWIN_LOCAL_ADDR]")
 	dataDir := fs.String("data-dir", envOr("ITWIN_LOCAL_DATA_DIR", ".itwin-local"), "directory for the database and blobs [ITWIN_LOCAL_DATA_DIR]")
 	seed := fs.Bool("seed", false, "create (idempotently) a demo iTwin, iModel and root folder and print their ids")
@@ -104,6 +130,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fSeed := fs.Int64("fault-seed", int64(envFloat("ITWIN_LOCAL_FAULT_SEED", 1)), "seed of the fault RNG [ITWIN_LOCAL_FAULT_SEED]")
 	fNonAPI := fs.Bool("fault-non-api", false, "also inject faults on the token endpoint and pre-signed blob URLs")
 	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			_, _ = stdout.Write(out.Bytes())
+			out.Reset()
+			return nil
+		}
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	if fs.NArg() > 0 {

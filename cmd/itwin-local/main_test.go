@@ -181,3 +181,25 @@ func TestUsageErrors(t *testing.T) {
 		t.Fatalf("bad config: %v", err)
 	}
 }
+
+// TestHelp: asking for the usage succeeds (exit 0) and prints it on stdout; it starts no server.
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"serve", "--help"}, {"serve", "-h"}, {"serve", "-help"}, {"--help"}, {"-h"}, {"help"}} {
+		var out, errOut strings.Builder
+		if err := run(context.Background(), args, &out, &errOut); err != nil {
+			t.Fatalf("run(%v) = %v", args, err)
+		}
+		if !strings.Contains(out.String(), "Usage: itwin-local serve") || errOut.Len() != 0 {
+			t.Fatalf("run(%v): stdout %q, stderr %q", args, out.String(), errOut.String())
+		}
+		if args[0] == "serve" && (!strings.Contains(out.String(), "-data-dir") || !strings.Contains(out.String(), "ITWIN_LOCAL_READY=1")) {
+			t.Fatalf("run(%v) lists no flags: %q", args, out.String())
+		}
+	}
+	// A bad flag still prints the usage, on stderr, and fails.
+	var out, errOut strings.Builder
+	if err := run(context.Background(), []string{"serve", "--nope"}, &out, &errOut); !errors.Is(err, errUsage) ||
+		out.Len() != 0 || !strings.Contains(errOut.String(), "-data-dir") {
+		t.Fatalf("bad flag: %v, stdout %q, stderr %q", err, out.String(), errOut.String())
+	}
+}

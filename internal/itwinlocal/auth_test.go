@@ -159,6 +159,7 @@ func TestAuthMatrix(t *testing.T) {
 		"folders/{id}": folder.Folder.ID, "files/{id}": fid,
 		"storageconnections/{id}": scid, "manifestconnections/{id}": mcid, "runs/{runId}": runID,
 		"sourcefiles/{sourceFileId}": sfList.SourceFiles[0].ID, "namedversions/{namedVersionId}": version.NamedVersion.ID,
+		"users/{userId}": itwinlocal.ClientUserID("main"), "users/{id}": itwinlocal.ClientUserID("main"),
 		"configurations/itwins/{id}": in.ITwinID, "configurations/imodels/{id}": in.IModelID, "configurations/connections/{id}": scid,
 	}
 	query := map[string]string{
@@ -173,7 +174,8 @@ func TestAuthMatrix(t *testing.T) {
 	// Routes that do not address an object of an iTwin: another client is allowed.
 	noObject := map[string]bool{
 		"POST /itwins": true, "GET /synchronization/imodels/connections/authorizationinformation": true,
-		"GET /itwins": true, // lists the caller's own iTwins (tested in TestITwinList)
+		"GET /itwins":   true,                          // lists the caller's own iTwins (tested in TestITwinList)
+		"GET /users/me": true, "GET /users/{id}": true, // users belong to no iTwin
 	}
 	expired, _ := in.Server.IssueToken(in.URL, "main", itwinlocal.PlatformScope, -time.Minute)
 	noScope, _ := in.Server.IssueToken(in.URL, "main", "openid", time.Hour)

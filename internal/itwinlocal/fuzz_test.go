@@ -6,6 +6,7 @@ package itwinlocal
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
@@ -204,6 +205,50 @@ func FuzzDecodePlatformBodies(f *testing.F) {
 		}
 		if _, err := decodeStorageItem(body, famStorage, false); err != nil {
 			checkRejection(t, err, famStorage)
+		}
+	})
+}
+
+func FuzzDecodeUpdateBodies(f *testing.F) {
+	for _, s := range []string{``, `{}`, `[]`, `{"name":"n"}`, `{"name":null}`, `{"name":""}`, `{"description":null,"extent":null}`,
+		`{"extent":{"southWest":{"latitude":91}}}`, `{"displayName":"x","status":"Trial","number":null,"parentId":"eb6ccda2-15aa-4aff-99b5-9c71aea04ceb"}`,
+		`{"class":"Thing"}`, `{"status":null}`, `{"dataCenterLocation":""}`, `{"parentId":"x"}`, `{"state":"hidden","description":"d"}`,
+		`{"state":"gone"}`, `{"name":"v","changesetIndex":-1}`, `{"name":"v","changesetId":"ABC","changesetIndex":3}`, `{"name":7}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if in, err := decodeIModelUpdate(body); err != nil {
+			checkRejection(t, err, famIModels)
+		} else {
+			if in.Name != nil && (strings.TrimSpace(*in.Name) == "" || len(*in.Name) > maxIModelName) {
+				t.Fatalf("accepted iModel name %q", *in.Name)
+			}
+			if in.Extent.Value != nil && validateExtent(in.Extent.Value) != nil {
+				t.Fatalf("accepted extent %+v", in.Extent.Value)
+			}
+		}
+		if in, err := decodeITwinUpdate(body); err != nil {
+			checkRejection(t, err, famITwins)
+		} else {
+			if in.DisplayName != nil && strings.TrimSpace(*in.DisplayName) == "" {
+				t.Fatalf("accepted empty displayName")
+			}
+			if in.Status != nil && !itwinStatuses[*in.Status] {
+				t.Fatalf("accepted status %q", *in.Status)
+			}
+			if p := in.ParentID.Value; p != nil && *p != "" && !IsGUID(*p) {
+				t.Fatalf("accepted parentId %q", *p)
+			}
+		}
+		if in, err := decodeNamedVersionCreate(body); err != nil {
+			checkRejection(t, err, famIModels)
+		} else if strings.TrimSpace(in.Name) == "" || (in.ChangesetIndex != nil && *in.ChangesetIndex < 0) || in.ChangesetID != strings.ToLower(in.ChangesetID) {
+			t.Fatalf("accepted named version %+v", in)
+		}
+		if in, err := decodeNamedVersionUpdate(body); err != nil {
+			checkRejection(t, err, famIModels)
+		} else if (in.Name != nil && strings.TrimSpace(*in.Name) == "") || (in.State != nil && !namedVersionStates[*in.State]) {
+			t.Fatalf("accepted named version update %+v", in)
 		}
 	})
 }

@@ -28,7 +28,8 @@ func twoClients(t *testing.T) (*itwinlocaltest.Instance, *fakeClock, string) {
 		itwinlocaltest.WithClients(itwinlocal.ClientConfig{ID: "main", Secret: "main-secret", ITwins: []string{"*"}, Email: "main@example.test"},
 			itwinlocal.ClientConfig{ID: "other", Secret: "other-secret"}),
 		itwinlocaltest.WithConfig(func(c *itwinlocal.Config) { c.Now = clock.Now }))
-	return in, clock, in.TokenFor(t, "other", "other-secret")
+	otherTok := in.TokenFor(t, "other", "other-secret")
+	return in, clock, otherTok
 }
 
 func newITwin(t *testing.T, in *itwinlocaltest.Instance, body map[string]any) wire.ITwin {

@@ -192,3 +192,24 @@ func TestITwinPatch(t *testing.T) {
 	expectErr(t, in.DoAs(t, otherTok, "PATCH", path, map[string]any{"displayName": "x"}), 403, "InsufficientPermissions", "")
 	expectErr(t, in.DoAs(t, "", "PATCH", path, map[string]any{"displayName": "x"}), 401, "HeaderNotFound", "")
 }
+
+// TestNullsInsteadOfOmissions: the single GETs of an iTwin and an iModel send their unset optional fields as
+// null (spec §9.2, §9.3, §10 row 19).
+func TestNullsInsteadOfOmissions(t *testing.T) {
+	in := start(t)
+	it := newITwin(t, in, nil)
+	r := in.Do(t, "GET", "/itwins/"+it.ID, nil)
+	expectStatus(t, r, 200)
+	for _, k := range []string{"type", "number", "geographicLocation", "ianaTimeZone", "parentId", "iTwinAccountId"} {
+		if got := rawField(t, r.Body, "iTwin."+k); got != "null" {
+			t.Errorf("iTwin.%s = %s: %s", k, got, r.Body)
+		}
+	}
+	r = in.Do(t, "GET", "/imodels/"+newIModel(t, in, "bare"), nil)
+	expectStatus(t, r, 200)
+	for _, k := range []string{"description", "extent"} {
+		if got := rawField(t, r.Body, "iModel."+k); got != "null" {
+			t.Errorf("iModel.%s = %s: %s", k, got, r.Body)
+		}
+	}
+}

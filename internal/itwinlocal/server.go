@@ -311,11 +311,12 @@ func (s *Server) Seed(ctx context.Context) (*SeedInfo, error) {
 type handlerFunc func(c *rc) error
 
 type route struct {
-	method string
-	segs   []string
-	tmpl   string
-	api    bool // needs a bearer token; subject to faults by default
-	h      handlerFunc
+	method   string // "*" = any method (unserved routes only)
+	segs     []string
+	tmpl     string
+	api      bool // needs a bearer token; subject to faults by default
+	unserved bool // a route of a neighbouring API that itwin-local does not implement: 501 (spec §11q)
+	h        handlerFunc
 }
 
 // rc is one request's context.
@@ -345,12 +346,19 @@ func splitPath(p string) []string {
 	return out
 }
 
+// match matches a path's segments. A template's last segment "**" matches any rest, including none.
 func (rt *route) match(segs []string) (map[string]string, bool) {
-	if len(segs) != len(rt.segs) {
+	tsegs := rt.segs
+	if n := len(tsegs); n > 0 && tsegs[n-1] == "**" {
+		tsegs = tsegs[:n-1]
+		if len(segs) < len(tsegs) {
+			return nil, false
+		}
+	} else if len(segs) != len(tsegs) {
 		return nil, false
 	}
 	var params map[string]string
-	for i, s := range rt.segs {
+	for i, s := range tsegs {
 		if strings.HasPrefix(s, "{") {
 			if params == nil {
 				params = map[string]string{}
@@ -376,11 +384,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			continue
 		}
-		if rt.method == r.Method {
+		if rt.method == r.Method || rt.method == "*" {
 			matched, params = rt, p
 			break
 		}
 		allow = append(allow, rt.method)
+	}
+	if matched != nil && matched.unserved {
+		s.stats.count(r.Method + " " + matched.tmpl + " <not implemented>")
+		writeError(w, apiErr(http.StatusNotImplemented, "NotImplemented", "itwin-local does not implement "+r.Method+" "+r.URL.Path+"."))
+		return
 	}
 	if matched == nil {
 		if len(allow) > 0 {
@@ -450,6 +463,15 @@ func (s *Server) buildRoutes() []*route {
 	add := func(method, tmpl string, api bool, h handlerFunc) {
 		rs = append(rs, &route{method: method, segs: splitPath(tmpl), tmpl: tmpl, api: api, h: h})
 	}
+	// unserved routes answer 501 NotImplemented (spec §11q) to any method unless one is given. They are matched in
+	// table order like the others: those whose literal would otherwise land on an {id} route come first.
+	unserved := func(method, tmpl string) {
+		rs = append(rs, &route{method: method, segs: splitPath(tmpl), tmpl: tmpl, unserved: true})
+	}
+	for _, t := range []string{"/itwins/favorites/**", "/itwins/recents/**", "/itwins/myprimaryaccount/**", "/itwins/exports/**",
+		"/users/getbyidlist/**"} {
+		unserved("*", t)
+	}
 	// OAuth2 and discovery (§9.1).
 	add("POST", "/connect/token", false, s.handleToken)
 	add("GET", "/.well-known/openid-configuration", false, s.handleDiscovery)
@@ -481,6 +503,10 @@ func (s *Server) buildRoutes() []*route {
 	add("GET", "/imodels/{id}/namedversions", true, s.handleNamedVersionList)
 	add("GET", "/imodels/{id}/namedversions/{namedVersionId}", true, s.handleNamedVersionGet)
 	add("PATCH", "/imodels/{id}/namedversions/{namedVersionId}", true, s.handleNamedVersionPatch)
+	add("GET", "/imodels/{id}/users/{userId}", true, s.handleIModelUserGet)
+	// Users (the targets of creator/createdBy links).
+	add("GET", "/users/me", true, s.handleUserMe)
+	add("GET", "/users/{id}", true, s.handleUserGet)
 	// Storage (§9.4).
 	add("GET", "/storage", true, s.handleStorageTop)
 	add("GET", "/storage/folders/{id}", true, s.handleFolderGet)
@@ -529,6 +555,23 @@ func (s *Server) buildRoutes() []*route {
 		add("PATCH", base, true, func(c *rc) error { return s.handleConfigWrite(c, sc, false) })
 		add("DELETE", base, true, func(c *rc) error { return s.handleConfigDelete(c, sc) })
 	}
+
+	// Neighbouring APIs and operations itwin-local does not serve (spec §11q; the README lists them). Whole APIs:
+	for _, t := range []string{"/accesscontrol/**", "/users/**", "/repositories/**", "/changedelements/**",
+		"/connect/authorize/**"} { // discovery names the authorize endpoint; only client credentials are served
+
+		unserved("*", t)
+	}
+	// iTwins and iModels sub-resources and operations besides the ones served above.
+	for _, t := range []string{"/itwins/{id}/repositories/**", "/itwins/{id}/account/**", "/itwins/{id}/image/**",
+		"/imodels/{id}/changedelements/**", "/imodels/{id}/exports/**", "/imodels/{id}/checkpoint/**", "/imodels/{id}/checkpoints/**",
+		"/imodels/{id}/changesets/{changeset}/**", "/imodels/{id}/namedversions/{namedVersionId}/**", "/imodels/{id}/users",
+		"/imodels/{id}/locks/**", "/imodels/{id}/briefcases/**", "/imodels/{id}/baselinefile/**", "/imodels/{id}/changesetgroups/**",
+		"/imodels/{id}/clone/**", "/imodels/{id}/fork/**", "/imodels/{id}/merge/**", "/imodels/{id}/thumbnail/**",
+		"/imodels/{id}/permissions/**", "/imodels/{id}/roles/**"} {
+		unserved("*", t)
+	}
+	unserved("POST", "/imodels/{id}/changesets") // pushing a changeset: only runs push them here
 	return rs
 }
 
@@ -545,11 +588,25 @@ type RouteInfo struct {
 	API              bool // needs a bearer token
 }
 
-// Routes lists every route (tests use it to cover all of them; the stats keys use the same templates).
+// Routes lists every served route (tests use it to cover all of them; the stats keys use the same templates).
 func (s *Server) Routes() []RouteInfo {
 	out := make([]RouteInfo, 0, len(s.routes))
 	for _, r := range s.routes {
-		out = append(out, RouteInfo{Method: r.method, Template: r.tmpl, API: r.api})
+		if !r.unserved {
+			out = append(out, RouteInfo{Method: r.method, Template: r.tmpl, API: r.api})
+		}
+	}
+	return out
+}
+
+// UnservedRoutes lists the routes that answer 501 NotImplemented (spec §11q). Method "*" means any method; a
+// template ending in "/**" covers every path below it too.
+func (s *Server) UnservedRoutes() []RouteInfo {
+	var out []RouteInfo
+	for _, r := range s.routes {
+		if r.unserved {
+			out = append(out, RouteInfo{Method: r.method, Template: r.tmpl})
+		}
 	}
 	return out
 }

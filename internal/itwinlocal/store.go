@@ -278,11 +278,22 @@ func (s *Store) metaGetOrCreate(ctx context.Context, key string, gen func() ([]b
 // NewGUID returns a random lower-case UUID v4 (§10 row 15).
 func NewGUID() string { return uuid.NewString() }
 
-// NewID returns a 43-char base64url id from 32 random bytes (§11p).
-func NewID() string {
+// NewID returns a 43-char base64url id from 32 random bytes that never starts with '-' (§11p): command-line
+// clients would read such an id as a flag.
+func NewID() string { return newIDFrom(rand.Reader) }
+
+// newIDFrom mints an id from r. The first character encodes the top six bits of the first byte; 62 is '-', so such
+// a draw is discarded and another taken, which keeps the ids uniform over the allowed ones.
+func newIDFrom(r io.Reader) string {
 	b := make([]byte, 32)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
+	for {
+		if _, err := io.ReadFull(r, b); err != nil {
+			panic("itwinlocal: no randomness for an id: " + err.Error()) // crypto/rand.Reader never fails
+		}
+		if b[0]>>2 != 62 {
+			return base64.RawURLEncoding.EncodeToString(b)
+		}
+	}
 }
 
 // IsGUID reports whether s is a hyphenated GUID (any case).

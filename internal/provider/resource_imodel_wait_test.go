@@ -86,6 +86,7 @@ func TestIModel_waitsUntilInitialized(t *testing.T) {
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 	first := "00000000-0000-4000-8000-000000000001"
+	const firstITwin, movedITwin = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
 
 	resource.UnitTest(t, resource.TestCase{
 		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
@@ -105,15 +106,15 @@ func TestIModel_waitsUntilInitialized(t *testing.T) {
 						return nil
 					}),
 			},
-			{ // a new name replaces it; this time the iModel never initializes within timeouts.create
+			{ // another iTwin replaces it; this time the iModel never initializes within timeouts.create
 				PreConfig: func() { fake.mu.Lock(); fake.pending = -1; fake.mu.Unlock() },
-				Config:    strings.Replace(fakeIModelsConfig(srv.URL, "2s"), `"slow"`, `"stuck"`, 1),
+				Config:    strings.Replace(fakeIModelsConfig(srv.URL, "2s"), firstITwin, movedITwin, 1),
 				ExpectError: regexp.MustCompile(
 					`(?s)Timed\s+out\s+waiting\s+for\s+the\s+iModel.*00000000-0000-4000-8000-000000000002`),
 			},
 			{ // the stuck iModel was kept in the state, tainted: the next apply replaces (deletes) it
 				PreConfig: func() { fake.mu.Lock(); fake.pending = 0; fake.mu.Unlock() },
-				Config:    strings.Replace(fakeIModelsConfig(srv.URL, "1m"), `"slow"`, `"stuck"`, 1),
+				Config:    strings.Replace(fakeIModelsConfig(srv.URL, "1m"), firstITwin, movedITwin, 1),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction("itwin_imodel.m", plancheck.ResourceActionReplace),
 				}},

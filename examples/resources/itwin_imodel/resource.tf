@@ -3,7 +3,8 @@ variable "itwin_id" {
   description = "The iTwin that owns the iModel."
 }
 
-# An empty iModel. The iModels API cannot update an iModel, so changing any argument replaces it (with its data).
+# An empty iModel. name, description and extent are updated in place (the iModel keeps its id and changesets);
+# only a new itwin_id replaces it, which deletes it with its data.
 resource "itwin_imodel" "plant" {
   itwin_id    = var.itwin_id
   name        = "Plant A"
@@ -18,7 +19,7 @@ resource "itwin_imodel" "plant" {
     create = "10m"
   }
 
-  # Replacing the iModel deletes every synchronized changeset; refuse plans that would do it.
+  # Destroying or replacing the iModel deletes every synchronized changeset; refuse plans that would do it.
   lifecycle {
     prevent_destroy = true
   }
