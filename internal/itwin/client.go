@@ -29,13 +29,15 @@ const (
 
 	preferRepresentation = "return=representation"
 
-	defaultUserAgent      = "terraform-provider-itwin"
-	defaultRequestTimeout = 60 * time.Second
-	defaultRetryWaitMin   = time.Second
-	defaultRetryWaitMax   = 30 * time.Second
-	defaultPublicAPIURL   = "https://api.bentley.com"
+	defaultUserAgent    = "terraform-provider-itwin"
+	defaultRetryWaitMin = time.Second
+	defaultRetryWaitMax = 30 * time.Second
+	// DefaultAPIURL is the origin of the public service.
+	DefaultAPIURL = "https://api.bentley.com"
 	// DefaultPublicTokenURL is the token endpoint of the public service (api.bentley.com).
 	DefaultPublicTokenURL = "https://ims.bentley.com/connect/token"
+	// DefaultRequestTimeout bounds one HTTP attempt when Config.RequestTimeout is not set.
+	DefaultRequestTimeout = 60 * time.Second
 
 	// maxResponseBytes bounds what is read of one answer; API answers are small JSON documents.
 	maxResponseBytes = 32 << 20
@@ -62,11 +64,11 @@ type Client struct {
 func NewClient(_ context.Context, cfg Config) (*Client, error) {
 	apiURL := strings.TrimRight(strings.TrimSpace(cfg.APIURL), "/")
 	if apiURL == "" {
-		apiURL = defaultPublicAPIURL
+		apiURL = DefaultAPIURL
 	}
 	base, err := url.Parse(apiURL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("api_url must be an http(s) origin such as %s, got %q", defaultPublicAPIURL, cfg.APIURL)
+		return nil, fmt.Errorf("api_url must be an http(s) origin such as %s, got %q", DefaultAPIURL, cfg.APIURL)
 	}
 	if base.Path != "" || base.RawQuery != "" || base.User != nil {
 		return nil, fmt.Errorf("api_url must be an origin without path, query or credentials (the APIs live at fixed paths under it), got %q", RedactURL(cfg.APIURL))
@@ -93,7 +95,7 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 	c.waitMax = max(c.waitMax, c.waitMin)
 	timeout := cfg.RequestTimeout
 	if timeout <= 0 {
-		timeout = defaultRequestTimeout
+		timeout = DefaultRequestTimeout
 	}
 
 	var transport http.RoundTripper

@@ -8,125 +8,209 @@ import (
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
-// connectionKind names the two connection families; their endpoints differ only in the collection path.
-type connectionKind struct {
-	name string // "storage" or "manifest"
-	path string
+// ConnectionAPI is the Synchronization API of one connection kind: its connections, their source files and runs
+// (internal/wire/testdata/spec/api.md §2, S1–S13 and M1–M13). Both kinds have the same endpoints under their own
+// collection, so one set of calls serves both; only the bodies of a new source file and of a run start differ.
+type ConnectionAPI struct {
+	c    *Client
+	kind wire.Kind
 }
 
-// Connection kinds, as returned by GetConnection.
-const (
-	KindStorage  = "storage"
-	KindManifest = "manifest"
-)
+// Connections returns the calls of connections of kind k.
+func (c *Client) Connections(k wire.Kind) ConnectionAPI { return ConnectionAPI{c: c, kind: k} }
 
-var (
-	storageKind  = connectionKind{name: KindStorage, path: "/synchronization/imodels/storageconnections"}
-	manifestKind = connectionKind{name: KindManifest, path: "/synchronization/imodels/manifestconnections"}
-)
+// Kind is the connection kind the calls address.
+func (a ConnectionAPI) Kind() wire.Kind { return a.kind }
 
-func decodeConnections() pageDecoder[wire.Connection] {
-	return decodePage(func(p *wire.ConnectionList) ([]wire.Connection, *wire.Link) { return p.Connections, p.Links.Next })
+// SourceFile is a source-file mapping of either kind. Key is what the mapping maps: the Storage file id
+// (storageFileId) of a storage connection, or the external document id (sourceFileId) of a manifest connection.
+// ConnectorType and FileName (lastKnownFileName) exist only on storage mappings.
+type SourceFile struct {
+	ID            string
+	Key           string
+	ConnectorType string
+	FileName      string
 }
 
-func (c *Client) createConnection(ctx context.Context, k connectionKind, body any) (*wire.Connection, error) {
+// ConnectionCreate is a new connection with its first source files (S1, M1); the files' ID and FileName are
+// ignored.
+type ConnectionCreate struct {
+	IModelID           string
+	DisplayName        string
+	AuthenticationType string
+	SourceFiles        []SourceFile
+}
+
+// sourceFileJSON reads a source file of either kind: the manifest shape is the storage shape's id plus
+// sourceFileId.
+type sourceFileJSON struct {
+	wire.StorageSourceFile
+	SourceFileID string `json:"sourceFileId"`
+}
+
+func (a ConnectionAPI) sourceFile(f sourceFileJSON) SourceFile {
+	if a.kind == wire.KindManifest {
+		return SourceFile{ID: f.ID, Key: f.SourceFileID}
+	}
+	return SourceFile{ID: f.ID, Key: f.StorageFileID, ConnectorType: f.ConnectorType, FileName: f.LastKnownFileName}
+}
+
+// sourceFileBody is the body that maps f (S9, S12, M9, M12, and the files inside S1/M1).
+func (a ConnectionAPI) sourceFileBody(f SourceFile) any {
+	if a.kind == wire.KindManifest {
+		return wire.ManifestFileCreate{SourceFileID: f.Key}
+	}
+	return wire.StorageFileCreate{StorageFileID: f.Key, ConnectorType: f.ConnectorType}
+}
+
+func (a ConnectionAPI) connPath(id string) string { return a.kind.CollectionPath() + "/" + esc(id) }
+
+func (a ConnectionAPI) sourceFilesPath(connID string) string {
+	return a.connPath(connID) + "/sourcefiles"
+}
+
+func (a ConnectionAPI) runsPath(connID string) string { return a.connPath(connID) + "/runs" }
+
+// Create creates a connection with its source files (S1, M1).
+func (a ConnectionAPI) Create(ctx context.Context, in ConnectionCreate) (*wire.Connection, error) {
+	var body any
+	if a.kind == wire.KindManifest {
+		b := wire.ManifestConnectionCreate{IModelID: in.IModelID, DisplayName: in.DisplayName, AuthenticationType: in.AuthenticationType}
+		for _, f := range in.SourceFiles {
+			b.SourceFiles = append(b.SourceFiles, a.sourceFileBody(f).(wire.ManifestFileCreate))
+		}
+		body = b
+	} else {
+		b := wire.StorageConnectionCreate{IModelID: in.IModelID, DisplayName: in.DisplayName, AuthenticationType: in.AuthenticationType}
+		for _, f := range in.SourceFiles {
+			b.SourceFiles = append(b.SourceFiles, a.sourceFileBody(f).(wire.StorageFileCreate))
+		}
+		body = b
+	}
 	var env wire.ConnectionEnvelope
-	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: k.path, body: body}, &env); err != nil {
+	if _, err := a.c.doJSON(ctx, call{method: http.MethodPost, path: a.kind.CollectionPath(), body: body}, &env); err != nil {
 		return nil, err
 	}
 	return &env.Connection, nil
 }
 
-func (c *Client) getConnection(ctx context.Context, k connectionKind, id string) (*wire.Connection, error) {
+// Get reads a connection (S3, M3). A connection of the other kind is a 404.
+func (a ConnectionAPI) Get(ctx context.Context, id string) (*wire.Connection, error) {
 	if err := need("connection id", id); err != nil {
 		return nil, err
 	}
 	var env wire.ConnectionEnvelope
-	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: k.path + "/" + esc(id)}, &env); err != nil {
+	if _, err := a.c.doJSON(ctx, call{method: http.MethodGet, path: a.connPath(id)}, &env); err != nil {
 		return nil, err
 	}
 	return &env.Connection, nil
 }
 
-func (c *Client) listConnections(ctx context.Context, k connectionKind, imodelID string) ([]wire.Connection, error) {
+// List lists the connections of an iModel (S2, M2; all pages, full representation). Storage connections can also
+// be listed without an iModel (every accessible one); manifest connections need it.
+func (a ConnectionAPI) List(ctx context.Context, imodelID string) ([]wire.Connection, error) {
+	if a.kind == wire.KindManifest {
+		if err := need("iModel id", imodelID); err != nil {
+			return nil, err
+		}
+	}
 	q := url.Values{}
 	if imodelID != "" {
 		q.Set("imodelId", imodelID)
 	}
-	return listAll(ctx, c, k.path, q, 0, decodeConnections())
+	return listAll(ctx, a.c, a.kind.CollectionPath(), q, 0, decodeConnections())
 }
 
-func (c *Client) updateConnection(ctx context.Context, k connectionKind, id string, u wire.ConnectionUpdate) (*wire.Connection, error) {
+// Update changes display name and/or authentication type; omitted fields keep their values (S4, M4).
+func (a ConnectionAPI) Update(ctx context.Context, id string, u wire.ConnectionUpdate) (*wire.Connection, error) {
 	if err := need("connection id", id); err != nil {
 		return nil, err
 	}
 	var env wire.ConnectionEnvelope
-	if _, err := c.doJSON(ctx, call{method: http.MethodPut, path: k.path + "/" + esc(id), body: u}, &env); err != nil {
+	if _, err := a.c.doJSON(ctx, call{method: http.MethodPut, path: a.connPath(id), body: u}, &env); err != nil {
 		return nil, err
 	}
 	return &env.Connection, nil
 }
 
-func (c *Client) deleteConnection(ctx context.Context, k connectionKind, id string) error {
+// Delete deletes a connection (S5, M5).
+func (a ConnectionAPI) Delete(ctx context.Context, id string) error {
 	if err := need("connection id", id); err != nil {
 		return err
 	}
-	_, err := c.do(ctx, call{method: http.MethodDelete, path: k.path + "/" + esc(id)})
+	_, err := a.c.do(ctx, call{method: http.MethodDelete, path: a.connPath(id)})
 	return err
 }
 
-// CreateStorageConnection creates a storage connection with its source files (S1).
-func (c *Client) CreateStorageConnection(ctx context.Context, body wire.StorageConnectionCreate) (*wire.Connection, error) {
-	return c.createConnection(ctx, storageKind, body)
-}
-
-// GetStorageConnection reads a storage connection (S3).
-func (c *Client) GetStorageConnection(ctx context.Context, id string) (*wire.Connection, error) {
-	return c.getConnection(ctx, storageKind, id)
-}
-
-// ListStorageConnections lists the storage connections of an iModel, or every accessible one when imodelID is
-// empty (S2, all pages, full representation).
-func (c *Client) ListStorageConnections(ctx context.Context, imodelID string) ([]wire.Connection, error) {
-	return c.listConnections(ctx, storageKind, imodelID)
-}
-
-// UpdateStorageConnection changes display name and/or authentication type; omitted fields keep their values (S4).
-func (c *Client) UpdateStorageConnection(ctx context.Context, id string, u wire.ConnectionUpdate) (*wire.Connection, error) {
-	return c.updateConnection(ctx, storageKind, id, u)
-}
-
-// DeleteStorageConnection deletes a storage connection (S5).
-func (c *Client) DeleteStorageConnection(ctx context.Context, id string) error {
-	return c.deleteConnection(ctx, storageKind, id)
-}
-
-// CreateManifestConnection creates a manifest connection with its source files (M1).
-func (c *Client) CreateManifestConnection(ctx context.Context, body wire.ManifestConnectionCreate) (*wire.Connection, error) {
-	return c.createConnection(ctx, manifestKind, body)
-}
-
-// GetManifestConnection reads a manifest connection (M3).
-func (c *Client) GetManifestConnection(ctx context.Context, id string) (*wire.Connection, error) {
-	return c.getConnection(ctx, manifestKind, id)
-}
-
-// ListManifestConnections lists the manifest connections of an iModel (M2, all pages, full representation).
-func (c *Client) ListManifestConnections(ctx context.Context, imodelID string) ([]wire.Connection, error) {
-	if err := need("iModel id", imodelID); err != nil {
+// AddSourceFile maps one more file into a connection (S9, M9).
+func (a ConnectionAPI) AddSourceFile(ctx context.Context, connID string, f SourceFile) (*SourceFile, error) {
+	if err := need("connection id", connID); err != nil {
 		return nil, err
 	}
-	return c.listConnections(ctx, manifestKind, imodelID)
+	return a.sourceFileCall(ctx, call{method: http.MethodPost, path: a.sourceFilesPath(connID), body: a.sourceFileBody(f)})
 }
 
-// UpdateManifestConnection changes display name and/or authentication type (M4).
-func (c *Client) UpdateManifestConnection(ctx context.Context, id string, u wire.ConnectionUpdate) (*wire.Connection, error) {
-	return c.updateConnection(ctx, manifestKind, id, u)
+// ListSourceFiles lists a connection's source files (S10, M10; all pages).
+func (a ConnectionAPI) ListSourceFiles(ctx context.Context, connID string) ([]SourceFile, error) {
+	if err := need("connection id", connID); err != nil {
+		return nil, err
+	}
+	raw, err := listAll(ctx, a.c, a.sourceFilesPath(connID), nil, 0,
+		decodePage(func(p *struct {
+			SourceFiles []sourceFileJSON `json:"sourceFiles"`
+			Links       wire.PagingLinks `json:"_links"`
+		}) ([]sourceFileJSON, *wire.Link) {
+			return p.SourceFiles, p.Links.Next
+		}))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]SourceFile, 0, len(raw))
+	for _, f := range raw {
+		out = append(out, a.sourceFile(f))
+	}
+	return out, nil
 }
 
-// DeleteManifestConnection deletes a manifest connection (M5).
-func (c *Client) DeleteManifestConnection(ctx context.Context, id string) error {
-	return c.deleteConnection(ctx, manifestKind, id)
+// GetSourceFile reads one mapping (S11, M11).
+func (a ConnectionAPI) GetSourceFile(ctx context.Context, connID, id string) (*SourceFile, error) {
+	if err := need("connection id", connID, "source file id", id); err != nil {
+		return nil, err
+	}
+	return a.sourceFileCall(ctx, call{method: http.MethodGet, path: a.sourceFilesPath(connID) + "/" + esc(id)})
+}
+
+// UpdateSourceFile rewrites a mapping (its key, and a storage mapping's connector type); its id is kept
+// (S12, M12).
+func (a ConnectionAPI) UpdateSourceFile(ctx context.Context, connID, id string, f SourceFile) (*SourceFile, error) {
+	if err := need("connection id", connID, "source file id", id); err != nil {
+		return nil, err
+	}
+	return a.sourceFileCall(ctx, call{method: http.MethodPut, path: a.sourceFilesPath(connID) + "/" + esc(id), body: a.sourceFileBody(f)})
+}
+
+// DeleteSourceFile removes a mapping (S13, M13).
+func (a ConnectionAPI) DeleteSourceFile(ctx context.Context, connID, id string) error {
+	if err := need("connection id", connID, "source file id", id); err != nil {
+		return err
+	}
+	_, err := a.c.do(ctx, call{method: http.MethodDelete, path: a.sourceFilesPath(connID) + "/" + esc(id)})
+	return err
+}
+
+func (a ConnectionAPI) sourceFileCall(ctx context.Context, cl call) (*SourceFile, error) {
+	var env struct {
+		SourceFile sourceFileJSON `json:"sourceFile"`
+	}
+	if _, err := a.c.doJSON(ctx, cl, &env); err != nil {
+		return nil, err
+	}
+	f := a.sourceFile(env.SourceFile)
+	return &f, nil
+}
+
+func decodeConnections() pageDecoder[wire.Connection] {
+	return decodePage(func(p *wire.ConnectionList) ([]wire.Connection, *wire.Link) { return p.Connections, p.Links.Next })
 }
 
 // ListConnections lists the connections of every kind on an iModel (C1, all pages, representation: id,
@@ -139,19 +223,19 @@ func (c *Client) ListConnections(ctx context.Context, imodelID string) ([]wire.C
 	return listAll(ctx, c, "/synchronization/imodels/connections", q, 0, decodeConnections())
 }
 
-// GetConnection reads a connection of either kind: it tries the storage endpoint, then the manifest endpoint, and
-// returns the kind (KindStorage or KindManifest). A connection never changes kind.
-func (c *Client) GetConnection(ctx context.Context, id string) (*wire.Connection, string, error) {
-	conn, err := c.GetStorageConnection(ctx, id)
+// GetConnection reads a connection of either kind: it tries the storage endpoint, then the manifest endpoint,
+// and returns the kind. A connection never changes kind.
+func (c *Client) GetConnection(ctx context.Context, id string) (*wire.Connection, wire.Kind, error) {
+	conn, err := c.Connections(wire.KindStorage).Get(ctx, id)
 	if err == nil {
-		return conn, KindStorage, nil
+		return conn, wire.KindStorage, nil
 	}
 	if !IsNotFound(err) {
 		return nil, "", err
 	}
-	conn, err = c.GetManifestConnection(ctx, id)
+	conn, err = c.Connections(wire.KindManifest).Get(ctx, id)
 	if err != nil {
 		return nil, "", err
 	}
-	return conn, KindManifest, nil
+	return conn, wire.KindManifest, nil
 }

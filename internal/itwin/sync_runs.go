@@ -20,31 +20,19 @@ type StartRunResult struct {
 	Active bool
 }
 
-// StartStorageRun starts a run of a storage connection (S6). It is never retried except on 429: a transport
-// error, a cancelled context or a 5xx answer returns *StartUncertainError, after which the caller must check the
-// connection's lastRun before trying again. A 409 RunAlreadyRequested is returned as *APIError.
-func (c *Client) StartStorageRun(ctx context.Context, connID string) (*StartRunResult, error) {
+// StartRun starts a run of a connection (S6, M6): a manifest connection with the files to process, a storage
+// connection with none (manifest must be nil). It is never retried except on 429: a transport error, a cancelled
+// context or a 5xx answer returns *StartUncertainError, after which the caller must check the connection's lastRun
+// before trying again. A 409 RunAlreadyRequested is returned as *APIError.
+func (a ConnectionAPI) StartRun(ctx context.Context, connID string, manifest *wire.ManifestRunCreate) (*StartRunResult, error) {
 	if err := need("connection id", connID); err != nil {
 		return nil, err
 	}
-	return c.startRun(ctx, storageKind, connID, storageKind.path+"/"+esc(connID)+"/run", nil)
-}
-
-// StartManifestRun starts a run of a manifest connection with the files to process (M6). Same rules as
-// StartStorageRun.
-func (c *Client) StartManifestRun(ctx context.Context, connID string, body wire.ManifestRunCreate) (*StartRunResult, error) {
-	if err := need("connection id", connID); err != nil {
-		return nil, err
+	cl := call{method: http.MethodPost, path: a.connPath(connID) + "/" + a.kind.RunStartSegment(), policy: retryRateLimitOnly}
+	if manifest != nil {
+		cl.body = manifest
 	}
-	return c.startRun(ctx, manifestKind, connID, manifestKind.path+"/"+esc(connID)+"/runs", body)
-}
-
-func (c *Client) startRun(ctx context.Context, k connectionKind, connID, path string, body any) (*StartRunResult, error) {
-	cl := call{method: http.MethodPost, path: path, policy: retryRateLimitOnly}
-	if body != nil {
-		cl.body = body
-	}
-	res, err := c.do(ctx, cl)
+	res, err := a.c.do(ctx, cl)
 	if err != nil {
 		var ae *AuthError
 		if errors.As(err, &ae) {
@@ -73,7 +61,7 @@ func (c *Client) startRun(ctx context.Context, k connectionKind, connID, path st
 	}
 	if out.RunID == "" {
 		// No Location: the connection's lastRun is set in the same transaction as the run (§11g).
-		conn, err := c.getConnection(ctx, k, connID)
+		conn, err := a.Get(ctx, connID)
 		if err != nil {
 			return nil, fmt.Errorf("the run start was accepted (HTTP %d) without a Location, and reading the connection's last run failed: %w", res.status, err)
 		}
@@ -85,44 +73,24 @@ func (c *Client) startRun(ctx context.Context, k connectionKind, connID, path st
 	return out, nil
 }
 
-func runsPath(k connectionKind, connID string) string { return k.path + "/" + esc(connID) + "/runs" }
-
-func (c *Client) getRun(ctx context.Context, k connectionKind, connID, runID string) (*wire.Run, error) {
+// GetRun reads one run of a connection (S8, M8).
+func (a ConnectionAPI) GetRun(ctx context.Context, connID, runID string) (*wire.Run, error) {
 	if err := need("connection id", connID, "run id", runID); err != nil {
 		return nil, err
 	}
 	var env wire.RunEnvelope
-	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: runsPath(k, connID) + "/" + esc(runID)}, &env); err != nil {
+	if _, err := a.c.doJSON(ctx, call{method: http.MethodGet, path: a.runsPath(connID) + "/" + esc(runID)}, &env); err != nil {
 		return nil, err
 	}
 	return &env.Run, nil
 }
 
-func (c *Client) listRuns(ctx context.Context, k connectionKind, connID string, limit int) ([]wire.Run, error) {
+// ListRuns lists a connection's runs, newest first, in full representation (S7, M7). limit <= 0 reads every
+// page; otherwise at most limit runs are returned.
+func (a ConnectionAPI) ListRuns(ctx context.Context, connID string, limit int) ([]wire.Run, error) {
 	if err := need("connection id", connID); err != nil {
 		return nil, err
 	}
-	return listAll(ctx, c, runsPath(k, connID), nil, limit,
+	return listAll(ctx, a.c, a.runsPath(connID), nil, limit,
 		decodePage(func(p *wire.RunList) ([]wire.Run, *wire.Link) { return p.Runs, p.Links.Next }))
-}
-
-// GetStorageRun reads one run of a storage connection (S8).
-func (c *Client) GetStorageRun(ctx context.Context, connID, runID string) (*wire.Run, error) {
-	return c.getRun(ctx, storageKind, connID, runID)
-}
-
-// GetManifestRun reads one run of a manifest connection (M8).
-func (c *Client) GetManifestRun(ctx context.Context, connID, runID string) (*wire.Run, error) {
-	return c.getRun(ctx, manifestKind, connID, runID)
-}
-
-// ListStorageRuns lists a storage connection's runs, newest first, in full representation (S7). limit <= 0 reads
-// every page; otherwise at most limit runs are returned.
-func (c *Client) ListStorageRuns(ctx context.Context, connID string, limit int) ([]wire.Run, error) {
-	return c.listRuns(ctx, storageKind, connID, limit)
-}
-
-// ListManifestRuns lists a manifest connection's runs, newest first (M7). Same limit rule as ListStorageRuns.
-func (c *Client) ListManifestRuns(ctx context.Context, connID string, limit int) ([]wire.Run, error) {
-	return c.listRuns(ctx, manifestKind, connID, limit)
 }

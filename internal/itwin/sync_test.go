@@ -462,7 +462,7 @@ func TestGetConnectionTriesBothKinds(t *testing.T) {
 	f.reply("GET "+syncIM+"/manifestconnections/"+tCID, 200, connBody)
 	c := f.client()
 	conn, kind, err := c.GetConnection(t.Context(), tCID)
-	if err != nil || kind != KindManifest || conn.ID != tCID {
+	if err != nil || kind != wire.KindManifest || conn.ID != tCID {
 		t.Fatalf("GetConnection = %+v, %q, %v", conn, kind, err)
 	}
 	_, _, err = c.GetConnection(t.Context(), "missing")
@@ -472,7 +472,7 @@ func TestGetConnectionTriesBothKinds(t *testing.T) {
 	f2 := newFakeAPI(t)
 	f2.reply("GET "+syncIM+"/storageconnections/"+tCID, 200, connBody)
 	conn, kind, err = f2.client().GetConnection(t.Context(), tCID)
-	if err != nil || kind != KindStorage || conn.ID != tCID {
+	if err != nil || kind != wire.KindStorage || conn.ID != tCID {
 		t.Fatalf("GetConnection = %+v, %q, %v", conn, kind, err)
 	}
 	if f2.count("GET", syncIM+"/manifestconnections/"+tCID) != 0 {

@@ -54,7 +54,8 @@ func defaultJitter(d time.Duration) time.Duration {
 	return time.Duration(int64(d) - spread/2 + rand.Int64N(spread+1))
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx ends (then it returns ctx's error).
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -75,7 +76,7 @@ func WaitForRun(ctx context.Context, get func(ctx context.Context) (*wire.Run, e
 		clock = time.Now
 	}
 	if sleep == nil {
-		sleep = sleepCtx
+		sleep = Sleep
 	}
 	if jitter == nil {
 		jitter = defaultJitter

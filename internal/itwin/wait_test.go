@@ -240,10 +240,10 @@ func TestWaitForRunContext(t *testing.T) {
 	}
 	ctx4, cancel4 := context.WithCancel(t.Context())
 	cancel4()
-	if err := sleepCtx(ctx4, time.Hour); !errors.Is(err, context.Canceled) {
-		t.Errorf("sleepCtx on a cancelled context = %v", err)
+	if err := Sleep(ctx4, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("Sleep on a cancelled context = %v", err)
 	}
-	if err := sleepCtx(t.Context(), time.Millisecond); err != nil {
+	if err := Sleep(t.Context(), time.Millisecond); err != nil {
 		t.Error(err)
 	}
 }

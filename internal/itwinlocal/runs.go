@@ -25,13 +25,15 @@ import (
 // (nil for storage runs). Settings is free for the engine (e.g. the resolved settings snapshot taken when the
 // run leaves Queued).
 type RunRecord struct {
-	ID, ConnectionID, Kind, IModelID string
-	State, Result, Phase             string
-	Start, End                       time.Time
-	Error                            *wire.RunError
-	Jobs                             []wire.Job
-	Manifest                         *wire.ManifestRunCreate
-	Settings                         map[string]any
+	ID, ConnectionID, IModelID string
+	State, Result, Phase       string
+	Start, End                 time.Time
+	Error                      *wire.RunError
+	Jobs                       []wire.Job
+	Manifest                   *wire.ManifestRunCreate
+	Settings                   map[string]any
+
+	Kind wire.Kind // of the run's connection
 }
 
 const runCols = `r.id, r.connection_id, c.kind, r.imodel_id, r.state, r.result, r.phase, r.start, r.end_time, r.error, r.jobs, r.manifest, r.settings`
@@ -171,9 +173,9 @@ func runWire(r RunRecord, full bool) wire.Run {
 	return out
 }
 
-func (s *Server) handleRunStart(c *rc, k kind) error {
+func (s *Server) handleRunStart(c *rc, k wire.Kind) error {
 	var body []byte
-	if k == kindManifest {
+	if k == wire.KindManifest {
 		var err error
 		if body, err = readBody(c); err != nil {
 			return err
@@ -189,7 +191,7 @@ func (s *Server) handleRunStart(c *rc, k kind) error {
 			return err
 		}
 		var manifest string
-		if k == kindManifest {
+		if k == wire.KindManifest {
 			files, err := s.store.ListSourceFiles(c.ctx, tx, conn.ID)
 			if err != nil {
 				return err
@@ -234,18 +236,18 @@ func (s *Server) handleRunStart(c *rc, k kind) error {
 		return err
 	}
 	if redirect != "" {
-		c.w.Header().Set("Location", runHref(c.origin(), string(k), conn.ID, redirect))
+		c.w.Header().Set("Location", runHref(c.origin(), k, conn.ID, redirect))
 		writeNoBody(c.w, http.StatusSeeOther)
 		return nil
 	}
-	c.w.Header().Set("Location", runHref(c.origin(), string(k), conn.ID, runID))
+	c.w.Header().Set("Location", runHref(c.origin(), k, conn.ID, runID))
 	writeNoBody(c.w, http.StatusAccepted)
 	s.submit(runID)
 	return nil
 }
 
-func (s *Server) handleRunList(c *rc, k kind) error {
-	p, err := parsePage(c.r, k.family())
+func (s *Server) handleRunList(c *rc, k wire.Kind) error {
+	p, err := parsePage(c.r, k.InvalidRequestCode())
 	if err != nil {
 		return err
 	}
@@ -262,7 +264,7 @@ func (s *Server) handleRunList(c *rc, k kind) error {
 		runs = runs[:p.Top]
 	}
 	full := representation(c.r)
-	out := wire.RunList{Runs: []wire.Run{}, Links: pageLinks(c.origin()+"/synchronization/imodels/"+k.segment()+"/"+conn.ID+"/runs", nil, p, more)}
+	out := wire.RunList{Runs: []wire.Run{}, Links: pageLinks(c.origin()+"/synchronization/imodels/"+k.Segment()+"/"+conn.ID+"/runs", nil, p, more)}
 	for _, r := range runs {
 		out.Runs = append(out.Runs, runWire(r, full))
 	}
@@ -270,14 +272,14 @@ func (s *Server) handleRunList(c *rc, k kind) error {
 	return nil
 }
 
-func (s *Server) handleRunGet(c *rc, k kind) error {
+func (s *Server) handleRunGet(c *rc, k wire.Kind) error {
 	conn, err := c.loadConn(s.store.Reader(), k)
 	if err != nil {
 		return err
 	}
 	r, err := s.store.GetRun(c.ctx, s.store.Reader(), c.param("runId"))
 	if errors.Is(err, ErrNotFound) || (err == nil && r.ConnectionID != conn.ID) {
-		return k.runNotFound()
+		return runNotFound(k)
 	}
 	if err != nil {
 		return err

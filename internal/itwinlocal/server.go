@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // Config configures a Server.
@@ -528,18 +530,14 @@ func (s *Server) buildRoutes() []*route {
 	add("GET", "/synchronization/imodels/connections/authorizationinformation", true, s.handleAuthInfo)
 	add("GET", "/synchronization/imodels/connections", true, s.handleConnectionsAll)
 	add("GET", "/synchronization/reports", true, s.handleReports)
-	for _, k := range []kind{kindStorage, kindManifest} {
-		base := "/synchronization/imodels/" + k.segment()
+	for _, k := range wire.Kinds {
+		base := k.CollectionPath()
 		add("POST", base, true, func(c *rc) error { return s.handleConnCreate(c, k) })
 		add("GET", base, true, func(c *rc) error { return s.handleConnList(c, k) })
 		add("GET", base+"/{id}", true, func(c *rc) error { return s.handleConnGet(c, k) })
 		add("PUT", base+"/{id}", true, func(c *rc) error { return s.handleConnUpdate(c, k) })
 		add("DELETE", base+"/{id}", true, func(c *rc) error { return s.handleConnDelete(c, k) })
-		if k == kindStorage {
-			add("POST", base+"/{id}/run", true, func(c *rc) error { return s.handleRunStart(c, k) })
-		} else {
-			add("POST", base+"/{id}/runs", true, func(c *rc) error { return s.handleRunStart(c, k) })
-		}
+		add("POST", base+"/{id}/"+k.RunStartSegment(), true, func(c *rc) error { return s.handleRunStart(c, k) })
 		add("GET", base+"/{id}/runs", true, func(c *rc) error { return s.handleRunList(c, k) })
 		add("GET", base+"/{id}/runs/{runId}", true, func(c *rc) error { return s.handleRunGet(c, k) })
 		add("POST", base+"/{id}/sourcefiles", true, func(c *rc) error { return s.handleSourceFileCreate(c, k) })

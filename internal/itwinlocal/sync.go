@@ -15,51 +15,24 @@ import (
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
-type kind string
-
-const (
-	kindStorage  kind = "storage"
-	kindManifest kind = "manifest"
-)
-
-// Connection kinds as stored in ConnectionRecord.Kind.
-const (
-	KindStorage  = string(kindStorage)
-	KindManifest = string(kindManifest)
-)
-
-func (k kind) segment() string { return string(k) + "connections" }
-
-func (k kind) family() string {
-	if k == kindStorage {
-		return famStorageConn
-	}
-	return famManifestConn
-}
-
-func (k kind) sfFamily() string {
-	if k == kindStorage {
-		return famStorageSourceFile
-	}
-	return famManifestSource
-}
-
-func (k kind) notFound() error {
-	if k == kindStorage {
+// The 404 errors of a connection kind (their codes are wire.Kind's NotFoundCode, RunNotFoundCode and
+// SourceFileNotFoundCode).
+func connNotFound(k wire.Kind) error {
+	if k == wire.KindStorage {
 		return errStorageConnNotFound
 	}
 	return errManifestConnNotFound
 }
 
-func (k kind) runNotFound() error {
-	if k == kindStorage {
+func runNotFound(k wire.Kind) error {
+	if k == wire.KindStorage {
 		return errStorageRunNotFound
 	}
 	return errManifestRunNotFound
 }
 
-func (k kind) sfNotFound() error {
-	if k == kindStorage {
+func sfNotFound(k wire.Kind) error {
+	if k == wire.KindStorage {
 		return errStorageSFNotFound
 	}
 	return errManifestSFNotFound
@@ -67,8 +40,9 @@ func (k kind) sfNotFound() error {
 
 // ConnectionRecord is a stored storage or manifest connection. ITwinID is derived from the iModel.
 type ConnectionRecord struct {
-	ID, Kind, IModelID, ITwinID, DisplayName, AuthType, OwnerClient, LastRunID string
-	Created                                                                    time.Time
+	ID, IModelID, ITwinID, DisplayName, AuthType, OwnerClient, LastRunID string
+	Kind                                                                 wire.Kind
+	Created                                                              time.Time
 }
 
 // ErrNotFound is returned by store getters whose object does not exist (engine-facing).
@@ -94,14 +68,14 @@ func (st *Store) GetConnection(ctx context.Context, q Querier, id string) (Conne
 }
 
 // loadConn loads the path's connection of kind k: 404 with the kind's code (also for the other kind, §11a), then 403.
-func (c *rc) loadConn(q Querier, k kind) (ConnectionRecord, error) {
+func (c *rc) loadConn(q Querier, k wire.Kind) (ConnectionRecord, error) {
 	id := c.param("id")
 	if !IsBase64ID(id) {
-		return ConnectionRecord{}, k.notFound()
+		return ConnectionRecord{}, connNotFound(k)
 	}
 	r, err := c.s.store.GetConnection(c.ctx, q, id)
-	if errors.Is(err, ErrNotFound) || (err == nil && r.Kind != string(k)) {
-		return r, k.notFound()
+	if errors.Is(err, ErrNotFound) || (err == nil && r.Kind != k) {
+		return r, connNotFound(k)
 	}
 	if err != nil {
 		return r, err
@@ -109,8 +83,8 @@ func (c *rc) loadConn(q Querier, k kind) (ConnectionRecord, error) {
 	return r, c.access(r.ITwinID)
 }
 
-func runHref(o string, k string, connID, runID string) string {
-	return o + "/synchronization/imodels/" + k + "connections/" + connID + "/runs/" + runID
+func runHref(o string, k wire.Kind, connID, runID string) string {
+	return o + k.CollectionPath() + "/" + connID + "/runs/" + runID
 }
 
 func connWire(o string, r ConnectionRecord) wire.Connection {
@@ -165,7 +139,7 @@ func (st *Store) insertSourceFile(ctx context.Context, tx *sql.Tx, conn Connecti
 	return err
 }
 
-func (s *Server) handleConnCreate(c *rc, k kind) error {
+func (s *Server) handleConnCreate(c *rc, k wire.Kind) error {
 	body, err := readBody(c)
 	if err != nil {
 		return err
@@ -173,7 +147,7 @@ func (s *Server) handleConnCreate(c *rc, k kind) error {
 	type fileIn struct{ key, ct string }
 	var imodelID, display, auth string
 	var files []fileIn
-	if k == kindStorage {
+	if k == wire.KindStorage {
 		in, err := decodeStorageConnectionCreate(body)
 		if err != nil {
 			return err
@@ -209,7 +183,7 @@ func (s *Server) handleConnCreate(c *rc, k kind) error {
 		if err != nil {
 			return err
 		}
-		conn = ConnectionRecord{ID: NewID(), Kind: string(k), IModelID: im.ID, ITwinID: im.ITwinID, DisplayName: display, AuthType: auth,
+		conn = ConnectionRecord{ID: NewID(), Kind: k, IModelID: im.ID, ITwinID: im.ITwinID, DisplayName: display, AuthType: auth,
 			OwnerClient: c.client.ID, Created: s.Now()}
 		if _, err := tx.ExecContext(c.ctx, `INSERT INTO connections (id, kind, imodel_id, display_name, auth_type, owner_client, created, seq) VALUES (?,?,?,?,?,?,?,?)`,
 			conn.ID, conn.Kind, conn.IModelID, conn.DisplayName, conn.AuthType, conn.OwnerClient, nanos(conn.Created), seq); err != nil {
@@ -217,7 +191,7 @@ func (s *Server) handleConnCreate(c *rc, k kind) error {
 		}
 		for _, f := range files {
 			name := ""
-			if k == kindStorage {
+			if k == wire.KindStorage {
 				if name, err = s.store.checkStorageFile(c.ctx, tx, im.ITwinID, f.key); err != nil {
 					return err
 				}
@@ -231,7 +205,7 @@ func (s *Server) handleConnCreate(c *rc, k kind) error {
 			return err
 		}
 		if n > maxSourceFiles {
-			return validation(k.family(), detailInvalid, "sourceFiles", fmt.Sprintf("An iModel holds at most %d mapped source files.", maxSourceFiles))
+			return validation(k.InvalidRequestCode(), detailInvalid, "sourceFiles", fmt.Sprintf("An iModel holds at most %d mapped source files.", maxSourceFiles))
 		}
 		return nil
 	})
@@ -243,7 +217,7 @@ func (s *Server) handleConnCreate(c *rc, k kind) error {
 }
 
 // listConns lists connections (kind "" = both) of an iModel, or (imodelID "") every one the client may access.
-func (s *Server) listConns(c *rc, k kind, imodelID string, p page) ([]ConnectionRecord, bool, error) {
+func (s *Server) listConns(c *rc, k wire.Kind, imodelID string, p page) ([]ConnectionRecord, bool, error) {
 	q := `SELECT ` + connCols + ` FROM connections c JOIN imodels m ON m.id = c.imodel_id WHERE 1=1`
 	var args []any
 	if k != "" {
@@ -307,12 +281,12 @@ func (c *rc) imodelFilter(fam string, required bool) (id string, exists bool, er
 	return im.ID, true, c.access(im.ITwinID)
 }
 
-func (s *Server) handleConnList(c *rc, k kind) error {
-	p, err := parsePage(c.r, k.family())
+func (s *Server) handleConnList(c *rc, k wire.Kind) error {
+	p, err := parsePage(c.r, k.InvalidRequestCode())
 	if err != nil {
 		return err
 	}
-	imodelID, exists, err := c.imodelFilter(k.family(), k == kindManifest)
+	imodelID, exists, err := c.imodelFilter(k.InvalidRequestCode(), k == wire.KindManifest)
 	if err != nil {
 		return err
 	}
@@ -336,7 +310,7 @@ func (s *Server) handleConnList(c *rc, k kind) error {
 	if imodelID != "" {
 		filters = append(filters, [2]string{"imodelId", imodelID})
 	}
-	out.Links = pageLinks(c.origin()+"/synchronization/imodels/"+k.segment(), filters, p, more)
+	out.Links = pageLinks(c.origin()+"/synchronization/imodels/"+k.Segment(), filters, p, more)
 	writeJSON(c.w, 200, out)
 	return nil
 }
@@ -373,7 +347,7 @@ func (s *Server) handleConnectionsAll(c *rc) error {
 	return nil
 }
 
-func (s *Server) handleConnGet(c *rc, k kind) error {
+func (s *Server) handleConnGet(c *rc, k wire.Kind) error {
 	r, err := c.loadConn(s.store.Reader(), k)
 	if err != nil {
 		return err
@@ -382,7 +356,7 @@ func (s *Server) handleConnGet(c *rc, k kind) error {
 	return nil
 }
 
-func (s *Server) handleConnUpdate(c *rc, k kind) error {
+func (s *Server) handleConnUpdate(c *rc, k wire.Kind) error {
 	if _, err := c.loadConn(s.store.Reader(), k); err != nil {
 		return err
 	}
@@ -390,7 +364,7 @@ func (s *Server) handleConnUpdate(c *rc, k kind) error {
 	if err != nil {
 		return err
 	}
-	in, set, err := decodeConnectionUpdate(body, k.family())
+	in, set, err := decodeConnectionUpdate(body, k.InvalidRequestCode())
 	if err != nil {
 		return err
 	}
@@ -426,7 +400,7 @@ func activeRunID(ctx context.Context, q Querier, connID string) (string, error) 
 	return id, err
 }
 
-func (s *Server) handleConnDelete(c *rc, k kind) error {
+func (s *Server) handleConnDelete(c *rc, k wire.Kind) error {
 	err := s.store.Write(c.ctx, func(tx *sql.Tx) error {
 		r, err := c.loadConn(tx, k)
 		if err != nil {
@@ -455,7 +429,8 @@ func (s *Server) handleConnDelete(c *rc, k kind) error {
 // SourceFileRecord is a source-file mapping. FileKey is the storageFileId (storage) or the sourceFileId
 // (manifest). LastKnownFileName is the Storage file's current displayName, or the last one seen if it is gone.
 type SourceFileRecord struct {
-	ID, ConnectionID, IModelID, Kind, FileKey, ConnectorType, LastKnownFileName string
+	ID, ConnectionID, IModelID, FileKey, ConnectorType, LastKnownFileName string
+	Kind                                                                  wire.Kind
 }
 
 const sfCols = `s.id, s.connection_id, s.imodel_id, s.kind, s.file_key, s.connector_type, COALESCE(f.display_name, s.last_known_name)`
@@ -498,7 +473,7 @@ func (st *Store) getSourceFile(ctx context.Context, q Querier, connID, id string
 }
 
 func sfWire(o string, r SourceFileRecord, withType bool) any {
-	if r.Kind == KindManifest {
+	if r.Kind == wire.KindManifest {
 		return wire.ManifestSourceFile{ID: r.ID, SourceFileID: r.FileKey}
 	}
 	out := wire.StorageSourceFile{ID: r.ID, StorageFileID: r.FileKey, LastKnownFileName: r.LastKnownFileName,
@@ -510,7 +485,7 @@ func sfWire(o string, r SourceFileRecord, withType bool) any {
 }
 
 func writeSF(c *rc, status int, r SourceFileRecord) {
-	if r.Kind == KindManifest {
+	if r.Kind == wire.KindManifest {
 		writeJSON(c.w, status, wire.ManifestSourceFileEnvelope{SourceFile: sfWire(c.origin(), r, true).(wire.ManifestSourceFile)})
 		return
 	}
@@ -518,8 +493,8 @@ func writeSF(c *rc, status int, r SourceFileRecord) {
 }
 
 // decodeSF decodes an S9/S12 or M9/M12 body into (file key, connector type).
-func decodeSF(body []byte, k kind) (string, string, error) {
-	if k == kindStorage {
+func decodeSF(body []byte, k wire.Kind) (string, string, error) {
+	if k == wire.KindStorage {
 		in, err := decodeStorageFileCreate(body)
 		return in.StorageFileID, in.ConnectorType, err
 	}
@@ -528,7 +503,7 @@ func decodeSF(body []byte, k kind) (string, string, error) {
 }
 
 // putSourceFile creates (id "") or replaces a mapping.
-func (s *Server) putSourceFile(c *rc, k kind, id string) error {
+func (s *Server) putSourceFile(c *rc, k wire.Kind, id string) error {
 	if _, err := c.loadConn(s.store.Reader(), k); err != nil {
 		return err
 	}
@@ -550,7 +525,7 @@ func (s *Server) putSourceFile(c *rc, k kind, id string) error {
 		replace := id != ""
 		if replace {
 			if _, err := s.store.getSourceFile(c.ctx, tx, conn.ID, id); errors.Is(err, ErrNotFound) {
-				return k.sfNotFound()
+				return sfNotFound(k)
 			} else if err != nil {
 				return err
 			}
@@ -559,7 +534,7 @@ func (s *Server) putSourceFile(c *rc, k kind, id string) error {
 			id, status = NewGUID(), 201
 		}
 		name := ""
-		if k == kindStorage {
+		if k == wire.KindStorage {
 			if name, err = s.store.checkStorageFile(c.ctx, tx, conn.ITwinID, key); err != nil {
 				return err
 			}
@@ -580,7 +555,7 @@ func (s *Server) putSourceFile(c *rc, k kind, id string) error {
 			return err
 		}
 		if n > maxSourceFiles {
-			return validation(k.family(), detailInvalid, "sourceFiles", fmt.Sprintf("An iModel holds at most %d mapped source files.", maxSourceFiles))
+			return validation(k.InvalidRequestCode(), detailInvalid, "sourceFiles", fmt.Sprintf("An iModel holds at most %d mapped source files.", maxSourceFiles))
 		}
 		out, err = s.store.getSourceFile(c.ctx, tx, conn.ID, id)
 		return err
@@ -592,14 +567,14 @@ func (s *Server) putSourceFile(c *rc, k kind, id string) error {
 	return nil
 }
 
-func (s *Server) handleSourceFileCreate(c *rc, k kind) error { return s.putSourceFile(c, k, "") }
+func (s *Server) handleSourceFileCreate(c *rc, k wire.Kind) error { return s.putSourceFile(c, k, "") }
 
-func (s *Server) handleSourceFileUpdate(c *rc, k kind) error {
+func (s *Server) handleSourceFileUpdate(c *rc, k wire.Kind) error {
 	return s.putSourceFile(c, k, c.param("sourceFileId"))
 }
 
-func (s *Server) handleSourceFileList(c *rc, k kind) error {
-	p, err := parsePage(c.r, k.sfFamily())
+func (s *Server) handleSourceFileList(c *rc, k wire.Kind) error {
+	p, err := parsePage(c.r, k.InvalidSourceFileRequestCode())
 	if err != nil {
 		return err
 	}
@@ -615,9 +590,9 @@ func (s *Server) handleSourceFileList(c *rc, k kind) error {
 	if more {
 		list = list[:p.Top]
 	}
-	links := pageLinks(c.origin()+"/synchronization/imodels/"+k.segment()+"/"+conn.ID+"/sourcefiles", nil, p, more)
+	links := pageLinks(c.origin()+"/synchronization/imodels/"+k.Segment()+"/"+conn.ID+"/sourcefiles", nil, p, more)
 	full := representation(c.r)
-	if k == kindManifest {
+	if k == wire.KindManifest {
 		out := wire.ManifestSourceFileList{SourceFiles: []wire.ManifestSourceFile{}, Links: links}
 		for _, r := range list {
 			out.SourceFiles = append(out.SourceFiles, sfWire(c.origin(), r, full).(wire.ManifestSourceFile))
@@ -633,14 +608,14 @@ func (s *Server) handleSourceFileList(c *rc, k kind) error {
 	return nil
 }
 
-func (s *Server) handleSourceFileGet(c *rc, k kind) error {
+func (s *Server) handleSourceFileGet(c *rc, k wire.Kind) error {
 	conn, err := c.loadConn(s.store.Reader(), k)
 	if err != nil {
 		return err
 	}
 	r, err := s.store.getSourceFile(c.ctx, s.store.Reader(), conn.ID, c.param("sourceFileId"))
 	if errors.Is(err, ErrNotFound) {
-		return k.sfNotFound()
+		return sfNotFound(k)
 	}
 	if err != nil {
 		return err
@@ -649,7 +624,7 @@ func (s *Server) handleSourceFileGet(c *rc, k kind) error {
 	return nil
 }
 
-func (s *Server) handleSourceFileDelete(c *rc, k kind) error {
+func (s *Server) handleSourceFileDelete(c *rc, k wire.Kind) error {
 	err := s.store.Write(c.ctx, func(tx *sql.Tx) error {
 		conn, err := c.loadConn(tx, k)
 		if err != nil {
@@ -660,7 +635,7 @@ func (s *Server) handleSourceFileDelete(c *rc, k kind) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return k.sfNotFound()
+			return sfNotFound(k)
 		}
 		return nil
 	})

@@ -337,7 +337,7 @@ func TestManifestRunValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.Kind != itwinlocal.KindManifest || run.Manifest == nil || len(run.Manifest.SourceFiles) != 1 ||
+	if run.Kind != wire.KindManifest || run.Manifest == nil || len(run.Manifest.SourceFiles) != 1 ||
 		run.Manifest.SourceFiles[0].Action != "bridge" || run.Manifest.SourceFiles[0].ConnectorType != "MSTN" {
 		t.Fatalf("stored manifest: %+v", run.Manifest)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -28,7 +29,7 @@ func NewSyncRunAction() action.Action { return &syncRunAction{} }
 
 type syncRunAction struct {
 	client *itwin.Client
-	ops    runOps
+	clock  clock
 }
 
 type syncRunActionModel struct {
@@ -71,7 +72,7 @@ func (a *syncRunAction) Schema(ctx context.Context, _ action.SchemaRequest, resp
 }
 
 func (a *syncRunAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
-	a.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	a.client, a.clock = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 func (a *syncRunAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
@@ -99,7 +100,7 @@ func (a *syncRunAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := a.clock.WithTimeout(ctx, timeout)
 	defer cancel()
 
 	t, _, ok := runTargetFor(ctx, a.client, m.ConnectionID.ValueString(), &resp.Diagnostics)
@@ -107,19 +108,23 @@ func (a *syncRunAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 		return
 	}
 	hasBody := len(files) > 0 || !m.DocumentAttributeSchemaURL.IsNull()
-	if t.kind == connKindStorage && hasBody {
+	if t.kind == wire.KindStorage && hasBody {
 		resp.Diagnostics.AddAttributeError(path.Root("source_files"), "Manifest body on a storage connection",
 			fmt.Sprintf("Connection %s is a storage connection: it runs the files mapped to it, so source_files and document_attribute_schema_url apply only to manifest connections.", t.connectionID))
 		return
 	}
 	names := namesFor(t)
-	if t.kind == connKindManifest {
-		t.manifest = manifestBody(ctx, m.DocumentAttributeSchemaURL, files)
+	if t.kind == wire.KindManifest {
+		body := manifestBody(ctx, m.DocumentAttributeSchemaURL, files, &resp.Diagnostics)
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		t.manifest = &body
 		fileNames := manifestFileNames(files)
 		names = func(context.Context) map[string]string { return fileNames }
 	}
 
-	ops := a.ops
+	ops := runOps{clock: a.clock}
 	ops.progress = func(ctx context.Context, msg string) {
 		tflog.Info(ctx, msg)
 		if resp.SendProgress != nil {

@@ -98,14 +98,14 @@ func TestSyncRunAction_ValidateConfigRejectsDuplicateFiles(t *testing.T) {
 
 func invokeAction(t *testing.T, f *fakeSync, m syncRunActionModel) (*action.InvokeResponse, []string) {
 	var progress []string
-	a := &syncRunAction{client: f.client(), ops: (&testOps{}).ops()}
+	a := &syncRunAction{client: f.client(), clock: newFakeClock()}
 	resp := &action.InvokeResponse{SendProgress: func(e action.InvokeProgressEvent) { progress = append(progress, e.Message) }}
 	a.Invoke(context.Background(), action.InvokeRequest{Config: m.config(t)}, resp)
 	return resp, progress
 }
 
 func TestSyncRunAction_InvokeStorageSendsProgressAndEnforcesResult(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r1",
 		run(wire.StateQueued, wire.ResultUndetermined), run(wire.StateCompleted, wire.ResultSuccess))}
 	resp, progress := invokeAction(t, f, baseActionModel(f.connID))
@@ -127,7 +127,7 @@ func TestSyncRunAction_InvokeStorageSendsProgressAndEnforcesResult(t *testing.T)
 }
 
 func TestSyncRunAction_ManifestBodyOnStorageConnectionIsRejected(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	m := baseActionModel(f.connID)
 	m.SourceFiles = manifestFilesValue(t, []manifestFileModel{masterFile("dms-1", "a.dgn", "https://x/a")})
 	resp, _ := invokeAction(t, f, m)
@@ -140,7 +140,7 @@ func TestSyncRunAction_ManifestBodyOnStorageConnectionIsRejected(t *testing.T) {
 }
 
 func TestSyncRunAction_InvokeManifestPostsTheBody(t *testing.T) {
-	f := newFakeSync(t, connKindManifest)
+	f := newFakeSync(t, wire.KindManifest)
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r1", run(wire.StateCompleted, wire.ResultSuccess))}
 	m := baseActionModel(f.connID)
 	child := manifestChildModel{SourceFileID: types.StringValue("dms-2"), Name: types.StringValue("ref.dgn"), RelativePath: types.StringNull(),
@@ -184,7 +184,7 @@ func TestValidateManifestFiles_ConnectorMismatchWarnsOnTheAttribute(t *testing.T
 // An action has no state: its failure diagnostics must not claim that anything is saved or tainted, and must say
 // that invoking the action again is what starts another run (REVIEW finding 6).
 func TestSyncRunAction_FailureWordingFitsAnAction(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	failed := wire.Task{ID: "task-b", StorageFileID: "file-b", State: wire.StateCompleted, Result: wire.ResultError,
 		Error: &wire.TaskError{ErrorCode: "TAE_PARSE_ERROR", Message: "The file could not be read."}}
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r1", run(wire.StateCompleted, wire.ResultPartialSuccess, twoTaskJob(failed)))}

@@ -1,13 +1,15 @@
 package provider
 
-// Shared by the connection and source-file resources (and later the run resources): connector-type validation
-// and the extension warning, the reconciliation of a connection's source files, the mapping of source-file API
-// errors onto attributes, and the delete retry while a run is active.
+// Shared by the connection and source-file resources: connector-type validation and the extension warning, the
+// reading and building of source_files, the reconciliation of a connection's source files, the mapping of
+// source-file API errors onto attributes, the delete retry while a run is active, and the adoption of a connection
+// created by a create whose answer was lost.
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -20,13 +22,14 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
-// Error codes the connection resources branch on (spec §8.1, §11b).
+// Error codes the connection resources branch on (internal/wire/testdata/spec/api.md §8.1, §11b).
 const (
 	codeFileAlreadyMapped      = "FileAlreadyMapped"
 	codeFileNotFound           = "FileNotFound"
@@ -34,7 +37,7 @@ const (
 	codeIModelNotFound         = "iModelNotFound"
 )
 
-// connectorTypeValidator accepts the connector types a client may send on create or update (spec §7.1); legacy
+// connectorTypeValidator accepts the connector types a client may send on create or update (internal/wire/testdata/spec/api.md §7.1); legacy
 // values are readable but rejected by the server, so they are rejected at plan time too.
 func connectorTypeValidator() validator.String {
 	return stringvalidator.OneOf(wire.CurrentConnectorTypeNames()...)
@@ -46,7 +49,7 @@ func connectorTypeDescription() string {
 		"`. The data source `itwin_sync_connector_types` lists the file extensions each accepts."
 }
 
-// authenticationTypeValidator accepts the authenticationType values (spec §7.2).
+// authenticationTypeValidator accepts the authenticationType values (internal/wire/testdata/spec/api.md §7.2).
 func authenticationTypeValidator() validator.String {
 	return stringvalidator.OneOf(wire.AuthenticationTypeUser, wire.AuthenticationTypeService)
 }
@@ -56,7 +59,7 @@ const authenticationTypeDescription = "How runs of the connection authenticate: 
 	"`Service`. When unset, the server's default (`User`) applies and is recorded here."
 
 // addConnectorExtensionWarning warns when a file's extension is not one the connector type handles. It is a
-// warning, not an error, because a server may accept more formats than the published table (DESIGN §3).
+// warning, not an error, because a server may accept more formats than the published table.
 func addConnectorExtensionWarning(diags *diag.Diagnostics, p path.Path, fileName, connectorType string) {
 	if fileName == "" || connectorType == "" {
 		return
@@ -124,10 +127,10 @@ func addConnectionCreateError(diags *diag.Diagnostics, kind string, err error) {
 	})
 }
 
-// storageFileSpec is one desired storage source file.
-type storageFileSpec struct {
-	StorageFileID string
-	ConnectorType string
+// storageFileItemModel is one element of a storage connection's source_files.
+type storageFileItemModel struct {
+	StorageFileID types.String `tfsdk:"storage_file_id"`
+	ConnectorType types.String `tfsdk:"connector_type"`
 }
 
 // storageFileObjectType is the element type of a storage connection's source_files set.
@@ -136,37 +139,74 @@ var storageFileObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"connector_type":  types.StringType,
 }}
 
-// storageFileSpecs reads a source_files set. known is false while the set or any of its members is unknown.
-func storageFileSpecs(set types.Set) (specs []storageFileSpec, known bool) {
+// storageSourceFilesOf reads a storage connection's source_files: the files whose storage_file_id is known, and
+// whether the set and all its members are known.
+func storageSourceFilesOf(ctx context.Context, set types.Set) (files []itwin.SourceFile, known bool) {
 	if set.IsNull() || set.IsUnknown() {
 		return nil, !set.IsUnknown()
 	}
-	for _, el := range set.Elements() {
-		obj, ok := el.(types.Object)
-		if !ok || obj.IsUnknown() || obj.IsNull() {
-			return nil, false
-		}
-		a := obj.Attributes()
-		id, _ := a["storage_file_id"].(types.String)
-		ct, _ := a["connector_type"].(types.String)
-		if id.IsUnknown() || ct.IsUnknown() {
-			return nil, false
-		}
-		specs = append(specs, storageFileSpec{StorageFileID: id.ValueString(), ConnectorType: ct.ValueString()})
+	var objs []types.Object
+	if set.ElementsAs(ctx, &objs, false).HasError() {
+		return nil, false
 	}
-	return specs, true
+	known = true
+	for _, o := range objs {
+		var e storageFileItemModel
+		if o.IsUnknown() || o.IsNull() || o.As(ctx, &e, basetypes.ObjectAsOptions{}).HasError() {
+			known = false
+			continue
+		}
+		known = known && !e.StorageFileID.IsUnknown() && !e.ConnectorType.IsUnknown()
+		if !e.StorageFileID.IsUnknown() {
+			files = append(files, itwin.SourceFile{Key: e.StorageFileID.ValueString(), ConnectorType: e.ConnectorType.ValueString()})
+		}
+	}
+	return files, known
 }
 
-// storageFilesSet builds a source_files set from the server's mappings.
-func storageFilesSet(files []wire.StorageSourceFile) types.Set {
-	elems := make([]attr.Value, 0, len(files))
-	for _, f := range files {
-		elems = append(elems, types.ObjectValueMust(storageFileObjectType.AttrTypes, map[string]attr.Value{
-			"storage_file_id": types.StringValue(f.StorageFileID),
-			"connector_type":  types.StringValue(f.ConnectorType),
-		}))
+// manifestSourceFilesOf reads a manifest connection's source_files (external document ids).
+func manifestSourceFilesOf(ctx context.Context, set types.Set) (files []itwin.SourceFile, known bool) {
+	if set.IsNull() || set.IsUnknown() {
+		return nil, !set.IsUnknown()
 	}
-	return types.SetValueMust(storageFileObjectType, elems)
+	var ids []types.String
+	if set.ElementsAs(ctx, &ids, false).HasError() {
+		return nil, false
+	}
+	known = true
+	for _, id := range ids {
+		if known = known && !id.IsUnknown(); !id.IsUnknown() {
+			files = append(files, itwin.SourceFile{Key: id.ValueString()})
+		}
+	}
+	return files, known
+}
+
+// storageSourceFilesValue builds a storage connection's source_files from the server's mappings.
+func storageSourceFilesValue(ctx context.Context, files []itwin.SourceFile) (types.Set, diag.Diagnostics) {
+	elems := make([]storageFileItemModel, 0, len(files))
+	for _, f := range files {
+		elems = append(elems, storageFileItemModel{StorageFileID: types.StringValue(f.Key), ConnectorType: types.StringValue(f.ConnectorType)})
+	}
+	return types.SetValueFrom(ctx, storageFileObjectType, elems)
+}
+
+// manifestSourceFilesValue builds a manifest connection's source_files from the server's mappings.
+func manifestSourceFilesValue(ctx context.Context, files []itwin.SourceFile) (types.Set, diag.Diagnostics) {
+	ids := make([]string, 0, len(files))
+	for _, f := range files {
+		ids = append(ids, f.Key)
+	}
+	return types.SetValueFrom(ctx, types.StringType, ids)
+}
+
+// fileKeys returns the keys of files.
+func fileKeys(files []itwin.SourceFile) []string {
+	keys := make([]string, 0, len(files))
+	for _, f := range files {
+		keys = append(keys, f.Key)
+	}
+	return keys
 }
 
 // duplicateKeys returns the keys that occur more than once, sorted.
@@ -185,24 +225,24 @@ func duplicateKeys(keys []string) []string {
 	return dups
 }
 
-// storageReconcilePlan is what an update must do so the server's mappings equal the desired set. Files are keyed
-// by storage file id, so a kept file keeps its mapping id (a changed connector type is a PUT, not a re-add).
-type storageReconcilePlan struct {
-	Add    []storageFileSpec
-	Update map[string]storageFileSpec // mapping id → new spec
-	Delete []wire.StorageSourceFile
+// reconcilePlan is what an update must do so the server's mappings equal the desired files. Files are keyed by
+// Key, so a kept file keeps its mapping id (a changed connector type is a PUT, not a re-add).
+type reconcilePlan struct {
+	Add    []itwin.SourceFile
+	Update map[string]itwin.SourceFile // mapping id → new file
+	Delete []itwin.SourceFile
 }
 
-func planStorageReconcile(current []wire.StorageSourceFile, desired []storageFileSpec) storageReconcilePlan {
-	p := storageReconcilePlan{Update: map[string]storageFileSpec{}}
-	byFile := map[string]wire.StorageSourceFile{}
+func planReconcile(current, desired []itwin.SourceFile) reconcilePlan {
+	p := reconcilePlan{Update: map[string]itwin.SourceFile{}}
+	byKey := map[string]itwin.SourceFile{}
 	for _, c := range current {
-		byFile[c.StorageFileID] = c
+		byKey[c.Key] = c
 	}
 	want := map[string]bool{}
 	for _, d := range desired {
-		want[d.StorageFileID] = true
-		cur, ok := byFile[d.StorageFileID]
+		want[d.Key] = true
+		cur, ok := byKey[d.Key]
 		switch {
 		case !ok:
 			p.Add = append(p.Add, d)
@@ -211,85 +251,38 @@ func planStorageReconcile(current []wire.StorageSourceFile, desired []storageFil
 		}
 	}
 	for _, c := range current {
-		if !want[c.StorageFileID] {
+		if !want[c.Key] {
 			p.Delete = append(p.Delete, c)
 		}
 	}
 	return p
 }
 
-// reconcileStorageSourceFiles applies a reconcile plan. Adds go first and deletes last, so a failure part-way
-// never leaves the connection with fewer files than either the old or the new configuration intends, and a
-// rejected add (already mapped elsewhere) changes nothing. It stops at the first error; the caller refreshes
-// the state so the next plan shows what is left to do.
-func reconcileStorageSourceFiles(ctx context.Context, client *itwin.Client, connID string, rp storageReconcilePlan, diags *diag.Diagnostics) {
-	p := path.Root("source_files")
+// reconcileSourceFiles applies a reconcile plan. Adds go first and deletes last, so a failure part-way never
+// leaves the connection with fewer files than either the old or the new configuration intends, and a rejected add
+// (already mapped elsewhere) changes nothing. It stops at the first error; the caller refreshes the state so the
+// next plan shows what is left to do.
+func reconcileSourceFiles(ctx context.Context, api itwin.ConnectionAPI, connID string, rp reconcilePlan, diags *diag.Diagnostics) {
+	p, noun := path.Root("source_files"), api.Kind().Noun()
 	for _, a := range rp.Add {
-		tflog.Debug(ctx, "adding source file", map[string]any{"connection_id": connID, "storage_file_id": a.StorageFileID})
-		if _, err := client.AddStorageSourceFile(ctx, connID, wire.StorageFileCreate{StorageFileID: a.StorageFileID, ConnectorType: a.ConnectorType}); err != nil {
-			addSourceFileError(diags, fmt.Sprintf("adding source file %s to storage connection %s", a.StorageFileID, connID), err, p, a.StorageFileID)
+		tflog.Debug(ctx, "adding source file", map[string]any{"connection_id": connID, "key": a.Key})
+		if _, err := api.AddSourceFile(ctx, connID, a); err != nil {
+			addSourceFileError(diags, fmt.Sprintf("adding source file %s to %s %s", a.Key, noun, connID), err, p, a.Key)
 			return
 		}
 	}
-	ids := make([]string, 0, len(rp.Update))
-	for id := range rp.Update {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(rp.Update)) {
 		u := rp.Update[id]
 		tflog.Debug(ctx, "changing source file connector type", map[string]any{"connection_id": connID, "source_file_id": id, "connector_type": u.ConnectorType})
-		if _, err := client.UpdateStorageSourceFile(ctx, connID, id, wire.StorageFileCreate{StorageFileID: u.StorageFileID, ConnectorType: u.ConnectorType}); err != nil {
-			addSourceFileError(diags, fmt.Sprintf("changing the connector type of source file %s on storage connection %s", u.StorageFileID, connID), err, p, u.StorageFileID)
+		if _, err := api.UpdateSourceFile(ctx, connID, id, u); err != nil {
+			addSourceFileError(diags, fmt.Sprintf("changing the connector type of source file %s on %s %s", u.Key, noun, connID), err, p, u.Key)
 			return
 		}
 	}
 	for _, d := range rp.Delete {
-		tflog.Debug(ctx, "removing source file", map[string]any{"connection_id": connID, "source_file_id": d.ID, "storage_file_id": d.StorageFileID})
-		if err := client.DeleteStorageSourceFile(ctx, connID, d.ID); err != nil && !itwin.IsNotFound(err) {
-			addSourceFileError(diags, fmt.Sprintf("removing source file %s from storage connection %s", d.StorageFileID, connID), err, p, d.StorageFileID)
-			return
-		}
-	}
-}
-
-// manifestReconcilePlan: manifest mappings have no attribute besides their key, so only adds and deletes.
-type manifestReconcilePlan struct {
-	Add    []string
-	Delete []wire.ManifestSourceFile
-}
-
-func planManifestReconcile(current []wire.ManifestSourceFile, desired []string) manifestReconcilePlan {
-	var p manifestReconcilePlan
-	have := map[string]bool{}
-	for _, c := range current {
-		have[c.SourceFileID] = true
-	}
-	for _, d := range desired {
-		if !have[d] {
-			p.Add = append(p.Add, d)
-		}
-	}
-	for _, c := range current {
-		if !slices.Contains(desired, c.SourceFileID) {
-			p.Delete = append(p.Delete, c)
-		}
-	}
-	return p
-}
-
-// reconcileManifestSourceFiles applies a manifest reconcile plan, adds first (see reconcileStorageSourceFiles).
-func reconcileManifestSourceFiles(ctx context.Context, client *itwin.Client, connID string, rp manifestReconcilePlan, diags *diag.Diagnostics) {
-	p := path.Root("source_files")
-	for _, a := range rp.Add {
-		if _, err := client.AddManifestSourceFile(ctx, connID, wire.ManifestFileCreate{SourceFileID: a}); err != nil {
-			addSourceFileError(diags, fmt.Sprintf("adding source file %s to manifest connection %s", a, connID), err, p, a)
-			return
-		}
-	}
-	for _, d := range rp.Delete {
-		if err := client.DeleteManifestSourceFile(ctx, connID, d.ID); err != nil && !itwin.IsNotFound(err) {
-			addSourceFileError(diags, fmt.Sprintf("removing source file %s from manifest connection %s", d.SourceFileID, connID), err, p, d.SourceFileID)
+		tflog.Debug(ctx, "removing source file", map[string]any{"connection_id": connID, "source_file_id": d.ID, "key": d.Key})
+		if err := api.DeleteSourceFile(ctx, connID, d.ID); err != nil && !itwin.IsNotFound(err) {
+			addSourceFileError(diags, fmt.Sprintf("removing source file %s from %s %s", d.Key, noun, connID), err, p, d.Key)
 			return
 		}
 	}
@@ -352,48 +345,36 @@ func preferPlannedString(planned types.String, server types.String) types.String
 	return planned
 }
 
-// nullableString maps "" (absent on the wire) to null.
-func nullableString(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
-}
-
-// connectionInUseRetry bounds how long a delete waits for an active run to finish before giving up. A run
-// blocks the delete with 409 ConnectionAlreadyInUse; short runs end within seconds, so waiting briefly spares the
-// user a second destroy, while a long run fails the delete with advice instead of hanging it. Tests shorten it.
-var connectionInUseRetry = struct {
-	Attempts int
-	Interval time.Duration
-}{Attempts: 12, Interval: 5 * time.Second}
+// A run blocks a connection's delete with 409 ConnectionAlreadyInUse. Short runs end within seconds, so the
+// delete is retried for a bounded time (connectionInUseAttempts × connectionInUseInterval): that spares the user a
+// second destroy, while a long run fails the delete with advice instead of hanging it.
+const (
+	connectionInUseAttempts = 12
+	connectionInUseInterval = 5 * time.Second
+)
 
 // deleteConnection deletes a connection, treats 404 as done and waits out an active run for a bounded time.
-func deleteConnection(ctx context.Context, what, id string, del func(context.Context, string) error, diags *diag.Diagnostics) {
+func deleteConnection(ctx context.Context, clk clock, what, id string, del func(context.Context, string) error, diags *diag.Diagnostics) {
 	for attempt := 1; ; attempt++ {
 		err := del(ctx, id)
 		if err == nil || itwin.IsNotFound(err) {
 			return
 		}
-		if itwin.ErrorCode(err) != codeConnectionAlreadyInUse || attempt >= connectionInUseRetry.Attempts {
+		if itwin.ErrorCode(err) != codeConnectionAlreadyInUse || attempt >= connectionInUseAttempts {
 			if itwin.ErrorCode(err) == codeConnectionAlreadyInUse {
 				diags.AddError("Connection has an active run",
 					fmt.Sprintf("The %s %q cannot be deleted while a synchronization run is active on it, and the run did not finish within %s. "+
 						"Wait for the run to complete, then run the destroy again. Server: %s",
-						what, id, time.Duration(connectionInUseRetry.Attempts)*connectionInUseRetry.Interval, err.Error()))
+						what, id, time.Duration(connectionInUseAttempts)*connectionInUseInterval, err.Error()))
 				return
 			}
 			addAPIError(diags, "deleting "+what+" "+id, err, nil)
 			return
 		}
 		tflog.Info(ctx, what+" has an active run; waiting before retrying the delete", map[string]any{"id": id, "attempt": attempt})
-		t := time.NewTimer(connectionInUseRetry.Interval)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			diags.AddError("Deleting "+what+" interrupted", fmt.Sprintf("While waiting for the active run on %q to finish: %v", id, errors.Join(ctx.Err(), err)))
+		if serr := clk.Sleep(ctx, connectionInUseInterval); serr != nil {
+			diags.AddError("Deleting "+what+" interrupted", fmt.Sprintf("While waiting for the active run on %q to finish: %v", id, errors.Join(serr, err)))
 			return
-		case <-t.C:
 		}
 	}
 }
@@ -514,13 +495,9 @@ func alreadyMappedHint(ctx context.Context, list func(context.Context) ([]wire.C
 		"interrupted apply, bring it under Terraform with `terraform import <address> <connection id>`.", strings.Join(holders, ", "))
 }
 
-// storageFileKey is the key findOwnConnection compares for a storage source file.
-func storageFileKey(storageFileID, connectorType string) string {
-	return storageFileID + "|" + connectorType
-}
+// fileKey identifies a mapping when looking for a connection by its files: what it maps and with which connector
+// type (none for manifest files). Connector types never contain "|".
+func fileKey(f itwin.SourceFile) string { return f.Key + "|" + f.ConnectorType }
 
-// storageFileOfKey returns the storage file id of a storageFileKey.
-func storageFileOfKey(key string) string {
-	id, _, _ := strings.Cut(key, "|")
-	return id
-}
+// fileOfKey returns what a fileKey maps.
+func fileOfKey(key string) string { return key[:strings.LastIndex(key, "|")] }

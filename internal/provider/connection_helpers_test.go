@@ -13,56 +13,66 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
-func TestPlanStorageReconcile(t *testing.T) {
-	current := []wire.StorageSourceFile{
-		{ID: "m-a", StorageFileID: "a", ConnectorType: "MSTN"},
-		{ID: "m-b", StorageFileID: "b", ConnectorType: "MSTN"},
-		{ID: "m-c", StorageFileID: "c", ConnectorType: "IFC"},
+func TestPlanReconcile(t *testing.T) {
+	sf := func(key, ct string) itwin.SourceFile { return itwin.SourceFile{Key: key, ConnectorType: ct} }
+	current := []itwin.SourceFile{
+		{ID: "m-a", Key: "a", ConnectorType: "MSTN"},
+		{ID: "m-b", Key: "b", ConnectorType: "MSTN"},
+		{ID: "m-c", Key: "c", ConnectorType: "IFC"},
 	}
-	desired := []storageFileSpec{
-		{StorageFileID: "a", ConnectorType: "MSTN"},  // kept as is
-		{StorageFileID: "b", ConnectorType: "CIVIL"}, // re-typed: PUT on its mapping
-		{StorageFileID: "d", ConnectorType: "DWG"},   // new
+	desired := []itwin.SourceFile{
+		sf("a", "MSTN"),  // kept as is
+		sf("b", "CIVIL"), // re-typed: PUT on its mapping
+		sf("d", "DWG"),   // new
 	}
-	p := planStorageReconcile(current, desired)
-	if !reflect.DeepEqual(p.Add, []storageFileSpec{{StorageFileID: "d", ConnectorType: "DWG"}}) {
+	p := planReconcile(current, desired)
+	if !reflect.DeepEqual(p.Add, []itwin.SourceFile{sf("d", "DWG")}) {
 		t.Errorf("Add = %+v", p.Add)
 	}
-	if !reflect.DeepEqual(p.Update, map[string]storageFileSpec{"m-b": {StorageFileID: "b", ConnectorType: "CIVIL"}}) {
+	if !reflect.DeepEqual(p.Update, map[string]itwin.SourceFile{"m-b": sf("b", "CIVIL")}) {
 		t.Errorf("Update = %+v", p.Update)
 	}
 	if len(p.Delete) != 1 || p.Delete[0].ID != "m-c" {
 		t.Errorf("Delete = %+v", p.Delete)
 	}
-	if p := planStorageReconcile(current, []storageFileSpec{{"a", "MSTN"}, {"b", "MSTN"}, {"c", "IFC"}}); len(p.Add)+len(p.Update)+len(p.Delete) != 0 {
+	if p := planReconcile(current, []itwin.SourceFile{sf("a", "MSTN"), sf("b", "MSTN"), sf("c", "IFC")}); len(p.Add)+len(p.Update)+len(p.Delete) != 0 {
 		t.Errorf("an equal set must need no calls, got %+v", p)
 	}
 }
 
-func TestPlanManifestReconcile(t *testing.T) {
-	current := []wire.ManifestSourceFile{{ID: "m1", SourceFileID: "dms-1"}, {ID: "m2", SourceFileID: "dms-2"}}
-	p := planManifestReconcile(current, []string{"dms-1", "dms-3"})
-	if !reflect.DeepEqual(p.Add, []string{"dms-3"}) || len(p.Delete) != 1 || p.Delete[0].ID != "m2" {
+// Manifest mappings have no connector type: only adds and deletes.
+func TestPlanReconcileManifest(t *testing.T) {
+	current := []itwin.SourceFile{{ID: "m1", Key: "dms-1"}, {ID: "m2", Key: "dms-2"}}
+	p := planReconcile(current, []itwin.SourceFile{{Key: "dms-1"}, {Key: "dms-3"}})
+	if !reflect.DeepEqual(p.Add, []itwin.SourceFile{{Key: "dms-3"}}) || len(p.Update) != 0 || len(p.Delete) != 1 || p.Delete[0].ID != "m2" {
 		t.Errorf("plan = %+v", p)
 	}
 }
 
-func TestStorageFileSpecsUnknown(t *testing.T) {
-	if _, known := storageFileSpecs(types.SetUnknown(storageFileObjectType)); known {
+func TestStorageSourceFilesOfUnknown(t *testing.T) {
+	ctx := context.Background()
+	if _, known := storageSourceFilesOf(ctx, types.SetUnknown(storageFileObjectType)); known {
 		t.Error("an unknown set must not be known")
 	}
 	partly := types.SetValueMust(storageFileObjectType, []attr.Value{types.ObjectValueMust(storageFileObjectType.AttrTypes, map[string]attr.Value{
 		"storage_file_id": types.StringUnknown(), "connector_type": types.StringValue("MSTN"),
 	})})
-	if _, known := storageFileSpecs(partly); known {
+	if _, known := storageSourceFilesOf(ctx, partly); known {
 		t.Error("a set with an unknown member must not be known")
 	}
-	specs, known := storageFileSpecs(storageFilesSet([]wire.StorageSourceFile{{StorageFileID: "a", ConnectorType: "IFC"}}))
-	if !known || !reflect.DeepEqual(specs, []storageFileSpec{{"a", "IFC"}}) {
-		t.Errorf("specs = %+v, %v", specs, known)
+	set, d := storageSourceFilesValue(ctx, []itwin.SourceFile{{ID: "m", Key: "a", ConnectorType: "IFC", FileName: "a.ifc"}})
+	files, known := storageSourceFilesOf(ctx, set)
+	if d.HasError() || !known || !reflect.DeepEqual(files, []itwin.SourceFile{{Key: "a", ConnectorType: "IFC"}}) {
+		t.Errorf("files = %+v, %v, %v", files, known, d)
+	}
+	mset, d := manifestSourceFilesValue(ctx, []itwin.SourceFile{{ID: "m", Key: "dms|1"}})
+	if files, known := manifestSourceFilesOf(ctx, mset); d.HasError() || !known || !reflect.DeepEqual(files, []itwin.SourceFile{{Key: "dms|1"}}) {
+		t.Errorf("manifest files = %+v, %v, %v", files, known, d)
+	}
+	if k := fileKey(itwin.SourceFile{Key: "dms|1"}); fileOfKey(k) != "dms|1" {
+		t.Errorf("fileOfKey(%q) = %q: a manifest id may contain the separator", k, fileOfKey(k))
 	}
 }
 
@@ -116,15 +126,13 @@ func TestDuplicateKeys(t *testing.T) {
 }
 
 func TestDeleteConnectionRetries(t *testing.T) {
-	saved := connectionInUseRetry
-	t.Cleanup(func() { connectionInUseRetry = saved })
-	connectionInUseRetry.Attempts, connectionInUseRetry.Interval = 3, time.Millisecond
 	inUse := &itwin.APIError{Status: 409, Code: codeConnectionAlreadyInUse, Message: "Connection is already being processed."}
 
 	t.Run("run finishes", func(t *testing.T) {
 		calls := 0
 		var diags diag.Diagnostics
-		deleteConnection(t.Context(), "storage connection", "c1", func(context.Context, string) error {
+		clk := newFakeClock()
+		deleteConnection(t.Context(), clk, "storage connection", "c1", func(context.Context, string) error {
 			calls++
 			if calls < 3 {
 				return inUse
@@ -134,18 +142,26 @@ func TestDeleteConnectionRetries(t *testing.T) {
 		if diags.HasError() || calls != 3 {
 			t.Errorf("calls=%d diags=%v", calls, diags)
 		}
+		if want := []time.Duration{connectionInUseInterval, connectionInUseInterval}; !equalDurations(clk.recorded(), want) {
+			t.Errorf("waits = %v, want %v", clk.recorded(), want)
+		}
 	})
 	t.Run("run outlasts the wait", func(t *testing.T) {
 		calls := 0
 		var diags diag.Diagnostics
-		deleteConnection(t.Context(), "storage connection", "c1", func(context.Context, string) error { calls++; return inUse }, &diags)
-		if calls != 3 || !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "synchronization run is active") {
+		clk := newFakeClock()
+		deleteConnection(t.Context(), clk, "storage connection", "c1", func(context.Context, string) error { calls++; return inUse }, &diags)
+		if calls != connectionInUseAttempts || !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "synchronization run is active") ||
+			!strings.Contains(diags.Errors()[0].Detail(), "within 1m0s") {
 			t.Errorf("calls=%d diags=%v", calls, diags)
+		}
+		if n := len(clk.recorded()); n != connectionInUseAttempts-1 {
+			t.Errorf("%d waits, want %d", n, connectionInUseAttempts-1)
 		}
 	})
 	t.Run("gone is success", func(t *testing.T) {
 		var diags diag.Diagnostics
-		deleteConnection(t.Context(), "storage connection", "c1", func(context.Context, string) error {
+		deleteConnection(t.Context(), newFakeClock(), "storage connection", "c1", func(context.Context, string) error {
 			return &itwin.APIError{Status: 404, Code: "StorageConnectionNotFound"}
 		}, &diags)
 		if len(diags) != 0 {
@@ -155,7 +171,7 @@ func TestDeleteConnectionRetries(t *testing.T) {
 	t.Run("other errors are not retried", func(t *testing.T) {
 		calls := 0
 		var diags diag.Diagnostics
-		deleteConnection(t.Context(), "storage connection", "c1", func(context.Context, string) error {
+		deleteConnection(t.Context(), newFakeClock(), "storage connection", "c1", func(context.Context, string) error {
 			calls++
 			return &itwin.APIError{Status: 403, Code: "InsufficientPermissions", Message: "no"}
 		}, &diags)

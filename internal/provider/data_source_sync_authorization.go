@@ -77,7 +77,7 @@ func (d *authorizationDataSource) Read(ctx context.Context, req datasource.ReadR
 	m.IsUserAuthorized = types.BoolValue(info.IsUserAuthorized)
 	m.AuthorizationURL = types.StringNull()
 	if info.Links.AuthorizationURL != nil {
-		m.AuthorizationURL = nullableString(info.Links.AuthorizationURL.Href)
+		m.AuthorizationURL = stringOrNullValue(info.Links.AuthorizationURL.Href)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

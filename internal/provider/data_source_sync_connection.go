@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -103,7 +104,7 @@ func (d *connectionDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		return
 	}
 	var elems []attr.Value
-	if kind == itwin.KindStorage {
+	if kind == wire.KindStorage {
 		files, err := d.client.ListStorageSourceFiles(ctx, id)
 		if err != nil {
 			addAPIError(&resp.Diagnostics, "reading the source files of storage connection "+id, err, nil)
@@ -112,7 +113,7 @@ func (d *connectionDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		for _, f := range files {
 			elems = append(elems, types.ObjectValueMust(connectionSourceFileObjectType.AttrTypes, map[string]attr.Value{
 				"id": types.StringValue(f.ID), "storage_file_id": types.StringValue(f.StorageFileID), "source_file_id": types.StringNull(),
-				"connector_type": nullableString(f.ConnectorType), "file_name": nullableString(f.LastKnownFileName),
+				"connector_type": stringOrNullValue(f.ConnectorType), "file_name": stringOrNullValue(f.LastKnownFileName),
 			}))
 		}
 	} else {
@@ -128,12 +129,12 @@ func (d *connectionDataSource) Read(ctx context.Context, req datasource.ReadRequ
 			}))
 		}
 	}
-	m.Kind = types.StringValue(kind)
+	m.Kind = types.StringValue(string(kind))
 	m.DisplayName = types.StringValue(conn.DisplayName)
-	m.IModelID = nullableString(conn.IModelID)
-	m.ITwinID = nullableString(conn.ITwinID)
-	m.AuthenticationType = nullableString(conn.AuthenticationType)
-	m.LastRunID = nullableString(conn.LastRunID())
+	m.IModelID = stringOrNullValue(conn.IModelID)
+	m.ITwinID = stringOrNullValue(conn.ITwinID)
+	m.AuthenticationType = stringOrNullValue(conn.AuthenticationType)
+	m.LastRunID = stringOrNullValue(conn.LastRunID())
 	m.SourceFiles = types.ListValueMust(connectionSourceFileObjectType, elems)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 var (
@@ -111,9 +112,9 @@ func (d *connectionsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		if !m.DisplayName.IsNull() && c.DisplayName != m.DisplayName.ValueString() {
 			continue
 		}
-		kind := itwin.KindManifest
+		kind := wire.KindManifest
 		if isStorage[c.ID] {
-			kind = itwin.KindStorage
+			kind = wire.KindStorage
 		}
 		imodel := c.IModelID
 		if imodel == "" {
@@ -121,7 +122,7 @@ func (d *connectionsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		}
 		ids = append(ids, types.StringValue(c.ID))
 		items = append(items, types.ObjectValueMust(connectionsItemObjectType.AttrTypes, map[string]attr.Value{
-			"id": types.StringValue(c.ID), "kind": types.StringValue(kind),
+			"id": types.StringValue(c.ID), "kind": types.StringValue(string(kind)),
 			"display_name": types.StringValue(c.DisplayName), "imodel_id": types.StringValue(imodel),
 		}))
 	}

@@ -73,7 +73,7 @@ func runTargetFor(ctx context.Context, client *itwin.Client, connID string, diag
 
 // namesFor returns the task file-name lookup for a connection kind; manifest runs carry no names the API returns.
 func namesFor(t runTarget) func(context.Context) map[string]string {
-	if t.kind == connKindStorage {
+	if t.kind == wire.KindStorage {
 		return func(ctx context.Context) map[string]string { return storageFileNames(ctx, t.client, t.connectionID) }
 	}
 	return func(context.Context) map[string]string { return nil }
@@ -110,7 +110,7 @@ func (d *syncRunDataSource) Read(ctx context.Context, req datasource.ReadRequest
 		return
 	}
 	m.ID = types.StringValue(runID)
-	m.ConnectionKind = types.StringValue(t.kind)
+	m.ConnectionKind = types.StringValue(string(t.kind))
 	m.runOutputsModel = outs
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -5,7 +5,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -32,8 +31,14 @@ type syncRunsDataSourceModel struct {
 
 const defaultRunsLimit = 10
 
-// runSummaryFields describe one history entry: the run outputs without the per-run changeset and report
-// lookups, which would cost two calls per run.
+// runSummaryModel is one entry of the run history.
+type runSummaryModel struct {
+	ID types.String `tfsdk:"id"`
+	runStatusModel
+}
+
+// runSummaryFields describe one history entry (runSummaryModel): the run outputs without the per-run changeset
+// and report lookups, which would cost two calls per run.
 var runSummaryFields = func() []outField {
 	out := []outField{{name: "id", desc: "Run id.", kind: fString}}
 	for _, f := range runOutputFields {
@@ -88,23 +93,13 @@ func (d *syncRunsDataSource) Read(ctx context.Context, req datasource.ReadReques
 		return
 	}
 	names := namesFor(t)(ctx)
-	elemType := types.ObjectType{AttrTypes: fieldAttrTypes(runSummaryFields)}
-	var items []attr.Value
-	for i := range runs {
-		if i >= limit {
-			break
-		}
-		outs, dd := flattenRun(runDetails{run: &runs[i], fileNames: names})
+	items := make([]runSummaryModel, 0, min(len(runs), limit))
+	for i := range runs[:min(len(runs), limit)] {
+		outs, dd := flattenRun(ctx, runDetails{run: &runs[i], fileNames: names})
 		resp.Diagnostics.Append(dd...)
-		vals := outs.attrValues()
-		delete(vals, "changesets")
-		delete(vals, "reports")
-		vals["id"] = types.StringValue(runs[i].ID)
-		v, dd := types.ObjectValue(elemType.AttrTypes, vals)
-		resp.Diagnostics.Append(dd...)
-		items = append(items, v)
+		items = append(items, runSummaryModel{ID: types.StringValue(runs[i].ID), runStatusModel: outs.runStatusModel})
 	}
-	m.Runs = listOf(elemType, items, &resp.Diagnostics)
-	m.ConnectionKind = types.StringValue(t.kind)
+	m.Runs = listFrom(ctx, runSummaryFields, items, &resp.Diagnostics)
+	m.ConnectionKind = types.StringValue(string(t.kind))
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -23,22 +23,6 @@ func (s *diagnosticsSink) attr(p path.Path, summary, detail string) {
 	s.diags.AddAttributeError(p, summary, detail)
 }
 
-// clientFrom turns the provider data handed to a resource, data source, ephemeral resource or action into the
-// shared client. It returns nil without a diagnostic while the provider is not configured yet (validation
-// calls), and nil with a diagnostic when the data has an unexpected type.
-func clientFrom(providerData any, diags *diag.Diagnostics) *itwin.Client {
-	if providerData == nil {
-		return nil
-	}
-	client, ok := providerData.(*itwin.Client)
-	if !ok {
-		diags.AddError("Unexpected provider data",
-			fmt.Sprintf("Expected *itwin.Client, got %T. This is a bug in the provider; please report it.", providerData))
-		return nil
-	}
-	return client
-}
-
 // addAPIError reports a failed API call as one diagnostic in our words: what we were doing, then the server's
 // status, code and message. When the server names a field (error.target or details[].target) that maps to one
 // of our attributes, the diagnostic is attached to that attribute so Terraform points at the right line.

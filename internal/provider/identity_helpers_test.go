@@ -300,7 +300,7 @@ func TestResourceReadGoneKeepsIdentity(t *testing.T) {
 		t.Run(c.typeName, func(t *testing.T) {
 			r := c.newRes()
 			var cfg resource.ConfigureResponse
-			r.(resource.ResourceWithConfigure).Configure(ctx, resource.ConfigureRequest{ProviderData: client}, &cfg)
+			r.(resource.ResourceWithConfigure).Configure(ctx, resource.ConfigureRequest{ProviderData: newFakeClock().data(client)}, &cfg)
 			if cfg.Diagnostics.HasError() {
 				t.Fatalf("configure: %v", cfg.Diagnostics)
 			}

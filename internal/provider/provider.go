@@ -25,9 +25,7 @@ import (
 )
 
 const (
-	defaultAPIURL         = "https://api.bentley.com"
-	defaultMaxRetries     = 5
-	defaultRequestTimeout = 60 * time.Second
+	defaultMaxRetries = 5
 )
 
 var (
@@ -39,11 +37,12 @@ var (
 
 // New returns a constructor of the provider at the given version.
 func New(version string) func() provider.Provider {
-	return func() provider.Provider { return &itwinProvider{version: version} }
+	return func() provider.Provider { return &itwinProvider{version: version, clock: realClock{}} }
 }
 
 type itwinProvider struct {
 	version string
+	clock   clock // what resources wait with; tests construct the provider with a fake one
 }
 
 type providerModel struct {
@@ -69,7 +68,7 @@ func (p *itwinProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 		Attributes: map[string]schema.Attribute{
 			"api_url": schema.StringAttribute{
 				Optional:    true,
-				Description: "Origin of the iTwin Platform APIs, without a path. Defaults to `" + defaultAPIURL + "`; use `http://127.0.0.1:8085` for itwin-local. Environment variable: `ITWIN_API_URL`.",
+				Description: "Origin of the iTwin Platform APIs, without a path. Defaults to `" + itwin.DefaultAPIURL + "`; use `http://127.0.0.1:8085` for itwin-local. Environment variable: `ITWIN_API_URL`.",
 			},
 			"token_url": schema.StringAttribute{
 				Optional:    true,
@@ -124,7 +123,7 @@ func configFromEnvAndModel(ctx context.Context, m providerModel, version string,
 		UserAgent:    fmt.Sprintf("terraform-provider-itwin/%s", version),
 	}
 	if cfg.APIURL == "" {
-		cfg.APIURL = defaultAPIURL
+		cfg.APIURL = itwin.DefaultAPIURL
 	}
 	cfg.APIURL = strings.TrimRight(cfg.APIURL, "/")
 	if u, err := url.Parse(cfg.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -164,7 +163,7 @@ func configFromEnvAndModel(ctx context.Context, m providerModel, version string,
 		diags.attr(path.Root("max_retries"), "Invalid max_retries", fmt.Sprintf("max_retries (or ITWIN_MAX_RETRIES) must be between 0 and 50, got %d.", cfg.MaxRetries))
 	}
 
-	cfg.RequestTimeout = defaultRequestTimeout
+	cfg.RequestTimeout = itwin.DefaultRequestTimeout
 	if raw := str(m.RequestTimeout, "ITWIN_REQUEST_TIMEOUT"); raw != "" {
 		d, err := time.ParseDuration(raw)
 		if err != nil || d <= 0 {
@@ -228,11 +227,12 @@ func (p *itwinProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 	tflog.Debug(ctx, "configured iTwin client", map[string]any{"api_url": cfg.APIURL, "auth": cfg.AuthMode()})
-	resp.DataSourceData = client
-	resp.ResourceData = client
-	resp.EphemeralResourceData = client
-	resp.ActionData = client
-	resp.ListResourceData = client
+	data := &providerData{client: client, clock: p.clock}
+	resp.DataSourceData = data
+	resp.ResourceData = data
+	resp.EphemeralResourceData = data
+	resp.ActionData = data
+	resp.ListResourceData = data
 }
 
 // Resources lists every managed resource type. Each resource adds its constructor here.

@@ -104,10 +104,10 @@ func TestProviderConfig_Defaults(t *testing.T) {
 	if diags.HasError() {
 		t.Fatalf("unexpected diagnostics: %v", diags)
 	}
-	if cfg.APIURL != defaultAPIURL || cfg.TokenURL != "https://ims.bentley.com/connect/token" {
+	if cfg.APIURL != itwin.DefaultAPIURL || cfg.TokenURL != "https://ims.bentley.com/connect/token" {
 		t.Errorf("URLs = %q, %q; want the public defaults", cfg.APIURL, cfg.TokenURL)
 	}
-	if !slices.Equal(cfg.Scopes, []string{"itwin-platform"}) || cfg.MaxRetries != defaultMaxRetries || cfg.RequestTimeout != defaultRequestTimeout {
+	if !slices.Equal(cfg.Scopes, []string{"itwin-platform"}) || cfg.MaxRetries != defaultMaxRetries || cfg.RequestTimeout != itwin.DefaultRequestTimeout {
 		t.Errorf("defaults: scopes %q, retries %d, timeout %s", cfg.Scopes, cfg.MaxRetries, cfg.RequestTimeout)
 	}
 	if cfg.AuthMode() != "access_token" {

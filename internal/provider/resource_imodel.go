@@ -39,8 +39,7 @@ func NewIModelResource() resource.Resource { return &imodelResource{} }
 
 type imodelResource struct {
 	client *itwin.Client
-	// pollMin/pollMax bound the interval between GETs while a new iModel initializes; tests shorten them.
-	pollMin, pollMax time.Duration
+	clock  clock
 }
 
 type imodelModel struct {
@@ -145,7 +144,7 @@ func (r *imodelResource) IdentitySchema(_ context.Context, _ resource.IdentitySc
 }
 
 func (r *imodelResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	r.client, r.clock = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan warns when the plan replaces an existing iModel (a new itwin_id; everything else is updated in
@@ -217,7 +216,7 @@ func (r *imodelResource) Create(ctx context.Context, req resource.CreateRequest,
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, createTimeout)
+	ctx, cancel := r.clock.WithTimeout(ctx, createTimeout)
 	defer cancel()
 
 	body := wire.IModelCreate{
@@ -261,14 +260,10 @@ func (r *imodelResource) Create(ctx context.Context, req resource.CreateRequest,
 	}
 
 	if im.State != wire.IModelStateInitialized {
-		pollMin, pollMax := r.pollMin, r.pollMax
-		if pollMin == 0 {
-			pollMin, pollMax = 500*time.Millisecond, 10*time.Second
-		}
 		id := im.ID
 		im, err = waitIModelInitialized(ctx, func(ctx context.Context) (*wire.IModel, error) {
 			return r.client.GetIModel(ctx, id)
-		}, sleepCtx, pollMin, pollMax)
+		}, r.clock.Sleep, imodelPollMin, imodelPollMax)
 		if err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
 				resp.Diagnostics.AddError("Timed out waiting for the iModel",

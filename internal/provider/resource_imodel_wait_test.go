@@ -80,7 +80,8 @@ resource "itwin_imodel" "m" {
 
 // TestIModel_waitsUntilInitialized runs without TF_ACC: create polls until the iModel is initialized; when it
 // never is, the create timeout fails the apply and the iModel stays in the state (tainted), so the next apply
-// replaces it instead of orphaning it.
+// replaces it instead of orphaning it. The provider runs on a fake clock: the polls' backoff and the 2s timeout
+// pass without waiting.
 func TestIModel_waitsUntilInitialized(t *testing.T) {
 	fake := &fakeIModels{pending: 2, models: map[string]*wire.IModel{}, gets: map[string]int{}}
 	srv := httptest.NewServer(fake)
@@ -88,8 +89,9 @@ func TestIModel_waitsUntilInitialized(t *testing.T) {
 	first := "00000000-0000-4000-8000-000000000001"
 	const firstITwin, movedITwin = "11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222"
 
+	clk := newFakeClock()
 	resource.UnitTest(t, resource.TestCase{
-		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		ProtoV6ProviderFactories: providerFactoriesWithClock(clk),
 		Steps: []resource.TestStep{
 			{
 				Config: fakeIModelsConfig(srv.URL, "1m"),
@@ -102,6 +104,9 @@ func TestIModel_waitsUntilInitialized(t *testing.T) {
 						// Two notInitialized answers, one initialized; plus Terraform's refreshes afterwards.
 						if fake.gets[first] < 3 {
 							return fmt.Errorf("create polled %d times, want at least 3", fake.gets[first])
+						}
+						if w := clk.recorded(); len(w) != 2 || w[0] != imodelPollMin || w[1] != 2*imodelPollMin {
+							return fmt.Errorf("waits between polls = %v, want %v then %v", w, imodelPollMin, 2*imodelPollMin)
 						}
 						return nil
 					}),

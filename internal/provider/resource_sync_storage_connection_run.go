@@ -38,7 +38,7 @@ func NewSyncStorageConnectionRunResource() resource.Resource { return &storageRu
 
 type storageRunResource struct {
 	client *itwin.Client
-	ops    runOps // zero in production; tests inject a fast clock
+	clock  clock
 }
 
 type storageRunModel struct {
@@ -88,7 +88,7 @@ func (r *storageRunResource) IdentitySchema(_ context.Context, _ resource.Identi
 }
 
 func (r *storageRunResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	r.client, r.clock = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan plans a replacement when rerun_on_source_change is on and the files changed, and warns at plan time
@@ -169,7 +169,7 @@ func (r *storageRunResource) Create(ctx context.Context, req resource.CreateRequ
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := r.clock.WithTimeout(ctx, timeout)
 	defer cancel()
 
 	connID := plan.ConnectionID.ValueString()
@@ -187,10 +187,10 @@ func (r *storageRunResource) Create(ctx context.Context, req resource.CreateRequ
 		plan.SourceFingerprint = types.StringValue(fp)
 	}
 
-	t := runTarget{client: r.client, kind: connKindStorage, connectionID: connID}
+	t := runTarget{client: r.client, kind: wire.KindStorage, connectionID: connID}
 	allowed := allowedResults(ctx, plan.AllowedResults, &resp.Diagnostics)
 	names := func(ctx context.Context) map[string]string { return storageFileNames(ctx, r.client, connID) }
-	_, diags := executeRun(ctx, t, callerResource, plan.Wait.ValueBool(), allowed, names, r.ops, func(runID string, outs runOutputsModel) diag.Diagnostics {
+	_, diags := executeRun(ctx, t, callerResource, plan.Wait.ValueBool(), allowed, names, runOps{clock: r.clock}, func(runID string, outs runOutputsModel) diag.Diagnostics {
 		plan.ID = types.StringValue(runID)
 		plan.runOutputsModel = outs
 		diags := resp.State.Set(ctx, &plan)
@@ -208,7 +208,7 @@ func (r *storageRunResource) Read(ctx context.Context, req resource.ReadRequest,
 	}
 	setIdentity(ctx, resp.Identity, connectionChildIdentity{ConnectionID: state.ConnectionID, ID: state.ID}, &resp.Diagnostics)
 	connID, runID := state.ConnectionID.ValueString(), state.ID.ValueString()
-	t := runTarget{client: r.client, kind: connKindStorage, connectionID: connID}
+	t := runTarget{client: r.client, kind: wire.KindStorage, connectionID: connID}
 	names := func(ctx context.Context) map[string]string { return storageFileNames(ctx, r.client, connID) }
 	if !refreshRunState(ctx, t, runID, &state.runOutputsModel, names, resp) {
 		return

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/engine"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal/itwinlocaltest"
@@ -34,25 +35,22 @@ func withEngine(speed float64) itwinlocaltest.Option {
 	})
 }
 
-// waitRunsDone polls until every run of the connection is Completed.
+// waitRunsDone waits, with the client's run waiter, until every run of the connection is Completed.
 func (fx *runFixture) waitRunsDone(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for time.Now().Before(deadline) {
-		runs, err := fx.client.ListStorageRuns(context.Background(), fx.connID, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		active := false
-		for _, r := range runs {
-			active = active || r.State != wire.StateCompleted
-		}
-		if !active {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	runs, err := fx.client.Connections(wire.KindStorage).ListRuns(ctx, fx.connID, 0)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("runs did not complete within a minute")
+	for _, r := range runs {
+		if _, err := itwin.WaitForRun(ctx, func(ctx context.Context) (*wire.Run, error) {
+			return fx.client.Connections(wire.KindStorage).GetRun(ctx, fx.connID, r.ID)
+		}, itwin.WaitOptions{MinInterval: 50 * time.Millisecond}); err != nil {
+			t.Fatalf("run %s did not complete: %v", r.ID, err)
+		}
+	}
 }
 
 func TestAccSyncStorageConnectionRun_success(t *testing.T) {

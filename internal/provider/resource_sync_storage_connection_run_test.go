@@ -6,9 +6,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -55,8 +55,8 @@ type storageRunFixture struct {
 }
 
 func newStorageRunFixture(t *testing.T) *storageRunFixture {
-	f := newFakeSync(t, connKindStorage)
-	r := &storageRunResource{client: f.client(), ops: (&testOps{}).ops()}
+	f := newFakeSync(t, wire.KindStorage)
+	r := &storageRunResource{client: f.client(), clock: newFakeClock()}
 	fx := &storageRunFixture{f: f, r: r}
 	r.Schema(context.Background(), resource.SchemaRequest{}, &fx.sch)
 	if fx.sch.Diagnostics.HasError() {
@@ -85,12 +85,14 @@ func timeoutsValue(create string) timeouts.Value {
 
 func unknownRunOutputs() runOutputsModel {
 	o := runOutputsModel{
-		State: types.StringUnknown(), Result: types.StringUnknown(), Phase: types.StringUnknown(), StartedAt: types.StringUnknown(),
-		EndedAt: types.StringUnknown(), DurationSeconds: types.Float64Unknown(),
-		Error:      types.ObjectUnknown(fieldAttrTypes(runErrorFields)),
-		Tasks:      types.ListUnknown(fieldByName("tasks").attrType().(types.ListType).ElemType),
-		Changesets: types.ListUnknown(fieldByName("changesets").attrType().(types.ListType).ElemType),
-		Reports:    types.ListUnknown(fieldByName("reports").attrType().(types.ListType).ElemType),
+		runStatusModel: runStatusModel{
+			State: types.StringUnknown(), Result: types.StringUnknown(), Phase: types.StringUnknown(), StartedAt: types.StringUnknown(),
+			EndedAt: types.StringUnknown(), DurationSeconds: types.Float64Unknown(),
+			Error: types.ObjectUnknown(fieldAttrTypes(runErrorFields)),
+			Tasks: types.ListUnknown(objectType(taskFields)),
+		},
+		Changesets: types.ListUnknown(objectType(changesetFields)),
+		Reports:    types.ListUnknown(objectType(reportFields)),
 	}
 	return o
 }
@@ -224,8 +226,7 @@ func TestStorageRunCreate_RecordsOutputsAndFingerprint(t *testing.T) {
 }
 
 func TestStorageRunCreate_TimeoutLeavesKnownPartialState(t *testing.T) {
-	fx := newStorageRunFixture(t)
-	fx.r.ops.sleep = nil
+	fx := newStorageRunFixture(t) // the 1s timeout passes on the fixture's fake clock while the run stays Queued
 	fx.f.starts = []func(http.ResponseWriter, *http.Request){fx.f.accept("run-slow", run(wire.StateQueued, wire.ResultUndetermined))}
 	resp := fx.create(t, fx.model(true, false, "", "1s"))
 	if !resp.Diagnostics.HasError() || !strings.Contains(resp.Diagnostics.Errors()[0].Summary(), "did not finish in time") {
@@ -317,45 +318,35 @@ func TestStorageRunRead_CompletedRunCostsOneCall(t *testing.T) {
 	}
 }
 
-// fingerprintServer answers a storage connection's source file list and the Storage files' metadata, counting
-// how many file reads are in flight at once. Each read is held until `barrier` reads are in flight together, or
-// for at most holdFor. With barrier = limit+1, a bounded reader never reaches it (each wave of `limit` reads is
-// held holdFor, so the peak is exactly the limit), while an unbounded one gets past the limit before any read
-// is answered.
+// fingerprintServer answers a storage connection's source file list and the Storage files' metadata, in process
+// (no sockets, so it can run inside a synctest bubble), counting the file reads in flight. With hold, each file
+// read waits until the test lets one answer (release), so the test decides when reads end.
 type fingerprintServer struct {
-	srv             *httptest.Server
-	inflight, peak  atomic.Int64
-	barrier         int64
-	holdFor         time.Duration
+	handler         http.HandlerFunc
+	inflight        atomic.Int64
+	release         chan struct{}
 	missing, denied string
-	released        chan struct{}
-	releaseOnce     sync.Once
 }
 
-func newFingerprintServer(t *testing.T, connID string, files []wire.StorageFile, barrier int64) *fingerprintServer {
-	fs := &fingerprintServer{barrier: barrier, holdFor: 300 * time.Millisecond, released: make(chan struct{})}
+func newFingerprintServer(connID string, files []wire.StorageFile, hold bool) *fingerprintServer {
+	fs := &fingerprintServer{release: make(chan struct{})}
+	if !hold {
+		close(fs.release)
+	}
 	byID := map[string]wire.StorageFile{}
 	var sources []wire.StorageSourceFile
 	for i, f := range files {
 		byID[f.ID] = f
 		sources = append(sources, wire.StorageSourceFile{ID: fmt.Sprintf("sf-%d", i), StorageFileID: f.ID})
 	}
-	fs.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	fs.handler = func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case r.URL.Path == "/synchronization/imodels/storageconnections/"+connID+"/sourcefiles":
 			writeJSON(w, 200, wire.StorageSourceFileList{SourceFiles: sources})
 		case strings.HasPrefix(r.URL.Path, "/storage/files/"):
-			n := fs.inflight.Add(1)
-			defer fs.inflight.Add(-1)
-			for p := fs.peak.Load(); n > p && !fs.peak.CompareAndSwap(p, n); p = fs.peak.Load() {
-			}
-			if n >= fs.barrier {
-				fs.releaseOnce.Do(func() { close(fs.released) })
-			}
-			select {
-			case <-fs.released:
-			case <-time.After(fs.holdFor):
-			}
+			fs.inflight.Add(1)
+			<-fs.release
+			fs.inflight.Add(-1)
 			id := strings.TrimPrefix(r.URL.Path, "/storage/files/")
 			switch id {
 			case fs.missing:
@@ -368,14 +359,20 @@ func newFingerprintServer(t *testing.T, connID string, files []wire.StorageFile,
 		default:
 			writeAPIError(w, 404, "NoRoute")
 		}
-	}))
-	t.Cleanup(fs.srv.Close)
+	}
 	return fs
 }
 
+// RoundTrip serves a request by calling the handler in the caller's goroutine.
+func (fs *fingerprintServer) RoundTrip(r *http.Request) (*http.Response, error) {
+	rec := httptest.NewRecorder()
+	fs.handler(rec, r)
+	return rec.Result(), nil
+}
+
 func (fs *fingerprintServer) client(t *testing.T) *itwin.Client {
-	c, err := itwin.NewClient(context.Background(), itwin.Config{APIURL: fs.srv.URL, AccessToken: "t", MaxRetries: 1,
-		RetryWaitMin: time.Millisecond, RetryWaitMax: 2 * time.Millisecond})
+	c, err := itwin.NewClient(context.Background(), itwin.Config{APIURL: "http://fingerprint.test", AccessToken: "t", MaxRetries: 1,
+		HTTPClient: &http.Client{Transport: fs}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,21 +392,36 @@ func TestStorageSourceFingerprint_BoundedConcurrencyDeterministic(t *testing.T) 
 		want = append(want, fingerprintEntry{StorageFileID: f.ID, Size: f.Size, LastModified: f.LastModifiedDateTime.UTC().Format("2006-01-02T15:04:05.0000000Z")})
 	}
 	want[3] = fingerprintEntry{StorageFileID: "file-03", LastModified: "missing"}
-	fs := newFingerprintServer(t, connID, files, fingerprintConcurrency+1)
-	fs.missing = "file-03"
-	got, err := storageSourceFingerprint(context.Background(), fs.client(t), connID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != sourceFingerprint(want) {
-		t.Errorf("fingerprint = %s, want %s", got, sourceFingerprint(want))
-	}
-	if p := fs.peak.Load(); p != fingerprintConcurrency {
-		t.Errorf("peak concurrent file reads = %d, want %d (concurrent, and bounded)", p, fingerprintConcurrency)
-	}
+	// In a synctest bubble, synctest.Wait returns once every reader is blocked: on a held read, or on the
+	// limit. At each such moment exactly min(limit, files left) reads must be in flight, whatever the timing.
+	synctest.Test(t, func(t *testing.T) {
+		fs := newFingerprintServer(connID, files, true)
+		fs.missing = "file-03"
+		var got string
+		var err error
+		done := make(chan struct{})
+		go func() {
+			got, err = storageSourceFingerprint(context.Background(), fs.client(t), connID)
+			close(done)
+		}()
+		for left := len(files); left > 0; left-- {
+			synctest.Wait()
+			if n := fs.inflight.Load(); n != int64(min(fingerprintConcurrency, left)) {
+				t.Fatalf("%d file reads in flight with %d files left, want %d (concurrent, and bounded)", n, left, min(fingerprintConcurrency, left))
+			}
+			fs.release <- struct{}{}
+		}
+		<-done
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != sourceFingerprint(want) {
+			t.Errorf("fingerprint = %s, want %s", got, sourceFingerprint(want))
+		}
+	})
 
 	// One unreadable file fails the fingerprint with an error naming it.
-	fs2 := newFingerprintServer(t, connID, files, 1)
+	fs2 := newFingerprintServer(connID, files, false)
 	fs2.denied = "file-07"
 	if _, err := storageSourceFingerprint(context.Background(), fs2.client(t), connID); err == nil || !strings.Contains(err.Error(), "file-07") {
 		t.Errorf("err = %v, want the failure of file-07", err)

@@ -132,7 +132,7 @@ func storageSourceFileFromAPI(connID string, f *wire.StorageSourceFile) storageS
 		ConnectionID:  types.StringValue(connID),
 		StorageFileID: types.StringValue(f.StorageFileID),
 		ConnectorType: types.StringValue(f.ConnectorType),
-		FileName:      nullableString(f.LastKnownFileName),
+		FileName:      stringOrNullValue(f.LastKnownFileName),
 	}
 }
 

@@ -336,18 +336,21 @@ func TestAccSyncStorageConnection_extensionWarning(t *testing.T) {
 	rvt := testUploadFile(t, c, inst, "Tower.RVT", "revit bytes")
 	dgn := testUploadFile(t, c, inst, "ok.dgn", "dgn bytes")
 	ctx := t.Context()
-	r := &storageConnectionResource{client: c}
+	r := &storageConnectionResource{kind: storageKind, client: c}
 	var sr fwresource.SchemaResponse
 	r.Schema(ctx, fwresource.SchemaRequest{}, &sr)
 	s := sr.Schema
 	null := tftypes.NewValue(s.Type().TerraformType(ctx), nil)
 
-	files := storageFilesSet([]wire.StorageSourceFile{{StorageFileID: rvt, ConnectorType: "IFC"}, {StorageFileID: dgn, ConnectorType: "MSTN"}})
-	model := storageConnectionModel{
+	files, d := storageSourceFilesValue(ctx, []itwin.SourceFile{{Key: rvt, ConnectorType: "IFC"}, {Key: dgn, ConnectorType: "MSTN"}})
+	if d.HasError() {
+		t.Fatal(d)
+	}
+	model := storageConnectionModel{connectionModel: connectionModel{
 		ID: types.StringUnknown(), IModelID: types.StringValue(inst.IModelID), ITwinID: types.StringUnknown(),
 		DisplayName: types.StringUnknown(), AuthenticationType: types.StringUnknown(), SourceFiles: files,
-		SourceFileIDs: types.MapUnknown(types.StringType), SourceFileNames: types.MapUnknown(types.StringType), LastRunID: types.StringUnknown(),
-	}
+		SourceFileIDs: types.MapUnknown(types.StringType), LastRunID: types.StringUnknown(),
+	}, SourceFileNames: types.MapUnknown(types.StringType)}
 	plan := tfsdk.Plan{Schema: s, Raw: null}
 	if d := plan.Set(ctx, &model); d.HasError() {
 		t.Fatalf("building the plan: %v", d)

@@ -26,7 +26,7 @@ import (
 type fakeSync struct {
 	t        *testing.T
 	srv      *httptest.Server
-	kind     string
+	kind     wire.Kind
 	connID   string
 	imodelID string
 	authType string
@@ -47,7 +47,7 @@ type fakeSync struct {
 	startBodies []string
 }
 
-func newFakeSync(t *testing.T, kind string) *fakeSync {
+func newFakeSync(t *testing.T, kind wire.Kind) *fakeSync {
 	f := &fakeSync{t: t, kind: kind, connID: "CDGyTAuzEViJKcyqyWp6bJW6ecC69Od8tgzKjbyILG8", imodelID: "eb6ccda2-15aa-4aff-99b5-9c71aea04ceb",
 		authType: "Service", runs: map[string][]wire.Run{}, files: map[string]wire.StorageFile{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
@@ -69,7 +69,7 @@ func (f *fakeSync) target() runTarget {
 }
 
 func (f *fakeSync) connPath() string {
-	return "/synchronization/imodels/" + f.kind + "connections/" + f.connID
+	return f.kind.CollectionPath() + "/" + f.connID
 }
 
 func (f *fakeSync) runURL(id string) string { return f.srv.URL + f.connPath() + "/runs/" + id }
@@ -193,27 +193,23 @@ func run(state, result string, jobs ...wire.Job) wire.Run {
 	return r
 }
 
-// testOps is a fast clock: polls every millisecond and backoffs are recorded, not slept.
+// testOps is the fake clock (backoffs and polls are recorded, not slept) with a progress recorder.
 type testOps struct {
-	mu       sync.Mutex
-	sleeps   []time.Duration
+	fakeClock
 	progress []string
 }
 
 func (o *testOps) ops() runOps {
+	if o.now.IsZero() {
+		o.now = newFakeClock().now
+	}
 	return runOps{
-		sleep: func(ctx context.Context, d time.Duration) error {
-			o.mu.Lock()
-			o.sleeps = append(o.sleeps, d)
-			o.mu.Unlock()
-			return ctx.Err()
-		},
+		clock: &o.fakeClock,
 		progress: func(_ context.Context, msg string) {
 			o.mu.Lock()
 			o.progress = append(o.progress, msg)
 			o.mu.Unlock()
 		},
-		wait: itwin.WaitOptions{MinInterval: time.Millisecond, MaxInterval: 2 * time.Millisecond, Jitter: func(d time.Duration) time.Duration { return d }},
 	}
 }
 
@@ -227,7 +223,7 @@ func mustConn(t *testing.T, tg runTarget) *wire.Connection {
 }
 
 func TestStartRun_Accepted(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.starts = append(f.starts, f.accept("run-1", run(wire.StateNotStarted, wire.ResultUndetermined)))
 	tg := f.target()
 	id, err := startRun(context.Background(), tg, mustConn(t, tg), (&testOps{}).ops())
@@ -240,7 +236,7 @@ func TestStartRun_Accepted(t *testing.T) {
 }
 
 func TestStartRun_ActiveRunIsWaitedForThenOursStarts(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.lastRun = "other"
 	f.runs["other"] = []wire.Run{run(wire.StateExecuting, wire.ResultUndetermined), run(wire.StateExecuting, wire.ResultUndetermined), run(wire.StateCompleted, wire.ResultSuccess)}
 	f.starts = []func(http.ResponseWriter, *http.Request){
@@ -268,7 +264,7 @@ func TestStartRun_ActiveRunIsWaitedForThenOursStarts(t *testing.T) {
 }
 
 func TestStartRun_RaceIsRetriedWithBackoff(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	race := func(w http.ResponseWriter, _ *http.Request) { writeAPIError(w, 409, "RunAlreadyRequested") }
 	f.starts = []func(http.ResponseWriter, *http.Request){race, race, f.accept("r", run(wire.StateNotStarted, wire.ResultUndetermined))}
 	o := &testOps{}
@@ -277,13 +273,13 @@ func TestStartRun_RaceIsRetriedWithBackoff(t *testing.T) {
 	if err != nil || id != "r" {
 		t.Fatalf("startRun = %q, %v", id, err)
 	}
-	if want := []time.Duration{time.Second, 2 * time.Second}; !equalDurations(o.sleeps, want) {
-		t.Errorf("backoff = %v, want %v", o.sleeps, want)
+	if want := []time.Duration{time.Second, 2 * time.Second}; !equalDurations(o.recorded(), want) {
+		t.Errorf("backoff = %v, want %v", o.recorded(), want)
 	}
 }
 
 func TestStartRun_RaceGivesUpAfterThreeRetries(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) {
 		writeAPIError(w, 409, "IModelAlreadyProcessingRequest") // the legacy code counts too
 	}}
@@ -296,13 +292,13 @@ func TestStartRun_RaceGivesUpAfterThreeRetries(t *testing.T) {
 	if n := f.requests("POST"); n != 4 {
 		t.Errorf("POSTs = %d, want 4", n)
 	}
-	if want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}; !equalDurations(o.sleeps, want) {
-		t.Errorf("backoff = %v, want %v", o.sleeps, want)
+	if want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second}; !equalDurations(o.recorded(), want) {
+		t.Errorf("backoff = %v, want %v", o.recorded(), want)
 	}
 }
 
 func TestStartRun_ServerErrorAfterCreatingTheRunAdoptsIt(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.lastRun = "old"
 	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) {
 		f.lastRun = "created-anyway"
@@ -320,7 +316,7 @@ func TestStartRun_ServerErrorAfterCreatingTheRunAdoptsIt(t *testing.T) {
 }
 
 func TestStartRun_TransportErrorWithoutRunRetriesOnce(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.lastRun = "old"
 	drop := func(w http.ResponseWriter, _ *http.Request) {
 		conn, _, err := w.(http.Hijacker).Hijack()
@@ -340,7 +336,7 @@ func TestStartRun_TransportErrorWithoutRunRetriesOnce(t *testing.T) {
 }
 
 func TestStartRun_UncertainTwiceFails(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) { writeAPIError(w, 503, "Unavailable") }}
 	tg := f.target()
 	_, err := startRun(context.Background(), tg, mustConn(t, tg), (&testOps{}).ops())
@@ -354,7 +350,7 @@ func TestStartRun_UncertainTwiceFails(t *testing.T) {
 }
 
 func TestStartRun_NotFoundIsNotRetried(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) { writeAPIError(w, 404, "StorageConnectionNotFound") }}
 	tg := f.target()
 	_, err := startRun(context.Background(), tg, &wire.Connection{}, (&testOps{}).ops())
@@ -400,7 +396,7 @@ func twoTaskJob(second wire.Task) wire.Job {
 }
 
 func TestExecuteRun_SuccessRecordsIDFirstThenOutputs(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	done := run(wire.StateCompleted, wire.ResultSuccess, twoTaskJob(wire.Task{ID: "task-b", StorageFileID: "file-b", State: wire.StateCompleted, Result: wire.ResultSuccess}))
 	done.Phase = wire.PhaseReferenceFile
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1",
@@ -447,7 +443,7 @@ func TestExecuteRun_SuccessRecordsIDFirstThenOutputs(t *testing.T) {
 }
 
 func TestExecuteRun_PartialSuccessReportsEachFailedFile(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	failed := wire.Task{ID: "task-b", StorageFileID: "file-b", State: wire.StateCompleted, Result: wire.ResultError, RetryAttempts: 2,
 		Error: &wire.TaskError{ErrorCode: "TAE_PARSE_ERROR", Message: "The file could not be read.", Description: "Check that it opens.",
 			KbArticleLink: "https://kb.example/parse", CanUserFix: true}}
@@ -485,7 +481,7 @@ func TestExecuteRun_PartialSuccessReportsEachFailedFile(t *testing.T) {
 }
 
 func TestExecuteRun_UserNotAuthenticatedExplainsWhatToDo(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	r := run(wire.StateCompleted, wire.ResultError)
 	r.Jobs = []wire.Job{}
 	r.Error = &wire.RunError{ErrorKey: "UserNotAuthenticated", Description: "User is not authenticated."}
@@ -503,7 +499,7 @@ func TestExecuteRun_UserNotAuthenticatedExplainsWhatToDo(t *testing.T) {
 }
 
 func TestExecuteRun_SkippedNotAllowed(t *testing.T) {
-	f := newFakeSync(t, connKindManifest)
+	f := newFakeSync(t, wire.KindManifest)
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("run-1", run(wire.StateCompleted, wire.ResultSkipped))}
 	_, diags := executeRun(context.Background(), f.target(), callerResource, true, []string{wire.ResultSuccess}, func(context.Context) map[string]string { return nil }, (&testOps{}).ops(), nil)
 	if diags.ErrorsCount() != 1 || !strings.Contains(diags.Errors()[0].Summary(), "Skipped") {
@@ -515,13 +511,14 @@ func TestExecuteRun_SkippedNotAllowed(t *testing.T) {
 }
 
 func TestExecuteRun_TimeoutKeepsIDAndLastState(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("slow", run(wire.StateQueued, wire.ResultUndetermined), run(wire.StateExecuting, wire.ResultUndetermined))}
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	to := &testOps{}
+	o := to.ops()
+	// The deadline passes on the fake clock while the waiter polls: it must interrupt the wait.
+	ctx, cancel := to.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	var recs []recorded
-	o := (&testOps{}).ops()
-	o.sleep = nil // real sleeps: the deadline must interrupt the waiter
 	id, diags := executeRun(ctx, f.target(), callerResource, true, []string{wire.ResultSuccess}, func(context.Context) map[string]string { return nil }, o, recorder(&recs))
 	if id != "slow" || !diags.HasError() {
 		t.Fatalf("executeRun = %q, %v; want the id with an error", id, diags)
@@ -537,7 +534,7 @@ func TestExecuteRun_TimeoutKeepsIDAndLastState(t *testing.T) {
 }
 
 func TestExecuteRun_NoWaitRecordsAcceptedRun(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	f.starts = []func(http.ResponseWriter, *http.Request){f.accept("r", run(wire.StateNotStarted, wire.ResultUndetermined))}
 	var recs []recorded
 	id, diags := executeRun(context.Background(), f.target(), callerResource, false, []string{wire.ResultSuccess}, nil, (&testOps{}).ops(), recorder(&recs))
@@ -553,7 +550,7 @@ func TestExecuteRun_NoWaitRecordsAcceptedRun(t *testing.T) {
 }
 
 func TestExecuteRun_MissingConnectionNamesTheAttribute(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	tg := f.target()
 	tg.connectionID = "nope"
 	_, diags := executeRun(context.Background(), tg, callerResource, true, nil, nil, (&testOps{}).ops(), nil)
@@ -566,7 +563,7 @@ func TestExecuteRun_MissingConnectionNamesTheAttribute(t *testing.T) {
 }
 
 func TestWarnUserConnection(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	c := f.client()
 	var diags diag.Diagnostics
 	warnUserConnection(context.Background(), c, &wire.Connection{ID: "x", AuthenticationType: "Service"}, &diags)
@@ -602,13 +599,13 @@ func TestDescribeRunChange(t *testing.T) {
 }
 
 func TestFlattenRun_EmptyAndErrors(t *testing.T) {
-	outs, diags := flattenRun(runDetails{})
+	outs, diags := flattenRun(context.Background(), runDetails{})
 	if diags.HasError() || !outs.State.IsNull() || outs.Tasks.IsNull() || len(outs.Tasks.Elements()) != 0 {
 		t.Fatalf("empty outputs must be known (null scalars, empty lists): %+v %v", outs, diags)
 	}
 	r := run(wire.StateExecuting, wire.ResultUndetermined)
 	r.Error = &wire.RunError{ErrorKey: "K", Description: "D"}
-	outs, _ = flattenRun(runDetails{run: &r})
+	outs, _ = flattenRun(context.Background(), runDetails{run: &r})
 	if !outs.EndedAt.IsNull() || !outs.DurationSeconds.IsNull() || outs.Error.IsNull() {
 		t.Errorf("active run: ended_at/duration must be null and error set: %+v", outs)
 	}
@@ -616,15 +613,15 @@ func TestFlattenRun_EmptyAndErrors(t *testing.T) {
 
 func TestFileNamesFromTasks(t *testing.T) {
 	r := run(wire.StateCompleted, wire.ResultSuccess, twoTaskJob(wire.Task{ID: "b", SourceFileID: "dms-1", State: wire.StateCompleted}))
-	outs, _ := flattenRun(runDetails{run: &r, fileNames: map[string]string{"file-a": "a.ifc", "dms-1": "m.dgn"}})
-	got := fileNamesFromTasks(outs.Tasks)
+	outs, _ := flattenRun(context.Background(), runDetails{run: &r, fileNames: map[string]string{"file-a": "a.ifc", "dms-1": "m.dgn"}})
+	got := fileNamesFromTasks(context.Background(), outs.Tasks)
 	if got["file-a"] != "a.ifc" || got["dms-1"] != "m.dgn" {
 		t.Errorf("names = %v", got)
 	}
 }
 
 func TestExecuteRun_InterruptedStartStillRecordsTheRun(t *testing.T) {
-	f := newFakeSync(t, connKindStorage)
+	f := newFakeSync(t, wire.KindStorage)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	f.starts = []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, r *http.Request) {
@@ -649,7 +646,7 @@ func TestExecuteRun_InterruptedStartStillRecordsTheRun(t *testing.T) {
 
 // The resource wording of a timeout: the run is saved, the resource tainted, timeouts.create can be raised.
 func TestTimeoutError_ResourceAndActionWording(t *testing.T) {
-	tg := runTarget{kind: connKindStorage, connectionID: "c1"}
+	tg := runTarget{kind: wire.KindStorage, connectionID: "c1"}
 	r := run(wire.StateExecuting, wire.ResultUndetermined)
 	_, res := timeoutError(tg, callerResource, "r1", &r, context.DeadlineExceeded)
 	for _, want := range []string{"Executing", "marked tainted", "timeouts.create", `run_id = "r1"`} {
@@ -666,7 +663,7 @@ func TestTimeoutError_ResourceAndActionWording(t *testing.T) {
 // canUserFix does not mean "fix the file": for an unsupported format the fix is the connector type, which the
 // description says. The diagnostic must not contradict it (REVIEW finding 19).
 func TestRunResultDiagnostics_CanUserFixDoesNotBlameTheFile(t *testing.T) {
-	tg := runTarget{kind: connKindStorage, connectionID: "c1"}
+	tg := runTarget{kind: wire.KindStorage, connectionID: "c1"}
 	unsupported := wire.Task{ID: "t", StorageFileID: "f", State: wire.StateCompleted, Result: wire.ResultError,
 		Error: &wire.TaskError{ErrorCode: "TAE_UNSUPPORTED_FORMAT", Message: "Unsupported file format.",
 			Description: "Map the file with a connector type that accepts it.", CanUserFix: true}}
@@ -691,7 +688,7 @@ func TestRunResultDiagnostics_CanUserFixDoesNotBlameTheFile(t *testing.T) {
 // (the tasks and error outputs) nor the diagnostics may carry its signature (REVIEW finding 7).
 func TestExecuteRun_ServerErrorTextIsRedacted(t *testing.T) {
 	const sas = "https://acct.blob.core.windows.net/c/master.dgn?sv=2024-01-01&se=2026-12-01&sp=r&sig=S3CRETsig"
-	f := newFakeSync(t, connKindManifest)
+	f := newFakeSync(t, wire.KindManifest)
 	failed := wire.Task{ID: "task-b", SourceFileID: "dms-1", State: wire.StateCompleted, Result: wire.ResultError,
 		Error: &wire.TaskError{ErrorCode: "TAE_DOWNLOAD_FAILED", Message: "Could not download " + sas,
 			Details: "GET " + sas + " returned 403", Description: "Check the URL " + sas, KbArticleLink: "https://kb.example/dl"}}
@@ -739,7 +736,7 @@ func TestReadMissingRun_Manifest(t *testing.T) {
 		"connection unreadable": {connDenied: true, wantErr: true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			f := newFakeSync(t, connKindManifest)
+			f := newFakeSync(t, wire.KindManifest)
 			f.connGone, f.connDenied = c.connGone, c.connDenied
 			st := tfsdk.State{Schema: sch.Schema, Raw: tftypes.NewValue(sch.Schema.Type().TerraformType(ctx), nil)}
 			if d := st.SetAttribute(ctx, path.Root("id"), "run-x"); d.HasError() {

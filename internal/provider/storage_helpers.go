@@ -97,6 +97,12 @@ func timestampValue(t wire.Timestamp) types.String {
 	return types.StringValue(t.UTC().Format(time.RFC3339Nano))
 }
 
+// A new iModel is polled every imodelPollMin at first, doubling up to imodelPollMax.
+const (
+	imodelPollMin = 500 * time.Millisecond
+	imodelPollMax = 10 * time.Second
+)
+
 // waitIModelInitialized polls an iModel until its state is "initialized" (spec §9.3: a new iModel may start as
 // notInitialized). The interval doubles from minInterval up to maxInterval; ctx bounds the whole wait.
 func waitIModelInitialized(ctx context.Context, get func(context.Context) (*wire.IModel, error),
@@ -117,18 +123,6 @@ func waitIModelInitialized(ctx context.Context, get func(context.Context) (*wire
 		if interval > maxInterval {
 			interval = maxInterval
 		}
-	}
-}
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

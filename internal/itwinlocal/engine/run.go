@@ -108,7 +108,7 @@ func (e *Engine) layoutJobs(rc *runCtx) ([]wire.Job, error) {
 		t.ID, t.State, t.Result = itwinlocal.NewGUID(), wire.StateNotStarted, wire.ResultUndetermined
 		jobs[j].Tasks = append(jobs[j].Tasks, t)
 	}
-	if rc.conn.Kind == itwinlocal.KindManifest {
+	if rc.conn.Kind == wire.KindManifest {
 		if rc.r.Manifest == nil { // every accepted manifest run stores its body, even {}
 			return nil, errNoManifest
 		}

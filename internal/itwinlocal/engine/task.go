@@ -149,7 +149,7 @@ func (e *Engine) runTask(rc *runCtx, j, t int, phase string) error {
 func (e *Engine) process(rc *runCtx, connectorType string, task *wire.Task, phase string) (*outcome, *taskFailure, string, error) {
 	ctx, cancel := context.WithTimeout(e.ctx, e.opts.TaskTimeout)
 	defer cancel()
-	if rc.conn.Kind == itwinlocal.KindManifest {
+	if rc.conn.Kind == wire.KindManifest {
 		return e.processManifest(ctx, rc, task)
 	}
 	key := task.StorageFileID
@@ -225,7 +225,7 @@ func (e *Engine) processManifest(ctx context.Context, rc *runCtx, task *wire.Tas
 }
 
 func (e *Engine) hasChildren(rc *runCtx, task *wire.Task) bool {
-	if rc.conn.Kind != itwinlocal.KindManifest {
+	if rc.conn.Kind != wire.KindManifest {
 		return false
 	}
 	entry := e.manifestEntry(rc, task.SourceFileID)
