@@ -29,41 +29,32 @@ func (c *Client) EachFolderItem(ctx context.Context, folderID string) iter.Seq2[
 		decodePage(func(p *wire.StorageItemList) ([]wire.StorageItem, *wire.Link) { return p.Items, p.Links.Next }))
 }
 
-func (c *Client) eachConnection(ctx context.Context, k connectionKind, imodelID string) iter.Seq2[wire.Connection, error] {
+// Each yields the connections of an iModel (S2, M2; every page, full representation). Unlike List it needs the
+// iModel for both kinds.
+func (a ConnectionAPI) Each(ctx context.Context, imodelID string) iter.Seq2[wire.Connection, error] {
 	if err := need("iModel id", imodelID); err != nil {
 		return failed[wire.Connection](err)
 	}
-	return eachItem(ctx, c, k.path, url.Values{"imodelId": {imodelID}}, 0, decodeConnections())
+	return eachItem(ctx, a.c, a.kind.CollectionPath(), url.Values{"imodelId": {imodelID}}, 0, decodeConnections())
 }
 
-// EachStorageConnection yields the storage connections of an iModel (S2, every page, full representation).
-func (c *Client) EachStorageConnection(ctx context.Context, imodelID string) iter.Seq2[wire.Connection, error] {
-	return c.eachConnection(ctx, storageKind, imodelID)
-}
-
-// EachManifestConnection yields the manifest connections of an iModel (M2, every page, full representation).
-func (c *Client) EachManifestConnection(ctx context.Context, imodelID string) iter.Seq2[wire.Connection, error] {
-	return c.eachConnection(ctx, manifestKind, imodelID)
-}
-
-// EachStorageSourceFile yields a storage connection's source files (S10, every page).
-func (c *Client) EachStorageSourceFile(ctx context.Context, connID string) iter.Seq2[wire.StorageSourceFile, error] {
+// EachSourceFile yields a connection's source files (S10, M10; every page).
+func (a ConnectionAPI) EachSourceFile(ctx context.Context, connID string) iter.Seq2[SourceFile, error] {
 	if err := need("connection id", connID); err != nil {
-		return failed[wire.StorageSourceFile](err)
+		return failed[SourceFile](err)
 	}
-	return eachItem(ctx, c, sourceFilesPath(storageKind, connID), nil, 0,
-		decodePage(func(p *wire.StorageSourceFileList) ([]wire.StorageSourceFile, *wire.Link) {
+	raw := eachItem(ctx, a.c, a.sourceFilesPath(connID), nil, 0,
+		decodePage(func(p *struct {
+			SourceFiles []sourceFileJSON `json:"sourceFiles"`
+			Links       wire.PagingLinks `json:"_links"`
+		}) ([]sourceFileJSON, *wire.Link) {
 			return p.SourceFiles, p.Links.Next
 		}))
-}
-
-// EachManifestSourceFile yields a manifest connection's source files (M10, every page).
-func (c *Client) EachManifestSourceFile(ctx context.Context, connID string) iter.Seq2[wire.ManifestSourceFile, error] {
-	if err := need("connection id", connID); err != nil {
-		return failed[wire.ManifestSourceFile](err)
+	return func(yield func(SourceFile, error) bool) {
+		for f, err := range raw {
+			if !yield(a.sourceFile(f), err) {
+				return
+			}
+		}
 	}
-	return eachItem(ctx, c, sourceFilesPath(manifestKind, connID), nil, 0,
-		decodePage(func(p *wire.ManifestSourceFileList) ([]wire.ManifestSourceFile, *wire.Link) {
-			return p.SourceFiles, p.Links.Next
-		}))
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // TestPagingThreePages follows absolute, then relative next links and stops on a null next.
@@ -149,7 +151,7 @@ func TestEachItemStreamsAndReportsFailure(t *testing.T) {
 	c := f.client(func(cfg *Config) { cfg.MaxRetries = 0 })
 
 	// Stopping after the first item reads one page only.
-	for _, err := range c.EachStorageSourceFile(t.Context(), tCID) {
+	for _, err := range c.Connections(wire.KindStorage).EachSourceFile(t.Context(), tCID) {
 		if err != nil {
 			t.Fatalf("first page: %v", err)
 		}
@@ -161,7 +163,7 @@ func TestEachItemStreamsAndReportsFailure(t *testing.T) {
 
 	var ids []string
 	var last error
-	for sf, err := range c.EachStorageSourceFile(t.Context(), tCID) {
+	for sf, err := range c.Connections(wire.KindStorage).EachSourceFile(t.Context(), tCID) {
 		if err != nil {
 			last = err
 			continue
@@ -174,10 +176,10 @@ func TestEachItemStreamsAndReportsFailure(t *testing.T) {
 	if strings.Join(ids, ",") != "1,2" || !IsStatus(last, 403) {
 		t.Fatalf("items %v, error %v; want 1,2 then the 403", ids, last)
 	}
-	if _, err := c.ListStorageSourceFiles(t.Context(), tCID); !IsStatus(err, 403) {
-		t.Fatalf("ListStorageSourceFiles must return the page error, got %v", err)
+	if _, err := c.Connections(wire.KindStorage).ListSourceFiles(t.Context(), tCID); !IsStatus(err, 403) {
+		t.Fatalf("ListSourceFiles must return the page error, got %v", err)
 	}
-	for _, err := range c.EachStorageSourceFile(t.Context(), "") {
+	for _, err := range c.Connections(wire.KindStorage).EachSourceFile(t.Context(), "") {
 		if err == nil || !strings.Contains(err.Error(), "connection id") {
 			t.Fatalf("empty connection id: %v", err)
 		}

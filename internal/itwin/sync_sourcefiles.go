@@ -25,7 +25,13 @@ func (c *Client) AddStorageSourceFile(ctx context.Context, connID string, f wire
 
 // ListStorageSourceFiles lists a storage connection's source files (S10, all pages, with connectorType).
 func (c *Client) ListStorageSourceFiles(ctx context.Context, connID string) ([]wire.StorageSourceFile, error) {
-	return collect(c.EachStorageSourceFile(ctx, connID))
+	if err := need("connection id", connID); err != nil {
+		return nil, err
+	}
+	return listAll(ctx, c, sourceFilesPath(storageKind, connID), nil, 0,
+		decodePage(func(p *wire.StorageSourceFileList) ([]wire.StorageSourceFile, *wire.Link) {
+			return p.SourceFiles, p.Links.Next
+		}))
 }
 
 // GetStorageSourceFile reads one source-file mapping (S11).
@@ -75,7 +81,13 @@ func (c *Client) AddManifestSourceFile(ctx context.Context, connID string, f wir
 
 // ListManifestSourceFiles lists a manifest connection's source files (M10, all pages).
 func (c *Client) ListManifestSourceFiles(ctx context.Context, connID string) ([]wire.ManifestSourceFile, error) {
-	return collect(c.EachManifestSourceFile(ctx, connID))
+	if err := need("connection id", connID); err != nil {
+		return nil, err
+	}
+	return listAll(ctx, c, sourceFilesPath(manifestKind, connID), nil, 0,
+		decodePage(func(p *wire.ManifestSourceFileList) ([]wire.ManifestSourceFile, *wire.Link) {
+			return p.SourceFiles, p.Links.Next
+		}))
 }
 
 // GetManifestSourceFile reads one registered document (M11).
