@@ -49,7 +49,10 @@ type connKind struct {
 	sourceFileIDDescription string
 	keyAttr                 string // the attribute naming what is mapped
 	keyNoun                 string // what the key is, for the identity: "Storage file id"
-	sourceFileAttributes    map[string]rschema.Attribute
+	// sourceFileImportFormat names the parts of the string import id. The second part is always the mapping id (a
+	// value of source_file_ids); a manifest source file's source_file_id is the document id, so it is called id there.
+	sourceFileImportFormat string
+	sourceFileAttributes   map[string]rschema.Attribute
 
 	// The run resource.
 	runDescription    string
@@ -135,6 +138,7 @@ var storageKind = &connKind{
 	sourceFileIDDescription: "Mapping (source file) id, assigned by the server and kept when the file or connector type changes.",
 	keyAttr:                 "storage_file_id",
 	keyNoun:                 "Storage file id",
+	sourceFileImportFormat:  "<connection_id>/<source_file_id>",
 	sourceFileAttributes: map[string]rschema.Attribute{
 		"storage_file_id": rschema.StringAttribute{
 			Required: true,
@@ -188,6 +192,7 @@ var manifestKind = &connKind{
 	sourceFileIDDescription: "Mapping (source file) id, assigned by the server and kept when source_file_id changes.",
 	keyAttr:                 "source_file_id",
 	keyNoun:                 "external document id",
+	sourceFileImportFormat:  "<connection_id>/<id>",
 	sourceFileAttributes: map[string]rschema.Attribute{
 		"source_file_id": rschema.StringAttribute{
 			Required: true,

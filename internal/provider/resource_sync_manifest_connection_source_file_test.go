@@ -1,10 +1,14 @@
 package provider
 
 import (
+	"context"
 	"fmt"
+	"os"
 	"regexp"
+	"strings"
 	"testing"
 
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-testing/compare"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -91,4 +95,37 @@ func TestAccSyncManifestConnectionSourceFile_lifecycle(t *testing.T) {
 			},
 		},
 	})
+}
+
+// The import id's second part is the mapping id. On a manifest source file, source_file_id is the external
+// document id, so the format must not call the mapping id that (it used to borrow the storage resource's
+// "<connection_id>/<source_file_id>"); the docs' import example says the same.
+func TestManifestSourceFileImportFormatNamesTheMappingID(t *testing.T) {
+	for _, tc := range []struct {
+		r          fwresource.Resource
+		want, not  string
+		docExample string
+	}{
+		{NewSyncManifestConnectionSourceFileResource(), "<connection_id>/<id>", "<source_file_id>",
+			"../../examples/resources/itwin_sync_manifest_connection_source_file/import.sh"},
+		{NewSyncStorageConnectionSourceFileResource(), "<connection_id>/<source_file_id>", "<connection_id>/<id>",
+			"../../examples/resources/itwin_sync_storage_connection_source_file/import.sh"},
+	} {
+		var resp fwresource.ImportStateResponse
+		tc.r.(fwresource.ResourceWithImportState).ImportState(context.Background(), fwresource.ImportStateRequest{ID: "only-one-part"}, &resp)
+		if !resp.Diagnostics.HasError() {
+			t.Fatalf("%T: a one-part id was accepted", tc.r)
+		}
+		detail := resp.Diagnostics.Errors()[0].Detail()
+		if !strings.Contains(detail, tc.want) || strings.Contains(detail, tc.not) {
+			t.Errorf("%T: import error %q, want the format %s", tc.r, detail, tc.want)
+		}
+		doc, err := os.ReadFile(tc.docExample)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(doc), tc.want) || strings.Contains(string(doc), tc.not) {
+			t.Errorf("%s does not document the import id as %s:\n%s", tc.docExample, tc.want, doc)
+		}
+	}
 }
