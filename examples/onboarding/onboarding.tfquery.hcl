@@ -42,3 +42,25 @@ list "itwin_sync_configuration" "configurations" {
     itwin_id = var.itwin_id
   }
 }
+
+# Connections are listed per iModel: one list per iModel found above. A connection's files come with it, in
+# source_files (so the _source_file list resources are not used here).
+list "itwin_sync_storage_connection" "storage" {
+  provider         = itwin
+  for_each         = toset([for m in list.itwin_imodel.imodels.data : m.identity.id])
+  include_resource = true
+
+  config {
+    imodel_id = each.key
+  }
+}
+
+list "itwin_sync_manifest_connection" "manifest" {
+  provider         = itwin
+  for_each         = toset([for m in list.itwin_imodel.imodels.data : m.identity.id])
+  include_resource = true
+
+  config {
+    imodel_id = each.key
+  }
+}

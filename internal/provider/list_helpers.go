@@ -122,8 +122,7 @@ func listCallError(doing string, err error, attr, what, id, access string) diag.
 			diags.AddError(summary, detail)
 			return
 		}
-		// Terraform resolves the path in the list block, where the attributes sit inside its `config` block.
-		diags.AddAttributeError(path.Root("config").AtName(attr), summary, detail)
+		diags.AddAttributeError(configPath(attr), summary, detail)
 	}
 	switch {
 	case itwin.IsNotFound(err) && attr != "":
@@ -143,6 +142,10 @@ func listCallError(doing string, err error, attr, what, id, access string) diag.
 	}
 	return diags
 }
+
+// configPath is the path of a list block's config attribute in a diagnostic: Terraform resolves it in the list
+// block, where the attributes sit inside its `config` block, and so points at the attribute's line.
+func configPath(attr string) path.Path { return path.Root("config").AtName(attr) }
 
 // eachOK ranges over a paged sequence and stops at the first error, which it stores in *errp.
 func eachOK[T any](seq iter.Seq2[T, error], errp *error) iter.Seq[T] {

@@ -164,6 +164,7 @@ func TestAccOnboarding_roundTrip(t *testing.T) {
 	for _, want := range []string{
 		`resource "itwin_storage_file"`, `source       = null`, // the local path of an upload cannot be read back
 		`resource "itwin_sync_configuration"`, `enable_sheets_and_drawings          = true`,
+		`resource "itwin_sync_storage_connection"`, `authentication_type = "Service"`, `connector_type  = "GEOSPATIAL"`,
 		`name        = "Riverside Pavilion"`,
 		"import {",
 	} {
@@ -174,10 +175,11 @@ func TestAccOnboarding_roundTrip(t *testing.T) {
 
 	imports := planImportsOnly(t, tf, reattach, itwinVar)
 	want := map[string]int{
-		"itwin_imodel":             2, // the quickstart's and the seeded demo iModel
-		"itwin_storage_folder":     1,
-		"itwin_storage_file":       2,
-		"itwin_sync_configuration": 1,
+		"itwin_imodel":                  2, // the quickstart's and the seeded demo iModel
+		"itwin_storage_folder":          1,
+		"itwin_storage_file":            2,
+		"itwin_sync_configuration":      1,
+		"itwin_sync_storage_connection": 1,
 	}
 	for typ, n := range want {
 		if imports[typ] != n {

@@ -290,5 +290,9 @@ func (p *itwinProvider) ListResources(_ context.Context) []func() list.ListResou
 		NewStorageFileListResource,
 		NewIModelListResource,
 		NewSyncConfigurationListResource,
+		NewSyncStorageConnectionListResource,
+		NewSyncManifestConnectionListResource,
+		NewSyncStorageConnectionSourceFileListResource,
+		NewSyncManifestConnectionSourceFileListResource,
 	}
 }
