@@ -59,9 +59,9 @@ func countRequests(inst *itwinlocaltest.Instance) *requestCounter {
 
 // since returns how many requests of route ("GET /storage/folders/{id}/list") arrived since the last call.
 func (c *requestCounter) since(route string) int64 {
-	now := c.inst.Server.Stats()
-	n := now[route] - c.base[route]
-	c.base = now
+	now := c.inst.Server.Stats()[route]
+	n := now - c.base[route]
+	c.base[route] = now
 	return n
 }
 
