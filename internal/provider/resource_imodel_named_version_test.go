@@ -336,3 +336,27 @@ resource "itwin_imodel_named_version" "after_sync" {
 		},
 	})
 }
+
+func TestAccIModelNamedVersion_badInput(t *testing.T) {
+	inst, providerCfg := startLocal(t)
+	cfg := func(body string) string {
+		return providerCfg + fmt.Sprintf(`
+resource "itwin_imodel_named_version" "v" {
+  imodel_id = %q
+  name      = "v"
+%s
+}
+`, inst.IModelID, body)
+	}
+	var steps []acc.TestStep
+	for _, tc := range []struct{ body, want string }{
+		{`  changeset_id    = "672fc94b069c32c9bd002898f2e3a9ff8809f349"
+  changeset_index = 1`, `(?s)Invalid\s+Attribute\s+Combination.*changeset_index.*changeset_id`},
+		{`  changeset_id = "latest"`, `(?s)changeset_id.*40\s+hexadecimal\s+digits`},
+		{`  changeset_index = -1`, `(?s)changeset_index.*at\s+least\s+0`},
+		{`  state = "archived"`, `(?s)state.*one\s+of.*"visible".*"hidden"`},
+	} {
+		steps = append(steps, acc.TestStep{Config: cfg(tc.body), PlanOnly: true, ExpectError: regexp.MustCompile(tc.want)})
+	}
+	acc.ParallelTest(t, acc.TestCase{ProtoV6ProviderFactories: testAccProtoV6ProviderFactories, Steps: steps})
+}
