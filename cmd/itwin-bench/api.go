@@ -39,11 +39,11 @@ func newIModel(ctx context.Context, c *itwin.Client, itwinID, name string) (stri
 
 // newConnection creates a Service storage connection with the files (connector IFC unless the name says otherwise).
 func newConnection(ctx context.Context, c *itwin.Client, imodelID, name string, fileIDs ...string) (string, error) {
-	body := wire.StorageConnectionCreate{IModelID: imodelID, DisplayName: name, AuthenticationType: wire.AuthenticationTypeService}
+	body := itwin.ConnectionCreate{IModelID: imodelID, DisplayName: name, AuthenticationType: wire.AuthenticationTypeService}
 	for _, id := range fileIDs {
-		body.SourceFiles = append(body.SourceFiles, wire.StorageFileCreate{StorageFileID: id, ConnectorType: "IFC"})
+		body.SourceFiles = append(body.SourceFiles, itwin.SourceFile{Key: id, ConnectorType: "IFC"})
 	}
-	conn, err := c.CreateStorageConnection(ctx, body)
+	conn, err := c.Connections(wire.KindStorage).Create(ctx, body)
 	if err != nil {
 		return "", fmt.Errorf("creating connection %s: %w", name, err)
 	}
@@ -51,7 +51,7 @@ func newConnection(ctx context.Context, c *itwin.Client, imodelID, name string, 
 }
 
 func startRun(ctx context.Context, c *itwin.Client, connID string) (string, error) {
-	r, err := c.StartStorageRun(ctx, connID)
+	r, err := c.Connections(wire.KindStorage).StartRun(ctx, connID, nil)
 	if err != nil {
 		return "", fmt.Errorf("starting a run: %w", err)
 	}
@@ -65,7 +65,7 @@ func startRun(ctx context.Context, c *itwin.Client, connID string) (string, erro
 func pollRun(ctx context.Context, c *itwin.Client, connID, runID string, timeout time.Duration) (*wire.Run, error) {
 	deadline := time.Now().Add(timeout)
 	for {
-		r, err := c.GetStorageRun(ctx, connID, runID)
+		r, err := c.Connections(wire.KindStorage).GetRun(ctx, connID, runID)
 		if err != nil {
 			return nil, err
 		}

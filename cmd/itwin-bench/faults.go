@@ -156,7 +156,7 @@ func countWorld(ctx context.Context, c *itwin.Client, imodelID, folderName strin
 		}
 	}
 	for _, cn := range conns {
-		runs, err := c.ListStorageRuns(ctx, cn.ID, 0)
+		runs, err := c.Connections(wire.KindStorage).ListRuns(ctx, cn.ID, 0)
 		if err != nil {
 			return nil, err
 		}
@@ -288,12 +288,12 @@ func faultsSigint(ctx context.Context, e *env, s *suite, quick bool) error {
 			return fmt.Errorf("terraform apply ended before a run was active (%v):\n%s", err, tail(out.String(), 20))
 		case <-time.After(200 * time.Millisecond):
 		}
-		conns, err := c.ListStorageConnections(ctx, "")
+		conns, err := c.Connections(wire.KindStorage).List(ctx, "")
 		if err != nil {
 			return err
 		}
 		for _, cn := range conns {
-			runs, err := c.ListStorageRuns(ctx, cn.ID, 0)
+			runs, err := c.Connections(wire.KindStorage).ListRuns(ctx, cn.ID, 0)
 			if err != nil {
 				return err
 			}
@@ -332,7 +332,7 @@ func faultsSigint(ctx context.Context, e *env, s *suite, quick bool) error {
 	_, d, err := t.run(ctx, "apply", "-auto-approve")
 	s.check("the next apply re-runs and is green", err == nil, "%.1f s", d.Seconds())
 	newRun, _ := t.output(ctx, "run_id")
-	runs, err := c.ListStorageRuns(ctx, connID, 0)
+	runs, err := c.Connections(wire.KindStorage).ListRuns(ctx, connID, 0)
 	if err != nil {
 		return err
 	}
@@ -383,18 +383,18 @@ func snapshot(ctx context.Context, c *itwin.Client, l *local, imodelID, connID s
 		}
 		out[fmt.Sprintf("storage %s %s size=%d", it.Type, it.ID, size)] = true
 	}
-	if _, err := c.GetStorageConnection(ctx, connID); err != nil {
+	if _, err := c.Connections(wire.KindStorage).Get(ctx, connID); err != nil {
 		return nil, err
 	}
 	out["connection "+connID] = true
-	sfs, err := c.ListStorageSourceFiles(ctx, connID)
+	sfs, err := c.Connections(wire.KindStorage).ListSourceFiles(ctx, connID)
 	if err != nil {
 		return nil, err
 	}
 	for _, sf := range sfs {
 		out["sourcefile "+sf.ID] = true
 	}
-	runs, err := c.ListStorageRuns(ctx, connID, 0)
+	runs, err := c.Connections(wire.KindStorage).ListRuns(ctx, connID, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -464,7 +464,7 @@ func faultsKill(ctx context.Context, e *env, s *suite, quick bool) error {
 	}
 	var at wire.Run
 	for deadline := time.Now().Add(time.Minute); ; {
-		r, err := c.GetStorageRun(ctx, conn, r2)
+		r, err := c.Connections(wire.KindStorage).GetRun(ctx, conn, r2)
 		if err != nil {
 			return err
 		}
@@ -481,7 +481,7 @@ func faultsKill(ctx context.Context, e *env, s *suite, quick bool) error {
 	if err != nil {
 		return err
 	}
-	last, err := c.GetStorageRun(ctx, conn, r2) // the state right before the kill
+	last, err := c.Connections(wire.KindStorage).GetRun(ctx, conn, r2) // the state right before the kill
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwinlocal"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
@@ -351,18 +352,18 @@ func newBObjects(ctx context.Context, l *local) (*bObjects, error) {
 	if _, err := pollRun(ctx, c, o.conn, o.run, time.Minute); err != nil {
 		return nil, err
 	}
-	sfs, err := c.ListStorageSourceFiles(ctx, o.conn)
+	sfs, err := c.Connections(wire.KindStorage).ListSourceFiles(ctx, o.conn)
 	if err != nil || len(sfs) == 0 {
 		return nil, fmt.Errorf("source files of b's connection: %v", err)
 	}
 	o.sf = sfs[0].ID
-	mc, err := c.CreateManifestConnection(ctx, wire.ManifestConnectionCreate{IModelID: o.imodel, DisplayName: "b docs",
-		AuthenticationType: wire.AuthenticationTypeService, SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "doc-b"}}})
+	mc, err := c.Connections(wire.KindManifest).Create(ctx, itwin.ConnectionCreate{IModelID: o.imodel, DisplayName: "b docs",
+		AuthenticationType: wire.AuthenticationTypeService, SourceFiles: []itwin.SourceFile{{Key: "doc-b"}}})
 	if err != nil {
 		return nil, err
 	}
 	o.mconn = mc.ID
-	msfs, err := c.ListManifestSourceFiles(ctx, o.mconn)
+	msfs, err := c.Connections(wire.KindManifest).ListSourceFiles(ctx, o.mconn)
 	if err != nil || len(msfs) == 0 {
 		return nil, fmt.Errorf("source files of b's manifest connection: %v", err)
 	}
@@ -371,7 +372,7 @@ func newBObjects(ctx context.Context, l *local) (*bObjects, error) {
 	if err != nil {
 		return nil, err
 	}
-	mr, err := c.StartManifestRun(ctx, o.mconn, wire.ManifestRunCreate{SourceFiles: []wire.ManifestRunFile{{ID: "doc-b", Name: "b.ifc", URL: dl, ConnectorType: "IFC"}}})
+	mr, err := c.Connections(wire.KindManifest).StartRun(ctx, o.mconn, &wire.ManifestRunCreate{SourceFiles: []wire.ManifestRunFile{{ID: "doc-b", Name: "b.ifc", URL: dl, ConnectorType: "IFC"}}})
 	if err != nil {
 		return nil, err
 	}

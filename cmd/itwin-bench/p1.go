@@ -144,7 +144,7 @@ func measureRealWait(ctx context.Context, c *itwin.Client, connID string, opts i
 	polls := 0
 	run, err := itwin.WaitForRun(ctx, func(ctx context.Context) (*wire.Run, error) {
 		polls++
-		return c.GetStorageRun(ctx, connID, runID)
+		return c.Connections(wire.KindStorage).GetRun(ctx, connID, runID)
 	}, opts)
 	returned := time.Now()
 	if err != nil {

@@ -63,7 +63,7 @@ func TestClientCredentialsTokenCached(t *testing.T) {
 	f.reply("GET "+syncIM+"/storageconnections/"+tCID, 200, connBody)
 	c := f.client(ccConfig(f, testClientSecret))
 	for i := 0; i < 3; i++ {
-		if _, err := c.GetStorageConnection(t.Context(), tCID); err != nil {
+		if _, err := c.Connections(wire.KindStorage).Get(t.Context(), tCID); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -89,18 +89,18 @@ func TestClientCredentialsRefreshBeforeExpiry(t *testing.T) {
 	cc := c.auth.(*clientCredentials)
 	now := time.Now()
 	cc.now = func() time.Time { return now }
-	if _, err := c.GetStorageConnection(t.Context(), tCID); err != nil {
+	if _, err := c.Connections(wire.KindStorage).Get(t.Context(), tCID); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(3600*time.Second - refreshMargin - time.Second) // still valid
-	if _, err := c.GetStorageConnection(t.Context(), tCID); err != nil {
+	if _, err := c.Connections(wire.KindStorage).Get(t.Context(), tCID); err != nil {
 		t.Fatal(err)
 	}
 	if fetches.Load() != 1 {
 		t.Fatalf("fetches = %d before the refresh window", fetches.Load())
 	}
 	now = now.Add(2 * time.Second) // inside the refresh margin: renew
-	if _, err := c.GetStorageConnection(t.Context(), tCID); err != nil {
+	if _, err := c.Connections(wire.KindStorage).Get(t.Context(), tCID); err != nil {
 		t.Fatal(err)
 	}
 	if fetches.Load() != 2 {
@@ -117,7 +117,7 @@ func TestClientCredentialsFailureReadable(t *testing.T) {
 	var fetches atomic.Int32
 	tokenEndpoint(t, f, 3600, &fetches)
 	c := f.client(ccConfig(f, "wrong-"+testClientSecret))
-	_, err := c.GetStorageConnection(t.Context(), tCID)
+	_, err := c.Connections(wire.KindStorage).Get(t.Context(), tCID)
 	var ae *AuthError
 	if !errors.As(err, &ae) || ae.Code != "invalid_client" {
 		t.Fatalf("err = %T %v", err, err)
@@ -142,7 +142,7 @@ func TestClientCredentialsFailureReadable(t *testing.T) {
 	url := dead.srv.URL
 	dead.srv.Close()
 	c2, _ := NewClient(t.Context(), Config{APIURL: url, ClientID: "a", ClientSecret: testClientSecret, TokenURL: url + "/connect/token", MaxRetries: 0})
-	_, err = c2.StartStorageRun(t.Context(), tCID)
+	_, err = c2.Connections(wire.KindStorage).StartRun(t.Context(), tCID, nil)
 	var unc *StartUncertainError
 	if !errors.As(err, &ae) || errors.As(err, &unc) || !strings.Contains(err.Error(), "obtaining an access token from "+url) || strings.Contains(err.Error(), testClientSecret) {
 		t.Errorf("err = %T %v", err, err)
@@ -262,7 +262,7 @@ func TestUnauthorizedRenewsTokenOnce(t *testing.T) {
 		w.Header().Set("Location", runLocation(f, "storage", tRun))
 		w.WriteHeader(http.StatusAccepted)
 	})
-	res, err := f.client(ccConfig(f, testClientSecret)).StartStorageRun(t.Context(), tCID)
+	res, err := f.client(ccConfig(f, testClientSecret)).Connections(wire.KindStorage).StartRun(t.Context(), tCID, nil)
 	if err != nil || res.RunID != tRun {
 		t.Fatalf("res=%+v err=%v", res, err)
 	}

@@ -126,50 +126,62 @@ func TestEveryCallReturnsAPIErrors(t *testing.T) {
 	ctx := t.Context()
 	calls := map[string]func() error{
 		"CreateStorageConnection": func() error {
-			_, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{IModelID: tIM})
+			_, err := c.Connections(wire.KindStorage).Create(ctx, ConnectionCreate{IModelID: tIM})
 			return err
 		},
-		"UpdateStorageConnection": func() error { _, err := c.UpdateStorageConnection(ctx, tCID, wire.ConnectionUpdate{}); return err },
-		"DeleteStorageConnection": func() error { return c.DeleteStorageConnection(ctx, tCID) },
-		"ListStorageConnections":  func() error { _, err := c.ListStorageConnections(ctx, tIM); return err },
+		"UpdateStorageConnection": func() error {
+			_, err := c.Connections(wire.KindStorage).Update(ctx, tCID, wire.ConnectionUpdate{})
+			return err
+		},
+		"DeleteStorageConnection": func() error { return c.Connections(wire.KindStorage).Delete(ctx, tCID) },
+		"ListStorageConnections":  func() error { _, err := c.Connections(wire.KindStorage).List(ctx, tIM); return err },
 		"CreateManifestConn": func() error {
-			_, err := c.CreateManifestConnection(ctx, wire.ManifestConnectionCreate{IModelID: tIM})
+			_, err := c.Connections(wire.KindManifest).Create(ctx, ConnectionCreate{IModelID: tIM})
 			return err
 		},
-		"AddStorageSourceFile":   func() error { _, err := c.AddStorageSourceFile(ctx, tCID, wire.StorageFileCreate{}); return err },
-		"ListStorageSourceFiles": func() error { _, err := c.ListStorageSourceFiles(ctx, tCID); return err },
-		"GetStorageSourceFile":   func() error { _, err := c.GetStorageSourceFile(ctx, tCID, tSF); return err },
+		"AddStorageSourceFile": func() error {
+			_, err := c.Connections(wire.KindStorage).AddSourceFile(ctx, tCID, SourceFile{})
+			return err
+		},
+		"ListStorageSourceFiles": func() error { _, err := c.Connections(wire.KindStorage).ListSourceFiles(ctx, tCID); return err },
+		"GetStorageSourceFile":   func() error { _, err := c.Connections(wire.KindStorage).GetSourceFile(ctx, tCID, tSF); return err },
 		"UpdateStorageSourceFile": func() error {
-			_, err := c.UpdateStorageSourceFile(ctx, tCID, tSF, wire.StorageFileCreate{})
+			_, err := c.Connections(wire.KindStorage).UpdateSourceFile(ctx, tCID, tSF, SourceFile{})
 			return err
 		},
-		"DeleteStorageSourceFile": func() error { return c.DeleteStorageSourceFile(ctx, tCID, tSF) },
-		"AddManifestSourceFile":   func() error { _, err := c.AddManifestSourceFile(ctx, tCID, wire.ManifestFileCreate{}); return err },
-		"ListManifestSourceFiles": func() error { _, err := c.ListManifestSourceFiles(ctx, tCID); return err },
-		"GetManifestSourceFile":   func() error { _, err := c.GetManifestSourceFile(ctx, tCID, tSF); return err },
+		"DeleteStorageSourceFile": func() error { return c.Connections(wire.KindStorage).DeleteSourceFile(ctx, tCID, tSF) },
+		"AddManifestSourceFile": func() error {
+			_, err := c.Connections(wire.KindManifest).AddSourceFile(ctx, tCID, SourceFile{})
+			return err
+		},
+		"ListManifestSourceFiles": func() error { _, err := c.Connections(wire.KindManifest).ListSourceFiles(ctx, tCID); return err },
+		"GetManifestSourceFile":   func() error { _, err := c.Connections(wire.KindManifest).GetSourceFile(ctx, tCID, tSF); return err },
 		"UpdateManifestSourceFile": func() error {
-			_, err := c.UpdateManifestSourceFile(ctx, tCID, tSF, wire.ManifestFileCreate{})
+			_, err := c.Connections(wire.KindManifest).UpdateSourceFile(ctx, tCID, tSF, SourceFile{})
 			return err
 		},
-		"DeleteManifestSourceFile": func() error { return c.DeleteManifestSourceFile(ctx, tCID, tSF) },
+		"DeleteManifestSourceFile": func() error { return c.Connections(wire.KindManifest).DeleteSourceFile(ctx, tCID, tSF) },
 		"GetAuthorizationInfo":     func() error { _, err := c.GetAuthorizationInformation(ctx, "https://x"); return err },
-		"StartStorageRun":          func() error { _, err := c.StartStorageRun(ctx, tCID); return err },
-		"StartManifestRun":         func() error { _, err := c.StartManifestRun(ctx, tCID, wire.ManifestRunCreate{}); return err },
-		"GetStorageRun":            func() error { _, err := c.GetStorageRun(ctx, tCID, tRun); return err },
-		"ListStorageRuns":          func() error { _, err := c.ListStorageRuns(ctx, tCID, 0); return err },
-		"GetReports":               func() error { _, err := c.GetReports(ctx, tIM, tRun, ""); return err },
-		"GetConfiguration":         func() error { _, err := c.GetConfiguration(ctx, wire.ScopeConnection, tCID); return err },
-		"CreateConfiguration":      func() error { _, err := c.CreateConfiguration(ctx, wire.ScopeITwin, tTW, nil); return err },
-		"DeleteConfiguration":      func() error { return c.DeleteConfiguration(ctx, wire.ScopeITwin, tTW) },
-		"GetITwin":                 func() error { _, err := c.GetITwin(ctx, tTW); return err },
-		"CreateITwin":              func() error { _, err := c.CreateITwin(ctx, wire.ITwinCreate{DisplayName: "x"}); return err },
-		"DeleteITwin":              func() error { return c.DeleteITwin(ctx, tTW) },
-		"CreateIModel":             func() error { _, err := c.CreateIModel(ctx, wire.IModelCreate{}); return err },
-		"GetIModel":                func() error { _, err := c.GetIModel(ctx, tIM); return err },
-		"DeleteIModel":             func() error { return c.DeleteIModel(ctx, tIM) },
-		"ListChangesets":           func() error { _, err := c.ListChangesets(ctx, tIM); return err },
-		"GetChangeset":             func() error { _, err := c.GetChangeset(ctx, tIM, "1"); return err },
-		"GetRootFolderID":          func() error { _, err := c.GetRootFolderID(ctx, tTW); return err },
+		"StartStorageRun":          func() error { _, err := c.Connections(wire.KindStorage).StartRun(ctx, tCID, nil); return err },
+		"StartManifestRun": func() error {
+			_, err := c.Connections(wire.KindManifest).StartRun(ctx, tCID, &wire.ManifestRunCreate{})
+			return err
+		},
+		"GetStorageRun":       func() error { _, err := c.Connections(wire.KindStorage).GetRun(ctx, tCID, tRun); return err },
+		"ListStorageRuns":     func() error { _, err := c.Connections(wire.KindStorage).ListRuns(ctx, tCID, 0); return err },
+		"GetReports":          func() error { _, err := c.GetReports(ctx, tIM, tRun, ""); return err },
+		"GetConfiguration":    func() error { _, err := c.GetConfiguration(ctx, wire.ScopeConnection, tCID); return err },
+		"CreateConfiguration": func() error { _, err := c.CreateConfiguration(ctx, wire.ScopeITwin, tTW, nil); return err },
+		"DeleteConfiguration": func() error { return c.DeleteConfiguration(ctx, wire.ScopeITwin, tTW) },
+		"GetITwin":            func() error { _, err := c.GetITwin(ctx, tTW); return err },
+		"CreateITwin":         func() error { _, err := c.CreateITwin(ctx, wire.ITwinCreate{DisplayName: "x"}); return err },
+		"DeleteITwin":         func() error { return c.DeleteITwin(ctx, tTW) },
+		"CreateIModel":        func() error { _, err := c.CreateIModel(ctx, wire.IModelCreate{}); return err },
+		"GetIModel":           func() error { _, err := c.GetIModel(ctx, tIM); return err },
+		"DeleteIModel":        func() error { return c.DeleteIModel(ctx, tIM) },
+		"ListChangesets":      func() error { _, err := c.ListChangesets(ctx, tIM); return err },
+		"GetChangeset":        func() error { _, err := c.GetChangeset(ctx, tIM, "1"); return err },
+		"GetRootFolderID":     func() error { _, err := c.GetRootFolderID(ctx, tTW); return err },
 		"CreateFolder": func() error {
 			_, err := c.CreateFolder(ctx, tFold, wire.StorageItemCreate{DisplayName: "x"})
 			return err

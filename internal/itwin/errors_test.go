@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 func TestAPIErrorDecodingAndText(t *testing.T) {
@@ -37,7 +39,7 @@ func TestAPIErrorDecodingAndText(t *testing.T) {
 				w.WriteHeader(tc.status)
 				fmt.Fprint(w, tc.body)
 			})
-			_, err := f.client(func(c *Config) { c.MaxRetries = 0 }).GetStorageConnection(t.Context(), tCID)
+			_, err := f.client(func(c *Config) { c.MaxRetries = 0 }).Connections(wire.KindStorage).Get(t.Context(), tCID)
 			apiErr, ok := AsAPIError(err)
 			if !ok {
 				t.Fatalf("err = %T %v", err, err)

@@ -31,7 +31,7 @@ func TestPagingThreePages(t *testing.T) {
 			t.Errorf("unexpected $skip %q", skip)
 		}
 	})
-	runs, err := f.client().ListStorageRuns(t.Context(), tCID, 0)
+	runs, err := f.client().Connections(wire.KindStorage).ListRuns(t.Context(), tCID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestPagingThreePages(t *testing.T) {
 	f.mu.Lock()
 	f.reqs = nil
 	f.mu.Unlock()
-	runs, err = f.client().ListStorageRuns(t.Context(), tCID, 3)
+	runs, err = f.client().Connections(wire.KindStorage).ListRuns(t.Context(), tCID, 3)
 	if err != nil || len(runs) != 3 || runs[2].ID != "r3" {
 		t.Fatalf("limit 3: %+v %v", runs, err)
 	}
@@ -100,7 +100,7 @@ func TestPagingRebuildsForeignNextPath(t *testing.T) {
 		}
 		writeJSON(w, 200, map[string]any{"connections": []any{map[string]any{"id": "b", "displayName": "b"}}, "_links": map[string]any{}})
 	})
-	list, err := f.client().ListStorageConnections(t.Context(), tIM)
+	list, err := f.client().Connections(wire.KindStorage).List(t.Context(), tIM)
 	if err != nil || len(list) != 2 {
 		t.Fatalf("list = %+v, %v", list, err)
 	}
@@ -121,11 +121,11 @@ func TestPagingErrors(t *testing.T) {
 	f.handle("GET "+syncIM+"/storageconnections", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"connections": []any{}, "_links": map[string]any{"next": map[string]any{"href": "://bad"}}})
 	})
-	if _, err := f.client().ListStorageConnections(t.Context(), ""); err == nil {
+	if _, err := f.client().Connections(wire.KindStorage).List(t.Context(), ""); err == nil {
 		t.Error("a malformed next link must fail")
 	}
 	f.reply("GET "+syncIM+"/manifestconnections", 422, apiErrorBody("InvalidManifestConnectionRequest", "Cannot perform operation."))
-	if _, err := f.client().ListManifestConnections(t.Context(), tIM); !IsStatus(err, 422) {
+	if _, err := f.client().Connections(wire.KindManifest).List(t.Context(), tIM); !IsStatus(err, 422) {
 		t.Errorf("err = %v", err)
 	}
 }

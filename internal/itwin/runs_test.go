@@ -19,7 +19,7 @@ func TestStartStorageRun202(t *testing.T) {
 		w.Header().Set("Location", runLocation(f, "storage", tRun))
 		w.WriteHeader(http.StatusAccepted)
 	})
-	res, err := f.client().StartStorageRun(t.Context(), tCID)
+	res, err := f.client().Connections(wire.KindStorage).StartRun(t.Context(), tCID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func TestStartRun303ActiveRun(t *testing.T) {
 		w.WriteHeader(http.StatusSeeOther)
 	})
 	f.reply("GET "+syncIM+"/storageconnections/"+tCID+"/runs/active-run", 200, runBody)
-	res, err := f.client().StartStorageRun(t.Context(), tCID)
+	res, err := f.client().Connections(wire.KindStorage).StartRun(t.Context(), tCID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestStartRun202WithoutLocationFallsBackToLastRun(t *testing.T) {
 	f.handle("POST "+syncIM+"/storageconnections/"+tCID+"/run", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) })
 	f.reply("GET "+syncIM+"/storageconnections/"+tCID, 200, map[string]any{"connection": map[string]any{"id": tCID, "displayName": "x",
 		"_links": map[string]any{"lastRun": map[string]any{"href": runLocation(f, "storage", tRun)}}}})
-	res, err := f.client().StartStorageRun(t.Context(), tCID)
+	res, err := f.client().Connections(wire.KindStorage).StartRun(t.Context(), tCID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,14 +71,14 @@ func TestStartRun202WithoutLocationFallsBackToLastRun(t *testing.T) {
 	f2 := newFakeAPI(t)
 	f2.handle("POST "+syncIM+"/storageconnections/"+tCID+"/run", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) })
 	f2.reply("GET "+syncIM+"/storageconnections/"+tCID, 200, connBody)
-	if _, err := f2.client().StartStorageRun(t.Context(), tCID); err == nil {
+	if _, err := f2.client().Connections(wire.KindStorage).StartRun(t.Context(), tCID, nil); err == nil {
 		t.Error("expected an error when the run id cannot be found")
 	}
 	// The fallback read itself fails.
 	f3 := newFakeAPI(t)
 	f3.handle("POST "+syncIM+"/storageconnections/"+tCID+"/run", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) })
 	f3.reply("GET "+syncIM+"/storageconnections/"+tCID, 404, apiErrorBody("StorageConnectionNotFound", "gone"))
-	if _, err := f3.client().StartStorageRun(t.Context(), tCID); !IsNotFound(err) {
+	if _, err := f3.client().Connections(wire.KindStorage).StartRun(t.Context(), tCID, nil); !IsNotFound(err) {
 		t.Errorf("err = %v, want the 404 wrapped", err)
 	}
 }
@@ -86,7 +86,7 @@ func TestStartRun202WithoutLocationFallsBackToLastRun(t *testing.T) {
 func TestStartRunFollowed303(t *testing.T) {
 	f := newFakeAPI(t)
 	f.reply("POST "+syncIM+"/storageconnections/"+tCID+"/run", 200, runBody)
-	res, err := f.client().StartStorageRun(t.Context(), tCID)
+	res, err := f.client().Connections(wire.KindStorage).StartRun(t.Context(), tCID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestStartRunNotRetried(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := newFakeAPI(t)
 			f.handle("POST "+path, h)
-			_, err := f.client().StartStorageRun(t.Context(), tCID)
+			_, err := f.client().Connections(wire.KindStorage).StartRun(t.Context(), tCID, nil)
 			var unc *StartUncertainError
 			if !errors.As(err, &unc) || unc.ConnectionID != tCID {
 				t.Fatalf("err = %T %v, want *StartUncertainError", err, err)
@@ -115,7 +115,7 @@ func TestStartRunNotRetried(t *testing.T) {
 		f := newFakeAPI(t)
 		ctx, cancel := context.WithCancel(t.Context())
 		f.handle("POST "+path, func(w http.ResponseWriter, r *http.Request) { cancel(); <-r.Context().Done() })
-		_, err := f.client().StartStorageRun(ctx, tCID)
+		_, err := f.client().Connections(wire.KindStorage).StartRun(ctx, tCID, nil)
 		var unc *StartUncertainError
 		if !errors.As(err, &unc) || !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %T %v", err, err)
@@ -130,7 +130,7 @@ func TestStartRun429RetriedAnd409Returned(t *testing.T) {
 		w.Header().Set("Location", runLocation(f, "storage", tRun))
 		w.WriteHeader(http.StatusAccepted)
 	}))
-	res, err := f.client().StartStorageRun(t.Context(), tCID)
+	res, err := f.client().Connections(wire.KindStorage).StartRun(t.Context(), tCID, nil)
 	if err != nil || res.RunID != tRun {
 		t.Fatalf("res=%+v err=%v", res, err)
 	}
@@ -140,7 +140,7 @@ func TestStartRun429RetriedAnd409Returned(t *testing.T) {
 
 	f2 := newFakeAPI(t)
 	f2.reply("POST "+path, 409, apiErrorBody("RunAlreadyRequested", "A run request is already being processed."))
-	_, err = f2.client().StartStorageRun(t.Context(), tCID)
+	_, err = f2.client().Connections(wire.KindStorage).StartRun(t.Context(), tCID, nil)
 	var unc *StartUncertainError
 	if errors.As(err, &unc) || !IsConflict(err) || ErrorCode(err) != "RunAlreadyRequested" {
 		t.Fatalf("err = %T %v, want the 409 APIError", err, err)
@@ -158,7 +158,7 @@ func TestStartManifestRun(t *testing.T) {
 	})
 	body := wire.ManifestRunCreate{SourceFiles: []wire.ManifestRunFile{{ID: "dms-0001", Name: "a.dgn", URL: "https://files.example.com/a.dgn?sig=Ab12", ConnectorType: "MSTN",
 		Children: []wire.ManifestChildFile{{ID: "dms-0002", ParentID: "dms-0001", Name: "b.dgn", URL: "https://files.example.com/b.dgn?sig=Cd34", ConnectorType: "CIVIL"}}}}}
-	res, err := f.client().StartManifestRun(t.Context(), tCID, body)
+	res, err := f.client().Connections(wire.KindManifest).StartRun(t.Context(), tCID, &body)
 	if err != nil || res.RunID != tRun {
 		t.Fatalf("res=%+v err=%v", res, err)
 	}
@@ -174,7 +174,7 @@ func TestStartManifestRun(t *testing.T) {
 	f2.handle("POST "+syncIM+"/manifestconnections/"+tCID+"/runs", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusAccepted) })
 	f2.reply("GET "+syncIM+"/manifestconnections/"+tCID, 200, map[string]any{"connection": map[string]any{"id": tCID, "displayName": "x",
 		"_links": map[string]any{"lastRun": map[string]any{"href": runLocation(f2, "manifest", "m-run")}}}})
-	res, err = f2.client().StartManifestRun(t.Context(), tCID, wire.ManifestRunCreate{})
+	res, err = f2.client().Connections(wire.KindManifest).StartRun(t.Context(), tCID, &wire.ManifestRunCreate{})
 	if err != nil || res.RunID != "m-run" {
 		t.Fatalf("res=%+v err=%v", res, err)
 	}

@@ -66,8 +66,8 @@ func TestRequestsExact(t *testing.T) {
 	cases := []tc{
 		{name: "CreateStorageConnection", route: "POST " + syncIM + "/storageconnections", status: 201, resp: connBody,
 			invoke: func(t *testing.T, c *Client) {
-				conn, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{IModelID: tIM, DisplayName: "Plant A", AuthenticationType: "Service",
-					SourceFiles: []wire.StorageFileCreate{{StorageFileID: tFile, ConnectorType: "MSTN"}}})
+				conn, err := c.Connections(wire.KindStorage).Create(ctx, ConnectionCreate{IModelID: tIM, DisplayName: "Plant A", AuthenticationType: "Service",
+					SourceFiles: []SourceFile{{Key: tFile, ConnectorType: "MSTN"}}})
 				must(t, err)
 				if conn.ID != tCID || conn.IModelID != tIM {
 					t.Errorf("connection = %+v", conn)
@@ -77,7 +77,7 @@ func TestRequestsExact(t *testing.T) {
 			body: `{"iModelId":"` + tIM + `","displayName":"Plant A","authenticationType":"Service","sourceFiles":[{"storageFileId":"` + tFile + `","connectorType":"MSTN"}]}`},
 		{name: "GetStorageConnection", route: "GET " + syncIM + "/storageconnections/" + tCID, status: 200, resp: connBody,
 			invoke: func(t *testing.T, c *Client) {
-				conn, err := c.GetStorageConnection(ctx, tCID)
+				conn, err := c.Connections(wire.KindStorage).Get(ctx, tCID)
 				must(t, err)
 				if conn.DisplayName != "Plant A" {
 					t.Errorf("connection = %+v", conn)
@@ -85,7 +85,7 @@ func TestRequestsExact(t *testing.T) {
 			}, method: "GET", path: syncIM + "/storageconnections/" + tCID},
 		{name: "ListStorageConnections", route: "GET " + syncIM + "/storageconnections", status: 200, resp: connsBody,
 			invoke: func(t *testing.T, c *Client) {
-				list, err := c.ListStorageConnections(ctx, tIM)
+				list, err := c.Connections(wire.KindStorage).List(ctx, tIM)
 				must(t, err)
 				if len(list) != 1 || list[0].ID != tCID {
 					t.Errorf("list = %+v", list)
@@ -93,42 +93,42 @@ func TestRequestsExact(t *testing.T) {
 			}, method: "GET", path: syncIM + "/storageconnections", query: url.Values{"imodelId": {tIM}, "$top": {"1000"}}, prefer: true},
 		{name: "ListStorageConnectionsAll", route: "GET " + syncIM + "/storageconnections", status: 200, resp: connsBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.ListStorageConnections(ctx, "")
+				_, err := c.Connections(wire.KindStorage).List(ctx, "")
 				must(t, err)
 			}, method: "GET", path: syncIM + "/storageconnections", query: url.Values{"$top": {"1000"}}, prefer: true},
 		{name: "UpdateStorageConnection", route: "PUT " + syncIM + "/storageconnections/" + tCID, status: 200, resp: connBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.UpdateStorageConnection(ctx, tCID, wire.ConnectionUpdate{DisplayName: wire.Ptr("Renamed")})
+				_, err := c.Connections(wire.KindStorage).Update(ctx, tCID, wire.ConnectionUpdate{DisplayName: wire.Ptr("Renamed")})
 				must(t, err)
 			}, method: "PUT", path: syncIM + "/storageconnections/" + tCID, body: `{"displayName":"Renamed"}`},
 		{name: "DeleteStorageConnection", route: "DELETE " + syncIM + "/storageconnections/" + tCID, status: 204,
-			invoke: func(t *testing.T, c *Client) { must(t, c.DeleteStorageConnection(ctx, tCID)) },
+			invoke: func(t *testing.T, c *Client) { must(t, c.Connections(wire.KindStorage).Delete(ctx, tCID)) },
 			method: "DELETE", path: syncIM + "/storageconnections/" + tCID},
 		{name: "CreateManifestConnection", route: "POST " + syncIM + "/manifestconnections", status: 201, resp: connBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.CreateManifestConnection(ctx, wire.ManifestConnectionCreate{IModelID: tIM, SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "dms-0001"}}})
+				_, err := c.Connections(wire.KindManifest).Create(ctx, ConnectionCreate{IModelID: tIM, SourceFiles: []SourceFile{{Key: "dms-0001"}}})
 				must(t, err)
 			}, method: "POST", path: syncIM + "/manifestconnections", body: `{"iModelId":"` + tIM + `","sourceFiles":[{"sourceFileId":"dms-0001"}]}`},
 		{name: "GetManifestConnection", route: "GET " + syncIM + "/manifestconnections/" + tCID, status: 200, resp: connBody,
-			invoke: func(t *testing.T, c *Client) { _, err := c.GetManifestConnection(ctx, tCID); must(t, err) },
+			invoke: func(t *testing.T, c *Client) { _, err := c.Connections(wire.KindManifest).Get(ctx, tCID); must(t, err) },
 			method: "GET", path: syncIM + "/manifestconnections/" + tCID},
 		{name: "ListManifestConnections", route: "GET " + syncIM + "/manifestconnections", status: 200, resp: connsBody,
-			invoke: func(t *testing.T, c *Client) { _, err := c.ListManifestConnections(ctx, tIM); must(t, err) },
+			invoke: func(t *testing.T, c *Client) { _, err := c.Connections(wire.KindManifest).List(ctx, tIM); must(t, err) },
 			method: "GET", path: syncIM + "/manifestconnections", query: url.Values{"imodelId": {tIM}, "$top": {"1000"}}, prefer: true},
 		{name: "UpdateManifestConnection", route: "PUT " + syncIM + "/manifestconnections/" + tCID, status: 200, resp: connBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.UpdateManifestConnection(ctx, tCID, wire.ConnectionUpdate{AuthenticationType: "User"})
+				_, err := c.Connections(wire.KindManifest).Update(ctx, tCID, wire.ConnectionUpdate{AuthenticationType: "User"})
 				must(t, err)
 			}, method: "PUT", path: syncIM + "/manifestconnections/" + tCID, body: `{"authenticationType":"User"}`},
 		{name: "DeleteManifestConnection", route: "DELETE " + syncIM + "/manifestconnections/" + tCID, status: 204,
-			invoke: func(t *testing.T, c *Client) { must(t, c.DeleteManifestConnection(ctx, tCID)) },
+			invoke: func(t *testing.T, c *Client) { must(t, c.Connections(wire.KindManifest).Delete(ctx, tCID)) },
 			method: "DELETE", path: syncIM + "/manifestconnections/" + tCID},
 		{name: "ListConnections", route: "GET " + syncIM + "/connections", status: 200, resp: connsBody,
 			invoke: func(t *testing.T, c *Client) { _, err := c.ListConnections(ctx, tIM); must(t, err) },
 			method: "GET", path: syncIM + "/connections", query: url.Values{"imodelId": {tIM}, "$top": {"1000"}}, prefer: true},
 		{name: "AddStorageSourceFile", route: "POST " + syncIM + "/storageconnections/" + tCID + "/sourcefiles", status: 201, resp: sfBody,
 			invoke: func(t *testing.T, c *Client) {
-				sf, err := c.AddStorageSourceFile(ctx, tCID, wire.StorageFileCreate{StorageFileID: tFile, ConnectorType: "MSTN"})
+				sf, err := c.Connections(wire.KindStorage).AddSourceFile(ctx, tCID, SourceFile{Key: tFile, ConnectorType: "MSTN"})
 				must(t, err)
 				if sf.ID != tSF || sf.ConnectorType != "MSTN" {
 					t.Errorf("source file = %+v", sf)
@@ -136,44 +136,57 @@ func TestRequestsExact(t *testing.T) {
 			}, method: "POST", path: syncIM + "/storageconnections/" + tCID + "/sourcefiles", body: `{"storageFileId":"` + tFile + `","connectorType":"MSTN"}`},
 		{name: "ListStorageSourceFiles", route: "GET " + syncIM + "/storageconnections/" + tCID + "/sourcefiles", status: 200, resp: sfsBody,
 			invoke: func(t *testing.T, c *Client) {
-				list, err := c.ListStorageSourceFiles(ctx, tCID)
+				list, err := c.Connections(wire.KindStorage).ListSourceFiles(ctx, tCID)
 				must(t, err)
 				if len(list) != 1 || list[0].ConnectorType != "MSTN" {
 					t.Errorf("list = %+v", list)
 				}
 			}, method: "GET", path: syncIM + "/storageconnections/" + tCID + "/sourcefiles", query: url.Values{"$top": {"1000"}}, prefer: true},
 		{name: "GetStorageSourceFile", route: "GET " + syncIM + "/storageconnections/" + tCID + "/sourcefiles/" + tSF, status: 200, resp: sfBody,
-			invoke: func(t *testing.T, c *Client) { _, err := c.GetStorageSourceFile(ctx, tCID, tSF); must(t, err) },
+			invoke: func(t *testing.T, c *Client) {
+				_, err := c.Connections(wire.KindStorage).GetSourceFile(ctx, tCID, tSF)
+				must(t, err)
+			},
 			method: "GET", path: syncIM + "/storageconnections/" + tCID + "/sourcefiles/" + tSF},
 		{name: "UpdateStorageSourceFile", route: "PUT " + syncIM + "/storageconnections/" + tCID + "/sourcefiles/" + tSF, status: 200, resp: sfBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.UpdateStorageSourceFile(ctx, tCID, tSF, wire.StorageFileCreate{StorageFileID: tFile, ConnectorType: "OBD"})
+				_, err := c.Connections(wire.KindStorage).UpdateSourceFile(ctx, tCID, tSF, SourceFile{Key: tFile, ConnectorType: "OBD"})
 				must(t, err)
 			}, method: "PUT", path: syncIM + "/storageconnections/" + tCID + "/sourcefiles/" + tSF, body: `{"storageFileId":"` + tFile + `","connectorType":"OBD"}`},
 		{name: "DeleteStorageSourceFile", route: "DELETE " + syncIM + "/storageconnections/" + tCID + "/sourcefiles/" + tSF, status: 204,
-			invoke: func(t *testing.T, c *Client) { must(t, c.DeleteStorageSourceFile(ctx, tCID, tSF)) },
+			invoke: func(t *testing.T, c *Client) {
+				must(t, c.Connections(wire.KindStorage).DeleteSourceFile(ctx, tCID, tSF))
+			},
 			method: "DELETE", path: syncIM + "/storageconnections/" + tCID + "/sourcefiles/" + tSF},
 		{name: "AddManifestSourceFile", route: "POST " + syncIM + "/manifestconnections/" + tCID + "/sourcefiles", status: 201, resp: msfBody,
 			invoke: func(t *testing.T, c *Client) {
-				sf, err := c.AddManifestSourceFile(ctx, tCID, wire.ManifestFileCreate{SourceFileID: "dms-0001"})
+				sf, err := c.Connections(wire.KindManifest).AddSourceFile(ctx, tCID, SourceFile{Key: "dms-0001"})
 				must(t, err)
-				if sf.SourceFileID != "dms-0001" {
+				if sf.Key != "dms-0001" {
 					t.Errorf("source file = %+v", sf)
 				}
 			}, method: "POST", path: syncIM + "/manifestconnections/" + tCID + "/sourcefiles", body: `{"sourceFileId":"dms-0001"}`},
 		{name: "ListManifestSourceFiles", route: "GET " + syncIM + "/manifestconnections/" + tCID + "/sourcefiles", status: 200, resp: msfsBody,
-			invoke: func(t *testing.T, c *Client) { _, err := c.ListManifestSourceFiles(ctx, tCID); must(t, err) },
+			invoke: func(t *testing.T, c *Client) {
+				_, err := c.Connections(wire.KindManifest).ListSourceFiles(ctx, tCID)
+				must(t, err)
+			},
 			method: "GET", path: syncIM + "/manifestconnections/" + tCID + "/sourcefiles", query: url.Values{"$top": {"1000"}}, prefer: true},
 		{name: "GetManifestSourceFile", route: "GET " + syncIM + "/manifestconnections/" + tCID + "/sourcefiles/" + tSF, status: 200, resp: msfBody,
-			invoke: func(t *testing.T, c *Client) { _, err := c.GetManifestSourceFile(ctx, tCID, tSF); must(t, err) },
+			invoke: func(t *testing.T, c *Client) {
+				_, err := c.Connections(wire.KindManifest).GetSourceFile(ctx, tCID, tSF)
+				must(t, err)
+			},
 			method: "GET", path: syncIM + "/manifestconnections/" + tCID + "/sourcefiles/" + tSF},
 		{name: "UpdateManifestSourceFile", route: "PUT " + syncIM + "/manifestconnections/" + tCID + "/sourcefiles/" + tSF, status: 200, resp: msfBody,
 			invoke: func(t *testing.T, c *Client) {
-				_, err := c.UpdateManifestSourceFile(ctx, tCID, tSF, wire.ManifestFileCreate{SourceFileID: "dms-0009"})
+				_, err := c.Connections(wire.KindManifest).UpdateSourceFile(ctx, tCID, tSF, SourceFile{Key: "dms-0009"})
 				must(t, err)
 			}, method: "PUT", path: syncIM + "/manifestconnections/" + tCID + "/sourcefiles/" + tSF, body: `{"sourceFileId":"dms-0009"}`},
 		{name: "DeleteManifestSourceFile", route: "DELETE " + syncIM + "/manifestconnections/" + tCID + "/sourcefiles/" + tSF, status: 204,
-			invoke: func(t *testing.T, c *Client) { must(t, c.DeleteManifestSourceFile(ctx, tCID, tSF)) },
+			invoke: func(t *testing.T, c *Client) {
+				must(t, c.Connections(wire.KindManifest).DeleteSourceFile(ctx, tCID, tSF))
+			},
 			method: "DELETE", path: syncIM + "/manifestconnections/" + tCID + "/sourcefiles/" + tSF},
 		{name: "GetAuthorizationInformation", route: "GET " + syncIM + "/connections/authorizationinformation", status: 200,
 			resp: map[string]any{"authorizationInformation": map[string]any{"isUserAuthorized": true, "_links": map[string]any{"authorizationUrl": map[string]any{"href": "https://x/consent"}}}},
@@ -186,25 +199,31 @@ func TestRequestsExact(t *testing.T) {
 			}, method: "GET", path: syncIM + "/connections/authorizationinformation", query: url.Values{"redirectUrl": {"https://example.com/done"}}},
 		{name: "GetStorageRun", route: "GET " + syncIM + "/storageconnections/" + tCID + "/runs/" + tRun, status: 200, resp: runBody,
 			invoke: func(t *testing.T, c *Client) {
-				run, err := c.GetStorageRun(ctx, tCID, tRun)
+				run, err := c.Connections(wire.KindStorage).GetRun(ctx, tCID, tRun)
 				must(t, err)
 				if run.ID != tRun || run.State != wire.StateExecuting || run.Jobs == nil {
 					t.Errorf("run = %+v", run)
 				}
 			}, method: "GET", path: syncIM + "/storageconnections/" + tCID + "/runs/" + tRun},
 		{name: "GetManifestRun", route: "GET " + syncIM + "/manifestconnections/" + tCID + "/runs/" + tRun, status: 200, resp: runBody,
-			invoke: func(t *testing.T, c *Client) { _, err := c.GetManifestRun(ctx, tCID, tRun); must(t, err) },
+			invoke: func(t *testing.T, c *Client) {
+				_, err := c.Connections(wire.KindManifest).GetRun(ctx, tCID, tRun)
+				must(t, err)
+			},
 			method: "GET", path: syncIM + "/manifestconnections/" + tCID + "/runs/" + tRun},
 		{name: "ListStorageRuns", route: "GET " + syncIM + "/storageconnections/" + tCID + "/runs", status: 200, resp: runsBody,
 			invoke: func(t *testing.T, c *Client) {
-				runs, err := c.ListStorageRuns(ctx, tCID, 0)
+				runs, err := c.Connections(wire.KindStorage).ListRuns(ctx, tCID, 0)
 				must(t, err)
 				if len(runs) != 1 || runs[0].Result != wire.ResultSuccess {
 					t.Errorf("runs = %+v", runs)
 				}
 			}, method: "GET", path: syncIM + "/storageconnections/" + tCID + "/runs", query: url.Values{"$top": {"1000"}}, prefer: true},
 		{name: "ListManifestRunsLimit", route: "GET " + syncIM + "/manifestconnections/" + tCID + "/runs", status: 200, resp: runsBody,
-			invoke: func(t *testing.T, c *Client) { _, err := c.ListManifestRuns(ctx, tCID, 1); must(t, err) },
+			invoke: func(t *testing.T, c *Client) {
+				_, err := c.Connections(wire.KindManifest).ListRuns(ctx, tCID, 1)
+				must(t, err)
+			},
 			method: "GET", path: syncIM + "/manifestconnections/" + tCID + "/runs", query: url.Values{"$top": {"1"}}, prefer: true},
 		{name: "GetReports", route: "GET /synchronization/reports", status: 200,
 			resp: map[string]any{"reports": []any{map[string]any{"id": "r1", "imodelId": tIM, "runId": tRun, "sasUri": "https://blob/r1?sig=x"}}},
@@ -422,13 +441,13 @@ func TestEmptyIDsRejected(t *testing.T) {
 	c := f.client()
 	ctx := t.Context()
 	calls := map[string]func() error{
-		"GetStorageConnection":   func() error { _, err := c.GetStorageConnection(ctx, ""); return err },
-		"DeleteManifestConn":     func() error { return c.DeleteManifestConnection(ctx, " ") },
-		"GetStorageSourceFile":   func() error { _, err := c.GetStorageSourceFile(ctx, tCID, ""); return err },
-		"StartStorageRun":        func() error { _, err := c.StartStorageRun(ctx, ""); return err },
-		"GetStorageRun":          func() error { _, err := c.GetStorageRun(ctx, tCID, ""); return err },
+		"GetStorageConnection":   func() error { _, err := c.Connections(wire.KindStorage).Get(ctx, ""); return err },
+		"DeleteManifestConn":     func() error { return c.Connections(wire.KindManifest).Delete(ctx, " ") },
+		"GetStorageSourceFile":   func() error { _, err := c.Connections(wire.KindStorage).GetSourceFile(ctx, tCID, ""); return err },
+		"StartStorageRun":        func() error { _, err := c.Connections(wire.KindStorage).StartRun(ctx, "", nil); return err },
+		"GetStorageRun":          func() error { _, err := c.Connections(wire.KindStorage).GetRun(ctx, tCID, ""); return err },
 		"ListConnections":        func() error { _, err := c.ListConnections(ctx, ""); return err },
-		"ListManifestConns":      func() error { _, err := c.ListManifestConnections(ctx, ""); return err },
+		"ListManifestConns":      func() error { _, err := c.Connections(wire.KindManifest).List(ctx, ""); return err },
 		"GetReports":             func() error { _, err := c.GetReports(ctx, tIM, "", ""); return err },
 		"GetConfiguration":       func() error { _, err := c.GetConfiguration(ctx, wire.ScopeIModel, ""); return err },
 		"GetConfigurationScope":  func() error { _, err := c.GetConfiguration(ctx, "workspace", tIM); return err },

@@ -55,9 +55,9 @@ func TestRetriesIdempotentMethods(t *testing.T) {
 		resp   any
 		call   func(c *Client) error
 	}{
-		{"GET", "GET", syncIM + "/storageconnections/" + tCID, connBody, func(c *Client) error { _, err := c.GetStorageConnection(ctx, tCID); return err }},
+		{"GET", "GET", syncIM + "/storageconnections/" + tCID, connBody, func(c *Client) error { _, err := c.Connections(wire.KindStorage).Get(ctx, tCID); return err }},
 		{"PUT", "PUT", syncIM + "/storageconnections/" + tCID, connBody, func(c *Client) error {
-			_, err := c.UpdateStorageConnection(ctx, tCID, wire.ConnectionUpdate{DisplayName: wire.Ptr("x")})
+			_, err := c.Connections(wire.KindStorage).Update(ctx, tCID, wire.ConnectionUpdate{DisplayName: wire.Ptr("x")})
 			return err
 		}},
 		{"PATCH", "PATCH", "/storage/files/" + tFile, fileBody, func(c *Client) error {
@@ -135,7 +135,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 			f.handle("GET "+syncIM+"/storageconnections/"+tCID, failFirst(1, tc.handler, okJSON(connBody)))
 			c := f.client()
 			rec := recordWaits(c, 0)
-			if _, err := c.GetStorageConnection(t.Context(), tCID); err != nil {
+			if _, err := c.Connections(wire.KindStorage).Get(t.Context(), tCID); err != nil {
 				t.Fatal(err)
 			}
 			// RetryWaitMax is 5ms in the test client: only Retry-After can make the computed wait reach seconds.
@@ -155,7 +155,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	f.handle("GET "+syncIM+"/storageconnections/"+tCID, failFirst(3, status(500), okJSON(connBody)))
 	c := f.client()
 	rec := recordWaits(c, 0)
-	if _, err := c.GetStorageConnection(t.Context(), tCID); err != nil {
+	if _, err := c.Connections(wire.KindStorage).Get(t.Context(), tCID); err != nil {
 		t.Fatal(err)
 	}
 	waits := rec.recorded()
@@ -172,7 +172,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 func TestGiveUpAfterMaxRetriesKeepsAPIError(t *testing.T) {
 	f := newFakeAPI(t)
 	f.handle("GET "+syncIM+"/storageconnections/"+tCID, status(503))
-	_, err := f.client().GetStorageConnection(t.Context(), tCID)
+	_, err := f.client().Connections(wire.KindStorage).Get(t.Context(), tCID)
 	apiErr, ok := AsAPIError(err)
 	if !ok || apiErr.Status != 503 || apiErr.Code != "Boom" {
 		t.Fatalf("err = %v, want the 503 envelope", err)
@@ -182,7 +182,7 @@ func TestGiveUpAfterMaxRetriesKeepsAPIError(t *testing.T) {
 	}
 	f2 := newFakeAPI(t)
 	f2.handle("GET "+syncIM+"/storageconnections/"+tCID, status(500))
-	_, err = f2.client(func(c *Config) { c.MaxRetries = 0 }).GetStorageConnection(t.Context(), tCID)
+	_, err = f2.client(func(c *Config) { c.MaxRetries = 0 }).Connections(wire.KindStorage).Get(t.Context(), tCID)
 	if !IsStatus(err, 500) || f2.count("GET", syncIM+"/storageconnections/"+tCID) != 1 {
 		t.Errorf("MaxRetries=0: err=%v attempts=%d", err, f2.count("GET", syncIM+"/storageconnections/"+tCID))
 	}
@@ -191,7 +191,7 @@ func TestGiveUpAfterMaxRetriesKeepsAPIError(t *testing.T) {
 func TestPOSTRetriedOnlyOn429(t *testing.T) {
 	ctx := t.Context()
 	create := func(c *Client) error {
-		_, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{IModelID: tIM, SourceFiles: []wire.StorageFileCreate{{StorageFileID: tFile, ConnectorType: "MSTN"}}})
+		_, err := c.Connections(wire.KindStorage).Create(ctx, ConnectionCreate{IModelID: tIM, SourceFiles: []SourceFile{{Key: tFile, ConnectorType: "MSTN"}}})
 		return err
 	}
 	path := syncIM + "/storageconnections"
@@ -239,7 +239,7 @@ func TestContextCancelStopsRetries(t *testing.T) {
 	// waiting: the call can only return (and the test finish) if the wait is abandoned on cancellation.
 	rec := recordWaits(c, time.Hour)
 	rec.onWait = cancel
-	_, err := c.GetStorageConnection(ctx, tCID)
+	_, err := c.Connections(wire.KindStorage).Get(ctx, tCID)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context canceled", err)
 	}
@@ -265,7 +265,7 @@ func TestRequestTimeoutPerAttempt(t *testing.T) {
 		writeJSON(w, 200, connBody)
 	})
 	c := f.client(func(c *Config) { c.RequestTimeout = 100 * time.Millisecond })
-	if _, err := c.GetStorageConnection(t.Context(), tCID); err != nil {
+	if _, err := c.Connections(wire.KindStorage).Get(t.Context(), tCID); err != nil {
 		t.Fatalf("the second attempt should succeed: %v", err)
 	}
 	if calls.Load() != 2 {

@@ -76,16 +76,7 @@ func (a *syncRunAction) Configure(_ context.Context, req action.ConfigureRequest
 }
 
 func (a *syncRunAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
-	var files types.List
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("source_files"), &files)...)
-	if files.IsNull() || files.IsUnknown() {
-		return
-	}
-	var models []manifestFileModel
-	if d := files.ElementsAs(ctx, &models, false); d.HasError() {
-		return // unknown until apply
-	}
-	validateManifestFiles(models, &resp.Diagnostics)
+	validateManifestRunConfig(ctx, req.Config, &resp.Diagnostics)
 }
 
 func (a *syncRunAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
@@ -113,7 +104,7 @@ func (a *syncRunAction) Invoke(ctx context.Context, req action.InvokeRequest, re
 			fmt.Sprintf("Connection %s is a storage connection: it runs the files mapped to it, so source_files and document_attribute_schema_url apply only to manifest connections.", t.connectionID))
 		return
 	}
-	names := namesFor(t)
+	names := kindOf(t.kind).names(t.client, t.connectionID)
 	if t.kind == wire.KindManifest {
 		body := manifestBody(ctx, m.DocumentAttributeSchemaURL, files, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {

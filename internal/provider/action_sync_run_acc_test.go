@@ -5,6 +5,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // TestAccSyncRunAction invokes the action after a resource change. Actions need Terraform 1.14, so the test
@@ -35,7 +36,7 @@ resource "terraform_data" "trigger" {
 }
 `,
 				PostApplyFunc: func() {
-					runs, err := fx.client.ListStorageRuns(t.Context(), fx.connID, 0)
+					runs, err := fx.client.Connections(wire.KindStorage).ListRuns(t.Context(), fx.connID, 0)
 					if err != nil || len(runs) != 1 {
 						t.Errorf("runs = %d (%v), want the one the action started", len(runs), err)
 					}

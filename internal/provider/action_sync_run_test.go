@@ -40,7 +40,7 @@ func manifestFilesValue(t *testing.T, files []manifestFileModel) types.List {
 // manifestFileObjectType is the object type of one source_files entry, read from the resource schema.
 func manifestFileObjectType() attr.Type {
 	var resp resource.SchemaResponse
-	(&manifestRunResource{}).Schema(context.Background(), resource.SchemaRequest{}, &resp)
+	NewSyncManifestConnectionRunResource().Schema(context.Background(), resource.SchemaRequest{}, &resp)
 	return resp.Schema.Attributes["source_files"].GetType().(types.ListType).ElemType
 }
 

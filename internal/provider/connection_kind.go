@@ -73,6 +73,16 @@ func kindOf(k wire.Kind) *connKind {
 	return storageKind
 }
 
+// names returns the task file names of runs on connection connID as the kind knows them from the server.
+func (k *connKind) names(client *itwin.Client, connID string) namesFunc {
+	return func(ctx context.Context) map[string]string {
+		if k.taskNames == nil {
+			return nil
+		}
+		return k.taskNames(ctx, client, connID)
+	}
+}
+
 // typeName is the resource type name suffix: "_sync_storage_connection".
 func (k *connKind) typeName() string { return "_sync_" + string(k.Kind) + "_connection" }
 
@@ -160,7 +170,9 @@ var storageKind = &connKind{
 	runDescription: "Runs a storage connection once: starts a synchronization run when created and waits for it to complete. " +
 		"A new run starts only when `connection_id` or `triggers` change, or (with `rerun_on_source_change`) when the " +
 		"connection's files changed. Runs cannot be cancelled or deleted: destroying this resource only forgets the run.",
+	runAttributes:     storageRunAttributes,
 	runImportDefaults: map[string]any{"rerun_on_source_change": false},
+	taskNames:         storageFileNames,
 }
 
 var manifestKind = &connKind{
@@ -206,6 +218,8 @@ var manifestKind = &connKind{
 		"complete. File URLs are pre-authenticated, so they are write-only and cannot be compared between plans: a new run starts only " +
 		"when `connection_id` or `triggers` change (key `triggers` on the files' versions or hashes). Changing the file list alone does not " +
 		"start a run. Runs cannot be cancelled or deleted: destroying this resource only forgets the run.",
+	runAttributes: manifestRunAttributes,
+	validateRun:   validateManifestRunConfig,
 }
 
 // connectionIDAttribute is the required connection_id of the resources that live under a connection; changing it

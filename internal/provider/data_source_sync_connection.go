@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -36,6 +37,16 @@ type connectionDataModel struct {
 	AuthenticationType types.String `tfsdk:"authentication_type"`
 	LastRunID          types.String `tfsdk:"last_run_id"`
 	SourceFiles        types.List   `tfsdk:"source_files"`
+}
+
+// connectionSourceFileModel is one of the connection's source files; what it maps is in storage_file_id or
+// source_file_id, by kind.
+type connectionSourceFileModel struct {
+	ID            types.String `tfsdk:"id"`
+	StorageFileID types.String `tfsdk:"storage_file_id"`
+	SourceFileID  types.String `tfsdk:"source_file_id"`
+	ConnectorType types.String `tfsdk:"connector_type"`
+	FileName      types.String `tfsdk:"file_name"`
 }
 
 var connectionSourceFileObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
@@ -103,31 +114,21 @@ func (d *connectionDataSource) Read(ctx context.Context, req datasource.ReadRequ
 		addAPIError(&resp.Diagnostics, "reading connection "+id, err, nil)
 		return
 	}
-	var elems []attr.Value
-	if kind == wire.KindStorage {
-		files, err := d.client.ListStorageSourceFiles(ctx, id)
-		if err != nil {
-			addAPIError(&resp.Diagnostics, "reading the source files of storage connection "+id, err, nil)
-			return
+	files, err := d.client.Connections(kind).ListSourceFiles(ctx, id)
+	if err != nil {
+		addAPIError(&resp.Diagnostics, "reading the source files of "+kind.Noun()+" "+id, err, nil)
+		return
+	}
+	items := make([]connectionSourceFileModel, 0, len(files))
+	for _, f := range files {
+		item := connectionSourceFileModel{ID: types.StringValue(f.ID), StorageFileID: types.StringNull(), SourceFileID: types.StringNull(),
+			ConnectorType: stringOrNullValue(f.ConnectorType), FileName: stringOrNullValue(f.FileName)}
+		if kind == wire.KindStorage {
+			item.StorageFileID = types.StringValue(f.Key)
+		} else {
+			item.SourceFileID = types.StringValue(f.Key)
 		}
-		for _, f := range files {
-			elems = append(elems, types.ObjectValueMust(connectionSourceFileObjectType.AttrTypes, map[string]attr.Value{
-				"id": types.StringValue(f.ID), "storage_file_id": types.StringValue(f.StorageFileID), "source_file_id": types.StringNull(),
-				"connector_type": stringOrNullValue(f.ConnectorType), "file_name": stringOrNullValue(f.LastKnownFileName),
-			}))
-		}
-	} else {
-		files, err := d.client.ListManifestSourceFiles(ctx, id)
-		if err != nil {
-			addAPIError(&resp.Diagnostics, "reading the source files of manifest connection "+id, err, nil)
-			return
-		}
-		for _, f := range files {
-			elems = append(elems, types.ObjectValueMust(connectionSourceFileObjectType.AttrTypes, map[string]attr.Value{
-				"id": types.StringValue(f.ID), "storage_file_id": types.StringNull(), "source_file_id": types.StringValue(f.SourceFileID),
-				"connector_type": types.StringNull(), "file_name": types.StringNull(),
-			}))
-		}
+		items = append(items, item)
 	}
 	m.Kind = types.StringValue(string(kind))
 	m.DisplayName = types.StringValue(conn.DisplayName)
@@ -135,6 +136,8 @@ func (d *connectionDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	m.ITwinID = stringOrNullValue(conn.ITwinID)
 	m.AuthenticationType = stringOrNullValue(conn.AuthenticationType)
 	m.LastRunID = stringOrNullValue(conn.LastRunID())
-	m.SourceFiles = types.ListValueMust(connectionSourceFileObjectType, elems)
+	var diags diag.Diagnostics
+	m.SourceFiles, diags = types.ListValueFrom(ctx, connectionSourceFileObjectType, items)
+	resp.Diagnostics.Append(diags...)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
@@ -23,21 +24,21 @@ func TestAccSyncConnectionDataSources(t *testing.T) {
 	ctx := t.Context()
 	fileA := testUploadFile(t, c, inst, "a.dgn", "a")
 	fileB := testUploadFile(t, c, inst, "b.ifc", "ISO-10303-21;")
-	storage, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{
+	storage, err := c.Connections(wire.KindStorage).Create(ctx, itwin.ConnectionCreate{
 		IModelID: inst.IModelID, DisplayName: "dup", AuthenticationType: "Service",
-		SourceFiles: []wire.StorageFileCreate{{StorageFileID: fileA, ConnectorType: "MSTN"}, {StorageFileID: fileB, ConnectorType: "IFC"}},
+		SourceFiles: []itwin.SourceFile{{Key: fileA, ConnectorType: "MSTN"}, {Key: fileB, ConnectorType: "IFC"}},
 	})
 	if err != nil {
 		t.Fatalf("creating storage connection: %v", err)
 	}
-	manifest, err := c.CreateManifestConnection(ctx, wire.ManifestConnectionCreate{
-		IModelID: inst.IModelID, DisplayName: "dup", SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "dms-7"}},
+	manifest, err := c.Connections(wire.KindManifest).Create(ctx, itwin.ConnectionCreate{
+		IModelID: inst.IModelID, DisplayName: "dup", SourceFiles: []itwin.SourceFile{{Key: "dms-7"}},
 	})
 	if err != nil {
 		t.Fatalf("creating manifest connection: %v", err)
 	}
-	if _, err := c.CreateManifestConnection(ctx, wire.ManifestConnectionCreate{
-		IModelID: inst.IModelID, DisplayName: "solo", SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "dms-8"}},
+	if _, err := c.Connections(wire.KindManifest).Create(ctx, itwin.ConnectionCreate{
+		IModelID: inst.IModelID, DisplayName: "solo", SourceFiles: []itwin.SourceFile{{Key: "dms-8"}},
 	}); err != nil {
 		t.Fatalf("creating manifest connection: %v", err)
 	}

@@ -98,7 +98,7 @@ func (d *connectionsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		return
 	}
 	// The all-kinds list does not say which kind each connection is; the storage list does.
-	storage, err := d.client.ListStorageConnections(ctx, imodelID)
+	storage, err := d.client.Connections(wire.KindStorage).List(ctx, imodelID)
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "listing the storage connections of iModel "+imodelID, err, targets)
 		return

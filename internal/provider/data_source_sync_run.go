@@ -71,14 +71,6 @@ func runTargetFor(ctx context.Context, client *itwin.Client, connID string, diag
 	return runTarget{client: client, kind: kind, connectionID: connID}, conn, true
 }
 
-// namesFor returns the task file-name lookup for a connection kind; manifest runs carry no names the API returns.
-func namesFor(t runTarget) func(context.Context) map[string]string {
-	if t.kind == wire.KindStorage {
-		return func(ctx context.Context) map[string]string { return storageFileNames(ctx, t.client, t.connectionID) }
-	}
-	return func(context.Context) map[string]string { return nil }
-}
-
 func (d *syncRunDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m syncRunDataSourceModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
@@ -99,7 +91,7 @@ func (d *syncRunDataSource) Read(ctx context.Context, req datasource.ReadRequest
 			return
 		}
 	}
-	outs, err := refreshRun(ctx, t, runID, nil, namesFor(t), &resp.Diagnostics)
+	outs, err := refreshRun(ctx, t, runID, nil, kindOf(t.kind).names(t.client, t.connectionID), &resp.Diagnostics)
 	if err != nil {
 		if itwin.IsNotFound(err) {
 			resp.Diagnostics.AddAttributeError(path.Root("run_id"), "Run not found",

@@ -92,7 +92,7 @@ func (d *syncRunsDataSource) Read(ctx context.Context, req datasource.ReadReques
 		addAPIError(&resp.Diagnostics, "listing the runs of "+t.noun()+" "+t.connectionID, err, nil)
 		return
 	}
-	names := namesFor(t)(ctx)
+	names := kindOf(t.kind).names(t.client, t.connectionID)(ctx)
 	items := make([]runSummaryModel, 0, min(len(runs), limit))
 	for i := range runs[:min(len(runs), limit)] {
 		outs, dd := flattenRun(ctx, runDetails{run: &runs[i], fileNames: names})

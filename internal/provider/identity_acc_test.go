@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
@@ -172,8 +173,8 @@ func TestAccSyncStorageConnectionSourceFile_identity(t *testing.T) {
 	c := testClient(t, inst)
 	base := testUploadFile(t, c, inst, "base.dgn", "dgn")
 	extra := testUploadFile(t, c, inst, "extra.dgn", "dgn")
-	conn, err := c.CreateStorageConnection(t.Context(), wire.StorageConnectionCreate{
-		IModelID: inst.IModelID, DisplayName: "identity", SourceFiles: []wire.StorageFileCreate{{StorageFileID: base, ConnectorType: "MSTN"}},
+	conn, err := c.Connections(wire.KindStorage).Create(t.Context(), itwin.ConnectionCreate{
+		IModelID: inst.IModelID, DisplayName: "identity", SourceFiles: []itwin.SourceFile{{Key: base, ConnectorType: "MSTN"}},
 	})
 	if err != nil {
 		t.Fatalf("creating the connection: %v", err)
@@ -191,8 +192,8 @@ func TestAccSyncStorageConnectionSourceFile_identity(t *testing.T) {
 
 func TestAccSyncManifestConnectionSourceFile_identity(t *testing.T) {
 	inst, providerCfg := startLocal(t)
-	conn, err := testClient(t, inst).CreateManifestConnection(t.Context(), wire.ManifestConnectionCreate{
-		IModelID: inst.IModelID, DisplayName: "identity", SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "base"}},
+	conn, err := testClient(t, inst).Connections(wire.KindManifest).Create(t.Context(), itwin.ConnectionCreate{
+		IModelID: inst.IModelID, DisplayName: "identity", SourceFiles: []itwin.SourceFile{{Key: "base"}},
 	})
 	if err != nil {
 		t.Fatalf("creating the connection: %v", err)

@@ -27,13 +27,13 @@ func TestAccSyncConfiguration_squashChangesRunOutput(t *testing.T) {
 	for _, name := range []string{"north.dgn", "south.dgn"} {
 		files[name] = testUploadFile(t, c, inst, name, "version 1 of "+name+"\n")
 	}
-	conn, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{
+	conn, err := c.Connections(wire.KindStorage).Create(ctx, itwin.ConnectionCreate{
 		IModelID:           inst.IModelID,
 		DisplayName:        "squash test",
 		AuthenticationType: "Service",
-		SourceFiles: []wire.StorageFileCreate{
-			{StorageFileID: files["north.dgn"], ConnectorType: "MSTN"},
-			{StorageFileID: files["south.dgn"], ConnectorType: "MSTN"},
+		SourceFiles: []itwin.SourceFile{
+			{Key: files["north.dgn"], ConnectorType: "MSTN"},
+			{Key: files["south.dgn"], ConnectorType: "MSTN"},
 		},
 	})
 	if err != nil {
@@ -46,14 +46,14 @@ func TestAccSyncConfiguration_squashChangesRunOutput(t *testing.T) {
 		if err != nil {
 			return nil, fmt.Errorf("listing changesets: %w", err)
 		}
-		started, err := c.StartStorageRun(ctx, conn.ID)
+		started, err := c.Connections(wire.KindStorage).StartRun(ctx, conn.ID, nil)
 		if err != nil {
 			return nil, fmt.Errorf("starting a run: %w", err)
 		}
 		wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 		defer cancel()
 		run, err := itwin.WaitForRun(wctx, func(ctx context.Context) (*wire.Run, error) {
-			return c.GetStorageRun(ctx, conn.ID, started.RunID)
+			return c.Connections(wire.KindStorage).GetRun(ctx, conn.ID, started.RunID)
 		}, itwin.WaitOptions{MinInterval: 100 * time.Millisecond, MaxInterval: time.Second})
 		if err != nil {
 			return nil, fmt.Errorf("waiting for run %s: %w", started.RunID, err)

@@ -195,11 +195,11 @@ resource "itwin_sync_configuration" "test" {
 func testStorageConnection(t *testing.T, c *itwin.Client, inst *itwinlocaltest.Instance, fileName string) string {
 	t.Helper()
 	fileID := testUploadFile(t, c, inst, fileName, "dgn v1\nelement A\n")
-	conn, err := c.CreateStorageConnection(t.Context(), wire.StorageConnectionCreate{
+	conn, err := c.Connections(wire.KindStorage).Create(t.Context(), itwin.ConnectionCreate{
 		IModelID:           inst.IModelID,
 		DisplayName:        "config test " + fileName,
 		AuthenticationType: "Service",
-		SourceFiles:        []wire.StorageFileCreate{{StorageFileID: fileID, ConnectorType: "MSTN"}},
+		SourceFiles:        []itwin.SourceFile{{Key: fileID, ConnectorType: "MSTN"}},
 	})
 	if err != nil {
 		t.Fatalf("creating a storage connection: %v", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
@@ -67,7 +68,7 @@ func TestAccSyncStorageConnection_adoptAfterLostAnswer(t *testing.T) {
 	mode.Store("")
 	proxy.set(onCreate("/synchronization/imodels/storageconnections", &mode))
 	list := func() ([]wire.Connection, error) {
-		return c.ListStorageConnections(context.Background(), inst.IModelID)
+		return c.Connections(wire.KindStorage).List(context.Background(), inst.IModelID)
 	}
 	config := storageConnConfig(proxy.providerBlock(inst), inst.IModelID, `display_name = "adopt me"`,
 		[][2]string{{fileA, "MSTN"}, {fileB, "IFC"}})
@@ -107,7 +108,7 @@ func TestAccSyncManifestConnection_adoptAfterLostAnswer(t *testing.T) {
 	mode.Store("lose-answer")
 	proxy.set(onCreate("/synchronization/imodels/manifestconnections", &mode))
 	list := func() ([]wire.Connection, error) {
-		return c.ListManifestConnections(context.Background(), inst.IModelID)
+		return c.Connections(wire.KindManifest).List(context.Background(), inst.IModelID)
 	}
 	config := manifestConnConfig(proxy.providerBlock(inst), inst.IModelID, "", "dms-1", "dms-2")
 
@@ -126,9 +127,9 @@ func TestAccSyncStorageConnection_alreadyMappedNamesHolder(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
 	fileA := testUploadFile(t, c, inst, "a.dgn", "dgn A")
-	holder, err := c.CreateStorageConnection(t.Context(), wire.StorageConnectionCreate{
+	holder, err := c.Connections(wire.KindStorage).Create(t.Context(), itwin.ConnectionCreate{
 		IModelID: inst.IModelID, DisplayName: "left behind",
-		SourceFiles: []wire.StorageFileCreate{{StorageFileID: fileA, ConnectorType: "MSTN"}},
+		SourceFiles: []itwin.SourceFile{{Key: fileA, ConnectorType: "MSTN"}},
 	})
 	if err != nil {
 		t.Fatal(err)

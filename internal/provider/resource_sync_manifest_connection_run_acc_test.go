@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
@@ -24,11 +25,11 @@ const manifestSecret = "sig=TOPSECRET42"
 
 func newManifestConnection(t *testing.T, fx *runFixture, ids ...string) string {
 	t.Helper()
-	var files []wire.ManifestFileCreate
+	var files []itwin.SourceFile
 	for _, id := range ids {
-		files = append(files, wire.ManifestFileCreate{SourceFileID: id})
+		files = append(files, itwin.SourceFile{Key: id})
 	}
-	conn, err := fx.client.CreateManifestConnection(context.Background(), wire.ManifestConnectionCreate{
+	conn, err := fx.client.Connections(wire.KindManifest).Create(context.Background(), itwin.ConnectionCreate{
 		IModelID: fx.inst.IModelID, DisplayName: "documents", AuthenticationType: "Service", SourceFiles: files,
 	})
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
@@ -35,8 +36,8 @@ func TestAccSyncManifestConnectionSourceFile_lifecycle(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
 	ctx := t.Context()
-	conn, err := c.CreateManifestConnection(ctx, wire.ManifestConnectionCreate{
-		IModelID: inst.IModelID, DisplayName: "managed elsewhere", SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "base"}},
+	conn, err := c.Connections(wire.KindManifest).Create(ctx, itwin.ConnectionCreate{
+		IModelID: inst.IModelID, DisplayName: "managed elsewhere", SourceFiles: []itwin.SourceFile{{Key: "base"}},
 	})
 	if err != nil {
 		t.Fatalf("creating connection: %v", err)
@@ -80,7 +81,7 @@ func TestAccSyncManifestConnectionSourceFile_lifecycle(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if err := c.DeleteManifestSourceFile(ctx, conn.ID, mappingID); err != nil {
+					if err := c.Connections(wire.KindManifest).DeleteSourceFile(ctx, conn.ID, mappingID); err != nil {
 						t.Fatalf("deleting outside Terraform: %v", err)
 					}
 				},

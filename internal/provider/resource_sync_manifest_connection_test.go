@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
@@ -88,10 +89,10 @@ func TestAccSyncManifestConnection_lifecycle(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if _, err := c.UpdateManifestConnection(ctx, firstID, wire.ConnectionUpdate{DisplayName: wire.Ptr("renamed outside")}); err != nil {
+					if _, err := c.Connections(wire.KindManifest).Update(ctx, firstID, wire.ConnectionUpdate{DisplayName: wire.Ptr("renamed outside")}); err != nil {
 						t.Fatalf("renaming outside Terraform: %v", err)
 					}
-					if _, err := c.AddManifestSourceFile(ctx, firstID, wire.ManifestFileCreate{SourceFileID: "dms-9"}); err != nil {
+					if _, err := c.Connections(wire.KindManifest).AddSourceFile(ctx, firstID, itwin.SourceFile{Key: "dms-9"}); err != nil {
 						t.Fatalf("adding outside Terraform: %v", err)
 					}
 				},
@@ -108,7 +109,7 @@ func TestAccSyncManifestConnection_lifecycle(t *testing.T) {
 			},
 			{
 				PreConfig: func() {
-					if err := c.DeleteManifestConnection(ctx, firstID); err != nil {
+					if err := c.Connections(wire.KindManifest).Delete(ctx, firstID); err != nil {
 						t.Fatalf("deleting outside Terraform: %v", err)
 					}
 				},
@@ -126,15 +127,15 @@ func TestAccSyncManifestConnection_badInput(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
 	ctx := t.Context()
-	storage, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{
+	storage, err := c.Connections(wire.KindStorage).Create(ctx, itwin.ConnectionCreate{
 		IModelID:    inst.IModelID,
-		SourceFiles: []wire.StorageFileCreate{{StorageFileID: testUploadFile(t, c, inst, "a.dgn", "a"), ConnectorType: "MSTN"}},
+		SourceFiles: []itwin.SourceFile{{Key: testUploadFile(t, c, inst, "a.dgn", "a"), ConnectorType: "MSTN"}},
 	})
 	if err != nil {
 		t.Fatalf("creating storage connection: %v", err)
 	}
-	if _, err := c.CreateManifestConnection(ctx, wire.ManifestConnectionCreate{
-		IModelID: inst.IModelID, SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "taken"}},
+	if _, err := c.Connections(wire.KindManifest).Create(ctx, itwin.ConnectionCreate{
+		IModelID: inst.IModelID, SourceFiles: []itwin.SourceFile{{Key: "taken"}},
 	}); err != nil {
 		t.Fatalf("creating the other manifest connection: %v", err)
 	}

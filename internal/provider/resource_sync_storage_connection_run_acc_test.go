@@ -49,9 +49,9 @@ func newRunFixture(t *testing.T, authType string, opts ...itwinlocaltest.Option)
 	inst, providerCfg := startLocal(t, opts...)
 	c := testClient(t, inst)
 	fileID := testUploadFile(t, c, inst, "plant.ifc", testIFC("2O2Fr$t4X7Zf8NOew3FLOH", "1kTvXnbbzCWw8lcMd1dR4o"))
-	conn, err := c.CreateStorageConnection(context.Background(), wire.StorageConnectionCreate{
+	conn, err := c.Connections(wire.KindStorage).Create(context.Background(), itwin.ConnectionCreate{
 		IModelID: inst.IModelID, DisplayName: "runs", AuthenticationType: authType,
-		SourceFiles: []wire.StorageFileCreate{{StorageFileID: fileID, ConnectorType: "IFC"}},
+		SourceFiles: []itwin.SourceFile{{Key: fileID, ConnectorType: "IFC"}},
 	})
 	if err != nil {
 		t.Fatalf("creating the storage connection: %v", err)
@@ -294,7 +294,7 @@ func TestAccSyncStorageConnectionRun_startNotBlindlyRetried(t *testing.T) {
 					if n := runPosts(); n != 2 {
 						t.Errorf("run-start POSTs = %d, want 2 (the first, then one retry after checking lastRun)", n)
 					}
-					runs, err := fx.client.ListStorageRuns(context.Background(), fx.connID, 0)
+					runs, err := fx.client.Connections(wire.KindStorage).ListRuns(context.Background(), fx.connID, 0)
 					if err != nil || len(runs) != 0 {
 						t.Errorf("runs = %v (%v), want none", runs, err)
 					}
@@ -312,7 +312,7 @@ func TestAccSyncStorageConnectionRun_startNotBlindlyRetried(t *testing.T) {
 // (DESIGN §4.1). Once recorded, a triggers change replaces the run as usual.
 func TestAccSyncStorageConnectionRun_importAdoptsTriggers(t *testing.T) {
 	fx := newRunFixture(t, "Service", noEngine())
-	started, err := fx.client.StartStorageRun(context.Background(), fx.connID)
+	started, err := fx.client.Connections(wire.KindStorage).StartRun(context.Background(), fx.connID, nil)
 	if err != nil || started.RunID == "" {
 		t.Fatalf("starting the run to import: %+v, %v", started, err)
 	}
@@ -324,7 +324,7 @@ func TestAccSyncStorageConnectionRun_importAdoptsTriggers(t *testing.T) {
 `)
 	runCount := func(want int) resource.TestCheckFunc {
 		return func(*terraform.State) error {
-			runs, err := fx.client.ListStorageRuns(context.Background(), fx.connID, 0)
+			runs, err := fx.client.Connections(wire.KindStorage).ListRuns(context.Background(), fx.connID, 0)
 			if err != nil {
 				return err
 			}

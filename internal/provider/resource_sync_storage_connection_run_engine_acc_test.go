@@ -119,7 +119,7 @@ func TestAccSyncStorageConnectionRun_success(t *testing.T) {
 func TestAccSyncStorageConnectionRun_partialSuccess(t *testing.T) {
 	fx := newRunFixture(t, "Service", withEngine(0.001))
 	broken := testUploadFile(t, fx.client, fx.inst, "broken.ifc", "this is not a STEP file")
-	if _, err := fx.client.AddStorageSourceFile(context.Background(), fx.connID, wire.StorageFileCreate{StorageFileID: broken, ConnectorType: "IFC"}); err != nil {
+	if _, err := fx.client.Connections(wire.KindStorage).AddSourceFile(context.Background(), fx.connID, itwin.SourceFile{Key: broken, ConnectorType: "IFC"}); err != nil {
 		t.Fatal(err)
 	}
 	resource.Test(t, resource.TestCase{
@@ -173,7 +173,7 @@ func TestAccSyncStorageConnectionRun_adoptsActiveRun(t *testing.T) {
 		Steps: []resource.TestStep{
 			{
 				PreConfig: func() {
-					res, err := fx.client.StartStorageRun(context.Background(), fx.connID)
+					res, err := fx.client.Connections(wire.KindStorage).StartRun(context.Background(), fx.connID, nil)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -185,11 +185,11 @@ func TestAccSyncStorageConnectionRun_adoptsActiveRun(t *testing.T) {
 					if ours == foreign {
 						return fmt.Errorf("the resource adopted the foreign run %s instead of starting its own after it", foreign)
 					}
-					other, err := fx.client.GetStorageRun(context.Background(), fx.connID, foreign)
+					other, err := fx.client.Connections(wire.KindStorage).GetRun(context.Background(), fx.connID, foreign)
 					if err != nil || other.State != wire.StateCompleted {
 						return fmt.Errorf("the foreign run must have finished before ours started: %+v %v", other, err)
 					}
-					mine, err := fx.client.GetStorageRun(context.Background(), fx.connID, ours)
+					mine, err := fx.client.Connections(wire.KindStorage).GetRun(context.Background(), fx.connID, ours)
 					if err != nil || mine.StartDateTime.Before(other.EndDateTime.Time) {
 						return fmt.Errorf("our run started at %v, before the foreign run ended at %v (%v)", mine.StartDateTime, other.EndDateTime, err)
 					}

@@ -56,7 +56,7 @@ type storageRunFixture struct {
 
 func newStorageRunFixture(t *testing.T) *storageRunFixture {
 	f := newFakeSync(t, wire.KindStorage)
-	r := &storageRunResource{client: f.client(), clock: newFakeClock()}
+	r := &storageRunResource{kind: storageKind, client: f.client(), clock: newFakeClock()}
 	fx := &storageRunFixture{f: f, r: r}
 	r.Schema(context.Background(), resource.SchemaRequest{}, &fx.sch)
 	if fx.sch.Diagnostics.HasError() {
@@ -100,12 +100,15 @@ func unknownRunOutputs() runOutputsModel {
 // model is a configured run: planned (unknown outputs) when planned is true, otherwise as stored after a run.
 func (fx *storageRunFixture) model(planned bool, rerun bool, fingerprint string, create string) storageRunModel {
 	m := storageRunModel{
-		ID: types.StringValue("run-0"), ConnectionID: types.StringValue(fx.f.connID), Triggers: types.MapNull(types.StringType),
-		RerunOnSourceChange: types.BoolValue(rerun), Wait: types.BoolValue(true),
-		AllowedResults:    types.SetValueMust(types.StringType, []attr.Value{types.StringValue(wire.ResultSuccess)}),
-		Timeouts:          timeoutsValue(create),
-		SourceFingerprint: types.StringValue(fingerprint),
-		runOutputsModel:   emptyRunOutputs(),
+		runModel: runModel{
+			ID: types.StringValue("run-0"), ConnectionID: types.StringValue(fx.f.connID), Triggers: types.MapNull(types.StringType),
+			Wait:            types.BoolValue(true),
+			AllowedResults:  types.SetValueMust(types.StringType, []attr.Value{types.StringValue(wire.ResultSuccess)}),
+			Timeouts:        timeoutsValue(create),
+			runOutputsModel: emptyRunOutputs(),
+		},
+		RerunOnSourceChange: types.BoolValue(rerun),
+		SourceFingerprint:   types.StringValue(fingerprint),
 	}
 	m.State = types.StringValue(wire.StateCompleted)
 	if planned {

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
@@ -36,9 +37,9 @@ func TestAccSyncStorageConnectionSourceFile_lifecycle(t *testing.T) {
 	fileB := testUploadFile(t, c, inst, "b.dwg", "dwg B")
 	fileC := testUploadFile(t, c, inst, "c.dwg", "dwg C")
 	// The connection is managed elsewhere (here: created through the API) with one file of its own.
-	conn, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{
+	conn, err := c.Connections(wire.KindStorage).Create(ctx, itwin.ConnectionCreate{
 		IModelID: inst.IModelID, DisplayName: "managed elsewhere",
-		SourceFiles: []wire.StorageFileCreate{{StorageFileID: fileBase, ConnectorType: "MSTN"}},
+		SourceFiles: []itwin.SourceFile{{Key: fileBase, ConnectorType: "MSTN"}},
 	})
 	if err != nil {
 		t.Fatalf("creating connection: %v", err)
@@ -101,7 +102,7 @@ func TestAccSyncStorageConnectionSourceFile_lifecycle(t *testing.T) {
 			{
 				// Changed outside Terraform: the plan repairs the connector type.
 				PreConfig: func() {
-					if _, err := c.UpdateStorageSourceFile(ctx, conn.ID, mappingID, wire.StorageFileCreate{StorageFileID: fileC, ConnectorType: "MSTN"}); err != nil {
+					if _, err := c.Connections(wire.KindStorage).UpdateSourceFile(ctx, conn.ID, mappingID, itwin.SourceFile{Key: fileC, ConnectorType: "MSTN"}); err != nil {
 						t.Fatalf("changing outside Terraform: %v", err)
 					}
 				},
@@ -113,7 +114,7 @@ func TestAccSyncStorageConnectionSourceFile_lifecycle(t *testing.T) {
 			{
 				// Deleted outside Terraform: mapped again.
 				PreConfig: func() {
-					if err := c.DeleteStorageSourceFile(ctx, conn.ID, mappingID); err != nil {
+					if err := c.Connections(wire.KindStorage).DeleteSourceFile(ctx, conn.ID, mappingID); err != nil {
 						t.Fatalf("deleting outside Terraform: %v", err)
 					}
 				},
@@ -131,11 +132,11 @@ func TestAccSyncStorageConnectionSourceFile_lifecycle(t *testing.T) {
 	})
 
 	// Destroy removed only this resource's mapping; the connection keeps its own file.
-	files, err := c.ListStorageSourceFiles(ctx, conn.ID)
+	files, err := c.Connections(wire.KindStorage).ListSourceFiles(ctx, conn.ID)
 	if err != nil {
 		t.Fatalf("listing after destroy: %v", err)
 	}
-	if len(files) != 1 || files[0].StorageFileID != fileBase {
+	if len(files) != 1 || files[0].Key != fileBase {
 		t.Errorf("after destroy the connection should keep only its own file, got %+v", files)
 	}
 }

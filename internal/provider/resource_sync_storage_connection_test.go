@@ -122,7 +122,7 @@ func TestAccSyncStorageConnection_lifecycle(t *testing.T) {
 				},
 				Check: func(s *terraform.State) error {
 					id, _ := stateAttr(s, storageConnAddr, "id")
-					files, err := c.ListStorageSourceFiles(ctx, id)
+					files, err := c.Connections(wire.KindStorage).ListSourceFiles(ctx, id)
 					if err != nil {
 						return err
 					}
@@ -148,14 +148,14 @@ func TestAccSyncStorageConnection_lifecycle(t *testing.T) {
 			{
 				// A run started elsewhere moves last_run_id on refresh without any diff in the plan.
 				PreConfig: func() {
-					started, err := c.StartStorageRun(ctx, firstID)
+					started, err := c.Connections(wire.KindStorage).StartRun(ctx, firstID, nil)
 					if err != nil {
 						t.Fatalf("starting a run outside Terraform: %v", err)
 					}
 					runID = started.RunID
 					// Let it finish: the drift steps below delete things, which an active run would block.
 					if _, err := itwin.WaitForRun(ctx, func(ctx context.Context) (*wire.Run, error) {
-						return c.GetStorageRun(ctx, firstID, runID)
+						return c.Connections(wire.KindStorage).GetRun(ctx, firstID, runID)
 					}, itwin.WaitOptions{MinInterval: 50 * time.Millisecond, MaxInterval: 200 * time.Millisecond}); err != nil {
 						t.Fatalf("waiting for the run: %v", err)
 					}
@@ -175,10 +175,10 @@ func TestAccSyncStorageConnection_lifecycle(t *testing.T) {
 				// Drift: renamed and a file added outside Terraform. The plan must show it and the apply put it back.
 				PreConfig: func() {
 					id := firstID
-					if _, err := c.UpdateStorageConnection(ctx, id, wire.ConnectionUpdate{DisplayName: wire.Ptr("renamed outside")}); err != nil {
+					if _, err := c.Connections(wire.KindStorage).Update(ctx, id, wire.ConnectionUpdate{DisplayName: wire.Ptr("renamed outside")}); err != nil {
 						t.Fatalf("renaming outside Terraform: %v", err)
 					}
-					if _, err := c.AddStorageSourceFile(ctx, id, wire.StorageFileCreate{StorageFileID: fileD, ConnectorType: "DWG"}); err != nil {
+					if _, err := c.Connections(wire.KindStorage).AddSourceFile(ctx, id, itwin.SourceFile{Key: fileD, ConnectorType: "DWG"}); err != nil {
 						t.Fatalf("adding a file outside Terraform: %v", err)
 					}
 				},
@@ -193,12 +193,12 @@ func TestAccSyncStorageConnection_lifecycle(t *testing.T) {
 					sameMappingA.AddStateValue(storageConnAddr, tfjsonpath.New("source_file_ids").AtMapKey(fileA)),
 				},
 				Check: func(s *terraform.State) error {
-					files, err := c.ListStorageSourceFiles(ctx, firstID)
+					files, err := c.Connections(wire.KindStorage).ListSourceFiles(ctx, firstID)
 					if err != nil {
 						return err
 					}
 					for _, f := range files {
-						if f.StorageFileID == fileD {
+						if f.Key == fileD {
 							return fmt.Errorf("the file added outside Terraform is still mapped")
 						}
 					}
@@ -208,7 +208,7 @@ func TestAccSyncStorageConnection_lifecycle(t *testing.T) {
 			{
 				// The connection is deleted outside Terraform: it drops out of state and is created again.
 				PreConfig: func() {
-					if err := c.DeleteStorageConnection(ctx, firstID); err != nil {
+					if err := c.Connections(wire.KindStorage).Delete(ctx, firstID); err != nil {
 						t.Fatalf("deleting outside Terraform: %v", err)
 					}
 				},
@@ -236,9 +236,9 @@ func TestAccSyncStorageConnection_badInput(t *testing.T) {
 	fileA := testUploadFile(t, c, inst, "a.dgn", "dgn A")
 	fileTaken := testUploadFile(t, c, inst, "taken.dgn", "dgn T")
 	// Another connection on the same iModel already maps fileTaken.
-	if _, err := c.CreateStorageConnection(ctx, wire.StorageConnectionCreate{
+	if _, err := c.Connections(wire.KindStorage).Create(ctx, itwin.ConnectionCreate{
 		IModelID: inst.IModelID, DisplayName: "other",
-		SourceFiles: []wire.StorageFileCreate{{StorageFileID: fileTaken, ConnectorType: "MSTN"}},
+		SourceFiles: []itwin.SourceFile{{Key: fileTaken, ConnectorType: "MSTN"}},
 	}); err != nil {
 		t.Fatalf("creating the other connection: %v", err)
 	}
@@ -307,8 +307,8 @@ func TestAccSyncStorageConnection_importWrongKind(t *testing.T) {
 	inst, providerCfg := startLocal(t)
 	c := testClient(t, inst)
 	fileA := testUploadFile(t, c, inst, "a.dgn", "dgn A")
-	m, err := c.CreateManifestConnection(t.Context(), wire.ManifestConnectionCreate{
-		IModelID: inst.IModelID, SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "dms-1"}},
+	m, err := c.Connections(wire.KindManifest).Create(t.Context(), itwin.ConnectionCreate{
+		IModelID: inst.IModelID, SourceFiles: []itwin.SourceFile{{Key: "dms-1"}},
 	})
 	if err != nil {
 		t.Fatalf("creating manifest connection: %v", err)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -229,23 +228,6 @@ func runTaskIDs(run *wire.Run) map[string]bool {
 	return ids
 }
 
-// storageFileNames maps a storage connection's storageFileId → last known file name, for task diagnostics and the
-// tasks output. A failure only costs the names, so it is logged, not reported.
-func storageFileNames(ctx context.Context, client *itwin.Client, connectionID string) map[string]string {
-	names := map[string]string{}
-	files, err := client.ListStorageSourceFiles(ctx, connectionID)
-	if err != nil {
-		tflog.Warn(ctx, "could not list the connection's source files for task file names", map[string]any{"error": err.Error()})
-		return names
-	}
-	for _, f := range files {
-		if f.LastKnownFileName != "" {
-			names[f.StorageFileID] = f.LastKnownFileName
-		}
-	}
-	return names
-}
-
 // fileNamesFromTasks recovers source id → file name from a tasks output value.
 func fileNamesFromTasks(ctx context.Context, tasks types.List) map[string]string {
 	names := map[string]string{}
@@ -290,23 +272,6 @@ func refreshRun(ctx context.Context, t runTarget, runID string, prior *runOutput
 	return outs, nil
 }
 
-// refreshRunState is the Read of both run resources: it refreshes outs in place, and on a 404 tells a purged
-// run (kept with a warning) from a deleted connection (removed). It returns false when Read must stop.
-func refreshRunState(ctx context.Context, t runTarget, runID string, outs *runOutputsModel,
-	names func(context.Context) map[string]string, resp *resource.ReadResponse) bool {
-	fresh, err := refreshRun(ctx, t, runID, outs, names, &resp.Diagnostics)
-	if err != nil {
-		if itwin.IsNotFound(err) {
-			readMissingRun(ctx, t, runID, resp)
-			return false
-		}
-		addAPIError(&resp.Diagnostics, "reading synchronization run "+runID, err, nil)
-		return false
-	}
-	*outs = fresh
-	return true
-}
-
 // readMissingRun handles a 404 on a run resource's Read. Runs live as long as their connection, but the service
 // may purge a connection's run history (PATTERNS §7): removing the resource then would make the next apply start
 // a run nobody asked for. So the connection decides: gone → the run is gone with it; still there → keep the state
@@ -327,12 +292,4 @@ func readMissingRun(ctx context.Context, t runTarget, runID string, resp *resour
 	default:
 		addAPIError(&resp.Diagnostics, "reading "+t.noun()+" "+t.connectionID+" (its run "+runID+" was not found)", err, nil)
 	}
-}
-
-// forgetRun is the Delete of both run resources: the API cannot delete or cancel runs, and their history stays
-// with the connection, so destroying only drops the run from state.
-func forgetRun(ctx context.Context, req resource.DeleteRequest) {
-	var id types.String
-	req.State.GetAttribute(ctx, path.Root("id"), &id)
-	tflog.Info(ctx, "forgetting synchronization run (runs cannot be deleted or cancelled)", map[string]any{"run_id": id.ValueString()})
 }

@@ -726,7 +726,7 @@ func TestExecuteRun_ServerErrorTextIsRedacted(t *testing.T) {
 func TestReadMissingRun_Manifest(t *testing.T) {
 	ctx := context.Background()
 	var sch resource.SchemaResponse
-	(&manifestRunResource{}).Schema(ctx, resource.SchemaRequest{}, &sch)
+	NewSyncManifestConnectionRunResource().Schema(ctx, resource.SchemaRequest{}, &sch)
 	for name, c := range map[string]struct {
 		connGone, connDenied bool
 		wantRemoved, wantErr bool

@@ -7,8 +7,10 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/mapplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 )
 
@@ -37,4 +39,32 @@ func triggersReplaceUnlessImported(ctx context.Context, req planmodifier.MapRequ
 		return
 	}
 	resp.RequiresReplace = true
+}
+
+// markImportedRun sets the import mark.
+func markImportedRun(ctx context.Context, resp *resource.ImportStateResponse) {
+	if resp.Private != nil { // nil only when called outside the framework (unit tests)
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedRunKey, []byte("true"))...)
+	}
+}
+
+// clearImportedRun ends the grace of an import: once an apply recorded the configuration, a later triggers
+// change starts a run as usual.
+func clearImportedRun(ctx context.Context, resp *resource.UpdateResponse) {
+	if resp.Private != nil {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, importedRunKey, nil)...)
+	}
+}
+
+// triggersStartRun reports whether the triggers planned start a new run: any change, except the adoption of
+// configured triggers by an imported run (see triggersReplaceUnlessImported).
+func triggersStartRun(planned, prior types.Map, imported bool) bool {
+	switch {
+	case planned.IsUnknown():
+		return true
+	case planned.Equal(prior):
+		return false
+	default:
+		return !(prior.IsNull() && imported)
+	}
 }
