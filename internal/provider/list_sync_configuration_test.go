@@ -31,16 +31,8 @@ func TestAccSyncConfigurationList_query(t *testing.T) {
 	plantB := testCreateIModel(t, c, inst.ITwinID, "Plant B", "")
 	testCreateIModel(t, c, inst.ITwinID, "Plant C", "") // neither it nor a connection is configured
 	file := testUploadFile(t, c, inst, "a.ifc", "ISO-10303-21;")
-	storage, err := c.CreateStorageConnection(t.Context(), wire.StorageConnectionCreate{IModelID: plantA.ID, DisplayName: "Plant A model",
-		AuthenticationType: wire.AuthenticationTypeService, SourceFiles: []wire.StorageFileCreate{{StorageFileID: file, ConnectorType: "IFC"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	manifest, err := c.CreateManifestConnection(t.Context(), wire.ManifestConnectionCreate{IModelID: plantB.ID, DisplayName: "Plant B documents",
-		AuthenticationType: wire.AuthenticationTypeService, SourceFiles: []wire.ManifestFileCreate{{SourceFileID: "doc-1"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	storage := testCreateConnection(t, c, wire.KindStorage, plantA.ID, "Plant A model", itwin.SourceFile{Key: file, ConnectorType: "IFC"})
+	manifest := testCreateConnection(t, c, wire.KindManifest, plantB.ID, "Plant B documents", itwin.SourceFile{Key: "doc-1"})
 	testConfigure(t, c, wire.ScopeITwin, inst.ITwinID, map[string]any{"squashIntermediateRevisions": true})
 	testConfigure(t, c, wire.ScopeIModel, plantA.ID, map[string]any{"clampZExtent": true, "overrideRvtReprojectionDistance": 25})
 	testConfigure(t, c, wire.ScopeConnection, storage.ID, map[string]any{"enableSheetsAndDrawings": true})

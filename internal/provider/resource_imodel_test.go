@@ -234,7 +234,7 @@ func TestAccIModel_renameKeepsChangesets(t *testing.T) {
 			if len(cs) != pushed {
 				return fmt.Errorf("the iModel has %d changesets, had %d before the update", len(cs), pushed)
 			}
-			if _, err := client.GetStorageConnection(ctx, connID); err != nil {
+			if _, err := client.Connections(wire.KindStorage).Get(ctx, connID); err != nil {
 				return fmt.Errorf("the connection is gone after the update: %w", err)
 			}
 			return nil
