@@ -103,7 +103,7 @@ func streamList(ctx context.Context, req list.ListRequest, stream *list.ListResu
 	}
 }
 
-// listAccess names, per API family, the access a 403 means is missing.
+// The access a 403 means is missing, per API family, for listCallError.
 const (
 	accessStorage = "read access to the iTwin's Storage (the service application must be a member of the iTwin, " +
 		"with a role that may read files)"

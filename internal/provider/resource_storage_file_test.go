@@ -491,7 +491,9 @@ resource "itwin_storage_file" "f" {
 				Check: resource.ComposeTestCheckFunc(
 					resource.TestCheckResourceAttrPtr(addr, "id", &fileID),
 					resource.TestCheckResourceAttr(addr, "source_hash", sha256Hex("second, never uploaded")),
-					func(*terraform.State) error { return checkDownload(t.Context(), client, fileID, "second, never uploaded") },
+					func(*terraform.State) error {
+						return checkDownload(t.Context(), client, fileID, "second, never uploaded")
+					},
 				),
 			},
 		},
