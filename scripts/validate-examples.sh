@@ -2,7 +2,8 @@
 # `validate` of every example directory against the provider binary in $1 (dev_overrides, so no `init` and no
 # network), on every CLI the project supports. Each directory is copied to a scratch dir first, so nothing is
 # written into examples/ and files that need a newer CLI can be left out:
-#   - examples/actions/* and examples/list-resources/* need Terraform >= 1.14 (OpenTofu has neither),
+#   - examples/actions/*, examples/list-resources/* and query files (*.tfquery.hcl, validated with
+#     `validate -query`) need Terraform >= 1.14 (OpenTofu has neither),
 #   - import-by-identity.tf needs Terraform >= 1.12 (OpenTofu >= 1.12),
 #   - any file with a line "# requires terraform >= X.Y" needs that version.
 # The Terraform on PATH validates what it can; whatever it cannot (a newer feature) is validated, whole
@@ -54,7 +55,7 @@ fi
 # this CLI version cannot read, validates the rest. Sets $kept to the files validated. Returns 0 valid, 1 invalid
 # (the CLI's errors are in $work/validate.out), 2 nothing left to validate.
 validate_with() {
-  local cli=$1 ver=$2 kind=$3 dir=$4 drop=$5 f fneed marker
+  local cli=$1 ver=$2 kind=$3 dir=$4 drop=$5 f fneed marker query=()
   kept=""
   work="$scratch/ws/$kind-$ver/$dir${drop:+-without-$drop}"
   mkdir -p "$work"
@@ -69,16 +70,26 @@ validate_with() {
     [ -n "$marker" ] && fneed=$marker
     if [ -n "$fneed" ] && ! at_least "$fneed" "$ver"; then rm -f "$f"; else kept+=" $(basename "$f")"; fi
   done
+  for f in "$work"/*.tfquery.hcl; do
+    [ -e "$f" ] || continue
+    if [ "$kind" = terraform ] && at_least 1.14 "$ver"; then
+      query=(-query)
+      kept+=" $(basename "$f")"
+    else
+      rm -f "$f"
+    fi
+  done
   [ -n "$kept" ] || return 2
-  (cd "$work" && "$cli" validate -no-color >"$work/validate.out" 2>&1) || return 1
+  (cd "$work" && "$cli" validate -no-color "${query[@]}" >"$work/validate.out" 2>&1) || return 1
 }
 
 failed=0 skipped=0
 declare -A valid=()
-mapfile -t dirs < <(find examples -name '*.tf' -not -path '*/.terraform/*' -not -path '*/modules/*' -printf '%h\n' | sort -u)
+mapfile -t dirs < <(find examples \( -name '*.tf' -o -name '*.tfquery.hcl' \) -not -path '*/.terraform/*' -not -path '*/modules/*' -printf '%h\n' | sort -u)
 for dir in "${dirs[@]}"; do
   need="" tofu_ok=1
   case "$dir" in examples/actions/* | examples/list-resources/*) need=1.14 tofu_ok="" ;; esac
+  if ! compgen -G "$dir/*.tf" >/dev/null; then need=1.14 tofu_ok=""; fi # query files only
   # import-by-string-id.tf and import-by-identity.tf are alternatives (tfplugindocs shows them side by side):
   # each is validated without the other.
   drops=("")
@@ -92,7 +103,8 @@ for dir in "${dirs[@]}"; do
     for drop in "${drops[@]}"; do
       if [ -n "$only_uncovered" ]; then
         local missing=""
-        for f in "$dir"/*.tf; do
+        for f in "$dir"/*.tf "$dir"/*.tfquery.hcl; do
+          [ -e "$f" ] || continue
           f=$(basename "$f")
           [ "$f" = "$drop" ] || [ -n "${covered[$f]:-}" ] || missing=1
         done
@@ -125,7 +137,10 @@ for dir in "${dirs[@]}"; do
   if [ -n "$tofu_ok" ]; then try "$tofu" "OpenTofu $have_tofu" "$have_tofu" tofu ""; fi
 
   uncovered=""
-  for f in "$dir"/*.tf; do [ -n "${covered[$(basename "$f")]:-}" ] || uncovered+=" $(basename "$f")"; done
+  for f in "$dir"/*.tf "$dir"/*.tfquery.hcl; do
+    [ -e "$f" ] || continue
+    [ -n "${covered[$(basename "$f")]:-}" ] || uncovered+=" $(basename "$f")"
+  done
   if [ "${#fails[@]}" -gt 0 ]; then
     echo "FAIL $dir on ${fails[*]}"
     printf '%s' "$errs"

@@ -120,6 +120,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	configFile := fs.String("config", envOr("ITWIN_LOCAL_CONFIG", ""), "JSON file {\"clients\":[{\"id\",\"secret\",\"itwins\":[\"*\"],\"rateLimitPerMinute\",\"email\"}]} [ITWIN_LOCAL_CONFIG]")
 	speed := fs.Float64("speed", envFloat("ITWIN_LOCAL_SPEED", 1), "phase-duration factor for runs (1 = demo pace, 0.01 = 100x faster) [ITWIN_LOCAL_SPEED]")
 	tokenTTL := fs.Duration("token-ttl", envDuration("ITWIN_LOCAL_TOKEN_TTL", time.Hour), "access-token lifetime [ITWIN_LOCAL_TOKEN_TTL]")
+	maxPage := fs.Int("max-page-size", int(envFloat("ITWIN_LOCAL_MAX_PAGE_SIZE", 0)), "serve lists in pages of at most this many items (0 = the API's 1000), to exercise client paging [ITWIN_LOCAL_MAX_PAGE_SIZE]")
 	verbose := fs.Bool("verbose", false, "log every request to stderr")
 	fLatency := fs.Duration("fault-latency", envDuration("ITWIN_LOCAL_FAULT_LATENCY", 0), "latency added to matching requests [ITWIN_LOCAL_FAULT_LATENCY]")
 	f429 := fs.Float64("fault-429-rate", envFloat("ITWIN_LOCAL_FAULT_429_RATE", 0), "probability 0..1 of an injected 429 [ITWIN_LOCAL_FAULT_429_RATE]")
@@ -169,6 +170,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *webhookTimeout <= 0 {
 		return fmt.Errorf("%w: --webhook-timeout must be > 0", errUsage)
 	}
+	if *maxPage < 0 || *maxPage > 1000 {
+		return fmt.Errorf("%w: --max-page-size must be between 0 and 1000", errUsage)
+	}
+	cfg.MaxPageSize = *maxPage
 
 	srv, err := itwinlocal.New(cfg)
 	if err != nil {

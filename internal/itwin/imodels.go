@@ -2,6 +2,7 @@ package itwin
 
 import (
 	"context"
+	"iter"
 	"net/http"
 	"net/url"
 
@@ -71,8 +72,13 @@ type IModelListOptions struct {
 
 // ListIModels lists the iModels of an iTwin in full representation, following every page (404 iTwinNotFound).
 func (c *Client) ListIModels(ctx context.Context, iTwinID string, opts IModelListOptions) ([]wire.IModel, error) {
+	return collect(c.EachIModel(ctx, iTwinID, opts))
+}
+
+// EachIModel yields the iModels of an iTwin (full representation, every page), lazily; see eachItem.
+func (c *Client) EachIModel(ctx context.Context, iTwinID string, opts IModelListOptions) iter.Seq2[wire.IModel, error] {
 	if err := need("iTwin id", iTwinID); err != nil {
-		return nil, err
+		return failed[wire.IModel](err)
 	}
 	q := url.Values{"iTwinId": {iTwinID}}
 	if opts.Name != "" {
@@ -81,7 +87,7 @@ func (c *Client) ListIModels(ctx context.Context, iTwinID string, opts IModelLis
 	if opts.Search != "" {
 		q.Set("$search", opts.Search)
 	}
-	return listAll(ctx, c, "/imodels", q, 0,
+	return eachItem(ctx, c, "/imodels", q, 0,
 		decodePage(func(p *wire.IModelList) ([]wire.IModel, *wire.Link) { return p.IModels, p.Links.Next }))
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -33,48 +34,82 @@ func decodePage[P any, T any](get func(*P) ([]T, *wire.Link)) pageDecoder[T] {
 	}
 }
 
-// listAll reads every page of a list (§1.5): the first request asks for $top=1000 and the full representation,
-// then _links.next is followed until it is absent or null. limit > 0 stops after that many items.
+// listAll reads every page of a list (§1.5) into a slice; see eachItem. limit > 0 stops after that many items
+// (and asks for no bigger pages than that).
 func listAll[T any](ctx context.Context, c *Client, path string, query url.Values, limit int, decode pageDecoder[T]) ([]T, error) {
-	q := url.Values{}
-	for k, v := range query {
-		q[k] = append([]string(nil), v...)
-	}
-	top := pageSize
-	if limit > 0 && limit < pageSize {
-		top = limit
-	}
-	q.Set("$top", strconv.Itoa(top))
-	next := path + "?" + encodeQuery(q)
+	return collectN(eachItem(ctx, c, path, query, limit, decode), limit)
+}
 
+// collect reads a whole sequence of eachItem into a slice, or returns its error.
+func collect[T any](seq iter.Seq2[T, error]) ([]T, error) { return collectN(seq, 0) }
+
+// collectN is collect that stops after limit items when limit > 0.
+func collectN[T any](seq iter.Seq2[T, error], limit int) ([]T, error) {
 	all := []T{}
-	seen := map[string]bool{}
-	for page := 0; ; page++ {
-		if page >= maxPages {
-			return nil, fmt.Errorf("listing %s: more than %d pages, giving up", path, maxPages)
-		}
-		if seen[next] {
-			return nil, fmt.Errorf("listing %s: the server returned the same next link twice (%s)", path, RedactURL(next))
-		}
-		seen[next] = true
-		res, err := c.do(ctx, call{method: http.MethodGet, path: next, prefer: preferRepresentation})
+	for item, err := range seq {
 		if err != nil {
 			return nil, err
 		}
-		items, link, err := decode(res.body)
-		if err != nil {
-			return nil, fmt.Errorf("decoding a page of %s: %w (body: %s)", res.url, err, snippet(res.body))
-		}
-		all = append(all, items...)
+		all = append(all, item)
 		if limit > 0 && len(all) >= limit {
-			return all[:limit], nil
+			break
 		}
-		if link == nil || strings.TrimSpace(link.Href) == "" {
-			return all, nil
+	}
+	return all, nil
+}
+
+// eachItem reads a list page by page (§1.5): the first request asks for $top=1000 (or limit, when smaller) and
+// the full representation, then _links.next is followed until it is absent or null. Each item is yielded as it
+// arrives, so a caller that stops early reads no further page. A failed page ends the sequence with one
+// (zero, err) pair after the items of the pages before it: the caller can tell a complete list from a cut one.
+func eachItem[T any](ctx context.Context, c *Client, path string, query url.Values, limit int, decode pageDecoder[T]) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		var zero T
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = append([]string(nil), v...)
 		}
-		next, err = c.nextRequest(next, path, query, link.Href)
-		if err != nil {
-			return nil, fmt.Errorf("listing %s: %w", path, err)
+		top := pageSize
+		if limit > 0 && limit < pageSize {
+			top = limit
+		}
+		q.Set("$top", strconv.Itoa(top))
+		next := path + "?" + encodeQuery(q)
+
+		seen := map[string]bool{}
+		for page := 0; ; page++ {
+			if page >= maxPages {
+				yield(zero, fmt.Errorf("listing %s: more than %d pages, giving up", path, maxPages))
+				return
+			}
+			if seen[next] {
+				yield(zero, fmt.Errorf("listing %s: the server returned the same next link twice (%s)", path, RedactURL(next)))
+				return
+			}
+			seen[next] = true
+			res, err := c.do(ctx, call{method: http.MethodGet, path: next, prefer: preferRepresentation})
+			if err != nil {
+				yield(zero, err)
+				return
+			}
+			items, link, err := decode(res.body)
+			if err != nil {
+				yield(zero, fmt.Errorf("decoding a page of %s: %w (body: %s)", res.url, err, snippet(res.body)))
+				return
+			}
+			for _, item := range items {
+				if !yield(item, nil) {
+					return
+				}
+			}
+			if link == nil || strings.TrimSpace(link.Href) == "" {
+				return
+			}
+			next, err = c.nextRequest(next, path, query, link.Href)
+			if err != nil {
+				yield(zero, fmt.Errorf("listing %s: %w", path, err))
+				return
+			}
 		}
 	}
 }

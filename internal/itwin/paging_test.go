@@ -129,3 +129,59 @@ func TestPagingErrors(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestEachItemStreamsAndReportsFailure: a lazily paged list yields the first page's items before it asks for the
+// second, stops asking when the caller stops, and ends with the error of a failed page (after the items it had),
+// never with a silently shorter list.
+func TestEachItemStreamsAndReportsFailure(t *testing.T) {
+	f := newFakeAPI(t)
+	path := syncIM + "/storageconnections/" + tCID + "/sourcefiles"
+	f.handle("GET "+path, func(w http.ResponseWriter, r *http.Request) {
+		sf := func(id string) map[string]any {
+			return map[string]any{"id": id, "storageFileId": "f" + id, "connectorType": "IFC"}
+		}
+		switch r.URL.Query().Get("$skip") {
+		case "":
+			writeJSON(w, 200, map[string]any{"sourceFiles": []any{sf("1"), sf("2")},
+				"_links": map[string]any{"next": map[string]any{"href": path + "?$skip=2&$top=2"}}})
+		default:
+			writeJSON(w, 403, apiErrorBody("InsufficientPermissions", "The user has insufficient permissions for the requested operation."))
+		}
+	})
+	c := f.client(func(cfg *Config) { cfg.MaxRetries = 0 })
+
+	// Stopping after the first item reads one page only.
+	for _, err := range c.Connections(wire.KindStorage).EachSourceFile(t.Context(), tCID) {
+		if err != nil {
+			t.Fatalf("first page: %v", err)
+		}
+		break
+	}
+	if n := len(f.requests()); n != 1 {
+		t.Fatalf("stopping after one item made %d requests, want 1", n)
+	}
+
+	var ids []string
+	var last error
+	for sf, err := range c.Connections(wire.KindStorage).EachSourceFile(t.Context(), tCID) {
+		if err != nil {
+			last = err
+			continue
+		}
+		if last != nil {
+			t.Fatalf("item %s after the error", sf.ID)
+		}
+		ids = append(ids, sf.ID)
+	}
+	if strings.Join(ids, ",") != "1,2" || !IsStatus(last, 403) {
+		t.Fatalf("items %v, error %v; want 1,2 then the 403", ids, last)
+	}
+	if _, err := c.Connections(wire.KindStorage).ListSourceFiles(t.Context(), tCID); !IsStatus(err, 403) {
+		t.Fatalf("ListSourceFiles must return the page error, got %v", err)
+	}
+	for _, err := range c.Connections(wire.KindStorage).EachSourceFile(t.Context(), "") {
+		if err == nil || !strings.Contains(err.Error(), "connection id") {
+			t.Fatalf("empty connection id: %v", err)
+		}
+	}
+}

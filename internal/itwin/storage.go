@@ -78,11 +78,7 @@ func (c *Client) DeleteFolder(ctx context.Context, id string) error {
 
 // ListFolderItems lists a folder's files and sub-folders (all pages).
 func (c *Client) ListFolderItems(ctx context.Context, folderID string) ([]wire.StorageItem, error) {
-	if err := need("folder id", folderID); err != nil {
-		return nil, err
-	}
-	return listAll(ctx, c, "/storage/folders/"+esc(folderID)+"/list", nil, 0,
-		decodePage(func(p *wire.StorageItemList) ([]wire.StorageItem, *wire.Link) { return p.Items, p.Links.Next }))
+	return collect(c.EachFolderItem(ctx, folderID))
 }
 
 // UploadFile creates a file in a folder and uploads its content: create (202 with upload links), PUT the bytes

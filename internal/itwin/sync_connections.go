@@ -152,24 +152,7 @@ func (a ConnectionAPI) AddSourceFile(ctx context.Context, connID string, f Sourc
 
 // ListSourceFiles lists a connection's source files (S10, M10; all pages).
 func (a ConnectionAPI) ListSourceFiles(ctx context.Context, connID string) ([]SourceFile, error) {
-	if err := need("connection id", connID); err != nil {
-		return nil, err
-	}
-	raw, err := listAll(ctx, a.c, a.sourceFilesPath(connID), nil, 0,
-		decodePage(func(p *struct {
-			SourceFiles []sourceFileJSON `json:"sourceFiles"`
-			Links       wire.PagingLinks `json:"_links"`
-		}) ([]sourceFileJSON, *wire.Link) {
-			return p.SourceFiles, p.Links.Next
-		}))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]SourceFile, 0, len(raw))
-	for _, f := range raw {
-		out = append(out, a.sourceFile(f))
-	}
-	return out, nil
+	return collect(a.EachSourceFile(ctx, connID))
 }
 
 // GetSourceFile reads one mapping (S11, M11).

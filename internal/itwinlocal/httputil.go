@@ -53,6 +53,23 @@ func representation(r *http.Request) bool {
 	return false
 }
 
+// capTop rewrites the request's $top to at most max (Config.MaxPageSize): absent or larger values become max, a
+// smaller one stays, and a malformed one is left for parsePage to refuse. Requests that list nothing ignore $top.
+func capTop(r *http.Request, max int) {
+	q := r.URL.Query()
+	for k, v := range q {
+		if !strings.EqualFold(k, "$top") || len(v) == 0 {
+			continue
+		}
+		if n, err := strconv.Atoi(v[0]); err != nil || n <= max {
+			return
+		}
+		delete(q, k)
+	}
+	q.Set("$top", strconv.Itoa(max))
+	r.URL.RawQuery = q.Encode()
+}
+
 // page is a parsed $top/$skip pair.
 type page struct{ Skip, Top int }
 

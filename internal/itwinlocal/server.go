@@ -44,6 +44,10 @@ type Config struct {
 	WebhookTimeout time.Duration
 	// WebhookQueueLimit is how many deliveries may wait in the outbox; more are dropped (default 10000).
 	WebhookQueueLimit int
+	// MaxPageSize, when > 0, caps the page size of every list below the API's own maximum (a missing or larger
+	// $top is served as MaxPageSize, with next links to the rest), so that a few dozen objects already span
+	// several pages: tests and demos exercise a client's paging without creating thousands of objects.
+	MaxPageSize int
 }
 
 // ClientConfig is one OAuth client (service application).
@@ -409,6 +413,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.stats.count(r.Method + " " + matched.tmpl)
+	if s.cfg.MaxPageSize > 0 && r.Method == http.MethodGet {
+		capTop(r, s.cfg.MaxPageSize)
+	}
 	c := &rc{s: s, w: w, r: r, ctx: r.Context(), params: params}
 	defer func() {
 		if v := recover(); v != nil {

@@ -1,6 +1,7 @@
 package itwinlocal_test
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -218,4 +219,45 @@ func TestStoragePaging(t *testing.T) {
 	if pages != 3 || len(all) != 5 || all[0].Type != "folder" || all[1].Type != "folder" || all[2].Type != "file" {
 		t.Fatalf("paging: %d pages, %d items", pages, len(all))
 	}
+}
+
+// TestMaxPageSize: Config.MaxPageSize serves every list in pages of at most that size (a missing or larger $top
+// included), keeps a smaller $top, and still refuses a malformed one.
+func TestMaxPageSize(t *testing.T) {
+	in := start(t, itwinlocaltest.WithConfig(func(c *itwinlocal.Config) { c.MaxPageSize = 2 }))
+	for i := 0; i < 5; i++ {
+		in.UploadFile(t, "", fmt.Sprintf("f%d.ifc", i), []byte("x"))
+	}
+	list := func(q string) wire.StorageItemList {
+		t.Helper()
+		var l wire.StorageItemList
+		r := in.Do(t, "GET", "/storage/folders/"+in.RootFolderID+"/list"+q, nil)
+		expectStatus(t, r, 200)
+		r.JSON(t, &l)
+		return l
+	}
+	for _, q := range []string{"", "?$top=1000", "?%24TOP=50"} {
+		l := list(q)
+		if len(l.Items) != 2 || l.Links.Next == nil || !strings.Contains(l.Links.Next.Href, "$top=2") {
+			t.Fatalf("%q: %d items, next %+v; want 2 and a next link with $top=2", q, len(l.Items), l.Links.Next)
+		}
+	}
+	if l := list("?$top=1"); len(l.Items) != 1 {
+		t.Fatalf("$top=1 gave %d items", len(l.Items))
+	}
+	// Following next links reaches every item.
+	n, pages := 0, 0
+	for next := "/storage/folders/" + in.RootFolderID + "/list"; next != ""; pages++ {
+		var l wire.StorageItemList
+		in.Do(t, "GET", next, nil).JSON(t, &l)
+		n += len(l.Items)
+		next = ""
+		if l.Links.Next != nil {
+			next = l.Links.Next.Href
+		}
+	}
+	if n != 5 || pages != 3 {
+		t.Fatalf("%d items in %d pages, want 5 in 3", n, pages)
+	}
+	expectErr(t, in.Do(t, "GET", "/storage/folders/"+in.RootFolderID+"/list?$top=abc", nil), 422, "InvalidStorageRequest", "$top")
 }

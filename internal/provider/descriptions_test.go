@@ -17,6 +17,8 @@ import (
 	dsschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	ephschema "github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
+	"github.com/hashicorp/terraform-plugin-framework/list"
+	listschema "github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	providerschema "github.com/hashicorp/terraform-plugin-framework/provider/schema"
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
@@ -160,6 +162,7 @@ func TestSchemaDescriptionsDetectsMissing(t *testing.T) {
 		"data source fake_ds: filter",
 		"data source fake_ds: filter.value",
 		"ephemeral resource fake_eph: token",
+		"list resource fake_res: filter",
 		"provider itwin: endpoint",
 		"resource fake_res: name",
 		"resource fake_res: settings.flag",
@@ -177,6 +180,7 @@ type fakeProvider struct{}
 var (
 	_ provider.ProviderWithEphemeralResources = &fakeProvider{}
 	_ provider.ProviderWithActions            = &fakeProvider{}
+	_ provider.ProviderWithListResources      = &fakeProvider{}
 )
 
 func (p *fakeProvider) Metadata(_ context.Context, _ provider.MetadataRequest, resp *provider.MetadataResponse) {
@@ -210,6 +214,10 @@ func (p *fakeProvider) EphemeralResources(context.Context) []func() ephemeral.Ep
 
 func (p *fakeProvider) Actions(context.Context) []func() action.Action {
 	return []func() action.Action{func() action.Action { return fakeAction{} }}
+}
+
+func (p *fakeProvider) ListResources(context.Context) []func() list.ListResource {
+	return []func() list.ListResource{func() list.ListResource { return fakeList{} }}
 }
 
 type fakeResource struct{}
@@ -318,6 +326,25 @@ func (fakeAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action
 }
 
 func (fakeAction) Invoke(context.Context, action.InvokeRequest, *action.InvokeResponse) {}
+
+// fakeList lists fake_res; one config attribute is described, one is not.
+type fakeList struct{}
+
+func (fakeList) Metadata(_ context.Context, _ resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = "fake_res"
+}
+
+func (fakeList) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
+	resp.Schema = listschema.Schema{
+		Description: "Fake list resource.",
+		Attributes: map[string]listschema.Attribute{
+			"scope":  listschema.StringAttribute{Required: true, Description: "Scope."},
+			"filter": listschema.StringAttribute{Optional: true},
+		},
+	}
+}
+
+func (fakeList) List(context.Context, list.ListRequest, *list.ListResultsStream) {}
 
 // schemaJSONOut is set by `make generate`: TestProviderSchemaJSON then writes the schema there for tfplugindocs.
 var schemaJSONOut = flag.String("itwin.schema-json", "", "write the provider schema in `terraform providers schema -json` format to this file")

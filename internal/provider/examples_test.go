@@ -110,6 +110,7 @@ func TestExamplesExistDetectsGaps(t *testing.T) {
 		"data source fake_ds: missing examples/data-sources/fake_ds/data-source.tf",
 		"ephemeral resource fake_eph: missing examples/ephemeral-resources/fake_eph/ephemeral-resource.tf",
 		"action fake_act: missing examples/actions/fake_act/action.tf",
+		"list resource fake_res: missing examples/list-resources/fake_res/list-resource.tfquery.hcl",
 	}
 	if len(got) != len(want) {
 		t.Fatalf("gaps:\n got  %q\n want %q", got, want)
@@ -125,6 +126,7 @@ func TestExamplesExistDetectsGaps(t *testing.T) {
 	write("data-sources/fake_ds/data-source.tf")
 	write("ephemeral-resources/fake_eph/ephemeral-resource.tf")
 	write("actions/fake_act/action.tf")
+	write("list-resources/fake_res/list-resource.tfquery.hcl")
 	if got := exampleGaps(context.Background(), &fakeProvider{}, dir); len(got) != 0 {
 		t.Fatalf("complete examples tree still has gaps: %q", got)
 	}

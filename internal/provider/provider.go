@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
+	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -31,6 +32,7 @@ var (
 	_ provider.Provider                       = &itwinProvider{}
 	_ provider.ProviderWithEphemeralResources = &itwinProvider{}
 	_ provider.ProviderWithActions            = &itwinProvider{}
+	_ provider.ProviderWithListResources      = &itwinProvider{}
 )
 
 // New returns a constructor of the provider at the given version.
@@ -234,6 +236,7 @@ func (p *itwinProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	resp.ResourceData = data
 	resp.EphemeralResourceData = data
 	resp.ActionData = data
+	resp.ListResourceData = data
 }
 
 // Resources lists every managed resource type. Each resource adds its constructor here.
@@ -282,5 +285,20 @@ func (p *itwinProvider) EphemeralResources(_ context.Context) []func() ephemeral
 func (p *itwinProvider) Actions(_ context.Context) []func() action.Action {
 	return []func() action.Action{
 		NewSyncRunAction,
+	}
+}
+
+// ListResources lists every list resource type (Terraform 1.14 `list` blocks and `terraform query`). Each has the
+// name of the managed resource type whose objects it finds.
+func (p *itwinProvider) ListResources(_ context.Context) []func() list.ListResource {
+	return []func() list.ListResource{
+		NewStorageFolderListResource,
+		NewStorageFileListResource,
+		NewIModelListResource,
+		NewSyncConfigurationListResource,
+		NewSyncStorageConnectionListResource,
+		NewSyncManifestConnectionListResource,
+		NewSyncStorageConnectionSourceFileListResource,
+		NewSyncManifestConnectionSourceFileListResource,
 	}
 }

@@ -428,3 +428,74 @@ resource "itwin_storage_file" "f" {
 		},
 	})
 }
+
+// A file without source (what terraform query -generate-config-out writes for an existing file): Terraform
+// manages its name and description but not its content. Removing source uploads nothing and leaves no diff;
+// setting it again uploads once; a new file without source is refused at plan time.
+func TestAccStorageFile_withoutSource(t *testing.T) {
+	inst, providerCfg := startLocal(t)
+	client := testClient(t, inst)
+	dir := t.TempDir()
+	src := filepath.Join(dir, "notes.txt")
+	writeTestFile(t, src, "first")
+	var fileID string
+	cfg := func(source, description string) string {
+		line := ""
+		if source != "" {
+			line = fmt.Sprintf("source = %q", source)
+		}
+		return providerCfg + fmt.Sprintf(`
+resource "itwin_storage_file" "f" {
+  folder_id    = %q
+  display_name = "notes.txt"
+  description  = %q
+  %s
+}
+`, inst.RootFolderID, description, line)
+	}
+	const addr = "itwin_storage_file.f"
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{
+			{
+				Config:      providerCfg + fmt.Sprintf("resource \"itwin_storage_file\" \"new\" {\n  folder_id    = %q\n  display_name = \"x.txt\"\n}\n", inst.RootFolderID),
+				ExpectError: regexp.MustCompile(`(?s)Missing source.*needs content`),
+			},
+			{
+				Config: cfg(src, "v1"),
+				Check:  resource.ComposeTestCheckFunc(storageCaptureID(addr, &fileID), resource.TestCheckResourceAttr(addr, "source_hash", sha256Hex("first"))),
+			},
+			{ // source removed (and the local file changed): no upload, only the description changes
+				PreConfig: func() { writeTestFile(t, src, "second, never uploaded") },
+				Config:    cfg("", "v2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply: []plancheck.PlanCheck{
+						plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate),
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("source_hash"), knownvalue.Null()),
+						plancheck.ExpectKnownValue(addr, tfjsonpath.New("size"), knownvalue.Int64Exact(int64(len("first")))),
+					},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckResourceAttrPtr(addr, "id", &fileID),
+					resource.TestCheckResourceAttr(addr, "description", "v2"),
+					func(*terraform.State) error { return checkDownload(t.Context(), client, fileID, "first") },
+				),
+			},
+			{ // source set again: uploaded once, same file
+				Config: cfg(src, "v2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{
+					PreApply:             []plancheck.PlanCheck{plancheck.ExpectResourceAction(addr, plancheck.ResourceActionUpdate)},
+					PostApplyPostRefresh: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()},
+				},
+				Check: resource.ComposeTestCheckFunc(
+					resource.TestCheckResourceAttrPtr(addr, "id", &fileID),
+					resource.TestCheckResourceAttr(addr, "source_hash", sha256Hex("second, never uploaded")),
+					func(*terraform.State) error {
+						return checkDownload(t.Context(), client, fileID, "second, never uploaded")
+					},
+				),
+			},
+		},
+	})
+}

@@ -63,7 +63,8 @@ func (r *syncConfigurationResource) Schema(_ context.Context, _ resource.SchemaR
 				"spacing of what the server stores never cause a diff (reformatting the value in the configuration shows as an " +
 				"in-place update that sends nothing). Keys must not name a flag that has its own attribute (plan-time error). When set, it is " +
 				"refreshed to the unknown flags stored at the scope, so flags added outside Terraform show as drift; when not set, " +
-				"unknown flags stored remotely are ignored.",
+				"unknown flags stored remotely are ignored. An import records the unknown flags the scope stores here (so " +
+				"configuration written by `terraform query -generate-config-out` keeps them).",
 		},
 		"resolved_settings": schema.MapAttribute{
 			Computed:    true,
@@ -399,8 +400,39 @@ func (r *syncConfigurationResource) Read(ctx context.Context, req resource.ReadR
 		addAPIError(&resp.Diagnostics, fmt.Sprintf("reading the sync configuration of %s %s", s.Display, id), err, nil)
 		return
 	}
-	state.refresh(s, id, cfg, &resp.Diagnostics)
+	if state.importedOnly() {
+		state = configDataFromAPI(s, id, cfg, &resp.Diagnostics)
+	} else {
+		state.refresh(s, id, cfg, &resp.Diagnostics)
+	}
 	state.write(ctx, &resp.State, &resp.Diagnostics)
+}
+
+// importedOnly reports whether the data holds nothing but its scope, as ImportState leaves it: a configuration
+// Terraform created or read always has at least one setting and its resolved settings.
+func (d configData) importedOnly() bool {
+	if !d.Additional.IsNull() || !d.Resolved.IsNull() {
+		return false
+	}
+	for _, v := range d.Flags {
+		if v != nil && !v.IsNull() {
+			return false
+		}
+	}
+	return true
+}
+
+// configDataFromAPI is the state of a configuration read from the server with nothing known before: after an
+// import, and the object the list resource reports. Flags this provider does not know are recorded in
+// additional_settings, so configuration generated from it keeps them (and stays valid when they are all the
+// scope stores) and plans no change.
+func configDataFromAPI(s configScope, id string, cfg *wire.Configuration, diags *diag.Diagnostics) configData {
+	d := configData{ScopeIDs: map[string]types.String{}, Flags: map[string]attr.Value{}, Additional: jsontypes.NewNormalizedNull()}
+	if len(unknownFlagSettings(cfg.Settings)) > 0 {
+		d.Additional = jsontypes.NewNormalizedValue("{}") // refresh fills it in
+	}
+	d.refresh(s, id, cfg, diags)
+	return d
 }
 
 func (r *syncConfigurationResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

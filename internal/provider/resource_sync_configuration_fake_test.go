@@ -320,3 +320,50 @@ resource "itwin_sync_configuration" "test" {
 		},
 	})
 }
+
+// An import records the flags this provider does not know in additional_settings (as the list resource's object
+// does), so configuration written by `terraform query -generate-config-out` for a scope that stores only such
+// flags is valid and imports with no change, and nothing is written.
+func TestAccSyncConfiguration_importRecordsUnknownFlags(t *testing.T) {
+	const imodelID = "eb6ccda2-15aa-4aff-99b5-9c71aea04ceb"
+	const key = "imodels/" + imodelID
+	api := &fakeConfigAPI{settings: map[string]map[string]any{key: {"someFutureFlag": true}}}
+	srv := httptest.NewServer(api)
+	t.Cleanup(srv.Close)
+	resource.Test(t, resource.TestCase{
+		ProtoV6ProviderFactories: testAccProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "itwin" {
+  api_url      = %q
+  access_token = "test-token"
+  max_retries  = 0
+}
+
+import {
+  to = itwin_sync_configuration.test
+  id = %q
+}
+
+resource "itwin_sync_configuration" "test" {
+  imodel_id           = %q
+  additional_settings = jsonencode({ someFutureFlag = true })
+}
+`, srv.URL, key, imodelID),
+			ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+				plancheck.ExpectResourceAction("itwin_sync_configuration.test", plancheck.ResourceActionNoop),
+			}},
+			ConfigStateChecks: []statecheck.StateCheck{
+				statecheck.ExpectKnownValue("itwin_sync_configuration.test", tfjsonpath.New("additional_settings"), knownvalue.StringExact(`{"someFutureFlag":true}`)),
+			},
+			Check: func(*terraform.State) error {
+				api.mu.Lock()
+				defer api.mu.Unlock()
+				if w := writesOf(api.calls); len(w) != 0 {
+					return fmt.Errorf("importing sent %v, want nothing", w)
+				}
+				return nil
+			},
+		}},
+	})
+}

@@ -1182,3 +1182,21 @@ type IModelEventContent struct {
 	IModelID string `json:"imodelId"`
 	UserID   string `json:"userId"`
 }
+
+// Folder is the item as a StorageFolder (a listing carries the same fields as GET of the folder).
+func (i StorageItem) Folder() StorageFolder {
+	return StorageFolder{ID: i.ID, Type: i.Type, DisplayName: i.DisplayName, Description: i.Description, Path: i.Path,
+		LastModifiedByDisplayName: i.LastModifiedByDisplayName, CreatedDateTime: i.CreatedDateTime,
+		LastModifiedDateTime: i.LastModifiedDateTime, ParentFolderID: i.ParentFolderID, Links: i.Links}
+}
+
+// File is the item as a StorageFile (a listing carries the same fields as GET of the file).
+func (i StorageItem) File() StorageFile {
+	f := StorageFile{ID: i.ID, Type: i.Type, DisplayName: i.DisplayName, Description: i.Description, Path: i.Path,
+		LastModifiedByDisplayName: i.LastModifiedByDisplayName, CreatedDateTime: i.CreatedDateTime,
+		LastModifiedDateTime: i.LastModifiedDateTime, ParentFolderID: i.ParentFolderID, Links: i.Links}
+	if i.Size != nil {
+		f.Size = *i.Size
+	}
+	return f
+}
