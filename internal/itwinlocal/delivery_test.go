@@ -288,7 +288,9 @@ func TestWebhookRetryUntilRecovered(t *testing.T) {
 	})
 	w := activeWebhook(t, in, rv, "Account", "", wire.EventJobCompleted)
 	completeRun(t, in, newCompletableRun(t, in, "a.dgn"), wire.ResultSuccess)
-	waitFor(t, "the delivery", func() bool { return hookStats(t, in, w.ID).Sent == 1 })
+	// The counters move inside the transaction that removes the row; Pending is read from the database, so wait
+	// for both rather than reading Pending the instant a counter moved.
+	waitFor(t, "the delivery", func() bool { s := hookStats(t, in, w.ID); return s.Sent == 1 && s.Pending == 0 })
 	got := rv.all()
 	if len(got) != 3 || got[0].ev.MessageID != got[2].ev.MessageID || string(got[0].body) != string(got[2].body) {
 		t.Fatalf("attempts: %d", len(got))
@@ -302,7 +304,7 @@ func TestWebhookRetryUntilRecovered(t *testing.T) {
 	rv2.setStatus(func(int, wire.WebhookEvent) int { return 500 })
 	w2 := activeWebhook(t, in, rv2, "Account", "", wire.EventJobCompleted)
 	completeRun(t, in, newCompletableRun(t, in, "b.dgn"), wire.ResultSuccess)
-	waitFor(t, "the drop", func() bool { return hookStats(t, in, w2.ID).Dropped == 1 })
+	waitFor(t, "the drop", func() bool { s := hookStats(t, in, w2.ID); return s.Dropped == 1 && s.Pending == 0 })
 	if s := hookStats(t, in, w2.ID); s.Failed != 4 || s.Sent != 0 || s.Pending != 0 || len(rv2.all()) != 4 {
 		t.Fatalf("stats %+v, %d attempts", s, len(rv2.all()))
 	}
