@@ -175,6 +175,8 @@ type call struct {
 	rawBody retryablehttp.ReaderFunc
 	rawSize int64
 	policy  retryPolicy // 0: by method
+	// err refuses the call before anything is sent (an empty id, see route).
+	err error
 }
 
 // response is a fully read answer (API bodies are small).
@@ -188,6 +190,9 @@ type response struct {
 // do sends one request with retries and returns the answer. Answers with status >= 400 become *APIError;
 // 1xx–3xx answers are returned for the caller to interpret.
 func (c *Client) do(ctx context.Context, cl call) (*response, error) {
+	if cl.err != nil {
+		return nil, cl.err
+	}
 	u, err := c.resolve(cl)
 	if err != nil {
 		return nil, err
@@ -287,6 +292,62 @@ func (c *Client) doJSON(ctx context.Context, cl call, out any) (*response, error
 		}
 	}
 	return res, nil
+}
+
+// sendJSON sends cl and returns the object pick takes out of the JSON answer E (an envelope, or the object itself).
+func sendJSON[E, T any](ctx context.Context, c *Client, cl call, pick func(*E) *T) (*T, error) {
+	var env E
+	if _, err := c.doJSON(ctx, cl, &env); err != nil {
+		return nil, err
+	}
+	return pick(&env), nil
+}
+
+// send sends cl for its status only (deletes).
+func (c *Client) send(ctx context.Context, cl call) error {
+	_, err := c.do(ctx, cl)
+	return err
+}
+
+// route builds a call to a path template such as "/imodels/{iModel id}/changesets/{changeset id or index}": each
+// {name} takes the next id, path-escaped. An empty id refuses the call ("iModel id must not be empty") before
+// anything is sent, so a request for one object never becomes a request for its collection.
+func route(method, template string, ids ...string) call {
+	cl := call{method: method}
+	var path strings.Builder
+	rest := template
+	for _, id := range ids {
+		before, after, _ := strings.Cut(rest, "{")
+		name, after, _ := strings.Cut(after, "}")
+		if cl.err == nil {
+			cl.err = need(name, id)
+		}
+		path.WriteString(before + esc(id))
+		rest = after
+	}
+	cl.path = path.String() + rest
+	return cl
+}
+
+// filters is the query of the non-empty values of m: a list filter left at its zero value is not sent.
+func filters(m map[string]string) url.Values {
+	q := url.Values{}
+	for k, v := range m {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	return q
+}
+
+func (cl call) withBody(body any) call {
+	cl.body = body
+	return cl
+}
+
+func (cl call) withQuery(q url.Values) call {
+	cl.query = q
+	return cl
 }
 
 // resolve builds the request URL. Authenticated requests always go to the API origin: an absolute href from an

@@ -34,17 +34,14 @@ func decodePage[P any, T any](get func(*P) ([]T, *wire.Link)) pageDecoder[T] {
 	}
 }
 
-// listAll reads every page of a list (§1.5) into a slice; see eachItem. limit > 0 stops after that many items
-// (and asks for no bigger pages than that).
-func listAll[T any](ctx context.Context, c *Client, path string, query url.Values, limit int, decode pageDecoder[T]) ([]T, error) {
-	return collectN(eachItem(ctx, c, path, query, limit, decode), limit)
+// listAll reads every page of the list cl asks for into a slice; see eachItem. limit > 0 stops after that many
+// items (and asks for no bigger pages than that).
+func listAll[T any](ctx context.Context, c *Client, cl call, limit int, decode pageDecoder[T]) ([]T, error) {
+	return collect(eachItem(ctx, c, cl, limit, decode), limit)
 }
 
-// collect reads a whole sequence of eachItem into a slice, or returns its error.
-func collect[T any](seq iter.Seq2[T, error]) ([]T, error) { return collectN(seq, 0) }
-
-// collectN is collect that stops after limit items when limit > 0.
-func collectN[T any](seq iter.Seq2[T, error], limit int) ([]T, error) {
+// collect reads a sequence of eachItem into a slice, or returns its error; limit > 0 stops after that many items.
+func collect[T any](seq iter.Seq2[T, error], limit int) ([]T, error) {
 	all := []T{}
 	for item, err := range seq {
 		if err != nil {
@@ -58,17 +55,20 @@ func collectN[T any](seq iter.Seq2[T, error], limit int) ([]T, error) {
 	return all, nil
 }
 
-// eachItem reads a list page by page (§1.5): the first request asks for $top=1000 (or limit, when smaller) and
-// the full representation, then _links.next is followed until it is absent or null. Each item is yielded as it
-// arrives, so a caller that stops early reads no further page. A failed page ends the sequence with one
-// (zero, err) pair after the items of the pages before it: the caller can tell a complete list from a cut one.
-func eachItem[T any](ctx context.Context, c *Client, path string, query url.Values, limit int, decode pageDecoder[T]) iter.Seq2[T, error] {
+// eachItem reads the list cl asks for page by page (§1.5): the first request asks for $top=1000 (or limit, when
+// smaller) and the full representation, then _links.next is followed until it is absent or null. Each item is
+// yielded as it arrives, so a caller that stops early (the provider's list resources) reads no further page. A
+// refused call or a failed page ends the sequence with one (zero, err) pair after the items of the pages before
+// it: the caller can tell a complete list from a cut one.
+func eachItem[T any](ctx context.Context, c *Client, cl call, limit int, decode pageDecoder[T]) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		q := url.Values{}
-		for k, v := range query {
-			q[k] = append([]string(nil), v...)
+		if cl.err != nil {
+			yield(zero, cl.err)
+			return
 		}
+		path := cl.path
+		q := cloneQuery(cl.query)
 		top := pageSize
 		if limit > 0 && limit < pageSize {
 			top = limit
@@ -105,13 +105,22 @@ func eachItem[T any](ctx context.Context, c *Client, path string, query url.Valu
 			if link == nil || strings.TrimSpace(link.Href) == "" {
 				return
 			}
-			next, err = c.nextRequest(next, path, query, link.Href)
+			next, err = c.nextRequest(next, path, cl.query, link.Href)
 			if err != nil {
 				yield(zero, fmt.Errorf("listing %s: %w", path, err))
 				return
 			}
 		}
 	}
+}
+
+// cloneQuery copies q so that setting the paging parameters leaves the caller's filters alone.
+func cloneQuery(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
 }
 
 // nextRequest turns a _links.next href (absolute or relative) into the next request path on the API origin.
@@ -144,10 +153,7 @@ func (c *Client) nextRequest(current, path string, query url.Values, href string
 		// Nothing to rebuild from: follow the link as given (on the API origin).
 		return n.EscapedPath() + queryPart(n.RawQuery), nil
 	}
-	q := url.Values{}
-	for k, v := range query {
-		q[k] = append([]string(nil), v...)
-	}
+	q := cloneQuery(query)
 	q.Set("$skip", skip)
 	if top != "" {
 		q.Set("$top", top)

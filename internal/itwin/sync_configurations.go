@@ -8,42 +8,27 @@ import (
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
-// configurationPath maps a scope (ScopeITwin, ScopeIModel, ScopeConnection) to its K* path.
-func configurationPath(scope, id string) (string, error) {
-	var seg string
-	switch scope {
-	case wire.ScopeITwin:
-		seg = "itwins"
-	case wire.ScopeIModel:
-		seg = "imodels"
-	case wire.ScopeConnection:
-		seg = "connections"
-	default:
-		return "", fmt.Errorf("configuration scope must be %q, %q or %q, got %q", wire.ScopeITwin, wire.ScopeIModel, wire.ScopeConnection, scope)
+// configurationCollections maps a scope to the collection of its configurations (K*).
+var configurationCollections = map[string]string{wire.ScopeITwin: "itwins", wire.ScopeIModel: "imodels", wire.ScopeConnection: "connections"}
+
+// configurationRoute is the call for the configuration of one scope (ScopeITwin, ScopeIModel, ScopeConnection).
+func configurationRoute(method, scope, id string) call {
+	coll, ok := configurationCollections[scope]
+	if !ok {
+		return call{err: fmt.Errorf("configuration scope must be %q, %q or %q, got %q", wire.ScopeITwin, wire.ScopeIModel, wire.ScopeConnection, scope)}
 	}
-	if err := need(scope+" id", id); err != nil {
-		return "", err
-	}
-	return "/synchronization/configurations/" + seg + "/" + esc(id), nil
+	return route(method, "/synchronization/configurations/"+coll+"/{"+scope+" id}", id)
 }
 
 func (c *Client) configurationCall(ctx context.Context, method, scope, id string, settings map[string]any) (*wire.Configuration, error) {
-	p, err := configurationPath(scope, id)
-	if err != nil {
-		return nil, err
-	}
-	cl := call{method: method, path: p}
+	cl := configurationRoute(method, scope, id)
 	if method == http.MethodPost || method == http.MethodPatch {
 		if settings == nil {
 			settings = map[string]any{}
 		}
 		cl.body = settings
 	}
-	var env wire.ConfigurationEnvelope
-	if _, err := c.doJSON(ctx, cl, &env); err != nil {
-		return nil, err
-	}
-	return &env.Configuration, nil
+	return sendJSON(ctx, c, cl, func(e *wire.ConfigurationEnvelope) *wire.Configuration { return &e.Configuration })
 }
 
 // GetConfiguration reads a scope's stored and resolved settings (K1/K5/K9). 404 ConfigurationNotFound when the
@@ -64,10 +49,5 @@ func (c *Client) PatchConfiguration(ctx context.Context, scope, id string, setti
 
 // DeleteConfiguration removes a scope's configuration; its flags fall back to their defaults (K4/K8/K12).
 func (c *Client) DeleteConfiguration(ctx context.Context, scope, id string) error {
-	p, err := configurationPath(scope, id)
-	if err != nil {
-		return err
-	}
-	_, err = c.do(ctx, call{method: http.MethodDelete, path: p})
-	return err
+	return c.send(ctx, configurationRoute(http.MethodDelete, scope, id))
 }

@@ -2,6 +2,7 @@ package itwin
 
 import (
 	"context"
+	"iter"
 	"net/http"
 	"net/url"
 
@@ -55,55 +56,59 @@ func (a ConnectionAPI) sourceFile(f sourceFileJSON) SourceFile {
 	return SourceFile{ID: f.ID, Key: f.StorageFileID, ConnectorType: f.ConnectorType, FileName: f.LastKnownFileName}
 }
 
-// sourceFileBody is the body that maps f (S9, S12, M9, M12, and the files inside S1/M1).
-func (a ConnectionAPI) sourceFileBody(f SourceFile) any {
-	if a.kind == wire.KindManifest {
-		return wire.ManifestFileCreate{SourceFileID: f.Key}
-	}
+func storageFileBody(f SourceFile) wire.StorageFileCreate {
 	return wire.StorageFileCreate{StorageFileID: f.Key, ConnectorType: f.ConnectorType}
 }
 
-func (a ConnectionAPI) connPath(id string) string { return a.kind.CollectionPath() + "/" + esc(id) }
-
-func (a ConnectionAPI) sourceFilesPath(connID string) string {
-	return a.connPath(connID) + "/sourcefiles"
+func manifestFileBody(f SourceFile) wire.ManifestFileCreate {
+	return wire.ManifestFileCreate{SourceFileID: f.Key}
 }
 
-func (a ConnectionAPI) runsPath(connID string) string { return a.connPath(connID) + "/runs" }
+// sourceFileBody is the body that maps f (S9, S12, M9, M12).
+func (a ConnectionAPI) sourceFileBody(f SourceFile) any {
+	if a.kind == wire.KindManifest {
+		return manifestFileBody(f)
+	}
+	return storageFileBody(f)
+}
+
+// mapFiles converts the files of a connection create; none stays nil (sent as null, as before).
+func mapFiles[F any](files []SourceFile, body func(SourceFile) F) []F {
+	var out []F
+	for _, f := range files {
+		out = append(out, body(f))
+	}
+	return out
+}
+
+// route builds a call to a path under the kind's collection; template starts with "/{connection id}" or is "".
+func (a ConnectionAPI) route(method, template string, ids ...string) call {
+	return route(method, a.kind.CollectionPath()+template, ids...)
+}
+
+const (
+	connPath        = "/{connection id}"
+	sourceFilesPath = connPath + "/sourcefiles"
+	sourceFilePath  = sourceFilesPath + "/{source file id}"
+	runsPath        = connPath + "/runs"
+)
+
+func connectionOf(e *wire.ConnectionEnvelope) *wire.Connection { return &e.Connection }
 
 // Create creates a connection with its source files (S1, M1).
 func (a ConnectionAPI) Create(ctx context.Context, in ConnectionCreate) (*wire.Connection, error) {
-	var body any
+	var body any = wire.StorageConnectionCreate{IModelID: in.IModelID, DisplayName: in.DisplayName,
+		AuthenticationType: in.AuthenticationType, SourceFiles: mapFiles(in.SourceFiles, storageFileBody)}
 	if a.kind == wire.KindManifest {
-		b := wire.ManifestConnectionCreate{IModelID: in.IModelID, DisplayName: in.DisplayName, AuthenticationType: in.AuthenticationType}
-		for _, f := range in.SourceFiles {
-			b.SourceFiles = append(b.SourceFiles, a.sourceFileBody(f).(wire.ManifestFileCreate))
-		}
-		body = b
-	} else {
-		b := wire.StorageConnectionCreate{IModelID: in.IModelID, DisplayName: in.DisplayName, AuthenticationType: in.AuthenticationType}
-		for _, f := range in.SourceFiles {
-			b.SourceFiles = append(b.SourceFiles, a.sourceFileBody(f).(wire.StorageFileCreate))
-		}
-		body = b
+		body = wire.ManifestConnectionCreate{IModelID: in.IModelID, DisplayName: in.DisplayName,
+			AuthenticationType: in.AuthenticationType, SourceFiles: mapFiles(in.SourceFiles, manifestFileBody)}
 	}
-	var env wire.ConnectionEnvelope
-	if _, err := a.c.doJSON(ctx, call{method: http.MethodPost, path: a.kind.CollectionPath(), body: body}, &env); err != nil {
-		return nil, err
-	}
-	return &env.Connection, nil
+	return sendJSON(ctx, a.c, a.route(http.MethodPost, "").withBody(body), connectionOf)
 }
 
 // Get reads a connection (S3, M3). A connection of the other kind is a 404.
 func (a ConnectionAPI) Get(ctx context.Context, id string) (*wire.Connection, error) {
-	if err := need("connection id", id); err != nil {
-		return nil, err
-	}
-	var env wire.ConnectionEnvelope
-	if _, err := a.c.doJSON(ctx, call{method: http.MethodGet, path: a.connPath(id)}, &env); err != nil {
-		return nil, err
-	}
-	return &env.Connection, nil
+	return sendJSON(ctx, a.c, a.route(http.MethodGet, connPath, id), connectionOf)
 }
 
 // List lists the connections of an iModel (S2, M2; all pages, full representation). Storage connections can also
@@ -114,71 +119,69 @@ func (a ConnectionAPI) List(ctx context.Context, imodelID string) ([]wire.Connec
 			return nil, err
 		}
 	}
-	q := url.Values{}
-	if imodelID != "" {
-		q.Set("imodelId", imodelID)
-	}
-	return listAll(ctx, a.c, a.kind.CollectionPath(), q, 0, decodeConnections())
+	return listAll(ctx, a.c, a.route(http.MethodGet, "").withQuery(filters(map[string]string{"imodelId": imodelID})), 0, decodeConnections())
+}
+
+// Each yields the connections of an iModel (S2, M2; every page, full representation), lazily. Unlike List it
+// needs the iModel for both kinds.
+func (a ConnectionAPI) Each(ctx context.Context, imodelID string) iter.Seq2[wire.Connection, error] {
+	cl := a.route(http.MethodGet, "").withQuery(url.Values{"imodelId": {imodelID}})
+	cl.err = need("iModel id", imodelID)
+	return eachItem(ctx, a.c, cl, 0, decodeConnections())
 }
 
 // Update changes display name and/or authentication type; omitted fields keep their values (S4, M4).
 func (a ConnectionAPI) Update(ctx context.Context, id string, u wire.ConnectionUpdate) (*wire.Connection, error) {
-	if err := need("connection id", id); err != nil {
-		return nil, err
-	}
-	var env wire.ConnectionEnvelope
-	if _, err := a.c.doJSON(ctx, call{method: http.MethodPut, path: a.connPath(id), body: u}, &env); err != nil {
-		return nil, err
-	}
-	return &env.Connection, nil
+	return sendJSON(ctx, a.c, a.route(http.MethodPut, connPath, id).withBody(u), connectionOf)
 }
 
 // Delete deletes a connection (S5, M5).
 func (a ConnectionAPI) Delete(ctx context.Context, id string) error {
-	if err := need("connection id", id); err != nil {
-		return err
-	}
-	_, err := a.c.do(ctx, call{method: http.MethodDelete, path: a.connPath(id)})
-	return err
+	return a.c.send(ctx, a.route(http.MethodDelete, connPath, id))
 }
 
 // AddSourceFile maps one more file into a connection (S9, M9).
 func (a ConnectionAPI) AddSourceFile(ctx context.Context, connID string, f SourceFile) (*SourceFile, error) {
-	if err := need("connection id", connID); err != nil {
-		return nil, err
-	}
-	return a.sourceFileCall(ctx, call{method: http.MethodPost, path: a.sourceFilesPath(connID), body: a.sourceFileBody(f)})
+	return a.sourceFileCall(ctx, a.route(http.MethodPost, sourceFilesPath, connID).withBody(a.sourceFileBody(f)))
 }
 
 // ListSourceFiles lists a connection's source files (S10, M10; all pages).
 func (a ConnectionAPI) ListSourceFiles(ctx context.Context, connID string) ([]SourceFile, error) {
-	return collect(a.EachSourceFile(ctx, connID))
+	return collect(a.EachSourceFile(ctx, connID), 0)
+}
+
+// EachSourceFile yields a connection's source files (S10, M10; every page), lazily.
+func (a ConnectionAPI) EachSourceFile(ctx context.Context, connID string) iter.Seq2[SourceFile, error] {
+	raw := eachItem(ctx, a.c, a.route(http.MethodGet, sourceFilesPath, connID), 0,
+		decodePage(func(p *struct {
+			SourceFiles []sourceFileJSON `json:"sourceFiles"`
+			Links       wire.PagingLinks `json:"_links"`
+		}) ([]sourceFileJSON, *wire.Link) {
+			return p.SourceFiles, p.Links.Next
+		}))
+	return func(yield func(SourceFile, error) bool) {
+		for f, err := range raw {
+			if !yield(a.sourceFile(f), err) {
+				return
+			}
+		}
+	}
 }
 
 // GetSourceFile reads one mapping (S11, M11).
 func (a ConnectionAPI) GetSourceFile(ctx context.Context, connID, id string) (*SourceFile, error) {
-	if err := need("connection id", connID, "source file id", id); err != nil {
-		return nil, err
-	}
-	return a.sourceFileCall(ctx, call{method: http.MethodGet, path: a.sourceFilesPath(connID) + "/" + esc(id)})
+	return a.sourceFileCall(ctx, a.route(http.MethodGet, sourceFilePath, connID, id))
 }
 
 // UpdateSourceFile rewrites a mapping (its key, and a storage mapping's connector type); its id is kept
 // (S12, M12).
 func (a ConnectionAPI) UpdateSourceFile(ctx context.Context, connID, id string, f SourceFile) (*SourceFile, error) {
-	if err := need("connection id", connID, "source file id", id); err != nil {
-		return nil, err
-	}
-	return a.sourceFileCall(ctx, call{method: http.MethodPut, path: a.sourceFilesPath(connID) + "/" + esc(id), body: a.sourceFileBody(f)})
+	return a.sourceFileCall(ctx, a.route(http.MethodPut, sourceFilePath, connID, id).withBody(a.sourceFileBody(f)))
 }
 
 // DeleteSourceFile removes a mapping (S13, M13).
 func (a ConnectionAPI) DeleteSourceFile(ctx context.Context, connID, id string) error {
-	if err := need("connection id", connID, "source file id", id); err != nil {
-		return err
-	}
-	_, err := a.c.do(ctx, call{method: http.MethodDelete, path: a.sourceFilesPath(connID) + "/" + esc(id)})
-	return err
+	return a.c.send(ctx, a.route(http.MethodDelete, sourceFilePath, connID, id))
 }
 
 func (a ConnectionAPI) sourceFileCall(ctx context.Context, cl call) (*SourceFile, error) {
@@ -199,11 +202,9 @@ func decodeConnections() pageDecoder[wire.Connection] {
 // ListConnections lists the connections of every kind on an iModel (C1, all pages, representation: id,
 // displayName, iModelId, _links).
 func (c *Client) ListConnections(ctx context.Context, imodelID string) ([]wire.Connection, error) {
-	if err := need("iModel id", imodelID); err != nil {
-		return nil, err
-	}
-	q := url.Values{"imodelId": {imodelID}}
-	return listAll(ctx, c, "/synchronization/imodels/connections", q, 0, decodeConnections())
+	cl := call{method: http.MethodGet, path: "/synchronization/imodels/connections", query: url.Values{"imodelId": {imodelID}},
+		err: need("iModel id", imodelID)}
+	return listAll(ctx, c, cl, 0, decodeConnections())
 }
 
 // GetConnection reads a connection of either kind: it tries the storage endpoint, then the manifest endpoint,

@@ -11,30 +11,20 @@ import (
 // GetAuthorizationInformation tells whether the caller consented to User connections running on its behalf, and
 // where to consent (C2).
 func (c *Client) GetAuthorizationInformation(ctx context.Context, redirectURL string) (*wire.AuthorizationInformation, error) {
-	if err := need("redirect URL", redirectURL); err != nil {
-		return nil, err
-	}
-	var env wire.AuthorizationInformationEnvelope
 	cl := call{method: http.MethodGet, path: "/synchronization/imodels/connections/authorizationinformation",
-		query: url.Values{"redirectUrl": {redirectURL}}}
-	if _, err := c.doJSON(ctx, cl, &env); err != nil {
-		return nil, err
-	}
-	return &env.AuthorizationInformation, nil
+		query: url.Values{"redirectUrl": {redirectURL}}, err: need("redirect URL", redirectURL)}
+	return sendJSON(ctx, c, cl, func(e *wire.AuthorizationInformationEnvelope) *wire.AuthorizationInformation {
+		return &e.AuthorizationInformation
+	})
 }
 
 // GetReports lists the diagnostic reports of a run, optionally of one task (R1, not paged). Each report's SasURI
 // is pre-signed: treat it as a secret.
 func (c *Client) GetReports(ctx context.Context, imodelID, runID, taskID string) ([]wire.DiagnosticReport, error) {
-	if err := need("iModel id", imodelID, "run id", runID); err != nil {
-		return nil, err
-	}
-	q := url.Values{"imodelId": {imodelID}, "runId": {runID}}
-	if taskID != "" {
-		q.Set("taskId", taskID)
-	}
+	q := filters(map[string]string{"imodelId": imodelID, "runId": runID, "taskId": taskID})
 	var list wire.DiagnosticReportList
-	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/synchronization/reports", query: q}, &list); err != nil {
+	cl := call{method: http.MethodGet, path: "/synchronization/reports", query: q, err: need("iModel id", imodelID, "run id", runID)}
+	if _, err := c.doJSON(ctx, cl, &list); err != nil {
 		return nil, err
 	}
 	if list.Reports == nil {

@@ -25,10 +25,11 @@ type StartRunResult struct {
 // context or a 5xx answer returns *StartUncertainError, after which the caller must check the connection's lastRun
 // before trying again. A 409 RunAlreadyRequested is returned as *APIError.
 func (a ConnectionAPI) StartRun(ctx context.Context, connID string, manifest *wire.ManifestRunCreate) (*StartRunResult, error) {
-	if err := need("connection id", connID); err != nil {
-		return nil, err
+	cl := a.route(http.MethodPost, connPath+"/"+a.kind.RunStartSegment(), connID)
+	if cl.err != nil {
+		return nil, cl.err // before the uncertain-outcome handling below: nothing was sent
 	}
-	cl := call{method: http.MethodPost, path: a.connPath(connID) + "/" + a.kind.RunStartSegment(), policy: retryRateLimitOnly}
+	cl.policy = retryRateLimitOnly
 	if manifest != nil {
 		cl.body = manifest
 	}
@@ -75,22 +76,12 @@ func (a ConnectionAPI) StartRun(ctx context.Context, connID string, manifest *wi
 
 // GetRun reads one run of a connection (S8, M8).
 func (a ConnectionAPI) GetRun(ctx context.Context, connID, runID string) (*wire.Run, error) {
-	if err := need("connection id", connID, "run id", runID); err != nil {
-		return nil, err
-	}
-	var env wire.RunEnvelope
-	if _, err := a.c.doJSON(ctx, call{method: http.MethodGet, path: a.runsPath(connID) + "/" + esc(runID)}, &env); err != nil {
-		return nil, err
-	}
-	return &env.Run, nil
+	return sendJSON(ctx, a.c, a.route(http.MethodGet, runsPath+"/{run id}", connID, runID), func(e *wire.RunEnvelope) *wire.Run { return &e.Run })
 }
 
 // ListRuns lists a connection's runs, newest first, in full representation (S7, M7). limit <= 0 reads every
 // page; otherwise at most limit runs are returned.
 func (a ConnectionAPI) ListRuns(ctx context.Context, connID string, limit int) ([]wire.Run, error) {
-	if err := need("connection id", connID); err != nil {
-		return nil, err
-	}
-	return listAll(ctx, a.c, a.runsPath(connID), nil, limit,
+	return listAll(ctx, a.c, a.route(http.MethodGet, runsPath, connID), limit,
 		decodePage(func(p *wire.RunList) ([]wire.Run, *wire.Link) { return p.Runs, p.Links.Next }))
 }
