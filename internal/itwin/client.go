@@ -277,31 +277,25 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 	}
 }
 
-// doJSON sends the request and decodes a JSON answer into out (when out is non-nil and there is a body).
-func (c *Client) doJSON(ctx context.Context, cl call, out any) (*response, error) {
+// sendJSON sends cl and returns what pick takes out of the JSON answer E (an envelope, or the object itself).
+func sendJSON[E, T any](ctx context.Context, c *Client, cl call, pick func(*E) T) (T, error) {
+	var out E
+	var zero T
 	res, err := c.do(ctx, cl)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	if out != nil {
-		if len(bytes.TrimSpace(res.body)) == 0 {
-			return nil, fmt.Errorf("%s %s answered %d without a body", cl.method, res.url, res.status)
-		}
-		if err := json.Unmarshal(res.body, out); err != nil {
-			return nil, fmt.Errorf("decoding the answer of %s %s: %w (body: %s)", cl.method, res.url, err, snippet(res.body))
-		}
+	if len(bytes.TrimSpace(res.body)) == 0 {
+		return zero, fmt.Errorf("%s %s answered %d without a body", cl.method, res.url, res.status)
 	}
-	return res, nil
+	if err := json.Unmarshal(res.body, &out); err != nil {
+		return zero, fmt.Errorf("decoding the answer of %s %s: %w (body: %s)", cl.method, res.url, err, snippet(res.body))
+	}
+	return pick(&out), nil
 }
 
-// sendJSON sends cl and returns the object pick takes out of the JSON answer E (an envelope, or the object itself).
-func sendJSON[E, T any](ctx context.Context, c *Client, cl call, pick func(*E) *T) (*T, error) {
-	var env E
-	if _, err := c.doJSON(ctx, cl, &env); err != nil {
-		return nil, err
-	}
-	return pick(&env), nil
-}
+// self is the pick of sendJSON for an answer that is the object itself.
+func self[T any](v *T) *T { return v }
 
 // send sends cl for its status only (deletes).
 func (c *Client) send(ctx context.Context, cl call) error {

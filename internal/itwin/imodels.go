@@ -31,7 +31,7 @@ func (c *Client) DeleteIModel(ctx context.Context, id string) error {
 func (c *Client) ListChangesets(ctx context.Context, imodelID string) ([]wire.Changeset, error) {
 	cl := route(http.MethodGet, "/imodels/{iModel id}/changesets", imodelID).withQuery(url.Values{"$orderBy": {"index asc"}})
 	return listAll(ctx, c, cl, 0,
-		decodePage(func(p *wire.ChangesetList) ([]wire.Changeset, *wire.Link) { return p.Changesets, p.Links.Next }))
+		func(p *wire.ChangesetList) ([]wire.Changeset, *wire.Link) { return p.Changesets, p.Links.Next })
 }
 
 // GetChangeset reads one changeset by id or index.
@@ -57,7 +57,7 @@ func (c *Client) ListIModels(ctx context.Context, iTwinID string, opts IModelLis
 func (c *Client) EachIModel(ctx context.Context, iTwinID string, opts IModelListOptions) iter.Seq2[wire.IModel, error] {
 	q := filters(map[string]string{"iTwinId": iTwinID, "name": opts.Name, "$search": opts.Search})
 	cl := call{method: http.MethodGet, path: "/imodels", query: q, err: need("iTwin id", iTwinID)}
-	return eachItem(ctx, c, cl, 0, decodePage(func(p *wire.IModelList) ([]wire.IModel, *wire.Link) { return p.IModels, p.Links.Next }))
+	return eachItem(ctx, c, cl, 0, func(p *wire.IModelList) ([]wire.IModel, *wire.Link) { return p.IModels, p.Links.Next })
 }
 
 // UpdateIModel changes an iModel in place (PATCH, merge): fields left absent keep their value, and

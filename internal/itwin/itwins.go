@@ -55,5 +55,5 @@ func (c *Client) ListITwins(ctx context.Context, opts ITwinListOptions) ([]wire.
 		q.Set("includeInactive", "true")
 	}
 	return listAll(ctx, c, route(http.MethodGet, "/itwins/").withQuery(q), 0,
-		decodePage(func(p *wire.ITwinList) ([]wire.ITwin, *wire.Link) { return p.ITwins, p.Links.Next }))
+		func(p *wire.ITwinList) ([]wire.ITwin, *wire.Link) { return p.ITwins, p.Links.Next })
 }

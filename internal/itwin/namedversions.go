@@ -38,7 +38,7 @@ type NamedVersionListOptions struct {
 func (c *Client) ListNamedVersions(ctx context.Context, imodelID string, opts NamedVersionListOptions) ([]wire.NamedVersion, error) {
 	q := filters(map[string]string{"$orderBy": "changesetIndex asc", "name": opts.Name, "$search": opts.Search})
 	return listAll(ctx, c, route(http.MethodGet, namedVersionsPath, imodelID).withQuery(q), 0,
-		decodePage(func(p *wire.NamedVersionList) ([]wire.NamedVersion, *wire.Link) { return p.NamedVersions, p.Links.Next }))
+		func(p *wire.NamedVersionList) ([]wire.NamedVersion, *wire.Link) { return p.NamedVersions, p.Links.Next })
 }
 
 // UpdateNamedVersion changes a named version in place (PATCH, merge): name, description (wire.Null clears it)

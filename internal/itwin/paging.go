@@ -19,25 +19,10 @@ const (
 	maxPages = 10000
 )
 
-// pageDecoder extracts the items and the next link of one page.
-type pageDecoder[T any] func(body []byte) (items []T, next *wire.Link, err error)
-
-// decodePage builds a pageDecoder for a list envelope type P.
-func decodePage[P any, T any](get func(*P) ([]T, *wire.Link)) pageDecoder[T] {
-	return func(body []byte) ([]T, *wire.Link, error) {
-		var p P
-		if err := json.Unmarshal(body, &p); err != nil {
-			return nil, nil, err
-		}
-		items, next := get(&p)
-		return items, next, nil
-	}
-}
-
 // listAll reads every page of the list cl asks for into a slice; see eachItem. limit > 0 stops after that many
 // items (and asks for no bigger pages than that).
-func listAll[T any](ctx context.Context, c *Client, cl call, limit int, decode pageDecoder[T]) ([]T, error) {
-	return collect(eachItem(ctx, c, cl, limit, decode), limit)
+func listAll[P, T any](ctx context.Context, c *Client, cl call, limit int, page func(*P) ([]T, *wire.Link)) ([]T, error) {
+	return collect(eachItem(ctx, c, cl, limit, page), limit)
 }
 
 // collect reads a sequence of eachItem into a slice, or returns its error; limit > 0 stops after that many items.
@@ -55,12 +40,13 @@ func collect[T any](seq iter.Seq2[T, error], limit int) ([]T, error) {
 	return all, nil
 }
 
-// eachItem reads the list cl asks for page by page (§1.5): the first request asks for $top=1000 (or limit, when
+// eachItem reads the list cl asks for page by page (§1.5), each page decoded as a P from which page takes the items
+// and the next link: the first request asks for $top=1000 (or limit, when
 // smaller) and the full representation, then _links.next is followed until it is absent or null. Each item is
 // yielded as it arrives, so a caller that stops early (the provider's list resources) reads no further page. A
 // refused call or a failed page ends the sequence with one (zero, err) pair after the items of the pages before
 // it: the caller can tell a complete list from a cut one.
-func eachItem[T any](ctx context.Context, c *Client, cl call, limit int, decode pageDecoder[T]) iter.Seq2[T, error] {
+func eachItem[P, T any](ctx context.Context, c *Client, cl call, limit int, page func(*P) ([]T, *wire.Link)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
 		if cl.err != nil {
@@ -77,8 +63,8 @@ func eachItem[T any](ctx context.Context, c *Client, cl call, limit int, decode 
 		next := path + "?" + encodeQuery(q)
 
 		seen := map[string]bool{}
-		for page := 0; ; page++ {
-			if page >= maxPages {
+		for n := 0; ; n++ {
+			if n >= maxPages {
 				yield(zero, fmt.Errorf("listing %s: more than %d pages, giving up", path, maxPages))
 				return
 			}
@@ -92,11 +78,12 @@ func eachItem[T any](ctx context.Context, c *Client, cl call, limit int, decode 
 				yield(zero, err)
 				return
 			}
-			items, link, err := decode(res.body)
-			if err != nil {
+			var p P
+			if err := json.Unmarshal(res.body, &p); err != nil {
 				yield(zero, fmt.Errorf("decoding a page of %s: %w (body: %s)", res.url, err, snippet(res.body)))
 				return
 			}
+			items, link := page(&p)
 			for _, item := range items {
 				if !yield(item, nil) {
 					return

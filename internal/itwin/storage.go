@@ -28,9 +28,9 @@ func fileOf(e *wire.StorageFileEnvelope) *wire.StorageFile { return &e.File }
 // GetRootFolderID returns the id of an iTwin's root Storage folder: the last segment of _links.folder.href of the
 // top-level listing.
 func (c *Client) GetRootFolderID(ctx context.Context, itwinID string) (string, error) {
-	var list wire.StorageItemList
 	cl := call{method: http.MethodGet, path: "/storage/", query: url.Values{"iTwinId": {itwinID}}, err: need("iTwin id", itwinID)}
-	if _, err := c.doJSON(ctx, cl, &list); err != nil {
+	list, err := sendJSON(ctx, c, cl, self[wire.StorageItemList])
+	if err != nil {
 		return "", err
 	}
 	if list.Links.Folder == nil || list.Links.Folder.Href == "" {
@@ -70,7 +70,7 @@ func (c *Client) ListFolderItems(ctx context.Context, folderID string) ([]wire.S
 // EachFolderItem yields a folder's files and sub-folders (GET /storage/folders/{id}/list, every page), lazily.
 func (c *Client) EachFolderItem(ctx context.Context, folderID string) iter.Seq2[wire.StorageItem, error] {
 	return eachItem(ctx, c, route(http.MethodGet, folderPath+"/list", folderID), 0,
-		decodePage(func(p *wire.StorageItemList) ([]wire.StorageItem, *wire.Link) { return p.Items, p.Links.Next }))
+		func(p *wire.StorageItemList) ([]wire.StorageItem, *wire.Link) { return p.Items, p.Links.Next })
 }
 
 // UploadFile creates a file in a folder and uploads its content: create (202 with upload links), PUT the bytes
@@ -133,12 +133,12 @@ func (c *Client) upload(ctx context.Context, start call, content io.Reader, size
 	if start.err == nil {
 		start.err = checkUpload(content, size)
 	}
-	var links wire.UploadLinks
-	if _, err := c.doJSON(ctx, start, &links); err != nil {
+	links, err := sendJSON(ctx, c, start, self[wire.UploadLinks])
+	if err != nil {
 		return nil, wire.UploadLinks{}, err
 	}
-	f, err := c.finishUpload(ctx, links, content, size)
-	return f, links, err
+	f, err := c.finishUpload(ctx, *links, content, size)
+	return f, *links, err
 }
 
 func checkUpload(content io.Reader, size int64) error {

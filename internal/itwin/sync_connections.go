@@ -72,11 +72,11 @@ func (a ConnectionAPI) sourceFileBody(f SourceFile) any {
 	return storageFileBody(f)
 }
 
-// mapFiles converts the files of a connection create; none stays nil (sent as null, as before).
-func mapFiles[F any](files []SourceFile, body func(SourceFile) F) []F {
-	var out []F
-	for _, f := range files {
-		out = append(out, body(f))
+// mapSlice converts every element of in; an empty in gives nil (a create without files sends "sourceFiles":null).
+func mapSlice[S, T any](in []S, f func(S) T) []T {
+	var out []T
+	for _, v := range in {
+		out = append(out, f(v))
 	}
 	return out
 }
@@ -98,10 +98,10 @@ func connectionOf(e *wire.ConnectionEnvelope) *wire.Connection { return &e.Conne
 // Create creates a connection with its source files (S1, M1).
 func (a ConnectionAPI) Create(ctx context.Context, in ConnectionCreate) (*wire.Connection, error) {
 	var body any = wire.StorageConnectionCreate{IModelID: in.IModelID, DisplayName: in.DisplayName,
-		AuthenticationType: in.AuthenticationType, SourceFiles: mapFiles(in.SourceFiles, storageFileBody)}
+		AuthenticationType: in.AuthenticationType, SourceFiles: mapSlice(in.SourceFiles, storageFileBody)}
 	if a.kind == wire.KindManifest {
 		body = wire.ManifestConnectionCreate{IModelID: in.IModelID, DisplayName: in.DisplayName,
-			AuthenticationType: in.AuthenticationType, SourceFiles: mapFiles(in.SourceFiles, manifestFileBody)}
+			AuthenticationType: in.AuthenticationType, SourceFiles: mapSlice(in.SourceFiles, manifestFileBody)}
 	}
 	return sendJSON(ctx, a.c, a.route(http.MethodPost, "").withBody(body), connectionOf)
 }
@@ -119,15 +119,14 @@ func (a ConnectionAPI) List(ctx context.Context, imodelID string) ([]wire.Connec
 			return nil, err
 		}
 	}
-	return listAll(ctx, a.c, a.route(http.MethodGet, "").withQuery(filters(map[string]string{"imodelId": imodelID})), 0, decodeConnections())
+	return listAll(ctx, a.c, a.route(http.MethodGet, "").withQuery(filters(map[string]string{"imodelId": imodelID})), 0, connectionsPage)
 }
 
 // Each yields the connections of an iModel (S2, M2; every page, full representation), lazily. Unlike List it
 // needs the iModel for both kinds.
 func (a ConnectionAPI) Each(ctx context.Context, imodelID string) iter.Seq2[wire.Connection, error] {
-	cl := a.route(http.MethodGet, "").withQuery(url.Values{"imodelId": {imodelID}})
-	cl.err = need("iModel id", imodelID)
-	return eachItem(ctx, a.c, cl, 0, decodeConnections())
+	cl := call{method: http.MethodGet, path: a.kind.CollectionPath(), query: url.Values{"imodelId": {imodelID}}, err: need("iModel id", imodelID)}
+	return eachItem(ctx, a.c, cl, 0, connectionsPage)
 }
 
 // Update changes display name and/or authentication type; omitted fields keep their values (S4, M4).
@@ -152,20 +151,12 @@ func (a ConnectionAPI) ListSourceFiles(ctx context.Context, connID string) ([]So
 
 // EachSourceFile yields a connection's source files (S10, M10; every page), lazily.
 func (a ConnectionAPI) EachSourceFile(ctx context.Context, connID string) iter.Seq2[SourceFile, error] {
-	raw := eachItem(ctx, a.c, a.route(http.MethodGet, sourceFilesPath, connID), 0,
-		decodePage(func(p *struct {
-			SourceFiles []sourceFileJSON `json:"sourceFiles"`
-			Links       wire.PagingLinks `json:"_links"`
-		}) ([]sourceFileJSON, *wire.Link) {
-			return p.SourceFiles, p.Links.Next
-		}))
-	return func(yield func(SourceFile, error) bool) {
-		for f, err := range raw {
-			if !yield(a.sourceFile(f), err) {
-				return
-			}
-		}
-	}
+	return eachItem(ctx, a.c, a.route(http.MethodGet, sourceFilesPath, connID), 0, func(p *struct {
+		SourceFiles []sourceFileJSON `json:"sourceFiles"`
+		Links       wire.PagingLinks `json:"_links"`
+	}) ([]SourceFile, *wire.Link) {
+		return mapSlice(p.SourceFiles, a.sourceFile), p.Links.Next
+	})
 }
 
 // GetSourceFile reads one mapping (S11, M11).
@@ -185,18 +176,16 @@ func (a ConnectionAPI) DeleteSourceFile(ctx context.Context, connID, id string) 
 }
 
 func (a ConnectionAPI) sourceFileCall(ctx context.Context, cl call) (*SourceFile, error) {
-	var env struct {
+	return sendJSON(ctx, a.c, cl, func(e *struct {
 		SourceFile sourceFileJSON `json:"sourceFile"`
-	}
-	if _, err := a.c.doJSON(ctx, cl, &env); err != nil {
-		return nil, err
-	}
-	f := a.sourceFile(env.SourceFile)
-	return &f, nil
+	}) *SourceFile {
+		f := a.sourceFile(e.SourceFile)
+		return &f
+	})
 }
 
-func decodeConnections() pageDecoder[wire.Connection] {
-	return decodePage(func(p *wire.ConnectionList) ([]wire.Connection, *wire.Link) { return p.Connections, p.Links.Next })
+func connectionsPage(p *wire.ConnectionList) ([]wire.Connection, *wire.Link) {
+	return p.Connections, p.Links.Next
 }
 
 // ListConnections lists the connections of every kind on an iModel (C1, all pages, representation: id,
@@ -204,7 +193,17 @@ func decodeConnections() pageDecoder[wire.Connection] {
 func (c *Client) ListConnections(ctx context.Context, imodelID string) ([]wire.Connection, error) {
 	cl := call{method: http.MethodGet, path: "/synchronization/imodels/connections", query: url.Values{"imodelId": {imodelID}},
 		err: need("iModel id", imodelID)}
-	return listAll(ctx, c, cl, 0, decodeConnections())
+	return listAll(ctx, c, cl, 0, connectionsPage)
+}
+
+// GetAuthorizationInformation tells whether the caller consented to User connections running on its behalf, and
+// where to consent (C2).
+func (c *Client) GetAuthorizationInformation(ctx context.Context, redirectURL string) (*wire.AuthorizationInformation, error) {
+	cl := call{method: http.MethodGet, path: "/synchronization/imodels/connections/authorizationinformation",
+		query: url.Values{"redirectUrl": {redirectURL}}, err: need("redirect URL", redirectURL)}
+	return sendJSON(ctx, c, cl, func(e *wire.AuthorizationInformationEnvelope) *wire.AuthorizationInformation {
+		return &e.AuthorizationInformation
+	})
 }
 
 // GetConnection reads a connection of either kind: it tries the storage endpoint, then the manifest endpoint,

@@ -83,5 +83,16 @@ func (a ConnectionAPI) GetRun(ctx context.Context, connID, runID string) (*wire.
 // page; otherwise at most limit runs are returned.
 func (a ConnectionAPI) ListRuns(ctx context.Context, connID string, limit int) ([]wire.Run, error) {
 	return listAll(ctx, a.c, a.route(http.MethodGet, runsPath, connID), limit,
-		decodePage(func(p *wire.RunList) ([]wire.Run, *wire.Link) { return p.Runs, p.Links.Next }))
+		func(p *wire.RunList) ([]wire.Run, *wire.Link) { return p.Runs, p.Links.Next })
+}
+
+// GetReports lists the diagnostic reports of a run, optionally of one task (R1, not paged). Each report's SasURI
+// is pre-signed: treat it as a secret.
+func (c *Client) GetReports(ctx context.Context, imodelID, runID, taskID string) ([]wire.DiagnosticReport, error) {
+	q := filters(map[string]string{"imodelId": imodelID, "runId": runID, "taskId": taskID})
+	cl := call{method: http.MethodGet, path: "/synchronization/reports", query: q, err: need("iModel id", imodelID, "run id", runID)}
+	// Never nil: no reports is an empty list.
+	return sendJSON(ctx, c, cl, func(l *wire.DiagnosticReportList) []wire.DiagnosticReport {
+		return append([]wire.DiagnosticReport{}, l.Reports...)
+	})
 }
