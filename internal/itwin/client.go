@@ -8,14 +8,16 @@ package itwin
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,10 +64,7 @@ type Client struct {
 // NewClient validates cfg and builds the client. It makes no network call: credentials are first used (and a
 // token first requested) by the first API call.
 func NewClient(_ context.Context, cfg Config) (*Client, error) {
-	apiURL := strings.TrimRight(strings.TrimSpace(cfg.APIURL), "/")
-	if apiURL == "" {
-		apiURL = DefaultAPIURL
-	}
+	apiURL := cmp.Or(strings.TrimRight(strings.TrimSpace(cfg.APIURL), "/"), DefaultAPIURL)
 	base, err := url.Parse(apiURL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("api_url must be an http(s) origin such as %s, got %q", DefaultAPIURL, cfg.APIURL)
@@ -74,29 +73,17 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("api_url must be an origin without path, query or credentials (the APIs live at fixed paths under it), got %q", RedactURL(cfg.APIURL))
 	}
 
+	waitMin := positiveOr(cfg.RetryWaitMin, defaultRetryWaitMin)
 	c := &Client{
 		baseURL:   apiURL,
 		base:      base,
-		userAgent: cfg.UserAgent,
+		userAgent: cmp.Or(cfg.UserAgent, defaultUserAgent),
 		retryMax:  max(cfg.MaxRetries, 0),
-		waitMin:   cfg.RetryWaitMin,
-		waitMax:   cfg.RetryWaitMax,
+		waitMin:   waitMin,
+		waitMax:   max(positiveOr(cfg.RetryWaitMax, defaultRetryWaitMax), waitMin),
 		backoff:   backoff,
 	}
-	if c.userAgent == "" {
-		c.userAgent = defaultUserAgent
-	}
-	if c.waitMin <= 0 {
-		c.waitMin = defaultRetryWaitMin
-	}
-	if c.waitMax <= 0 {
-		c.waitMax = defaultRetryWaitMax
-	}
-	c.waitMax = max(c.waitMax, c.waitMin)
-	timeout := cfg.RequestTimeout
-	if timeout <= 0 {
-		timeout = DefaultRequestTimeout
-	}
+	timeout := positiveOr(cfg.RequestTimeout, DefaultRequestTimeout)
 
 	var transport http.RoundTripper
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
@@ -118,9 +105,7 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 	case cfg.ClientSecret == "":
 		return nil, errors.New("client_secret is required with client credentials (or set access_token)")
 	default:
-		if cfg.TokenURL == "" {
-			cfg.TokenURL = DefaultTokenURL(apiURL)
-		}
+		cfg.TokenURL = cmp.Or(cfg.TokenURL, DefaultTokenURL(apiURL))
 		if u, err := url.Parse(cfg.TokenURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("token_url must be an http(s) URL, got %q", RedactURL(cfg.TokenURL))
 		}
@@ -130,6 +115,14 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 		c.auth = newClientCredentials(cfg, &http.Client{Transport: retryingTransport{c: c}})
 	}
 	return c, nil
+}
+
+// positiveOr is v, or def when v is unset (zero) or negative.
+func positiveOr(v, def time.Duration) time.Duration {
+	if v > 0 {
+		return v
+	}
+	return def
 }
 
 // bentleyTokenHosts maps Bentley's API hosts (internal/wire/testdata/spec/api.md §1.1) to the IMS host that issues their tokens: the token
@@ -224,11 +217,7 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 		if cl.rawBody != nil {
 			req.ContentLength = cl.rawSize
 		}
-		for k, vs := range cl.header {
-			for _, v := range vs {
-				req.Header.Add(k, v)
-			}
-		}
+		maps.Copy(req.Header, cl.header.Clone())
 		req.Header.Set("User-Agent", c.userAgent)
 		if cl.body != nil {
 			req.Header.Set("Content-Type", "application/json")
@@ -316,7 +305,7 @@ func route(method, template string, ids ...string) call {
 		if cl.err == nil {
 			cl.err = need(name, id)
 		}
-		path.WriteString(before + esc(id))
+		path.WriteString(before + url.PathEscape(id))
 		rest = after
 	}
 	cl.path = path.String() + rest
@@ -365,25 +354,15 @@ func (c *Client) resolve(cl call) (*url.URL, error) {
 		return nil, fmt.Errorf("invalid request URL %q: %s", RedactURL(cl.path), redactText(err.Error()))
 	}
 	if len(cl.query) > 0 {
-		q := encodeQuery(cl.query)
-		if u.RawQuery != "" {
-			u.RawQuery += "&" + q
-		} else {
-			u.RawQuery = q
-		}
+		u.RawQuery = strings.TrimPrefix(u.RawQuery+"&"+encodeQuery(cl.query), "&")
 	}
 	return u, nil
 }
 
 // encodeQuery is url.Values.Encode that leaves '$' readable ($top, $skip, $orderBy).
 func encodeQuery(v url.Values) string {
-	keys := make([]string, 0, len(v))
-	for k := range v {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(v)) {
 		for _, val := range v[k] {
 			if b.Len() > 0 {
 				b.WriteByte('&')
@@ -407,9 +386,6 @@ func acceptFor(path string) string {
 	return acceptV1
 }
 
-// esc escapes one path segment.
-func esc(s string) string { return url.PathEscape(s) }
-
 // need rejects empty ids before they turn a request for one object into a request for a collection.
 func need(pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
@@ -420,12 +396,17 @@ func need(pairs ...string) error {
 	return nil
 }
 
-// lastSegment returns the last path segment of a URL (a run id in a Location header, a folder id in a link).
-func lastSegment(raw string) string {
+// urlPath is raw without its query, fragment and trailing slashes.
+func urlPath(raw string) string {
 	if i := strings.IndexAny(raw, "?#"); i >= 0 {
 		raw = raw[:i]
 	}
-	raw = strings.TrimRight(raw, "/")
+	return strings.TrimRight(raw, "/")
+}
+
+// lastSegment returns the last path segment of a URL (a run id in a Location header, a folder id in a link).
+func lastSegment(raw string) string {
+	raw = urlPath(raw)
 	seg := raw[strings.LastIndex(raw, "/")+1:]
 	if un, err := url.PathUnescape(seg); err == nil {
 		return un

@@ -1,6 +1,7 @@
 package itwin
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -36,14 +37,7 @@ func (e *APIError) Error() string {
 		parts = append(parts, "target "+e.Target)
 	}
 	for _, d := range e.Details {
-		label := d.Target
-		if label == "" {
-			label = d.Code
-		}
-		msg := d.Message
-		if msg == "" {
-			msg = d.Code
-		}
+		label, msg := cmp.Or(d.Target, d.Code), cmp.Or(d.Message, d.Code)
 		if label != "" && label != msg {
 			msg = label + ": " + msg
 		}
@@ -57,11 +51,7 @@ func (e *APIError) Error() string {
 
 // AsAPIError returns the *APIError in err's chain.
 func AsAPIError(err error) (*APIError, bool) {
-	var e *APIError
-	if errors.As(err, &e) {
-		return e, true
-	}
-	return nil, false
+	return errors.AsType[*APIError](err)
 }
 
 // IsStatus reports whether err is an API error with this HTTP status.
@@ -93,8 +83,8 @@ func IsTransient(err error) bool {
 	if e, ok := AsAPIError(err); ok {
 		return e.Status == http.StatusTooManyRequests || e.Status >= 500
 	}
-	var te *TransportError
-	return errors.As(err, &te)
+	_, ok := errors.AsType[*TransportError](err)
+	return ok
 }
 
 // newAPIError decodes an error answer. A body that is not the envelope (an old gateway, a proxy, a blob store)

@@ -1,6 +1,7 @@
 package itwin
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -142,11 +143,7 @@ func (c *Client) nextRequest(current, path string, query url.Values, href string
 	}
 	q := cloneQuery(query)
 	q.Set("$skip", skip)
-	if top != "" {
-		q.Set("$top", top)
-	} else {
-		q.Set("$top", strconv.Itoa(pageSize))
-	}
+	q.Set("$top", cmp.Or(top, strconv.Itoa(pageSize)))
 	return path + "?" + encodeQuery(q), nil
 }
 

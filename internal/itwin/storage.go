@@ -110,11 +110,7 @@ func fileIDFromCompleteURL(links wire.UploadLinks) string {
 	if links.Links.CompleteURL == nil {
 		return ""
 	}
-	href := links.Links.CompleteURL.Href
-	if i := strings.IndexAny(href, "?#"); i >= 0 {
-		href = href[:i]
-	}
-	href = strings.TrimSuffix(strings.TrimRight(href, "/"), "/complete")
+	href := strings.TrimSuffix(urlPath(links.Links.CompleteURL.Href), "/complete")
 	if !strings.Contains(href, "/storage/files/") {
 		return ""
 	}

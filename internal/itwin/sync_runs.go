@@ -35,8 +35,7 @@ func (a ConnectionAPI) StartRun(ctx context.Context, connID string, manifest *wi
 	}
 	res, err := a.c.do(ctx, cl)
 	if err != nil {
-		var ae *AuthError
-		if errors.As(err, &ae) {
+		if _, ok := errors.AsType[*AuthError](err); ok {
 			return nil, err // nothing was sent
 		}
 		if apiErr, ok := AsAPIError(err); ok && apiErr.Status < 500 {
@@ -57,9 +56,7 @@ func (a ConnectionAPI) StartRun(ctx context.Context, connID string, manifest *wi
 			return out, nil
 		}
 	}
-	if out.Location != "" {
-		out.RunID = lastSegment(out.Location)
-	}
+	out.RunID = lastSegment(out.Location)
 	if out.RunID == "" {
 		// No Location: the connection's lastRun is set in the same transaction as the run (internal/wire/testdata/spec/api.md §11g).
 		conn, err := a.Get(ctx, connID)
