@@ -133,8 +133,7 @@ func (s *clientCredentials) describe(ctx context.Context, err error) error {
 		}
 	default:
 		ae.Message, ae.Err = scrub(err.Error()), err
-		var te *TransportError
-		if errors.As(err, &te) {
+		if te, ok := errors.AsType[*TransportError](err); ok {
 			ae.Err = te
 		}
 	}

@@ -203,11 +203,7 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 		}
 		body = b
 	}
-	policy := cl.policy
-	if policy == 0 {
-		policy = policyFor(cl.method)
-	}
-	rctx := withPolicy(ctx, policy)
+	rctx := withPolicy(ctx, cmp.Or(cl.policy, policyFor(cl.method)))
 
 	for attempt := 0; ; attempt++ {
 		req, err := retryablehttp.NewRequestWithContext(rctx, cl.method, u.String(), body)
@@ -241,8 +237,7 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 			if resp != nil {
 				resp.Body.Close()
 			}
-			var ue *url.Error
-			if errors.As(err, &ue) {
+			if ue, ok := errors.AsType[*url.Error](err); ok {
 				err = ue.Err
 			}
 			return nil, &TransportError{Method: cl.method, URL: redactedURL, Err: err}

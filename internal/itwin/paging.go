@@ -125,9 +125,6 @@ func (c *Client) nextRequest(current, path string, query url.Values, href string
 		return "", fmt.Errorf("invalid next link %q: %s", RedactURL(href), redactText(err.Error()))
 	}
 	n := cur.ResolveReference(ref)
-	if strings.EqualFold(strings.TrimRight(n.Path, "/"), strings.TrimRight(path, "/")) {
-		return n.EscapedPath() + queryPart(n.RawQuery), nil
-	}
 	var skip, top string
 	for k, v := range n.Query() {
 		switch strings.ToLower(k) {
@@ -137,19 +134,15 @@ func (c *Client) nextRequest(current, path string, query url.Values, href string
 			top = v[0]
 		}
 	}
-	if skip == "" {
-		// Nothing to rebuild from: follow the link as given (on the API origin).
-		return n.EscapedPath() + queryPart(n.RawQuery), nil
+	// Follow the link as given (on the API origin) when it is the collection's, or has nothing to rebuild from.
+	if skip == "" || strings.EqualFold(strings.TrimRight(n.Path, "/"), strings.TrimRight(path, "/")) {
+		if n.RawQuery == "" {
+			return n.EscapedPath(), nil
+		}
+		return n.EscapedPath() + "?" + n.RawQuery, nil
 	}
 	q := cloneQuery(query)
 	q.Set("$skip", skip)
 	q.Set("$top", cmp.Or(top, strconv.Itoa(pageSize)))
 	return path + "?" + encodeQuery(q), nil
-}
-
-func queryPart(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	return "?" + raw
 }
