@@ -1,5 +1,5 @@
-// Package itwin is the wire client of the iTwin Platform APIs the provider uses (Synchronization, Storage, iModels,
-// iTwins) and the one definition of their JSON. It works the same against api.bentley.com and itwin-local.
+// Package itwin is the HTTP client of the iTwin Platform APIs the provider uses (Synchronization, Storage, iModels,
+// iTwins, Webhooks); their JSON is defined in internal/wire. It works the same against api.bentley.com and itwin-local.
 //
 // Transport rules: go-retryablehttp with method-aware retries (GET/PUT/PATCH/DELETE retry 429, 5xx and
 // transport errors; POST only 429), Retry-After honoured, logs to tflog with secrets redacted, errors decoded into
@@ -85,11 +85,9 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 	}
 	timeout := positiveOr(cfg.RequestTimeout, DefaultRequestTimeout)
 
-	var transport http.RoundTripper
+	var transport http.RoundTripper = http.DefaultTransport.(*http.Transport).Clone()
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
 		transport = cfg.HTTPClient.Transport
-	} else {
-		transport = http.DefaultTransport.(*http.Transport).Clone()
 	}
 	c.api = &http.Client{Transport: transport, Timeout: timeout, CheckRedirect: noRedirect}
 	c.blob = &http.Client{Transport: transport, CheckRedirect: noRedirect}
@@ -356,18 +354,13 @@ func (c *Client) resolve(cl call) (*url.URL, error) {
 
 // encodeQuery is url.Values.Encode that leaves '$' readable ($top, $skip, $orderBy).
 func encodeQuery(v url.Values) string {
-	var b strings.Builder
+	var pairs []string
 	for _, k := range slices.Sorted(maps.Keys(v)) {
 		for _, val := range v[k] {
-			if b.Len() > 0 {
-				b.WriteByte('&')
-			}
-			b.WriteString(strings.ReplaceAll(url.QueryEscape(k), "%24", "$"))
-			b.WriteByte('=')
-			b.WriteString(url.QueryEscape(val))
+			pairs = append(pairs, strings.ReplaceAll(url.QueryEscape(k), "%24", "$")+"="+url.QueryEscape(val))
 		}
 	}
-	return b.String()
+	return strings.Join(pairs, "&")
 }
 
 // acceptFor picks the media type: v2 for the iModels and Webhooks APIs, v1 for everything else.

@@ -41,12 +41,12 @@ func collect[T any](seq iter.Seq2[T, error], limit int) ([]T, error) {
 	return all, nil
 }
 
-// eachItem reads the list cl asks for page by page (§1.5), each page decoded as a P from which page takes the items
-// and the next link: the first request asks for $top=1000 (or limit, when
-// smaller) and the full representation, then _links.next is followed until it is absent or null. Each item is
-// yielded as it arrives, so a caller that stops early (the provider's list resources) reads no further page. A
-// refused call or a failed page ends the sequence with one (zero, err) pair after the items of the pages before
-// it: the caller can tell a complete list from a cut one.
+// eachItem reads the list cl asks for page by page (§1.5), each page a P from which page takes the items and the
+// next link. The first request asks for $top=1000 (or limit, when smaller) and the full representation, then
+// _links.next is followed until it is absent or null. Each item is yielded as it arrives, so a caller that stops
+// early (the provider's list resources) reads no further page. A refused call or a failed page ends the sequence
+// with one (zero, err) pair after the items of the pages before it: the caller can tell a complete list from a
+// cut one.
 func eachItem[P, T any](ctx context.Context, c *Client, cl call, limit int, page func(*P) ([]T, *wire.Link)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
@@ -54,23 +54,22 @@ func eachItem[P, T any](ctx context.Context, c *Client, cl call, limit int, page
 			yield(zero, cl.err)
 			return
 		}
-		path := cl.path
 		q := cloneQuery(cl.query)
 		top := pageSize
 		if limit > 0 && limit < pageSize {
 			top = limit
 		}
 		q.Set("$top", strconv.Itoa(top))
-		next := path + "?" + encodeQuery(q)
+		next := cl.path + "?" + encodeQuery(q)
 
 		seen := map[string]bool{}
 		for n := 0; ; n++ {
 			if n >= maxPages {
-				yield(zero, fmt.Errorf("listing %s: more than %d pages, giving up", path, maxPages))
+				yield(zero, fmt.Errorf("listing %s: more than %d pages, giving up", cl.path, maxPages))
 				return
 			}
 			if seen[next] {
-				yield(zero, fmt.Errorf("listing %s: the server returned the same next link twice (%s)", path, RedactURL(next)))
+				yield(zero, fmt.Errorf("listing %s: the server returned the same next link twice (%s)", cl.path, RedactURL(next)))
 				return
 			}
 			seen[next] = true
@@ -93,9 +92,9 @@ func eachItem[P, T any](ctx context.Context, c *Client, cl call, limit int, page
 			if link == nil || strings.TrimSpace(link.Href) == "" {
 				return
 			}
-			next, err = c.nextRequest(next, path, cl.query, link.Href)
+			next, err = c.nextRequest(next, cl.path, cl.query, link.Href)
 			if err != nil {
-				yield(zero, fmt.Errorf("listing %s: %w", path, err))
+				yield(zero, fmt.Errorf("listing %s: %w", cl.path, err))
 				return
 			}
 		}

@@ -3,6 +3,7 @@ package itwin
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -51,13 +52,7 @@ func redactQuery(q string) string {
 		return q
 	}
 	parts := strings.Split(q, "&")
-	all := false
-	for _, p := range parts {
-		if presignKeys[queryKey(p)] {
-			all = true
-			break
-		}
-	}
+	all := slices.ContainsFunc(parts, func(p string) bool { return presignKeys[queryKey(p)] })
 	for i, p := range parts {
 		k, _, hasValue := strings.Cut(p, "=")
 		if !hasValue {

@@ -209,16 +209,14 @@ func (c *Client) GetAuthorizationInformation(ctx context.Context, redirectURL st
 // GetConnection reads a connection of either kind: it tries the storage endpoint, then the manifest endpoint,
 // and returns the kind. A connection never changes kind.
 func (c *Client) GetConnection(ctx context.Context, id string) (*wire.Connection, wire.Kind, error) {
-	conn, err := c.Connections(wire.KindStorage).Get(ctx, id)
-	if err == nil {
-		return conn, wire.KindStorage, nil
+	kind := wire.KindStorage
+	conn, err := c.Connections(kind).Get(ctx, id)
+	if IsNotFound(err) {
+		kind = wire.KindManifest
+		conn, err = c.Connections(kind).Get(ctx, id)
 	}
-	if !IsNotFound(err) {
-		return nil, "", err
-	}
-	conn, err = c.Connections(wire.KindManifest).Get(ctx, id)
 	if err != nil {
 		return nil, "", err
 	}
-	return conn, wire.KindManifest, nil
+	return conn, kind, nil
 }
