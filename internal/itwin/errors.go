@@ -30,8 +30,7 @@ const CodeUnknown = "Unknown"
 // Error reads well inside a diagnostic, e.g.
 // "422 InvalidStorageConnectionRequest: Cannot perform operation. (iModelId: iModelId is required.)".
 func (e *APIError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s: %s", e.Status, e.Code, e.Message)
+	s := fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message)
 	var parts []string
 	if e.Target != "" {
 		parts = append(parts, "target "+e.Target)
@@ -44,9 +43,9 @@ func (e *APIError) Error() string {
 		parts = append(parts, msg)
 	}
 	if len(parts) > 0 {
-		b.WriteString(" (" + strings.Join(parts, "; ") + ")")
+		s += " (" + strings.Join(parts, "; ") + ")"
 	}
-	return b.String()
+	return s
 }
 
 // AsAPIError returns the *APIError in err's chain.

@@ -2,6 +2,9 @@ package itwin
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -219,4 +222,128 @@ func (c *Client) GetConnection(ctx context.Context, id string) (*wire.Connection
 		return nil, "", err
 	}
 	return conn, kind, nil
+}
+
+// StartRunResult is the outcome of a run-start call.
+type StartRunResult struct {
+	// RunID is the new run, or (Active) the run that was already active on the connection.
+	RunID string
+	// Location is the run URL the server sent, if any.
+	Location string
+	// Active is true when the server answered 303: no run was started because RunID is still active.
+	Active bool
+}
+
+// StartRun starts a run of a connection (S6, M6): a manifest connection with the files to process, a storage
+// connection with none (manifest must be nil). It is never retried except on 429: a transport error, a cancelled
+// context or a 5xx answer returns *StartUncertainError, after which the caller must check the connection's lastRun
+// before trying again. A 409 RunAlreadyRequested is returned as *APIError.
+func (a ConnectionAPI) StartRun(ctx context.Context, connID string, manifest *wire.ManifestRunCreate) (*StartRunResult, error) {
+	cl := a.route(http.MethodPost, connPath+"/"+a.kind.RunStartSegment(), connID)
+	if cl.err != nil {
+		return nil, cl.err // before the uncertain-outcome handling below: nothing was sent
+	}
+	cl.policy = retryRateLimitOnly
+	if manifest != nil {
+		cl.body = manifest
+	}
+	res, err := a.c.do(ctx, cl)
+	if err != nil {
+		if _, ok := errors.AsType[*AuthError](err); ok {
+			return nil, err // nothing was sent
+		}
+		if apiErr, ok := AsAPIError(err); ok && apiErr.Status < 500 {
+			return nil, err // the server refused: no run was started
+		}
+		return nil, &StartUncertainError{ConnectionID: connID, Err: err}
+	}
+	out := &StartRunResult{
+		Location: res.header.Get("Location"),
+		// 303: a run is already active; 200: a stack that followed the 303 got the active run itself.
+		Active: res.status == http.StatusSeeOther || res.status == http.StatusOK,
+	}
+	var env wire.RunEnvelope
+	if res.status == http.StatusOK && json.Unmarshal(res.body, &env) == nil && env.Run.ID != "" {
+		out.RunID = env.Run.ID
+		return out, nil
+	}
+	out.RunID = lastSegment(out.Location)
+	if out.RunID == "" {
+		// No Location: the connection's lastRun is set in the same transaction as the run (internal/wire/testdata/spec/api.md §11g).
+		conn, err := a.Get(ctx, connID)
+		if err != nil {
+			return nil, fmt.Errorf("the run start was accepted (HTTP %d) without a Location, and reading the connection's last run failed: %w", res.status, err)
+		}
+		out.RunID = conn.LastRunID()
+		if out.RunID == "" {
+			return nil, fmt.Errorf("the run start was accepted (HTTP %d) but neither Location nor the connection's lastRun names the run", res.status)
+		}
+	}
+	return out, nil
+}
+
+// GetRun reads one run of a connection (S8, M8).
+func (a ConnectionAPI) GetRun(ctx context.Context, connID, runID string) (*wire.Run, error) {
+	return sendJSON(ctx, a.c, a.route(http.MethodGet, runsPath+"/{run id}", connID, runID), func(e *wire.RunEnvelope) *wire.Run { return &e.Run })
+}
+
+// ListRuns lists a connection's runs, newest first, in full representation (S7, M7). limit <= 0 reads every
+// page; otherwise at most limit runs are returned.
+func (a ConnectionAPI) ListRuns(ctx context.Context, connID string, limit int) ([]wire.Run, error) {
+	return listAll(ctx, a.c, a.route(http.MethodGet, runsPath, connID), limit,
+		func(p *wire.RunList) ([]wire.Run, *wire.Link) { return p.Runs, p.Links.Next })
+}
+
+// GetReports lists the diagnostic reports of a run, optionally of one task (R1, not paged). Each report's SasURI
+// is pre-signed: treat it as a secret.
+func (c *Client) GetReports(ctx context.Context, imodelID, runID, taskID string) ([]wire.DiagnosticReport, error) {
+	q := filters(map[string]string{"imodelId": imodelID, "runId": runID, "taskId": taskID})
+	cl := call{method: http.MethodGet, path: "/synchronization/reports", query: q, err: need("iModel id", imodelID, "run id", runID)}
+	// Never nil: no reports is an empty list.
+	return sendJSON(ctx, c, cl, func(l *wire.DiagnosticReportList) []wire.DiagnosticReport {
+		return append([]wire.DiagnosticReport{}, l.Reports...)
+	})
+}
+
+// configurationCollections maps a scope to the collection of its configurations (K*).
+var configurationCollections = map[string]string{wire.ScopeITwin: "itwins", wire.ScopeIModel: "imodels", wire.ScopeConnection: "connections"}
+
+// configurationRoute is the call for the configuration of one scope (ScopeITwin, ScopeIModel, ScopeConnection).
+func configurationRoute(method, scope, id string) call {
+	coll, ok := configurationCollections[scope]
+	if !ok {
+		return call{err: fmt.Errorf("configuration scope must be %q, %q or %q, got %q", wire.ScopeITwin, wire.ScopeIModel, wire.ScopeConnection, scope)}
+	}
+	return route(method, "/synchronization/configurations/"+coll+"/{"+scope+" id}", id)
+}
+
+func configurationOf(e *wire.ConfigurationEnvelope) *wire.Configuration { return &e.Configuration }
+
+// writeConfiguration sends settings to a scope's configuration, as {} when nil (the server wants an object).
+func (c *Client) writeConfiguration(ctx context.Context, method, scope, id string, settings map[string]any) (*wire.Configuration, error) {
+	if settings == nil {
+		settings = map[string]any{}
+	}
+	return sendJSON(ctx, c, configurationRoute(method, scope, id).withBody(settings), configurationOf)
+}
+
+// GetConfiguration reads a scope's stored and resolved settings (K1/K5/K9). 404 ConfigurationNotFound when the
+// scope has none.
+func (c *Client) GetConfiguration(ctx context.Context, scope, id string) (*wire.Configuration, error) {
+	return sendJSON(ctx, c, configurationRoute(http.MethodGet, scope, id), configurationOf)
+}
+
+// CreateConfiguration stores a scope's flags (K2/K6/K10); 409 ConfigurationAlreadyExists if it has some.
+func (c *Client) CreateConfiguration(ctx context.Context, scope, id string, settings map[string]any) (*wire.Configuration, error) {
+	return c.writeConfiguration(ctx, http.MethodPost, scope, id, settings)
+}
+
+// PatchConfiguration merges flags into a scope's stored settings (K3/K7/K11).
+func (c *Client) PatchConfiguration(ctx context.Context, scope, id string, settings map[string]any) (*wire.Configuration, error) {
+	return c.writeConfiguration(ctx, http.MethodPatch, scope, id, settings)
+}
+
+// DeleteConfiguration removes a scope's configuration; its flags fall back to their defaults (K4/K8/K12).
+func (c *Client) DeleteConfiguration(ctx context.Context, scope, id string) error {
+	return c.send(ctx, configurationRoute(http.MethodDelete, scope, id))
 }
