@@ -49,9 +49,7 @@ func (e *APIError) Error() string {
 }
 
 // AsAPIError returns the *APIError in err's chain.
-func AsAPIError(err error) (*APIError, bool) {
-	return errors.AsType[*APIError](err)
-}
+func AsAPIError(err error) (*APIError, bool) { return errors.AsType[*APIError](err) }
 
 // IsStatus reports whether err is an API error with this HTTP status.
 func IsStatus(err error, status int) bool {

@@ -54,11 +54,7 @@ func redactQuery(q string) string {
 	parts := strings.Split(q, "&")
 	all := slices.ContainsFunc(parts, func(p string) bool { return presignKeys[queryKey(p)] })
 	for i, p := range parts {
-		k, _, hasValue := strings.Cut(p, "=")
-		if !hasValue {
-			continue
-		}
-		if all || secretKeys[queryKey(p)] {
+		if k, _, hasValue := strings.Cut(p, "="); hasValue && (all || secretKeys[queryKey(p)]) {
 			parts[i] = k + "=" + redacted
 		}
 	}

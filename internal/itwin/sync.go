@@ -118,9 +118,7 @@ func (a ConnectionAPI) Get(ctx context.Context, id string) (*wire.Connection, er
 // be listed without an iModel (every accessible one); manifest connections need it.
 func (a ConnectionAPI) List(ctx context.Context, imodelID string) ([]wire.Connection, error) {
 	if a.kind == wire.KindManifest {
-		if err := need("iModel id", imodelID); err != nil {
-			return nil, err
-		}
+		return collect(a.Each(ctx, imodelID), 0)
 	}
 	return listAll(ctx, a.c, a.route(http.MethodGet, "").withQuery(filters(map[string]string{"imodelId": imodelID})), 0, connectionsPage)
 }
