@@ -106,17 +106,18 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("api_url must be an origin without path, query or credentials (the APIs live at fixed paths under it), got %q", RedactURL(cfg.APIURL))
 	}
 
-	waitMin := positiveOr(cfg.RetryWaitMin, defaultRetryWaitMin)
+	// A zero or negative setting takes the default.
+	waitMin := cmp.Or(max(cfg.RetryWaitMin, 0), defaultRetryWaitMin)
 	c := &Client{
 		baseURL:   apiURL,
 		base:      base,
 		userAgent: cmp.Or(cfg.UserAgent, defaultUserAgent),
 		retryMax:  max(cfg.MaxRetries, 0),
 		waitMin:   waitMin,
-		waitMax:   max(positiveOr(cfg.RetryWaitMax, defaultRetryWaitMax), waitMin),
+		waitMax:   max(cmp.Or(max(cfg.RetryWaitMax, 0), defaultRetryWaitMax), waitMin),
 		backoff:   backoff,
 	}
-	timeout := positiveOr(cfg.RequestTimeout, DefaultRequestTimeout)
+	timeout := cmp.Or(max(cfg.RequestTimeout, 0), DefaultRequestTimeout)
 
 	var transport http.RoundTripper = http.DefaultTransport.(*http.Transport).Clone()
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
@@ -146,14 +147,6 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 		c.auth = newClientCredentials(cfg, &http.Client{Transport: retryingTransport{c: c}})
 	}
 	return c, nil
-}
-
-// positiveOr is v, or def when v is unset (zero) or negative.
-func positiveOr(v, def time.Duration) time.Duration {
-	if v > 0 {
-		return v
-	}
-	return def
 }
 
 // bentleyTokenHosts maps Bentley's API hosts (internal/wire/testdata/spec/api.md §1.1) to the IMS host that issues their tokens: the token

@@ -90,10 +90,8 @@ func newAPIError(method, rawURL string, status int, body []byte) *APIError {
 	e := &APIError{Status: status, Method: method, Path: RedactURL(rawURL)}
 	var env wire.ErrorEnvelope
 	if err := json.Unmarshal(body, &env); err == nil && env.Error.Code != "" {
-		e.Code = env.Error.Code
+		e.Code, e.Target, e.Details = env.Error.Code, env.Error.Target, env.Error.Details
 		e.Message = redactText(env.Error.Message)
-		e.Target = env.Error.Target
-		e.Details = env.Error.Details
 		for i := range e.Details {
 			e.Details[i].Message = redactText(e.Details[i].Message)
 		}

@@ -81,11 +81,9 @@ func (c *Client) UploadFile(ctx context.Context, folderID string, meta wire.Stor
 		return nil, err
 	}
 	f, links, err := c.upload(ctx, route(http.MethodPost, folderPath+"/files", folderID).withBody(meta), content, size)
-	if err != nil {
-		// The file exists from here on; say which one, so the caller can record it instead of orphaning it.
-		if id := fileIDFromCompleteURL(links); id != "" {
-			return nil, &UploadIncompleteError{FileID: id, Err: err}
-		}
+	// Once the links came back the file exists; say which one, so the caller can record it instead of orphaning it.
+	if id := fileIDFromCompleteURL(links); err != nil && id != "" {
+		return nil, &UploadIncompleteError{FileID: id, Err: err}
 	}
 	return f, err
 }
