@@ -50,10 +50,6 @@ func collect[T any](seq iter.Seq2[T, error], limit int) ([]T, error) {
 func eachItem[P, T any](ctx context.Context, c *Client, cl call, limit int, page func(*P) ([]T, *wire.Link)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		if cl.err != nil {
-			yield(zero, cl.err)
-			return
-		}
 		q := cloneQuery(cl.query)
 		top := pageSize
 		if limit > 0 && limit < pageSize {
@@ -73,7 +69,8 @@ func eachItem[P, T any](ctx context.Context, c *Client, cl call, limit int, page
 				return
 			}
 			seen[next] = true
-			res, err := c.do(ctx, call{method: http.MethodGet, path: next, prefer: preferRepresentation})
+			// A refused cl fails here, before the first request.
+			res, err := c.do(ctx, call{method: http.MethodGet, path: next, prefer: preferRepresentation, err: cl.err})
 			if err != nil {
 				yield(zero, err)
 				return

@@ -238,16 +238,13 @@ type StartRunResult struct {
 // before trying again. A 409 RunAlreadyRequested is returned as *APIError.
 func (a ConnectionAPI) StartRun(ctx context.Context, connID string, manifest *wire.ManifestRunCreate) (*StartRunResult, error) {
 	cl := a.route(http.MethodPost, connPath+"/"+a.kind.RunStartSegment(), connID)
-	if cl.err != nil {
-		return nil, cl.err // before the uncertain-outcome handling below: nothing was sent
-	}
 	cl.policy = retryRateLimitOnly
 	if manifest != nil {
 		cl.body = manifest
 	}
 	res, err := a.c.do(ctx, cl)
 	if err != nil {
-		if _, ok := errors.AsType[*AuthError](err); ok {
+		if _, ok := errors.AsType[*AuthError](err); ok || cl.err != nil {
 			return nil, err // nothing was sent
 		}
 		if apiErr, ok := AsAPIError(err); ok && apiErr.Status < 500 {
