@@ -31,7 +31,7 @@ tofu_run=${TOFU_RUN:-'^(TestAccQuickstart|TestAccSyncStorageConnection_lifecycle
 
 out="$root/bin/test"
 mkdir -p "$out" "$root/bin/tfcli"
-rm -f "$out"/*.log "$out"/*.summary "$out"/summary.txt
+rm -f "$out"/*.log "$out"/*.summary "$out"/*.times "$out"/summary.txt
 # An empty CLI config: no ~/.terraformrc (mirrors, overrides, credentials) leaks into the tests.
 empty_rc="$root/bin/tfcli/empty.tfrc"
 : >"$empty_rc"
@@ -73,7 +73,9 @@ leg() {
     [ -s "$out/$name.summary" ] || echo "$label: no summary (go test exit ${status[0]})" >"$out/$name.summary"
     # The CPU time of this leg (go test, the test binaries and every CLI they ran): wall times depend on what else
     # runs on the machine, CPU times much less.
-    cpu=$(times | sed -n '2{s/m/ /g;s/s//g;p}' | awk '{printf "%.0f", $1 * 60 + $2 + $3 * 60 + $4}')
+    # (`times` directly, not in $(...): a forked subshell has no children of its own.)
+    times >"$out/$name.times"
+    cpu=$(sed -n '2{s/m/ /g;s/s//g;p}' "$out/$name.times" | awk '{printf "%.0f", $1 * 60 + $2 + $3 * 60 + $4}')
     sed -i "1s/)\( FAIL:\|\$\)/, ${cpu} s CPU)\1/" "$out/$name.summary"
     [ "${status[0]}" -eq 0 ] && [ "${status[1]}" -eq 0 ]
   ) &
