@@ -25,10 +25,12 @@ var (
 )
 
 // NewIModelDataSource returns the itwin_imodel data source.
-func NewIModelDataSource() datasource.DataSource { return &imodelDataSource{} }
+func NewIModelDataSource() datasource.DataSource {
+	return &imodelDataSource{dataSourceBase{typeName: "_imodel"}}
+}
 
 type imodelDataSource struct {
-	client *itwin.Client
+	dataSourceBase
 }
 
 type imodelDataSourceModel struct {
@@ -49,10 +51,6 @@ var changesetAttrTypes = map[string]attr.Type{
 	"pushed_at":     types.StringType,
 	"changed_files": types.ListType{ElemType: types.StringType},
 	"task_id":       types.StringType,
-}
-
-func (d *imodelDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_imodel"
 }
 
 func (d *imodelDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -108,10 +106,6 @@ func (d *imodelDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			},
 		},
 	}
-}
-
-func (d *imodelDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *imodelDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {

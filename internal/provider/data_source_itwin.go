@@ -23,10 +23,12 @@ var (
 )
 
 // NewITwinDataSource returns the itwin_itwin data source.
-func NewITwinDataSource() datasource.DataSource { return &itwinDataSource{} }
+func NewITwinDataSource() datasource.DataSource {
+	return &itwinDataSource{dataSourceBase{typeName: "_itwin"}}
+}
 
 type itwinDataSource struct {
-	client *itwin.Client
+	dataSourceBase
 }
 
 type itwinDataSourceModel struct {
@@ -43,10 +45,6 @@ type itwinDataSourceModel struct {
 	ParentID           types.String `tfsdk:"parent_id"`
 	ITwinAccountID     types.String `tfsdk:"itwin_account_id"`
 	CreatedAt          types.String `tfsdk:"created_at"`
-}
-
-func (d *itwinDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_itwin"
 }
 
 func (d *itwinDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -87,10 +85,6 @@ func (d *itwinDataSource) ConfigValidators(context.Context) []datasource.ConfigV
 	return []datasource.ConfigValidator{
 		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("display_name"), path.MatchRoot("number")),
 	}
-}
-
-func (d *itwinDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *itwinDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -10,8 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 )
 
 var (
@@ -20,20 +18,18 @@ var (
 )
 
 // NewSyncAuthorizationDataSource is the constructor of itwin_sync_authorization.
-func NewSyncAuthorizationDataSource() datasource.DataSource { return &authorizationDataSource{} }
+func NewSyncAuthorizationDataSource() datasource.DataSource {
+	return &authorizationDataSource{dataSourceBase{typeName: "_sync_authorization"}}
+}
 
 type authorizationDataSource struct {
-	client *itwin.Client
+	dataSourceBase
 }
 
 type authorizationModel struct {
 	RedirectURL      types.String `tfsdk:"redirect_url"`
 	IsUserAuthorized types.Bool   `tfsdk:"is_user_authorized"`
 	AuthorizationURL types.String `tfsdk:"authorization_url"`
-}
-
-func (d *authorizationDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_sync_authorization"
 }
 
 func (d *authorizationDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -57,10 +53,6 @@ func (d *authorizationDataSource) Schema(_ context.Context, _ datasource.SchemaR
 			},
 		},
 	}
-}
-
-func (d *authorizationDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *authorizationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
@@ -23,18 +22,16 @@ import (
 var _ list.ListResourceWithConfigure = &imodelListResource{}
 
 // NewIModelListResource lists the iModels of an iTwin.
-func NewIModelListResource() list.ListResource { return &imodelListResource{} }
+func NewIModelListResource() list.ListResource {
+	return &imodelListResource{resourceBase{typeName: "_imodel"}}
+}
 
 type imodelListResource struct {
-	client *itwin.Client
+	resourceBase
 }
 
 type imodelListConfig struct {
 	ITwinID types.String `tfsdk:"itwin_id"`
-}
-
-func (r *imodelListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_imodel"
 }
 
 func (r *imodelListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
@@ -48,10 +45,6 @@ func (r *imodelListResource) ListResourceConfigSchema(_ context.Context, _ list.
 			},
 		},
 	}
-}
-
-func (r *imodelListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *imodelListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {

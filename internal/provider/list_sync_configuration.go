@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
@@ -22,10 +21,12 @@ var _ list.ListResourceWithConfigure = &syncConfigurationListResource{}
 
 // NewSyncConfigurationListResource lists the synchronization configurations stored in an iTwin: at the iTwin,
 // at each of its iModels and at each of their connections.
-func NewSyncConfigurationListResource() list.ListResource { return &syncConfigurationListResource{} }
+func NewSyncConfigurationListResource() list.ListResource {
+	return &syncConfigurationListResource{resourceBase{typeName: "_sync_configuration"}}
+}
 
 type syncConfigurationListResource struct {
-	client *itwin.Client
+	resourceBase
 }
 
 type syncConfigurationListConfig struct {
@@ -34,10 +35,6 @@ type syncConfigurationListConfig struct {
 
 // codeConfigurationNotFound is the 404 of a scope that exists but stores no configuration (spec §6.1).
 const codeConfigurationNotFound = "ConfigurationNotFound"
-
-func (r *syncConfigurationListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_sync_configuration"
-}
 
 func (r *syncConfigurationListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -55,10 +52,6 @@ func (r *syncConfigurationListResource) ListResourceConfigSchema(_ context.Conte
 			},
 		},
 	}
-}
-
-func (r *syncConfigurationListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *syncConfigurationListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {

@@ -27,28 +27,28 @@ var (
 
 // NewSyncStorageConnectionListResource lists the storage connections of an iModel.
 func NewSyncStorageConnectionListResource() list.ListResource {
-	return &connectionListResource[storageConnectionModel, *storageConnectionModel]{res: storageConnectionResource{kind: storageKind}}
+	return &connectionListResource[storageConnectionModel, *storageConnectionModel]{res: newConnectionResource[storageConnectionModel](storageKind)}
 }
 
 // NewSyncManifestConnectionListResource lists the manifest connections of an iModel.
 func NewSyncManifestConnectionListResource() list.ListResource {
-	return &connectionListResource[connectionModel, *connectionModel]{res: manifestConnectionResource{kind: manifestKind}}
+	return &connectionListResource[connectionModel, *connectionModel]{res: newConnectionResource[connectionModel](manifestKind)}
 }
 
 // NewSyncStorageConnectionSourceFileListResource lists the source files of a storage connection.
 func NewSyncStorageConnectionSourceFileListResource() list.ListResource {
-	return &sourceFileListResource[storageSourceFileModel, *storageSourceFileModel]{res: storageSourceFileResource{kind: storageKind}}
+	return &sourceFileListResource[storageSourceFileModel, *storageSourceFileModel]{res: newSourceFileResource[storageSourceFileModel](storageKind)}
 }
 
 // NewSyncManifestConnectionSourceFileListResource lists the source files of a manifest connection.
 func NewSyncManifestConnectionSourceFileListResource() list.ListResource {
-	return &sourceFileListResource[manifestSourceFileModel, *manifestSourceFileModel]{res: manifestSourceFileResource{kind: manifestKind}}
+	return &sourceFileListResource[manifestSourceFileModel, *manifestSourceFileModel]{res: newSourceFileResource[manifestSourceFileModel](manifestKind)}
 }
 
 // connectionListResource lists one kind's connections. res is the kind's resource: its type name, its client
 // and the state it builds from the API.
 type connectionListResource[M any, P connectionState[M]] struct {
-	res connectionResource[M, P]
+	res *connectionResource[M, P]
 }
 
 type connectionListConfig struct {
@@ -124,7 +124,7 @@ func (r *connectionListResource[M, P]) List(ctx context.Context, req list.ListRe
 
 // sourceFileListResource lists one kind's source files of a connection.
 type sourceFileListResource[M any, P sourceFileState[M]] struct {
-	res sourceFileResource[M, P]
+	res *sourceFileResource[M, P]
 }
 
 type sourceFileListConfig struct {

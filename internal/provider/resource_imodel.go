@@ -35,11 +35,10 @@ var (
 const defaultIModelCreateTimeout = 10 * time.Minute
 
 // NewIModelResource returns the itwin_imodel resource.
-func NewIModelResource() resource.Resource { return &imodelResource{} }
+func NewIModelResource() resource.Resource { return &imodelResource{resourceBase{typeName: "_imodel"}} }
 
 type imodelResource struct {
-	client *itwin.Client
-	clock  clock
+	resourceBase
 }
 
 type imodelModel struct {
@@ -77,10 +76,6 @@ func geoPointSchema(corner string) schema.SingleNestedAttribute {
 			},
 		},
 	}
-}
-
-func (r *imodelResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_imodel"
 }
 
 func (r *imodelResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -141,10 +136,6 @@ func (r *imodelResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 
 func (r *imodelResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = idIdentitySchema("iModel")
-}
-
-func (r *imodelResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client, r.clock = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan warns when the plan replaces an existing iModel (a new itwin_id; everything else is updated in

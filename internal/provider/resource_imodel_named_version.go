@@ -35,10 +35,12 @@ var (
 const namedVersionImportFormat = "<imodel_id>/<named_version_id>"
 
 // NewIModelNamedVersionResource returns the itwin_imodel_named_version resource.
-func NewIModelNamedVersionResource() resource.Resource { return &namedVersionResource{} }
+func NewIModelNamedVersionResource() resource.Resource {
+	return &namedVersionResource{resourceBase{typeName: "_imodel_named_version"}}
+}
 
 type namedVersionResource struct {
-	client *itwin.Client
+	resourceBase
 }
 
 type namedVersionModel struct {
@@ -53,10 +55,6 @@ type namedVersionModel struct {
 }
 
 var changesetIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)
-
-func (r *namedVersionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_imodel_named_version"
-}
 
 func (r *namedVersionResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -128,10 +126,6 @@ func (r *namedVersionResource) Schema(_ context.Context, _ resource.SchemaReques
 
 func (r *namedVersionResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = imodelChildIdentitySchema("named version")
-}
-
-func (r *namedVersionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan refuses a replacement that keeps the name in the same iModel: the old named version cannot be

@@ -27,10 +27,10 @@ var (
 )
 
 // NewITwinResource returns the itwin_itwin resource.
-func NewITwinResource() resource.Resource { return &itwinResource{} }
+func NewITwinResource() resource.Resource { return &itwinResource{resourceBase{typeName: "_itwin"}} }
 
 type itwinResource struct {
-	client *itwin.Client
+	resourceBase
 }
 
 type itwinModel struct {
@@ -58,10 +58,6 @@ var itwinTargets = map[string]path.Path{
 	"number": path.Root("number"), "type": path.Root("type"), "status": path.Root("status"),
 	"geographicLocation": path.Root("geographic_location"), "ianaTimeZone": path.Root("iana_time_zone"),
 	"dataCenterLocation": path.Root("data_center_location"), "parentId": path.Root("parent_id"),
-}
-
-func (r *itwinResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_itwin"
 }
 
 func (r *itwinResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -146,10 +142,6 @@ func (r *itwinResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 
 func (r *itwinResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = idIdentitySchema("iTwin")
-}
-
-func (r *itwinResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan warns when the plan replaces an existing iTwin (a new class or sub_class): the replacement deletes

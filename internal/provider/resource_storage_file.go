@@ -31,10 +31,12 @@ var (
 )
 
 // NewStorageFileResource returns the itwin_storage_file resource.
-func NewStorageFileResource() resource.Resource { return &storageFileResource{} }
+func NewStorageFileResource() resource.Resource {
+	return &storageFileResource{resourceBase{typeName: "_storage_file"}}
+}
 
 type storageFileResource struct {
-	client *itwin.Client
+	resourceBase
 }
 
 type storageFileModel struct {
@@ -47,10 +49,6 @@ type storageFileModel struct {
 	Size         types.Int64  `tfsdk:"size"`
 	Path         types.String `tfsdk:"path"`
 	LastModified types.String `tfsdk:"last_modified"`
-}
-
-func (r *storageFileResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_storage_file"
 }
 
 func (r *storageFileResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -121,10 +119,6 @@ func (r *storageFileResource) Schema(_ context.Context, _ resource.SchemaRequest
 
 func (r *storageFileResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = idIdentitySchema("storage file")
-}
-
-func (r *storageFileResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan computes source_hash from the local file, defaults display_name, and keeps or clears the computed

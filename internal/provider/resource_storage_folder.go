@@ -27,10 +27,12 @@ var (
 )
 
 // NewStorageFolderResource returns the itwin_storage_folder resource.
-func NewStorageFolderResource() resource.Resource { return &storageFolderResource{} }
+func NewStorageFolderResource() resource.Resource {
+	return &storageFolderResource{resourceBase{typeName: "_storage_folder"}}
+}
 
 type storageFolderResource struct {
-	client *itwin.Client
+	resourceBase
 }
 
 type storageFolderModel struct {
@@ -40,10 +42,6 @@ type storageFolderModel struct {
 	DisplayName    types.String `tfsdk:"display_name"`
 	Description    types.String `tfsdk:"description"`
 	Path           types.String `tfsdk:"path"`
-}
-
-func (r *storageFolderResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_storage_folder"
 }
 
 func (r *storageFolderResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -101,10 +99,6 @@ func (r *storageFolderResource) ConfigValidators(_ context.Context) []resource.C
 
 func (r *storageFolderResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = idIdentitySchema("storage folder")
-}
-
-func (r *storageFolderResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan decides whether a change of itwin_id replaces the folder. A folder imported by id has no itwin_id

@@ -37,15 +37,11 @@ var (
 
 // NewSyncConfigurationResource manages the synchronization configuration stored at one scope.
 func NewSyncConfigurationResource() resource.Resource {
-	return &syncConfigurationResource{}
+	return &syncConfigurationResource{resourceBase{typeName: "_sync_configuration"}}
 }
 
 type syncConfigurationResource struct {
-	client *itwin.Client
-}
-
-func (r *syncConfigurationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_sync_configuration"
+	resourceBase
 }
 
 func (r *syncConfigurationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -130,14 +126,6 @@ func (r *syncConfigurationResource) IdentitySchema(_ context.Context, _ resource
 			},
 		},
 	}
-}
-
-func (r *syncConfigurationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	client := clientFrom(req.ProviderData, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	r.client = client
 }
 
 func (r *syncConfigurationResource) ConfigValidators(_ context.Context) []resource.ConfigValidator {

@@ -40,12 +40,12 @@ type (
 
 // NewSyncStorageConnectionResource is the constructor of itwin_sync_storage_connection.
 func NewSyncStorageConnectionResource() resource.Resource {
-	return &storageConnectionResource{kind: storageKind}
+	return newConnectionResource[storageConnectionModel](storageKind)
 }
 
 // NewSyncManifestConnectionResource is the constructor of itwin_sync_manifest_connection.
 func NewSyncManifestConnectionResource() resource.Resource {
-	return &manifestConnectionResource{kind: manifestKind}
+	return newConnectionResource[connectionModel](manifestKind)
 }
 
 // connectionModel is the state of a connection resource; it is the whole state of a manifest connection.
@@ -94,17 +94,16 @@ func (m *storageConnectionModel) fileMaps() []fileMap {
 }
 
 type connectionResource[M any, P connectionState[M]] struct {
-	kind   *connKind
-	client *itwin.Client
-	clock  clock
+	resourceBase
+	kind *connKind
+}
+
+func newConnectionResource[M any, P connectionState[M]](k *connKind) *connectionResource[M, P] {
+	return &connectionResource[M, P]{resourceBase{typeName: k.typeName()}, k}
 }
 
 func (r *connectionResource[M, P]) api() itwin.ConnectionAPI {
 	return r.client.Connections(r.kind.Kind)
-}
-
-func (r *connectionResource[M, P]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + r.kind.typeName()
 }
 
 func (r *connectionResource[M, P]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -145,10 +144,6 @@ func (r *connectionResource[M, P]) Schema(_ context.Context, _ resource.SchemaRe
 
 func (r *connectionResource[M, P]) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = idIdentitySchema(r.kind.Noun())
-}
-
-func (r *connectionResource[M, P]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client, r.clock = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 // ValidateConfig rejects a file listed twice with different connector types: the set keeps both elements, but

@@ -37,12 +37,12 @@ type (
 
 // NewSyncStorageConnectionRunResource is the constructor of itwin_sync_storage_connection_run.
 func NewSyncStorageConnectionRunResource() resource.Resource {
-	return &storageRunResource{kind: storageKind}
+	return &storageRunResource{resourceBase{typeName: storageKind.typeName() + "_run"}, storageKind}
 }
 
 // NewSyncManifestConnectionRunResource is the constructor of itwin_sync_manifest_connection_run.
 func NewSyncManifestConnectionRunResource() resource.Resource {
-	return &manifestRunResource{kind: manifestKind}
+	return &manifestRunResource{resourceBase{typeName: manifestKind.typeName() + "_run"}, manifestKind}
 }
 
 // runModel is what both run resources hold: the run, what starts a new one, the local wait settings and the
@@ -76,17 +76,12 @@ type runState[M any] interface {
 }
 
 type connectionRunResource[M any, P runState[M]] struct {
-	kind   *connKind
-	client *itwin.Client
-	clock  clock
+	resourceBase
+	kind *connKind
 }
 
 func (r *connectionRunResource[M, P]) target(connID string) runTarget {
 	return runTarget{client: r.client, kind: r.kind.Kind, connectionID: connID}
-}
-
-func (r *connectionRunResource[M, P]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + r.kind.typeName() + "_run"
 }
 
 func (r *connectionRunResource[M, P]) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -97,10 +92,6 @@ func (r *connectionRunResource[M, P]) Schema(ctx context.Context, _ resource.Sch
 
 func (r *connectionRunResource[M, P]) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = connectionChildIdentitySchema(r.kind.Noun(), "run")
-}
-
-func (r *connectionRunResource[M, P]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client, r.clock = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *connectionRunResource[M, P]) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {

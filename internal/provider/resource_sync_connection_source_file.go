@@ -32,12 +32,12 @@ type (
 
 // NewSyncStorageConnectionSourceFileResource is the constructor of itwin_sync_storage_connection_source_file.
 func NewSyncStorageConnectionSourceFileResource() resource.Resource {
-	return &storageSourceFileResource{kind: storageKind}
+	return newSourceFileResource[storageSourceFileModel](storageKind)
 }
 
 // NewSyncManifestConnectionSourceFileResource is the constructor of itwin_sync_manifest_connection_source_file.
 func NewSyncManifestConnectionSourceFileResource() resource.Resource {
-	return &manifestSourceFileResource{kind: manifestKind}
+	return newSourceFileResource[manifestSourceFileModel](manifestKind)
 }
 
 // sourceFileModel is what both source-file resources hold.
@@ -111,16 +111,16 @@ func (m *manifestSourceFileModel) planComputed(*manifestSourceFileModel, bool) {
 func (m *manifestSourceFileModel) keepPlanned(*manifestSourceFileModel)        {}
 
 type sourceFileResource[M any, P sourceFileState[M]] struct {
-	kind   *connKind
-	client *itwin.Client
+	resourceBase
+	kind *connKind
+}
+
+func newSourceFileResource[M any, P sourceFileState[M]](k *connKind) *sourceFileResource[M, P] {
+	return &sourceFileResource[M, P]{resourceBase{typeName: k.typeName() + "_source_file"}, k}
 }
 
 func (r *sourceFileResource[M, P]) api() itwin.ConnectionAPI {
 	return r.client.Connections(r.kind.Kind)
-}
-
-func (r *sourceFileResource[M, P]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + r.kind.typeName() + "_source_file"
 }
 
 func (r *sourceFileResource[M, P]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -134,10 +134,6 @@ func (r *sourceFileResource[M, P]) Schema(_ context.Context, _ resource.SchemaRe
 
 func (r *sourceFileResource[M, P]) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = connectionChildIdentitySchema(r.kind.Noun(), "source file mapping (a value of source_file_ids, not the "+r.kind.keyNoun+")")
-}
-
-func (r *sourceFileResource[M, P]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // ModifyPlan keeps the kind's computed attributes while the mapping is untouched, and lets the kind warn about a

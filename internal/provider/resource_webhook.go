@@ -40,10 +40,12 @@ var (
 const minWebhookSecretLength = 32
 
 // NewWebhookResource returns the itwin_webhook resource.
-func NewWebhookResource() resource.Resource { return &webhookResource{} }
+func NewWebhookResource() resource.Resource {
+	return &webhookResource{resourceBase{typeName: "_webhook"}}
+}
 
 type webhookResource struct {
-	client *itwin.Client
+	resourceBase
 }
 
 type webhookModel struct {
@@ -69,10 +71,6 @@ var webhookErrorTargets = map[string]path.Path{
 	"scopeId":     path.Root("itwin_id"),
 	"secret":      path.Root("secret_wo"),
 	"active":      path.Root("active"),
-}
-
-func (r *webhookResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_webhook"
 }
 
 func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -171,10 +169,6 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 
 func (r *webhookResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = idIdentitySchema("webhook")
-}
-
-func (r *webhookResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *webhookResource) ConfigValidators(_ context.Context) []resource.ConfigValidator {
