@@ -80,8 +80,7 @@ func (a *syncRunAction) ValidateConfig(ctx context.Context, req action.ValidateC
 
 func (a *syncRunAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
 	var m syncRunActionModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	timeout, d := m.Timeouts.Invoke(ctx, defaultRunTimeout)

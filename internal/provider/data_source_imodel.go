@@ -116,8 +116,7 @@ func (d *imodelDataSource) ConfigValidators(context.Context) []datasource.Config
 
 func (d *imodelDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m imodelDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	var im *wire.IModel

@@ -89,8 +89,7 @@ func (d *itwinDataSource) ConfigValidators(context.Context) []datasource.ConfigV
 
 func (d *itwinDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m itwinDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	var tw *wire.ITwin

@@ -57,8 +57,7 @@ func (d *authorizationDataSource) Schema(_ context.Context, _ datasource.SchemaR
 
 func (d *authorizationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m authorizationModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	info, err := d.client.GetAuthorizationInformation(ctx, m.RedirectURL.ValueString())

@@ -81,8 +81,7 @@ func (d *syncConfigurationDataSource) ConfigValidators(_ context.Context) []data
 
 func (d *syncConfigurationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m syncConfigurationDataModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	var s configScope

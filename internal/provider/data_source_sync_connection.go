@@ -93,8 +93,7 @@ func (d *connectionDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 
 func (d *connectionDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m connectionDataModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	id := m.ID.ValueString()

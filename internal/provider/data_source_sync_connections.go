@@ -79,8 +79,7 @@ func (d *connectionsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 
 func (d *connectionsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m connectionsDataModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	imodelID := m.IModelID.ValueString()

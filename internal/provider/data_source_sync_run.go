@@ -67,8 +67,7 @@ func runTargetFor(ctx context.Context, client *itwin.Client, connID string, diag
 
 func (d *syncRunDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m syncRunDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	connID := m.ConnectionID.ValueString()

@@ -67,8 +67,7 @@ func (d *syncRunsDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 
 func (d *syncRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m syncRunsDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	limit := defaultRunsLimit

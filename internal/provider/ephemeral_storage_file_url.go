@@ -66,8 +66,7 @@ func (e *storageFileURLEphemeral) Configure(_ context.Context, req ephemeral.Con
 
 func (e *storageFileURLEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
 	var m storageFileURLModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	u, err := e.client.GetFileDownloadURL(ctx, m.FileID.ValueString())

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
@@ -21,6 +22,18 @@ type diagnosticsSink struct {
 
 func (s *diagnosticsSink) attr(p path.Path, summary, detail string) {
 	s.diags.AddAttributeError(p, summary, detail)
+}
+
+// modelSource is where a request carries a model: its plan, state or config.
+type modelSource interface {
+	Get(ctx context.Context, target any) diag.Diagnostics
+}
+
+// load reads a request's plan, state or config into model, and reports whether that worked; when it did not, the
+// diagnostics say why and the caller returns.
+func load(ctx context.Context, from modelSource, model any, diags *diag.Diagnostics) bool {
+	diags.Append(from.Get(ctx, model)...)
+	return !diags.HasError()
 }
 
 // addAPIError reports a failed API call as one diagnostic in our words: what we were doing, then the server's
@@ -82,6 +95,34 @@ func removeGone(ctx context.Context, resp *resource.ReadResponse, what, id strin
 		fmt.Sprintf("The %s %q was not found (it was deleted outside Terraform). It has been removed from the state; the next apply will create it again if it is still configured.", what, id),
 	)
 	resp.State.RemoveResource(ctx)
+}
+
+// readFailed handles the error of the GET in a Read: a 404 means the object was deleted outside Terraform, so
+// the resource leaves the state (removeGone); any other error is reported. It reports whether there was an
+// error, so Read returns.
+func readFailed(ctx context.Context, resp *resource.ReadResponse, err error, what, id string) bool {
+	switch {
+	case err == nil:
+		return false
+	case itwin.IsNotFound(err):
+		removeGone(ctx, resp, what, id)
+	default:
+		addAPIError(&resp.Diagnostics, "reading "+what, err, nil)
+	}
+	return true
+}
+
+// deleteByID is the Delete of a resource whose object the API deletes by its id alone. A 404 is success: the
+// object is already gone, which is what Delete wants.
+func deleteByID(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse, what string, del func(context.Context, string) error) {
+	var id types.String
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &id)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if err := del(ctx, id.ValueString()); err != nil && !itwin.IsNotFound(err) {
+		addAPIError(&resp.Diagnostics, "deleting "+what, err, nil)
+	}
 }
 
 // parseImportID splits an import id of the form "a/b[/c…]" into parts, URL-unescaping each, and explains the

@@ -200,8 +200,7 @@ func configFromEnvAndModel(ctx context.Context, m providerModel, version string,
 
 func (p *itwinProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var m providerModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	// In schema order, so the same configuration always reports the same diagnostics in the same order.

@@ -198,8 +198,7 @@ type extentModel struct {
 
 func (r *imodelResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan imodelModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) {
 		return
 	}
 	createTimeout, d := plan.Timeouts.Create(ctx, defaultIModelCreateTimeout)
@@ -271,18 +270,12 @@ func (r *imodelResource) Create(ctx context.Context, req resource.CreateRequest,
 
 func (r *imodelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state imodelModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	im, err := r.client.GetIModel(ctx, state.ID.ValueString())
-	if err != nil {
-		if itwin.IsNotFound(err) {
-			removeGone(ctx, resp, "iModel", state.ID.ValueString())
-			return
-		}
-		addAPIError(&resp.Diagnostics, "reading iModel", err, nil)
+	if readFailed(ctx, resp, err, "iModel", state.ID.ValueString()) {
 		return
 	}
 	state.fillFrom(im)
@@ -293,9 +286,7 @@ func (r *imodelResource) Read(ctx context.Context, req resource.ReadRequest, res
 // A change between an unset description and "" (the same to the API), or of timeouts alone, needs no call.
 func (r *imodelResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state imodelModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
@@ -378,19 +369,10 @@ func extentFromObject(ctx context.Context, o types.Object) (*wire.Extent, diag.D
 }
 
 func (r *imodelResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state imodelModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if err := r.client.DeleteIModel(ctx, state.ID.ValueString()); err != nil && !itwin.IsNotFound(err) {
-		addAPIError(&resp.Diagnostics, "deleting iModel", err, nil)
-	}
+	deleteByID(ctx, req, resp, "iModel", r.client.DeleteIModel)
 }
 
 // ImportState takes the iModel id, as a string or as the identity's id.
 func (r *imodelResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if id, ok := importedID(ctx, req, &resp.Diagnostics); ok {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	}
+	importIDState(ctx, req, resp)
 }

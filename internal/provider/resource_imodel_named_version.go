@@ -136,9 +136,7 @@ func (r *namedVersionResource) ModifyPlan(ctx context.Context, req resource.Modi
 		return
 	}
 	var plan, state namedVersionModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	changesetChanged := ""
@@ -184,8 +182,7 @@ var namedVersionTargets = map[string]path.Path{
 
 func (r *namedVersionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan namedVersionModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) {
 		return
 	}
 	imodelID := plan.IModelID.ValueString()
@@ -309,18 +306,12 @@ func capitalize(s string) string {
 
 func (r *namedVersionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state namedVersionModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, imodelChildIdentity{IModelID: state.IModelID, ID: state.ID}, &resp.Diagnostics)
 	nv, err := r.client.GetNamedVersion(ctx, state.IModelID.ValueString(), state.ID.ValueString())
-	if err != nil {
-		if itwin.IsNotFound(err) {
-			removeGone(ctx, resp, "named version", state.ID.ValueString())
-			return
-		}
-		addAPIError(&resp.Diagnostics, "reading named version", err, nil)
+	if readFailed(ctx, resp, err, "named version", state.ID.ValueString()) {
 		return
 	}
 	state.fill(state.IModelID.ValueString(), nv)
@@ -329,9 +320,7 @@ func (r *namedVersionResource) Read(ctx context.Context, req resource.ReadReques
 
 func (r *namedVersionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state namedVersionModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, imodelChildIdentity{IModelID: state.IModelID, ID: state.ID}, &resp.Diagnostics)
@@ -383,8 +372,7 @@ func namedVersionUpdateBody(plan, state namedVersionModel) (wire.NamedVersionUpd
 // resource only leaves the state; the warning says so, and how to hide it.
 func (r *namedVersionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state namedVersionModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	tflog.Info(ctx, "named versions cannot be deleted; removing from state only", map[string]any{"id": state.ID.ValueString()})
@@ -398,10 +386,5 @@ func (r *namedVersionResource) Delete(ctx context.Context, req resource.DeleteRe
 
 // ImportState takes "<imodel_id>/<named_version_id>", or the identity's imodel_id and id.
 func (r *namedVersionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	imodelID, id, ok := importedChild(ctx, req, namedVersionImportFormat, "imodel_id", &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("imodel_id"), imodelID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	importChildState(ctx, req, resp, namedVersionImportFormat, "imodel_id")
 }

@@ -151,9 +151,7 @@ func (r *itwinResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanR
 		return
 	}
 	var plan, state itwinModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	attr := ""
@@ -202,8 +200,7 @@ func parentIDValue(parent, account string, ref types.String) types.String {
 
 func (r *itwinResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan itwinModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) {
 		return
 	}
 	tw, err := r.client.CreateITwin(ctx, wire.ITwinCreate{
@@ -235,18 +232,12 @@ func (r *itwinResource) Create(ctx context.Context, req resource.CreateRequest, 
 
 func (r *itwinResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state itwinModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	tw, err := r.client.GetITwin(ctx, state.ID.ValueString())
-	if err != nil {
-		if itwin.IsNotFound(err) {
-			removeGone(ctx, resp, "iTwin", state.ID.ValueString())
-			return
-		}
-		addAPIError(&resp.Diagnostics, "reading iTwin", err, nil)
+	if readFailed(ctx, resp, err, "iTwin", state.ID.ValueString()) {
 		return
 	}
 	state.fill(tw)
@@ -255,9 +246,7 @@ func (r *itwinResource) Read(ctx context.Context, req resource.ReadRequest, resp
 
 func (r *itwinResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state itwinModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
@@ -323,19 +312,10 @@ func itwinUpdateBody(plan, state itwinModel) (wire.ITwinUpdate, bool) {
 }
 
 func (r *itwinResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state itwinModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if err := r.client.DeleteITwin(ctx, state.ID.ValueString()); err != nil && !itwin.IsNotFound(err) {
-		addAPIError(&resp.Diagnostics, "deleting iTwin", err, nil)
-	}
+	deleteByID(ctx, req, resp, "iTwin", r.client.DeleteITwin)
 }
 
 // ImportState takes the iTwin id, as a string or as the identity's id.
 func (r *itwinResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if id, ok := importedID(ctx, req, &resp.Diagnostics); ok {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	}
+	importIDState(ctx, req, resp)
 }

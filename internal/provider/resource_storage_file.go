@@ -128,17 +128,14 @@ func (r *storageFileResource) ModifyPlan(ctx context.Context, req resource.Modif
 		return // destroy
 	}
 	var plan, config storageFileModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.Config, &config, &resp.Diagnostics) {
 		return
 	}
 
 	creating := req.State.Raw.IsNull()
 	var state storageFileModel
 	if !creating {
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() {
+		if !load(ctx, req.State, &state, &resp.Diagnostics) {
 			return
 		}
 	}
@@ -257,8 +254,7 @@ func (r *storageFileResource) sourceError(diags *diag.Diagnostics, doing, name s
 
 func (r *storageFileResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan storageFileModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) {
 		return
 	}
 	if plan.Source.IsNull() {
@@ -323,18 +319,12 @@ func (r *storageFileResource) recordIncompleteUpload(ctx context.Context, resp *
 
 func (r *storageFileResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state storageFileModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	file, err := r.client.GetFile(ctx, state.ID.ValueString())
-	if err != nil {
-		if itwin.IsNotFound(err) {
-			removeGone(ctx, resp, "storage file", state.ID.ValueString())
-			return
-		}
-		addAPIError(&resp.Diagnostics, "reading storage file", err, nil)
+	if readFailed(ctx, resp, err, "storage file", state.ID.ValueString()) {
 		return
 	}
 	// The content hash of a stored file is not available from the API; size and last-modified time are. If they
@@ -359,9 +349,7 @@ func (r *storageFileResource) Read(ctx context.Context, req resource.ReadRequest
 
 func (r *storageFileResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state storageFileModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
@@ -414,19 +402,10 @@ func (r *storageFileResource) Update(ctx context.Context, req resource.UpdateReq
 }
 
 func (r *storageFileResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state storageFileModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if err := r.client.DeleteFile(ctx, state.ID.ValueString()); err != nil && !itwin.IsNotFound(err) {
-		addAPIError(&resp.Diagnostics, "deleting storage file", err, nil)
-	}
+	deleteByID(ctx, req, resp, "storage file", r.client.DeleteFile)
 }
 
 // ImportState takes the storage file id, as a string or as the identity's id.
 func (r *storageFileResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if id, ok := importedID(ctx, req, &resp.Diagnostics); ok {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	}
+	importIDState(ctx, req, resp)
 }

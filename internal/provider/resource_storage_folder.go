@@ -108,9 +108,7 @@ func (r *storageFolderResource) ModifyPlan(ctx context.Context, req resource.Mod
 		return
 	}
 	var plan, state storageFolderModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	if plan.ITwinID.Equal(state.ITwinID) {
@@ -150,8 +148,7 @@ func (m *storageFolderModel) fill(f *wire.StorageFolder) {
 
 func (r *storageFolderResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan storageFolderModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) {
 		return
 	}
 	parent := plan.ParentFolderID.ValueString()
@@ -193,18 +190,12 @@ func (r *storageFolderResource) Create(ctx context.Context, req resource.CreateR
 
 func (r *storageFolderResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state storageFolderModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	folder, err := r.client.GetFolder(ctx, state.ID.ValueString())
-	if err != nil {
-		if itwin.IsNotFound(err) {
-			removeGone(ctx, resp, "storage folder", state.ID.ValueString())
-			return
-		}
-		addAPIError(&resp.Diagnostics, "reading storage folder", err, nil)
+	if readFailed(ctx, resp, err, "storage folder", state.ID.ValueString()) {
 		return
 	}
 	state.fill(folder)
@@ -213,9 +204,7 @@ func (r *storageFolderResource) Read(ctx context.Context, req resource.ReadReque
 
 func (r *storageFolderResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state storageFolderModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
@@ -240,19 +229,10 @@ func (r *storageFolderResource) Update(ctx context.Context, req resource.UpdateR
 }
 
 func (r *storageFolderResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state storageFolderModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if err := r.client.DeleteFolder(ctx, state.ID.ValueString()); err != nil && !itwin.IsNotFound(err) {
-		addAPIError(&resp.Diagnostics, "deleting storage folder", err, nil)
-	}
+	deleteByID(ctx, req, resp, "storage folder", r.client.DeleteFolder)
 }
 
 // ImportState takes the storage folder id, as a string or as the identity's id.
 func (r *storageFolderResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if id, ok := importedID(ctx, req, &resp.Diagnostics); ok {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	}
+	importIDState(ctx, req, resp)
 }

@@ -233,8 +233,7 @@ func (r *connectionResource[M, P]) desiredFiles(ctx context.Context, set types.S
 
 func (r *connectionResource[M, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	plan := P(new(M))
-	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, plan, &resp.Diagnostics) {
 		return
 	}
 	p := plan.base()
@@ -375,8 +374,7 @@ func (r *connectionResource[M, P]) read(ctx context.Context, id string, diags *d
 
 func (r *connectionResource[M, P]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	state := P(new(M))
-	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, state, &resp.Diagnostics) {
 		return
 	}
 	s := state.base()
@@ -393,9 +391,7 @@ func (r *connectionResource[M, P]) Read(ctx context.Context, req resource.ReadRe
 
 func (r *connectionResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	plan, state := P(new(M)), P(new(M))
-	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, plan, &resp.Diagnostics) || !load(ctx, req.State, state, &resp.Diagnostics) {
 		return
 	}
 	p, s := plan.base(), state.base()

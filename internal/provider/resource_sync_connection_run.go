@@ -133,8 +133,7 @@ func (r *connectionRunResource[M, P]) Create(ctx context.Context, req resource.C
 	plan, config := P(new(M)), P(new(M))
 	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
 	// Write-only values (the manifest's URLs) exist only in the configuration.
-	resp.Diagnostics.Append(req.Config.Get(ctx, config)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, config, &resp.Diagnostics) {
 		return
 	}
 	p := plan.base()
@@ -168,8 +167,7 @@ func (r *connectionRunResource[M, P]) Create(ctx context.Context, req resource.C
 // (the run is removed with it).
 func (r *connectionRunResource[M, P]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	state := P(new(M))
-	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, state, &resp.Diagnostics) {
 		return
 	}
 	s := state.base()
@@ -192,8 +190,7 @@ func (r *connectionRunResource[M, P]) Read(ctx context.Context, req resource.Rea
 // triggers adopted after an import): no API call.
 func (r *connectionRunResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	plan := P(new(M))
-	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, plan, &resp.Diagnostics) {
 		return
 	}
 	clearImportedRun(ctx, resp)
@@ -211,7 +208,7 @@ func (r *connectionRunResource[M, P]) Delete(ctx context.Context, req resource.D
 // ImportState reads "<connection_id>/<run_id>" (or the identity's connection_id and id) and sets the local
 // settings to their defaults, so a plan right after the import is empty.
 func (r *connectionRunResource[M, P]) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !importConnectionChildState(ctx, req, resp, "<connection_id>/<run_id>") {
+	if !importChildState(ctx, req, resp, "<connection_id>/<run_id>", "connection_id") {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait"), true)...)

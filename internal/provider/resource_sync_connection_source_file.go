@@ -143,16 +143,14 @@ func (r *sourceFileResource[M, P]) ModifyPlan(ctx context.Context, req resource.
 		return
 	}
 	plan := P(new(M))
-	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, plan, &resp.Diagnostics) {
 		return
 	}
 	want, known := plan.file()
 	changed := true
 	if !req.State.Raw.IsNull() {
 		state := P(new(M))
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-		if resp.Diagnostics.HasError() {
+		if !load(ctx, req.State, state, &resp.Diagnostics) {
 			return
 		}
 		had, _ := state.file()
@@ -186,8 +184,7 @@ func stateOf[M any, P sourceFileState[M]](connID types.String, f *itwin.SourceFi
 
 func (r *sourceFileResource[M, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	plan := P(new(M))
-	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, plan, &resp.Diagnostics) {
 		return
 	}
 	connID := plan.base().ConnectionID
@@ -204,8 +201,7 @@ func (r *sourceFileResource[M, P]) Create(ctx context.Context, req resource.Crea
 
 func (r *sourceFileResource[M, P]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	state := P(new(M))
-	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, state, &resp.Diagnostics) {
 		return
 	}
 	s := state.base()
@@ -226,9 +222,7 @@ func (r *sourceFileResource[M, P]) Read(ctx context.Context, req resource.ReadRe
 
 func (r *sourceFileResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	plan, state := P(new(M)), P(new(M))
-	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, plan, &resp.Diagnostics) || !load(ctx, req.State, state, &resp.Diagnostics) {
 		return
 	}
 	s := state.base()
@@ -262,5 +256,5 @@ func (r *sourceFileResource[M, P]) Delete(ctx context.Context, req resource.Dele
 // ImportState takes the connection id and the mapping id (as shown in the connection's source_file_ids), as a
 // string in the kind's import format or as the identity's connection_id and id.
 func (r *sourceFileResource[M, P]) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importConnectionChildState(ctx, req, resp, r.kind.sourceFileImportFormat)
+	importChildState(ctx, req, resp, r.kind.sourceFileImportFormat, "connection_id")
 }

@@ -322,8 +322,7 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 	var plan, config webhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	// secret_wo exists only in the configuration.
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &config, &resp.Diagnostics) {
 		return
 	}
 	body := wire.WebhookCreate{
@@ -374,18 +373,12 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 
 func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state webhookModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	w, err := r.client.GetWebhook(ctx, state.ID.ValueString())
-	if err != nil {
-		if itwin.IsNotFound(err) {
-			removeGone(ctx, resp, "webhook", state.ID.ValueString())
-			return
-		}
-		addAPIError(&resp.Diagnostics, "reading webhook", err, nil)
+	if readFailed(ctx, resp, err, "webhook", state.ID.ValueString()) {
 		return
 	}
 	state.fill(w)
@@ -395,9 +388,7 @@ func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, re
 func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state, config webhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, &state, &resp.Diagnostics) || !load(ctx, req.Config, &config, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
@@ -445,20 +436,11 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 }
 
 func (r *webhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state webhookModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if err := r.client.DeleteWebhook(ctx, state.ID.ValueString()); err != nil && !itwin.IsNotFound(err) {
-		addAPIError(&resp.Diagnostics, "deleting webhook", err, nil)
-	}
+	deleteByID(ctx, req, resp, "webhook", r.client.DeleteWebhook)
 }
 
 // ImportState takes the webhook id, as a string or as the identity's id. The secret of an existing webhook is
 // never returned by the API, so `secret` stays null after an import.
 func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if id, ok := importedID(ctx, req, &resp.Diagnostics); ok {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	}
+	importIDState(ctx, req, resp)
 }
