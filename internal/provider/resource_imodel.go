@@ -85,11 +85,7 @@ func (r *imodelResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"the iModel, which deletes it with its data. Creation waits until the iModel is initialized. Destroying the " +
 			"resource deletes the iModel together with its connections and runs.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Id of the iModel.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": computedStringAttribute("Id of the iModel."),
 			"itwin_id": schema.StringAttribute{
 				Required: true,
 				Description: "Id of the iTwin that owns the iModel. Changing it replaces the iModel: an iModel cannot move " +
@@ -116,11 +112,7 @@ func (r *imodelResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 					"north_east": geoPointSchema("north-east"),
 				},
 			},
-			"state": schema.StringAttribute{
-				Computed:      true,
-				Description:   "State of the iModel (`initialized` once it can be used).",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"state": computedStringAttribute("State of the iModel (`initialized` once it can be used)."),
 			"created_at": schema.StringAttribute{
 				Computed:      true,
 				Description:   "When the iModel was created (RFC 3339, UTC).",

@@ -63,11 +63,7 @@ func (r *namedVersionResource) Schema(_ context.Context, _ resource.SchemaReques
 			"a named version, so destroying the resource only removes it from the Terraform state (with a warning) and " +
 			"the named version stays in the iModel; set `state = \"hidden\"` first to hide it.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Id of the named version.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": computedStringAttribute("Id of the named version."),
 			"imodel_id": schema.StringAttribute{
 				Required:      true,
 				Description:   "Id of the iModel. Changing it creates a named version in the other iModel.",

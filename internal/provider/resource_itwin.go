@@ -74,11 +74,7 @@ func (r *itwinResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"and `sub_class` is updated in place. Destroying the resource (or replacing it) deletes the iTwin together " +
 			"with all its iModels, their synchronized changesets, connections and Storage files.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Id of the iTwin.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": computedStringAttribute("Id of the iTwin."),
 			"class": schema.StringAttribute{
 				Required: true,
 				Description: "Class of the iTwin: `Thing`, `Account` or `Endeavor`. The API cannot change it, so changing it " +
@@ -126,11 +122,7 @@ func (r *itwinResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 					"clears the parent.",
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
-			"itwin_account_id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Id of the account iTwin the iTwin belongs to; null when the server reports none.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"itwin_account_id": computedStringAttribute("Id of the account iTwin the iTwin belongs to; null when the server reports none."),
 			"created_at": schema.StringAttribute{
 				Computed:      true,
 				Description:   "When the iTwin was created (RFC 3339, UTC).",

@@ -62,11 +62,7 @@ func (r *storageFileResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"(an existing file imported or onboarded with `terraform query`), Terraform manages the file's folder, name " +
 			"and description but not its content.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Storage id of the file.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": computedStringAttribute("Storage id of the file."),
 			"folder_id": schema.StringAttribute{
 				Required:      true,
 				Description:   "Id of the Storage folder that holds the file (for example `itwin_storage_folder.x.id`). Changing it uploads a new file.",

@@ -49,11 +49,7 @@ func (r *storageFolderResource) Schema(_ context.Context, _ resource.SchemaReque
 		Description: "A folder in iTwin Storage, created either in the root folder of an iTwin's Storage (`itwin_id`) " +
 			"or inside another folder (`parent_folder_id`). Deleting the folder deletes its contents.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Storage id of the folder.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": computedStringAttribute("Storage id of the folder."),
 			"itwin_id": schema.StringAttribute{
 				Optional: true,
 				Description: "Create the folder in the root folder of this iTwin's Storage. Exactly one of `itwin_id` and " +

@@ -46,11 +46,7 @@ type syncConfigurationResource struct {
 
 func (r *syncConfigurationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	attrs := map[string]schema.Attribute{
-		"id": schema.StringAttribute{
-			Computed:      true,
-			Description:   "The scope of the configuration, in the import form: `itwins/<itwin_id>`, `imodels/<imodel_id>` or `connections/<connection_id>`.",
-			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-		},
+		"id": computedStringAttribute("The scope of the configuration, in the import form: `itwins/<itwin_id>`, `imodels/<imodel_id>` or `connections/<connection_id>`."),
 		"additional_settings": schema.StringAttribute{
 			CustomType: jsontypes.NormalizedType{},
 			Optional:   true,

@@ -82,11 +82,7 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			"the service and captured once into the sensitive `secret`. The API creates webhooks inactive; the " +
 			"resource activates it unless `active = false`.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Id of the webhook.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": computedStringAttribute("Id of the webhook."),
 			"scope": schema.StringAttribute{
 				Required: true,
 				Description: "What the webhook covers: `Account` (everything the caller's account owns) or `iTwin` (objects " +
@@ -101,11 +97,7 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			"scope_id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "The scope's id as the service records it: the iTwin id, or the caller's account id for `Account`.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"scope_id": computedStringAttribute("The scope's id as the service records it: the iTwin id, or the caller's account id for `Account`."),
 			"callback_url": schema.StringAttribute{
 				Required: true,
 				Description: "URL the events are POSTed to. It must use `https://`; `http://` is accepted only on a loopback " +
