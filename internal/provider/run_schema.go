@@ -49,6 +49,20 @@ type outField struct {
 	fields     []outField // fObject, fObjectList
 }
 
+func (f outField) fieldName() string { return f.name }
+
+// describedField is a field of a schema DSL (outField here, inField in manifest_body.go).
+type describedField interface{ fieldName() string }
+
+// attributesOf renders fields into an attribute (or attribute type) map, keyed by field name.
+func attributesOf[F describedField, A any](fields []F, render func(F) A) map[string]A {
+	out := make(map[string]A, len(fields))
+	for _, f := range fields {
+		out[f.fieldName()] = render(f)
+	}
+	return out
+}
+
 // runOutputFields are the computed attributes every run-shaped object has (id excluded: resources and data
 // sources describe it differently).
 var runOutputFields = []outField{
@@ -132,11 +146,7 @@ func objectType(fields []outField) types.ObjectType {
 }
 
 func fieldAttrTypes(fields []outField) map[string]attr.Type {
-	m := make(map[string]attr.Type, len(fields))
-	for _, f := range fields {
-		m[f.name] = f.attrType()
-	}
-	return m
+	return attributesOf(fields, outField.attrType)
 }
 
 // resourceOutputAttributes renders the run outputs as computed resource attributes. Top-level outputs keep
@@ -147,11 +157,7 @@ func resourceOutputAttributes() map[string]rschema.Attribute {
 }
 
 func resourceOutAttrs(fields []outField, top bool) map[string]rschema.Attribute {
-	out := map[string]rschema.Attribute{}
-	for _, f := range fields {
-		out[f.name] = resourceOutAttr(f, top)
-	}
-	return out
+	return attributesOf(fields, func(f outField) rschema.Attribute { return resourceOutAttr(f, top) })
 }
 
 // keepIfTop is the UseStateForUnknown plan modifier m of a top-level output, none for a nested one.
@@ -189,11 +195,7 @@ func resourceOutAttr(f outField, top bool) rschema.Attribute {
 
 // dataSourceOutputAttributes renders the run outputs as computed data source attributes.
 func dataSourceOutputAttributes(fields []outField) map[string]dschema.Attribute {
-	out := map[string]dschema.Attribute{}
-	for _, f := range fields {
-		out[f.name] = dataSourceOutAttr(f)
-	}
-	return out
+	return attributesOf(fields, dataSourceOutAttr)
 }
 
 func dataSourceOutAttr(f outField) dschema.Attribute {
