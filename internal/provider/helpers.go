@@ -112,6 +112,25 @@ func readFailed(ctx context.Context, resp *resource.ReadResponse, err error, wha
 	return true
 }
 
+// readByID is the Read of a resource whose object the API reads by its id alone: it stores the identity, GETs
+// the object (see readFailed) and stores what fill makes of it.
+func readByID[M, T any](ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse, what string,
+	get func(context.Context, string) (*T, error), fill func(*M, *T)) {
+	var state M
+	var id types.String
+	if !load(ctx, req.State, &state, &resp.Diagnostics) {
+		return
+	}
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &id)...)
+	setIdentity(ctx, resp.Identity, idIdentity{ID: id}, &resp.Diagnostics)
+	got, err := get(ctx, id.ValueString())
+	if readFailed(ctx, resp, err, what, id.ValueString()) {
+		return
+	}
+	fill(&state, got)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
 // deleteByID is the Delete of a resource whose object the API deletes by its id alone. A 404 is success: the
 // object is already gone, which is what Delete wants.
 func deleteByID(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse, what string, del func(context.Context, string) error) {

@@ -261,17 +261,7 @@ func (r *imodelResource) Create(ctx context.Context, req resource.CreateRequest,
 }
 
 func (r *imodelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state imodelModel
-	if !load(ctx, req.State, &state, &resp.Diagnostics) {
-		return
-	}
-	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
-	im, err := r.client.GetIModel(ctx, state.ID.ValueString())
-	if readFailed(ctx, resp, err, "iModel", state.ID.ValueString()) {
-		return
-	}
-	state.fillFrom(im)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	readByID(ctx, req, resp, "iModel", r.client.GetIModel, (*imodelModel).fillFrom)
 }
 
 // Update renames the iModel or changes its description or extent in place (PATCH), sending only what changed.

@@ -223,17 +223,7 @@ func (r *itwinResource) Create(ctx context.Context, req resource.CreateRequest, 
 }
 
 func (r *itwinResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state itwinModel
-	if !load(ctx, req.State, &state, &resp.Diagnostics) {
-		return
-	}
-	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
-	tw, err := r.client.GetITwin(ctx, state.ID.ValueString())
-	if readFailed(ctx, resp, err, "iTwin", state.ID.ValueString()) {
-		return
-	}
-	state.fill(tw)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	readByID(ctx, req, resp, "iTwin", r.client.GetITwin, (*itwinModel).fill)
 }
 
 func (r *itwinResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

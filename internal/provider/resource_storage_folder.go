@@ -185,17 +185,7 @@ func (r *storageFolderResource) Create(ctx context.Context, req resource.CreateR
 }
 
 func (r *storageFolderResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state storageFolderModel
-	if !load(ctx, req.State, &state, &resp.Diagnostics) {
-		return
-	}
-	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
-	folder, err := r.client.GetFolder(ctx, state.ID.ValueString())
-	if readFailed(ctx, resp, err, "storage folder", state.ID.ValueString()) {
-		return
-	}
-	state.fill(folder)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	readByID(ctx, req, resp, "storage folder", r.client.GetFolder, (*storageFolderModel).fill)
 }
 
 func (r *storageFolderResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -364,17 +364,7 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 }
 
 func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state webhookModel
-	if !load(ctx, req.State, &state, &resp.Diagnostics) {
-		return
-	}
-	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
-	w, err := r.client.GetWebhook(ctx, state.ID.ValueString())
-	if readFailed(ctx, resp, err, "webhook", state.ID.ValueString()) {
-		return
-	}
-	state.fill(w)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	readByID(ctx, req, resp, "webhook", r.client.GetWebhook, (*webhookModel).fill)
 }
 
 func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
