@@ -5,13 +5,10 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
-	"github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -35,16 +32,8 @@ type imodelListConfig struct {
 }
 
 func (r *imodelListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
-	resp.Schema = schema.Schema{
-		Description: "Lists the iModels of an iTwin with their identity and, with `include_resource = true`, the full resource.",
-		Attributes: map[string]schema.Attribute{
-			"itwin_id": schema.StringAttribute{
-				Required:    true,
-				Description: "Id of the iTwin whose iModels are listed.",
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-		},
-	}
+	resp.Schema = listConfigSchema("Lists the iModels of an iTwin with their identity and, with `include_resource = true`, the full resource.",
+		"itwin_id", "Id of the iTwin whose iModels are listed.")
 }
 
 func (r *imodelListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {

@@ -6,11 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
-	"github.com/hashicorp/terraform-plugin-framework/list/schema"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
@@ -37,21 +34,13 @@ type syncConfigurationListConfig struct {
 const codeConfigurationNotFound = "ConfigurationNotFound"
 
 func (r *syncConfigurationListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
-	resp.Schema = schema.Schema{
-		Description: "Lists the synchronization configurations stored in an iTwin: the iTwin's own, each of its iModels' and " +
-			"each of their connections' (storage and manifest), with their identity and, with `include_resource = true`, the " +
-			"full resource. The API has no list of configurations, so every scope is read: one request for the iTwin, one per " +
-			"iModel and one per connection, plus the listings of iModels and connections. Scopes without a configuration are " +
-			"not reported. Only the iModels the iModels API lists for the iTwin, and their connections, are visited. Flags this " +
-			"provider does not know are reported in `additional_settings`.",
-		Attributes: map[string]schema.Attribute{
-			"itwin_id": schema.StringAttribute{
-				Required:    true,
-				Description: "Id of the iTwin whose configurations (and those of its iModels and connections) are listed.",
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-		},
-	}
+	resp.Schema = listConfigSchema("Lists the synchronization configurations stored in an iTwin: the iTwin's own, each of its iModels' and "+
+		"each of their connections' (storage and manifest), with their identity and, with `include_resource = true`, the "+
+		"full resource. The API has no list of configurations, so every scope is read: one request for the iTwin, one per "+
+		"iModel and one per connection, plus the listings of iModels and connections. Scopes without a configuration are "+
+		"not reported. Only the iModels the iModels API lists for the iTwin, and their connections, are visited. Flags this "+
+		"provider does not know are reported in `additional_settings`.",
+		"itwin_id", "Id of the iTwin whose configurations (and those of its iModels and connections) are listed.")
 }
 
 func (r *syncConfigurationListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {

@@ -9,12 +9,9 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
-	"github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
@@ -65,19 +62,11 @@ func (r *connectionListResource[M, P]) Configure(ctx context.Context, req resour
 
 func (r *connectionListResource[M, P]) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
 	noun := r.res.kind.Noun()
-	resp.Schema = schema.Schema{
-		Description: fmt.Sprintf("Lists the %ss of an iModel (at most 100 per iModel), with their identity and, with "+
-			"`include_resource = true`, the full resource including `source_files`. The display name shows the "+
-			"connection's name and how many source files it has. To list the %ss of every iModel of an iTwin, give the "+
-			"list block a `for_each` over the results of an `itwin_imodel` list block.", noun, noun),
-		Attributes: map[string]schema.Attribute{
-			"imodel_id": schema.StringAttribute{
-				Required:    true,
-				Description: fmt.Sprintf("Id of the iModel whose %ss are listed.", noun),
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-		},
-	}
+	resp.Schema = listConfigSchema(fmt.Sprintf("Lists the %ss of an iModel (at most 100 per iModel), with their identity and, with "+
+		"`include_resource = true`, the full resource including `source_files`. The display name shows the "+
+		"connection's name and how many source files it has. To list the %ss of every iModel of an iTwin, give the "+
+		"list block a `for_each` over the results of an `itwin_imodel` list block.", noun, noun),
+		"imodel_id", fmt.Sprintf("Id of the iModel whose %ss are listed.", noun))
 }
 
 func (r *connectionListResource[M, P]) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
@@ -141,19 +130,11 @@ func (r *sourceFileListResource[M, P]) Configure(ctx context.Context, req resour
 
 func (r *sourceFileListResource[M, P]) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
 	noun := r.res.kind.Noun()
-	resp.Schema = schema.Schema{
-		Description: fmt.Sprintf("Lists the source files of a %s (at most 250), with their identity and, with "+
-			"`include_resource = true`, the full resource. Use it for connections managed elsewhere: a connection "+
-			"managed by `itwin_sync_%s_connection` lists its files in `source_files`, and managing them twice would make "+
-			"the two fight.", noun, r.res.kind.Kind),
-		Attributes: map[string]schema.Attribute{
-			"connection_id": schema.StringAttribute{
-				Required:    true,
-				Description: fmt.Sprintf("Id of the %s whose source files are listed.", noun),
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-		},
-	}
+	resp.Schema = listConfigSchema(fmt.Sprintf("Lists the source files of a %s (at most 250), with their identity and, with "+
+		"`include_resource = true`, the full resource. Use it for connections managed elsewhere: a connection "+
+		"managed by `itwin_sync_%s_connection` lists its files in `source_files`, and managing them twice would make "+
+		"the two fight.", noun, r.res.kind.Kind),
+		"connection_id", fmt.Sprintf("Id of the %s whose source files are listed.", noun))
 }
 
 func (r *sourceFileListResource[M, P]) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
