@@ -6,9 +6,14 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
@@ -159,4 +164,20 @@ func parseImportID(id, format string, parts ...*string) error {
 		*parts[i] = v
 	}
 	return nil
+}
+
+// replacingStringAttribute is a required, non-empty string that the API cannot change (the id of the object a
+// resource lives in, a class): changing it replaces the resource.
+func replacingStringAttribute(description string) schema.StringAttribute {
+	return schema.StringAttribute{
+		Required:      true,
+		Description:   description,
+		Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
+		PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+	}
+}
+
+// nameAttribute is a required name of at most 255 characters, the limit of the iTwin, iModel and Storage APIs.
+func nameAttribute(description string) schema.StringAttribute {
+	return schema.StringAttribute{Required: true, Description: description, Validators: []validator.String{stringvalidator.LengthBetween(1, 255)}}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -86,19 +85,10 @@ func (r *imodelResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"resource deletes the iModel together with its connections and runs.",
 		Attributes: map[string]schema.Attribute{
 			"id": computedStringAttribute("Id of the iModel."),
-			"itwin_id": schema.StringAttribute{
-				Required: true,
-				Description: "Id of the iTwin that owns the iModel. Changing it replaces the iModel: an iModel cannot move " +
-					"between iTwins, so the old one is deleted with every changeset synchronized into it.",
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"name": schema.StringAttribute{
-				Required: true,
-				Description: "Name of the iModel, unique within the iTwin. Changing it renames the iModel in place; its " +
-					"id, changesets, connections and runs are kept.",
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 255)},
-			},
+			"itwin_id": replacingStringAttribute("Id of the iTwin that owns the iModel. Changing it replaces the iModel: an iModel cannot move " +
+				"between iTwins, so the old one is deleted with every changeset synchronized into it."),
+			"name": nameAttribute("Name of the iModel, unique within the iTwin. Changing it renames the iModel in place; its " +
+				"id, changesets, connections and runs are kept."),
 			"description": schema.StringAttribute{
 				Optional: true,
 				Description: "Description of the iModel. Updated in place; removing it clears the description. Unset and " +

@@ -63,19 +63,10 @@ func (r *namedVersionResource) Schema(_ context.Context, _ resource.SchemaReques
 			"a named version, so destroying the resource only removes it from the Terraform state (with a warning) and " +
 			"the named version stays in the iModel; set `state = \"hidden\"` first to hide it.",
 		Attributes: map[string]schema.Attribute{
-			"id": computedStringAttribute("Id of the named version."),
-			"imodel_id": schema.StringAttribute{
-				Required:      true,
-				Description:   "Id of the iModel. Changing it creates a named version in the other iModel.",
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"name": schema.StringAttribute{
-				Required: true,
-				Description: "Name of the named version, unique within the iModel. Changing it renames the named version " +
-					"in place.",
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 255)},
-			},
+			"id":        computedStringAttribute("Id of the named version."),
+			"imodel_id": replacingStringAttribute("Id of the iModel. Changing it creates a named version in the other iModel."),
+			"name": nameAttribute("Name of the named version, unique within the iModel. Changing it renames the named version " +
+				"in place."),
 			"description": schema.StringAttribute{
 				Optional:    true,
 				Description: "Description of the named version. Updated in place; removing it clears the description.",

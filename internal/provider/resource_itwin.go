@@ -82,19 +82,10 @@ func (r *itwinResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				Validators:    []validator.String{stringvalidator.OneOf(itwinClasses...)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			"sub_class": schema.StringAttribute{
-				Required: true,
-				Description: "Sub-class of the iTwin, for example `Asset` (class `Thing`), `Project` or `Program` (class " +
-					"`Endeavor`), `Account` (class `Account`). The API cannot change it, so changing it replaces the iTwin " +
-					"(and deletes everything in it).",
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"display_name": schema.StringAttribute{
-				Required:    true,
-				Description: "Display name of the iTwin (1 to 255 characters). Updated in place.",
-				Validators:  []validator.String{stringvalidator.LengthBetween(1, 255)},
-			},
+			"sub_class": replacingStringAttribute("Sub-class of the iTwin, for example `Asset` (class `Thing`), `Project` or `Program` (class " +
+				"`Endeavor`), `Account` (class `Account`). The API cannot change it, so changing it replaces the iTwin " +
+				"(and deletes everything in it)."),
+			"display_name":        nameAttribute("Display name of the iTwin (1 to 255 characters). Updated in place."),
 			"number":              optional("Number (code) of the iTwin, unique in the account on the iTwin Platform."),
 			"type":                optional("Free-form type of the iTwin, for example `Bridge`."),
 			"geographic_location": optional("Geographic location of the iTwin as free text, for example `Exton, PA`."),

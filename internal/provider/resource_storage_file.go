@@ -13,8 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -62,13 +60,8 @@ func (r *storageFileResource) Schema(_ context.Context, _ resource.SchemaRequest
 			"(an existing file imported or onboarded with `terraform query`), Terraform manages the file's folder, name " +
 			"and description but not its content.",
 		Attributes: map[string]schema.Attribute{
-			"id": computedStringAttribute("Storage id of the file."),
-			"folder_id": schema.StringAttribute{
-				Required:      true,
-				Description:   "Id of the Storage folder that holds the file (for example `itwin_storage_folder.x.id`). Changing it uploads a new file.",
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
+			"id":        computedStringAttribute("Storage id of the file."),
+			"folder_id": replacingStringAttribute("Id of the Storage folder that holds the file (for example `itwin_storage_folder.x.id`). Changing it uploads a new file."),
 			"display_name": schema.StringAttribute{
 				Optional: true,
 				Computed: true,

@@ -69,11 +69,7 @@ func (r *storageFolderResource) Schema(_ context.Context, _ resource.SchemaReque
 					stringplanmodifier.RequiresReplaceIfConfigured(),
 				},
 			},
-			"display_name": schema.StringAttribute{
-				Required:    true,
-				Description: "Name of the folder (at most 255 characters). Renaming updates the folder in place.",
-				Validators:  []validator.String{stringvalidator.LengthBetween(1, 255)},
-			},
+			"display_name": nameAttribute("Name of the folder (at most 255 characters). Renaming updates the folder in place."),
 			"description": schema.StringAttribute{
 				Optional: true,
 				Description: "Description of the folder. Updated in place. Removing it (or setting `\"\"`) clears the " +

@@ -6,7 +6,6 @@ import (
 	"maps"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -108,14 +107,9 @@ func (r *connectionResource[M, P]) api() itwin.ConnectionAPI {
 
 func (r *connectionResource[M, P]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	attrs := map[string]schema.Attribute{
-		"id": computedStringAttribute("Connection id (43-character base64url), assigned by the server."),
-		"imodel_id": schema.StringAttribute{
-			Required:      true,
-			Description:   "Id of the iModel the connection synchronizes into. Changing it replaces the connection.",
-			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-		},
-		"itwin_id": computedStringAttribute("Id of the iTwin that owns the iModel, derived by the server."),
+		"id":        computedStringAttribute("Connection id (43-character base64url), assigned by the server."),
+		"imodel_id": replacingStringAttribute("Id of the iModel the connection synchronizes into. Changing it replaces the connection."),
+		"itwin_id":  computedStringAttribute("Id of the iTwin that owns the iModel, derived by the server."),
 		"display_name": schema.StringAttribute{
 			Optional:      true,
 			Computed:      true,
