@@ -41,7 +41,7 @@ func (d *authorizationDataSource) Schema(_ context.Context, _ datasource.SchemaR
 			"redirect_url": schema.StringAttribute{
 				Required:    true,
 				Description: "Absolute http(s) URL the consent page redirects to once consent is given.",
-				Validators:  []validator.String{httpURLValidator{}},
+				Validators:  []validator.String{httpURLValidator{"must be an absolute http or https URL"}},
 			},
 			"is_user_authorized": schema.BoolAttribute{
 				Computed:    true,
@@ -74,16 +74,9 @@ func (d *authorizationDataSource) Read(ctx context.Context, req datasource.ReadR
 }
 
 // httpURLValidator accepts absolute http(s) URLs.
-type httpURLValidator struct{}
+type httpURLValidator struct{ describedAs }
 
 var _ validator.String = httpURLValidator{}
-
-func (httpURLValidator) Description(context.Context) string {
-	return "must be an absolute http or https URL"
-}
-func (v httpURLValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
 
 func (httpURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {

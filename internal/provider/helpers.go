@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
+	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
 // diagnosticsSink adds attribute errors to a diagnostics list; it keeps config checks short.
@@ -28,6 +29,13 @@ type diagnosticsSink struct {
 func (s *diagnosticsSink) attr(p path.Path, summary, detail string) {
 	s.diags.AddAttributeError(p, summary, detail)
 }
+
+// describedAs gives a validator or plan modifier its description, the same in plain text and Markdown.
+type describedAs string
+
+func (d describedAs) Description(context.Context) string { return string(d) }
+
+func (d describedAs) MarkdownDescription(context.Context) string { return string(d) }
 
 // modelSource is where a request carries a model: its plan, state or config.
 type modelSource interface {
@@ -100,6 +108,21 @@ func removeGone(ctx context.Context, resp *resource.ReadResponse, what, id strin
 		fmt.Sprintf("The %s %q was not found (it was deleted outside Terraform). It has been removed from the state; the next apply will create it again if it is still configured.", what, id),
 	)
 	resp.State.RemoveResource(ctx)
+}
+
+// loadChange reads the plan and the prior state of a ModifyPlan that changes an existing object; false for a
+// create or a destroy (nothing to compare), or when reading failed.
+func loadChange(ctx context.Context, req resource.ModifyPlanRequest, plan, state any, diags *diag.Diagnostics) bool {
+	return !req.State.Raw.IsNull() && !req.Plan.Raw.IsNull() &&
+		load(ctx, req.Plan, plan, diags) && load(ctx, req.State, state, diags)
+}
+
+// someOrNull is a PATCH value that sets s, or clears the field when s is "" (APIs that do not tell "" from absent).
+func someOrNull(s string) wire.Optional[string] {
+	if s == "" {
+		return wire.Null[string]()
+	}
+	return wire.Some(s)
 }
 
 // readFailed handles the error of the GET in a Read: a 404 means the object was deleted outside Terraform, so

@@ -124,13 +124,8 @@ func (r *imodelResource) IdentitySchema(_ context.Context, _ resource.IdentitySc
 // place): the replacement deletes it with every synchronized changeset, and the plan's "must be replaced" is easy
 // to overlook.
 func (r *imodelResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
-		return // create or destroy
-	}
 	var plan, state imodelModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || plan.ITwinID.Equal(state.ITwinID) {
+	if !loadChange(ctx, req, &plan, &state, &resp.Diagnostics) || plan.ITwinID.Equal(state.ITwinID) {
 		return
 	}
 	resp.Diagnostics.AddAttributeWarning(path.Root("itwin_id"), "This plan replaces the iModel and deletes its data",
@@ -304,11 +299,7 @@ func imodelUpdateBody(ctx context.Context, plan, state imodelModel) (wire.IModel
 		changed = true
 	}
 	if want := plan.Description.ValueString(); want != state.Description.ValueString() {
-		if want == "" {
-			body.Description = wire.Null[string]()
-		} else {
-			body.Description = wire.Some(want)
-		}
+		body.Description = someOrNull(want)
 		changed = true
 	}
 	if !plan.Extent.Equal(state.Extent) {

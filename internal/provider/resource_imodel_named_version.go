@@ -119,11 +119,8 @@ func (r *namedVersionResource) IdentitySchema(_ context.Context, _ resource.Iden
 // deleted and keeps its name, so creating the new one would fail with NamedVersionExists after the plan was
 // approved.
 func (r *namedVersionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
-		return
-	}
 	var plan, state namedVersionModel
-	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
+	if !loadChange(ctx, req, &plan, &state, &resp.Diagnostics) {
 		return
 	}
 	changesetChanged := ""
@@ -341,11 +338,7 @@ func namedVersionUpdateBody(plan, state namedVersionModel) (wire.NamedVersionUpd
 		changed = true
 	}
 	if want := plan.Description.ValueString(); want != state.Description.ValueString() {
-		if want == "" {
-			body.Description = wire.Null[string]()
-		} else {
-			body.Description = wire.Some(want)
-		}
+		body.Description = someOrNull(want)
 		changed = true
 	}
 	if !plan.State.IsUnknown() && !plan.State.IsNull() && !plan.State.Equal(state.State) {

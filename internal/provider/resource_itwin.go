@@ -130,11 +130,8 @@ func (r *itwinResource) IdentitySchema(_ context.Context, _ resource.IdentitySch
 // ModifyPlan warns when the plan replaces an existing iTwin (a new class or sub_class): the replacement deletes
 // the iTwin with every iModel in it.
 func (r *itwinResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
-		return
-	}
 	var plan, state itwinModel
-	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
+	if !loadChange(ctx, req, &plan, &state, &resp.Diagnostics) {
 		return
 	}
 	attr := ""

@@ -96,11 +96,8 @@ func (r *storageFolderResource) IdentitySchema(_ context.Context, _ resource.Ide
 // ModifyPlan decides whether a change of itwin_id replaces the folder. A folder imported by id has no itwin_id
 // in state; setting it then only records it, provided the folder really sits in that iTwin's root.
 func (r *storageFolderResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
-		return
-	}
 	var plan, state storageFolderModel
-	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
+	if !loadChange(ctx, req, &plan, &state, &resp.Diagnostics) {
 		return
 	}
 	if plan.ITwinID.Equal(state.ITwinID) {

@@ -102,7 +102,7 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				Required: true,
 				Description: "URL the events are POSTed to. It must use `https://`; `http://` is accepted only on a loopback " +
 					"address (`127.0.0.1`, `[::1]`, `localhost`), which only itwin-local can reach.",
-				Validators: []validator.String{callbackURLValidator{}},
+				Validators: []validator.String{callbackURLValidator{"must be an https:// URL, or an http:// URL on a loopback address"}},
 			},
 			"event_types": schema.SetAttribute{
 				Required:    true,
@@ -144,7 +144,7 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				Description: "The secret the service generated when the webhook was created without `secret_wo`; the API " +
 					"returns it only then, so it is captured once and kept. Null when `secret_wo` is used, and after an import " +
 					"(the API never returns the secret of an existing webhook).",
-				PlanModifiers: []planmodifier.String{generatedSecretPlan{}},
+				PlanModifiers: []planmodifier.String{generatedSecretPlan{"Null with secret_wo; generated at create and kept afterwards."}},
 			},
 			"created_at": schema.StringAttribute{
 				Computed:      true,
@@ -195,15 +195,7 @@ func (r *webhookResource) ValidateConfig(ctx context.Context, req resource.Valid
 
 // callbackURLValidator accepts https URLs, and http URLs on a loopback address (spec §12: itwin-local delivers to
 // local receivers; the iTwin Platform requires https).
-type callbackURLValidator struct{}
-
-func (callbackURLValidator) Description(context.Context) string {
-	return "must be an https:// URL, or an http:// URL on a loopback address"
-}
-
-func (v callbackURLValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
+type callbackURLValidator struct{ describedAs }
 
 func (callbackURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
@@ -253,15 +245,7 @@ func secretVersionRemoved(_ context.Context, req planmodifier.Int64Request, resp
 // generatedSecretPlan plans `secret`: null when the configuration gives secret_wo; unknown at create (the
 // service generates it); otherwise the stored value, null included (after an import the secret is unknowable,
 // and planning a change for it would never converge).
-type generatedSecretPlan struct{}
-
-func (generatedSecretPlan) Description(context.Context) string {
-	return "Null with secret_wo; generated at create and kept afterwards."
-}
-
-func (m generatedSecretPlan) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
+type generatedSecretPlan struct{ describedAs }
 
 func (generatedSecretPlan) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
 	var wo types.String
