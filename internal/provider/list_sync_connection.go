@@ -11,7 +11,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
@@ -24,40 +23,37 @@ var (
 
 // NewSyncStorageConnectionListResource lists the storage connections of an iModel.
 func NewSyncStorageConnectionListResource() list.ListResource {
-	return &connectionListResource[storageConnectionModel, *storageConnectionModel]{res: newConnectionResource[storageConnectionModel](storageKind)}
+	return newConnectionList(newConnectionResource[storageConnectionModel](storageKind))
 }
 
 // NewSyncManifestConnectionListResource lists the manifest connections of an iModel.
 func NewSyncManifestConnectionListResource() list.ListResource {
-	return &connectionListResource[connectionModel, *connectionModel]{res: newConnectionResource[connectionModel](manifestKind)}
+	return newConnectionList(newConnectionResource[connectionModel](manifestKind))
 }
 
 // NewSyncStorageConnectionSourceFileListResource lists the source files of a storage connection.
 func NewSyncStorageConnectionSourceFileListResource() list.ListResource {
-	return &sourceFileListResource[storageSourceFileModel, *storageSourceFileModel]{res: newSourceFileResource[storageSourceFileModel](storageKind)}
+	return newSourceFileList(newSourceFileResource[storageSourceFileModel](storageKind))
 }
 
 // NewSyncManifestConnectionSourceFileListResource lists the source files of a manifest connection.
 func NewSyncManifestConnectionSourceFileListResource() list.ListResource {
-	return &sourceFileListResource[manifestSourceFileModel, *manifestSourceFileModel]{res: newSourceFileResource[manifestSourceFileModel](manifestKind)}
+	return newSourceFileList(newSourceFileResource[manifestSourceFileModel](manifestKind))
 }
 
 // connectionListResource lists one kind's connections. res is the kind's resource: its type name, its client
-// and the state it builds from the API.
+// (the embedded resourceBase is res's) and the state it builds from the API.
 type connectionListResource[M any, P connectionState[M]] struct {
+	*resourceBase
 	res *connectionResource[M, P]
+}
+
+func newConnectionList[M any, P connectionState[M]](res *connectionResource[M, P]) *connectionListResource[M, P] {
+	return &connectionListResource[M, P]{&res.resourceBase, res}
 }
 
 type connectionListConfig struct {
 	IModelID types.String `tfsdk:"imodel_id"`
-}
-
-func (r *connectionListResource[M, P]) Metadata(ctx context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	r.res.Metadata(ctx, req, resp)
-}
-
-func (r *connectionListResource[M, P]) Configure(ctx context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.res.Configure(ctx, req, resp)
 }
 
 func (r *connectionListResource[M, P]) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
@@ -111,21 +107,18 @@ func (r *connectionListResource[M, P]) List(ctx context.Context, req list.ListRe
 	})
 }
 
-// sourceFileListResource lists one kind's source files of a connection.
+// sourceFileListResource lists one kind's source files of a connection, as connectionListResource does connections.
 type sourceFileListResource[M any, P sourceFileState[M]] struct {
+	*resourceBase
 	res *sourceFileResource[M, P]
+}
+
+func newSourceFileList[M any, P sourceFileState[M]](res *sourceFileResource[M, P]) *sourceFileListResource[M, P] {
+	return &sourceFileListResource[M, P]{&res.resourceBase, res}
 }
 
 type sourceFileListConfig struct {
 	ConnectionID types.String `tfsdk:"connection_id"`
-}
-
-func (r *sourceFileListResource[M, P]) Metadata(ctx context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	r.res.Metadata(ctx, req, resp)
-}
-
-func (r *sourceFileListResource[M, P]) Configure(ctx context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.res.Configure(ctx, req, resp)
 }
 
 func (r *sourceFileListResource[M, P]) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
