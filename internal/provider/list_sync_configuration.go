@@ -30,7 +30,7 @@ type syncConfigurationListConfig struct {
 	ITwinID types.String `tfsdk:"itwin_id"`
 }
 
-// codeConfigurationNotFound is the 404 of a scope that exists but stores no configuration (spec §6.1).
+// codeConfigurationNotFound is the 404 of a scope that exists but stores no configuration (internal/wire/testdata/spec/api.md §6.1).
 const codeConfigurationNotFound = "ConfigurationNotFound"
 
 func (r *syncConfigurationListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {

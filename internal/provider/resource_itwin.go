@@ -49,7 +49,7 @@ type itwinModel struct {
 	CreatedAt          types.String `tfsdk:"created_at"`
 }
 
-// itwinClasses are the classes the iTwins API knows (spec §9.2).
+// itwinClasses are the classes the iTwins API knows (internal/wire/testdata/spec/api.md §9.2).
 var itwinClasses = []string{"Thing", "Account", "Endeavor"}
 
 // itwinTargets maps the API's field names in 422 details to attributes.

@@ -36,7 +36,7 @@ var (
 	_ resource.ResourceWithValidateConfig   = &webhookResource{}
 )
 
-// minWebhookSecretLength is the shortest secret the Webhooks API accepts (spec §12).
+// minWebhookSecretLength is the shortest secret the Webhooks API accepts (internal/wire/testdata/spec/api.md §12).
 const minWebhookSecretLength = 32
 
 // NewWebhookResource returns the itwin_webhook resource.
@@ -193,8 +193,8 @@ func (r *webhookResource) ValidateConfig(ctx context.Context, req resource.Valid
 	}
 }
 
-// callbackURLValidator accepts https URLs, and http URLs on a loopback address (spec §12: itwin-local delivers to
-// local receivers; the iTwin Platform requires https).
+// callbackURLValidator accepts https URLs, and http URLs on a loopback address: itwin-local delivers to local
+// receivers, the iTwin Platform requires https (internal/wire/testdata/spec/api.md §12).
 type callbackURLValidator struct{ describedAs }
 
 func (callbackURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
