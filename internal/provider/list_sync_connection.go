@@ -70,8 +70,9 @@ func (r *connectionListResource[M, P]) List(ctx context.Context, req list.ListRe
 	streamList(ctx, req, stream, r.res.client, &cfg, func(e *listEmitter) {
 		imodelID := cfg.IModelID.ValueString()
 		noun := r.res.kind.Noun()
-		// The connection lists answer an unknown iModel with an empty page (internal/wire/testdata/spec/api.md §2), so ask the iModels API first:
-		// an unknown iModel is a mistake in the configuration, not an iModel without connections.
+		// The connection lists answer an unknown iModel with an empty page (internal/wire/testdata/spec/api.md §2),
+		// so ask the iModels API first: an unknown iModel is a mistake in the configuration, not an iModel without
+		// connections.
 		if _, err := r.res.client.GetIModel(ctx, imodelID); err != nil {
 			e.fail(listCallError("reading the iModel", err, "imodel_id", "iModel", imodelID, accessSync))
 			return
