@@ -21,15 +21,6 @@ import (
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
-// diagnosticsSink adds attribute errors to a diagnostics list; it keeps config checks short.
-type diagnosticsSink struct {
-	diags *diag.Diagnostics
-}
-
-func (s *diagnosticsSink) attr(p path.Path, summary, detail string) {
-	s.diags.AddAttributeError(p, summary, detail)
-}
-
 // describedAs gives a validator or plan modifier its description, the same in plain text and Markdown.
 type describedAs string
 
