@@ -37,16 +37,6 @@ type imodelChildIdentity struct {
 	ID       types.String `tfsdk:"id"`
 }
 
-// imodelChildIdentitySchema describes imodelChildIdentity; child names the object ("named version").
-func imodelChildIdentitySchema(child string) identityschema.Schema {
-	return identityschema.Schema{
-		Attributes: map[string]identityschema.Attribute{
-			"imodel_id": identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the iModel."},
-			"id":        identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the " + child + " within the iModel."},
-		},
-	}
-}
-
 // idIdentitySchema describes idIdentity; what names the object ("iModel").
 func idIdentitySchema(what string) identityschema.Schema {
 	return identityschema.Schema{
@@ -56,13 +46,14 @@ func idIdentitySchema(what string) identityschema.Schema {
 	}
 }
 
-// connectionChildIdentitySchema describes connectionChildIdentity; connection names the connection kind
-// ("storage connection") and child the object ("source file mapping").
-func connectionChildIdentitySchema(connection, child string) identityschema.Schema {
+// childIdentitySchema describes the identity of an object the API addresses under a parent (connectionChildIdentity,
+// imodelChildIdentity): parentAttr holds the id of the parent, which parent names ("storage connection"), and id
+// that of the child, which child names within its parentKind ("connection").
+func childIdentitySchema(parentAttr, parent, parentKind, child string) identityschema.Schema {
 	return identityschema.Schema{
 		Attributes: map[string]identityschema.Attribute{
-			"connection_id": identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the " + connection + "."},
-			"id":            identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the " + child + " within the connection."},
+			parentAttr: identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the " + parent + "."},
+			"id":       identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the " + child + " within the " + parentKind + "."},
 		},
 	}
 }

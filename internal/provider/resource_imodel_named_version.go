@@ -112,7 +112,7 @@ func (r *namedVersionResource) Schema(_ context.Context, _ resource.SchemaReques
 }
 
 func (r *namedVersionResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = imodelChildIdentitySchema("named version")
+	resp.IdentitySchema = childIdentitySchema("imodel_id", "iModel", "iModel", "named version")
 }
 
 // ModifyPlan refuses a replacement that keeps the name in the same iModel: the old named version cannot be

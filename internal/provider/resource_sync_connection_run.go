@@ -91,7 +91,7 @@ func (r *connectionRunResource[M, P]) Schema(ctx context.Context, _ resource.Sch
 }
 
 func (r *connectionRunResource[M, P]) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = connectionChildIdentitySchema(r.kind.Noun(), "run")
+	resp.IdentitySchema = childIdentitySchema("connection_id", r.kind.Noun(), "connection", "run")
 }
 
 func (r *connectionRunResource[M, P]) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {

@@ -133,7 +133,8 @@ func (r *sourceFileResource[M, P]) Schema(_ context.Context, _ resource.SchemaRe
 }
 
 func (r *sourceFileResource[M, P]) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = connectionChildIdentitySchema(r.kind.Noun(), "source file mapping (a value of source_file_ids, not the "+r.kind.keyNoun+")")
+	resp.IdentitySchema = childIdentitySchema("connection_id", r.kind.Noun(), "connection",
+		"source file mapping (a value of source_file_ids, not the "+r.kind.keyNoun+")")
 }
 
 // ModifyPlan keeps the kind's computed attributes while the mapping is untouched, and lets the kind warn about a
