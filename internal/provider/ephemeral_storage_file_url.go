@@ -61,7 +61,7 @@ func (e *storageFileURLEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRe
 }
 
 func (e *storageFileURLEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	e.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	e.client, _ = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 func (e *storageFileURLEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {

@@ -59,12 +59,6 @@ func configured(data any, diags *diag.Diagnostics) (*itwin.Client, clock) {
 	}
 }
 
-// clientFrom is configured for those that only call the API.
-func clientFrom(data any, diags *diag.Diagnostics) *itwin.Client {
-	client, _ := configured(data, diags)
-	return client
-}
-
 // resourceBase is embedded by every resource and list resource: Metadata and Configure are the same for all of
 // them but for the type name.
 type resourceBase struct {
@@ -92,5 +86,5 @@ func (b *dataSourceBase) Metadata(_ context.Context, req datasource.MetadataRequ
 }
 
 func (b *dataSourceBase) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	b.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	b.client, _ = configured(req.ProviderData, &resp.Diagnostics)
 }
