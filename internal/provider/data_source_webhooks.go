@@ -10,7 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
@@ -20,10 +19,12 @@ var (
 )
 
 // NewWebhooksDataSource is the constructor of itwin_webhooks.
-func NewWebhooksDataSource() datasource.DataSource { return &webhooksDataSource{} }
+func NewWebhooksDataSource() datasource.DataSource {
+	return &webhooksDataSource{dataSourceBase{typeName: "_webhooks"}}
+}
 
 type webhooksDataSource struct {
-	client *itwin.Client
+	dataSourceBase
 }
 
 type webhooksDataModel struct {
@@ -40,10 +41,6 @@ var webhookObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"created_at":   types.StringType,
 	"modified_at":  types.StringType,
 }}
-
-func (d *webhooksDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_webhooks"
-}
 
 func (d *webhooksDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -71,10 +68,6 @@ func (d *webhooksDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			},
 		},
 	}
-}
-
-func (d *webhooksDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *webhooksDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {
