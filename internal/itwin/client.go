@@ -57,6 +57,8 @@ type Client struct {
 	waitMax   time.Duration
 	// backoff computes the wait before a retry; tests replace it to record the wait instead of sleeping.
 	backoff retryablehttp.Backoff
+	// limiter paces API calls once the server has said 429 (limiter.go); shared by the clients of one process.
+	limiter *Limiter
 }
 
 // NewClient validates cfg and builds the client. It makes no network call: credentials are first used (and a
@@ -104,7 +106,12 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 	} else {
 		transport = http.DefaultTransport.(*http.Transport).Clone()
 	}
-	c.api = &http.Client{Transport: transport, Timeout: timeout, CheckRedirect: noRedirect}
+	lim := cfg.Limiter
+	if lim == nil {
+		lim = sharedLimiter(apiURL, cfg)
+	}
+	c.limiter = lim
+	c.api = &http.Client{Transport: limitedTransport{next: transport, lim: lim}, Timeout: timeout, CheckRedirect: noRedirect}
 	c.blob = &http.Client{Transport: transport, CheckRedirect: noRedirect}
 
 	hasCreds := cfg.ClientID != "" || cfg.ClientSecret != ""

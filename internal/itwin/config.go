@@ -28,6 +28,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// RetryWaitMin and RetryWaitMax bound the backoff between retries (defaults 1s and 30s).
 	RetryWaitMin, RetryWaitMax time.Duration
+	// Limiter paces API requests after a 429 (limiter.go). Nil: the one limiter this process keeps for the API
+	// origin and identity, shared by every client built with them.
+	Limiter *Limiter
 }
 
 // AuthMode names the authentication method, for logs (never the secret itself).
