@@ -229,7 +229,9 @@ type limitedTransport struct {
 type noLimitKey struct{}
 
 // withoutLimiter marks requests that do not spend the API's budget (pre-signed blob URLs, token requests).
-func withoutLimiter(ctx context.Context) context.Context { return context.WithValue(ctx, noLimitKey{}, true) }
+func withoutLimiter(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noLimitKey{}, true)
+}
 
 func (t limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if skip, _ := req.Context().Value(noLimitKey{}).(bool); skip {
