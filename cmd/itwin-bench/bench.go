@@ -21,6 +21,7 @@ type benchResults struct {
 	P2        []p2Step  `json:"p2_api_calls"`
 	P3        *p3Result `json:"p3_plan_overhead"`
 	P4        *p4Result `json:"p4_itwin_local_sync"`
+	P5        *p5Result `json:"p5_rate_limit"`
 	Table     string    `json:"table"`
 }
 
@@ -56,6 +57,12 @@ func runBench(ctx context.Context, e *env, outDir string) error {
 		logf("P4 itwin-local sync of a 50 MB IFC")
 		if res.P4, err = benchP4(ctx, e, logf); err != nil {
 			return fmt.Errorf("P4: %w", err)
+		}
+	}
+	if selected("P5") {
+		logf("P5 plan of %d storage folders under a limit of %d requests/minute (about 2 min)", p5Objects, p5PerMinute)
+		if res.P5, err = benchP5(ctx, e, logf); err != nil {
+			return fmt.Errorf("P5: %w", err)
 		}
 	}
 	res.Seconds = time.Since(start).Seconds()
@@ -139,6 +146,7 @@ func printTable(w io.Writer, r *benchResults) {
 				s.Step, s.ServerS, s.PeakRSSMiB, s.BeforeMiB, reset, s.Result, s.Changesets, extra)
 		}
 	}
+	printP5(w, r.P5)
 	fmt.Fprintln(w, strings.Repeat("=", 112))
 }
 

@@ -24,7 +24,8 @@ import (
 //   - After a 429 nobody sends before Retry-After has passed (the gate), not only the request that got it.
 //   - Between two 429s the budget was empty at both ends, so the requests that succeeded in between are what the
 //     server grants in that time: their rate is the server's refill rate (a lower bound if the budget ever
-//     filled up to its cap in between). From the second 429 on, requests are spaced at that rate.
+//     filled up to its cap in between). From the second 429 on, requests are spaced at 5 % above that rate:
+//     the budget refilled during a gate is spent, and the next 429 (one every ~20 gates) renews the estimate.
 //   - Until that second 429 there is no rate to pace at: one request at a time goes out (probing), which finds
 //     the limit with at most one more 429 instead of one per worker.
 //   - A limit may be lifted or may have been underestimated: after Quiet without a 429 the pace rises by a
@@ -185,12 +186,17 @@ func (l *Limiter) observe(sent time.Time, status int, h http.Header) {
 		return // sent before the budget was known to be empty: same exhaustion
 	}
 	if span := now.Sub(l.episode); span > 0 {
-		// ok requests in span: the server's rate. At least one per span (the 429 itself proves nothing less).
-		l.interval = span / time.Duration(max(l.ok, 1))
+		// ok requests in span: the server's rate (at least one per span). The pace is a little above it: the
+		// budget the server refills during each gate is spent instead of kept unused, at the price of one 429
+		// every span×(1+1/overPace) or so, where the next estimate is taken.
+		l.interval = time.Duration(float64(span) / (float64(max(l.ok, 1)) * overPace))
 		l.next = l.gate
 	}
 	l.episode, l.ok = now, 0
 }
+
+// overPace is how much faster than the measured rate requests are paced.
+const overPace = 1.05
 
 // relax raises the pace after a quiet time, and stops pacing after four rises. Called with mu held.
 func (l *Limiter) relax(now time.Time) {
