@@ -46,7 +46,7 @@ type p5Result struct {
 	// RatioFloor compares with the larger of the bound and the unlimited plan: on a busy machine Terraform alone
 	// may take longer than the limit requires.
 	RatioFloor float64 `json:"ratio_to_max_bound_unlimited"`
-	PlanExit       int     `json:"plan_exit_code"`
+	PlanExit   int     `json:"plan_exit_code"`
 }
 
 const p5Config = `terraform {
