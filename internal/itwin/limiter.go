@@ -189,7 +189,7 @@ func (l *Limiter) observe(sent time.Time, status int, h http.Header) {
 		// ok requests in span: the server's rate (at least one per span). The pace is a little above it: the
 		// budget the server refills during each gate is spent instead of kept unused, at the price of one 429
 		// every span×(1+1/overPace) or so, where the next estimate is taken.
-		l.interval = time.Duration(float64(span) / (float64(max(l.ok, 1)) * overPace))
+		l.interval = min(time.Duration(float64(span)/(float64(max(l.ok, 1))*overPace)), maxPaceInterval)
 		l.next = l.gate
 	}
 	l.episode, l.ok = now, 0
@@ -197,6 +197,11 @@ func (l *Limiter) observe(sent time.Time, status int, h http.Header) {
 
 // overPace is how much faster than the measured rate requests are paced.
 const overPace = 1.05
+
+// maxPaceInterval is the slowest pace (5 requests per second). The platform's lowest tier allows 500 requests per
+// minute (internal/wire/testdata/spec/api.md §1.7); 429s that do not come from a budget (a proxy's, injected
+// faults) would otherwise drive the estimate towards zero. Below it, Retry-After gates still hold requests back.
+const maxPaceInterval = 200 * time.Millisecond
 
 // relax raises the pace after a quiet time, and stops pacing after four rises. Called with mu held.
 func (l *Limiter) relax(now time.Time) {

@@ -88,6 +88,22 @@ func TestLimiterLearnsTheRateBetweenTwo429s(t *testing.T) {
 	}
 }
 
+func TestLimiterPaceHasAFloor(t *testing.T) {
+	// 429s that are not a budget (random faults): one success between two 429s 3 s apart would mean 1/3 per second.
+	clock := newFakeClock()
+	l := NewLimiter(LimiterOptions{Now: clock.Now, Sleep: clock.Sleep})
+	done, _ := l.Wait(t.Context())
+	done(clock.now, http.StatusTooManyRequests, retryAfter("1"))
+	clock.now = clock.now.Add(3 * time.Second)
+	done, _ = l.Wait(t.Context())
+	done(clock.now, http.StatusOK, nil)
+	done, _ = l.Wait(t.Context())
+	done(clock.now, http.StatusTooManyRequests, retryAfter("1"))
+	if r := l.Rate(); r != 5 {
+		t.Errorf("pace %v, want the floor of 5 per second", r)
+	}
+}
+
 func TestLimiterRelaxesAfterQuietTime(t *testing.T) {
 	clock := newFakeClock()
 	l := NewLimiter(LimiterOptions{Now: clock.Now, Sleep: clock.Sleep, Quiet: 10 * time.Second})
