@@ -15,8 +15,8 @@ import (
 )
 
 // Limiter paces the API requests of one provider process once the server has answered 429, so that every worker
-// slows down together instead of each one running into the limit on its own. It costs one atomic load per
-// request until the first 429.
+// slows down together instead of each one running into the limit on its own. Until the first 429 it only counts
+// successes (two atomic adds and a clock read per answer) and never delays a request.
 //
 // What it learns from (internal/wire/testdata/spec/api.md §1.7): a 429 means the client's budget is exhausted at
 // that moment, and Retry-After says when the next request may succeed. So:
@@ -26,8 +26,8 @@ import (
 //     server grants in that time: their rate is the server's refill rate (a lower bound if the budget ever
 //     filled up to its cap in between). From the second 429 on, requests are spaced at 5 % above that rate:
 //     the budget refilled during a gate is spent, and the next 429 (one every ~20 gates) renews the estimate.
-//   - Until that second 429 there is no rate to pace at: one request at a time goes out (probing), which finds
-//     the limit with at most one more 429 instead of one per worker.
+//   - Until that second 429 the pace is the success rate of the last 10–20 s (what exhausted the budget), rising
+//     by half every second without a 429, so the second 429 comes soon and from few requests in flight.
 //   - A limit may be lifted or may have been underestimated: after Quiet without a 429 the pace rises by a
 //     quarter, and after four such steps the limiter lets requests go unpaced again.
 //
@@ -39,15 +39,19 @@ type Limiter struct {
 
 	active atomic.Bool // a 429 was seen and the limiter has not relaxed since
 
+	// Successes in the current and the previous throughput window (unix nanoseconds of their starts).
+	winStart, winCount, prevStart, prevCount atomic.Int64
+
 	mu       sync.Mutex
 	gate     time.Time     // nobody sends before this (the latest Retry-After)
-	interval time.Duration // spacing between paced requests; 0 while probing
+	interval time.Duration // spacing between paced requests
 	next     time.Time     // earliest send of the next paced request
+	starting bool          // interval is a first guess, not measured between two 429s
+	grown    time.Time     // when the first guess last rose
 	episode  time.Time     // when the latest new 429 arrived: the budget was empty then
 	ok       int           // successes of requests sent since episode
 	calm     time.Time     // when the pace may rise next (Quiet after the latest 429 or rise)
 	rises    int           // rises since the latest 429
-	probe    chan struct{} // holds one token while a probing request is in flight
 
 	// Counters for logs and tests.
 	limited, paced atomic.Int64
@@ -63,7 +67,7 @@ type LimiterOptions struct {
 
 // NewLimiter returns a limiter that has seen no 429 yet (it lets everything through).
 func NewLimiter(o LimiterOptions) *Limiter {
-	l := &Limiter{now: o.Now, sleep: o.Sleep, quiet: o.Quiet, probe: make(chan struct{}, 1)}
+	l := &Limiter{now: o.Now, sleep: o.Sleep, quiet: o.Quiet}
 	if l.now == nil {
 		l.now = time.Now
 	}
@@ -74,6 +78,36 @@ func NewLimiter(o LimiterOptions) *Limiter {
 		l.quiet = time.Minute
 	}
 	return l
+}
+
+// throughputWindow is the length of one success-counting window.
+const throughputWindow = 10 * time.Second
+
+func (l *Limiter) countOK(now time.Time) {
+	n := now.UnixNano()
+	ws := l.winStart.Load()
+	switch {
+	case ws == 0:
+		l.winStart.CompareAndSwap(0, n)
+	case n-ws > int64(throughputWindow) && l.winStart.CompareAndSwap(ws, n):
+		// Another goroutine may count into the old window meanwhile: the rate is an estimate anyway.
+		l.prevStart.Store(ws)
+		l.prevCount.Store(l.winCount.Swap(0))
+	}
+	l.winCount.Add(1)
+}
+
+// recentRate is the success rate over the current and the previous window, per second (0 if unknown).
+func (l *Limiter) recentRate(now time.Time) float64 {
+	from := l.prevStart.Load()
+	if from == 0 {
+		from = l.winStart.Load()
+	}
+	span := time.Duration(now.UnixNano() - from)
+	if from == 0 || span < 100*time.Millisecond {
+		return 0
+	}
+	return float64(l.prevCount.Load()+l.winCount.Load()) / span.Seconds()
 }
 
 // sharedLimiters holds one limiter per API origin and identity for the whole process: Terraform configures the
@@ -108,17 +142,17 @@ func (l *Limiter) Wait(ctx context.Context) (done func(sent time.Time, status in
 		l.mu.Unlock()
 		return l.observe, nil
 	}
+	if l.starting && now.Sub(l.grown) >= time.Second && !now.Before(l.gate) {
+		l.interval, l.grown = l.interval*2/3, now
+	}
 	at := now
 	if l.gate.After(at) {
 		at = l.gate
 	}
-	probing := l.interval == 0
-	if !probing {
-		if l.next.After(at) {
-			at = l.next
-		}
-		l.next = at.Add(l.interval)
+	if l.next.After(at) {
+		at = l.next
 	}
+	l.next = at.Add(l.interval)
 	l.mu.Unlock()
 	if d := at.Sub(now); d > 0 {
 		l.paced.Add(1)
@@ -126,34 +160,18 @@ func (l *Limiter) Wait(ctx context.Context) (done func(sent time.Time, status in
 			return nil, err
 		}
 	}
-	if !probing {
-		return l.observe, nil
-	}
-	select {
-	case l.probe <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	// A 429 may have come while this request waited for its turn: honour its gate too.
-	l.mu.Lock()
-	gate := l.gate
-	l.mu.Unlock()
-	if d := gate.Sub(l.now()); d > 0 {
-		if err := l.sleep(ctx, d); err != nil {
-			<-l.probe
-			return nil, err
-		}
-	}
-	return func(sent time.Time, status int, h http.Header) {
-		l.observe(sent, status, h)
-		<-l.probe
-	}, nil
+	return l.observe, nil
 }
 
 // observe learns from one answer.
 func (l *Limiter) observe(sent time.Time, status int, h http.Header) {
 	if status != http.StatusTooManyRequests {
-		if status == 0 || status >= 500 || !l.active.Load() {
+		if status == 0 || status >= 500 {
+			return
+		}
+		now := l.now()
+		l.countOK(now)
+		if !l.active.Load() {
 			return
 		}
 		l.mu.Lock()
@@ -177,9 +195,14 @@ func (l *Limiter) observe(sent time.Time, status int, h http.Header) {
 	}
 	l.calm, l.rises = now.Add(l.quiet), 0
 	if !l.active.Load() {
-		// The first 429: probe until the next one gives the rate.
+		// The first 429: pace at the rate that exhausted the budget until the next 429 gives the server's rate.
+		interval := maxPaceInterval
+		if r := l.recentRate(now); r > 0 {
+			interval = min(time.Duration(float64(time.Second)/r), maxPaceInterval)
+		}
+		l.interval, l.starting, l.grown, l.next = interval, true, l.gate, l.gate
+		l.episode, l.ok = now, 0
 		l.active.Store(true)
-		l.interval, l.episode, l.ok = 0, now, 0
 		return
 	}
 	if sent.Before(l.episode) {
@@ -190,7 +213,7 @@ func (l *Limiter) observe(sent time.Time, status int, h http.Header) {
 		// budget the server refills during each gate is spent instead of kept unused, at the price of one 429
 		// every span×(1+1/overPace) or so, where the next estimate is taken.
 		l.interval = min(time.Duration(float64(span)/(float64(max(l.ok, 1))*overPace)), maxPaceInterval)
-		l.next = l.gate
+		l.starting, l.next = false, l.gate
 	}
 	l.episode, l.ok = now, 0
 }
@@ -208,7 +231,7 @@ func (l *Limiter) relax(now time.Time) {
 	for !now.Before(l.calm) {
 		l.calm = l.calm.Add(l.quiet)
 		l.rises++
-		if l.interval == 0 || l.rises > 4 {
+		if l.rises > 4 {
 			l.active.Store(false)
 			l.interval, l.next, l.rises = 0, time.Time{}, 0
 			return
@@ -217,16 +240,13 @@ func (l *Limiter) relax(now time.Time) {
 	}
 }
 
-// Rate is the current pace in requests per second: 0 when not pacing (no limit met, or probing).
+// Rate is the current pace in requests per second: 0 when not pacing (no limit met).
 func (l *Limiter) Rate() float64 {
 	if !l.active.Load() {
 		return 0
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.interval == 0 {
-		return 0
-	}
 	return float64(time.Second) / float64(l.interval)
 }
 
@@ -263,7 +283,6 @@ func (t limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	done(sent, resp.StatusCode, resp.Header)
 	if resp.StatusCode == http.StatusTooManyRequests {
-		// Rate 0 while probing: the next 429 tells the server's rate.
 		tflog.Info(req.Context(), "iTwin API rate limit reached: pacing every request of this provider", map[string]any{
 			"retry_after": resp.Header.Get("Retry-After"), "paced_requests_per_second": math.Round(t.lim.Rate()*100) / 100,
 		})
