@@ -194,7 +194,10 @@ func simulateLimited(t *testing.T, n, workers int, latency time.Duration, perMin
 		push(event{at: now, worker: w})
 	}
 	rng := uint64(1)
-	jitter := func(d time.Duration) time.Duration { rng = rng*6364136223846793005 + 1442695040888963407; return time.Duration(rng>>33) % (d/10 + 1) }
+	jitter := func(d time.Duration) time.Duration {
+		rng = rng*6364136223846793005 + 1442695040888963407
+		return time.Duration(rng>>33) % (d/10 + 1)
+	}
 	for len(queue) > 0 {
 		e := queue[0]
 		queue = queue[1:]
