@@ -47,6 +47,7 @@ type p5Result struct {
 	// may take longer than the limit requires.
 	RatioFloor float64 `json:"ratio_to_max_bound_unlimited"`
 	PlanExit   int     `json:"plan_exit_code"`
+	SpanS      float64 `json:"api_request_span_s"`
 }
 
 const p5Config = `terraform {
@@ -139,6 +140,7 @@ func benchP5(ctx context.Context, e *env, logf func(string, ...any)) (*p5Result,
 	res.PlanExit = code
 	res.WallS = d.Seconds()
 	res.Requests, res.Answered429 = px.requests.Load(), px.limited.Load()
+	res.SpanS = px.span().Seconds()
 	res.Succeeded = res.Requests - res.Answered429
 	if res.Requests > 0 {
 		res.Percent429 = 100 * float64(res.Answered429) / float64(res.Requests)
@@ -221,7 +223,10 @@ type countingProxy struct {
 	url               string
 	srv               *http.Server
 	requests, limited atomic.Int64
+	first, last       atomic.Int64 // unix nanoseconds of the first and the last API answer
 }
+
+func (p *countingProxy) span() time.Duration { return time.Duration(p.last.Load() - p.first.Load()) }
 
 func startCountingProxy(target string) (*countingProxy, error) {
 	u, err := url.Parse(target)
@@ -240,6 +245,9 @@ func startCountingProxy(target string) (*countingProxy, error) {
 			return nil
 		}
 		p.requests.Add(1)
+		now := time.Now().UnixNano()
+		p.first.CompareAndSwap(0, now)
+		p.last.Store(now)
 		if resp.StatusCode == http.StatusTooManyRequests {
 			p.limited.Add(1)
 		}
@@ -250,7 +258,12 @@ func startCountingProxy(target string) (*countingProxy, error) {
 	return p, nil
 }
 
-func (p *countingProxy) reset() { p.requests.Store(0); p.limited.Store(0) }
+func (p *countingProxy) reset() {
+	p.requests.Store(0)
+	p.limited.Store(0)
+	p.first.Store(0)
+	p.last.Store(0)
+}
 
 func (p *countingProxy) close() { _ = p.srv.Close() }
 
@@ -266,7 +279,8 @@ func printP5(w io.Writer, p *p5Result) {
 	fmt.Fprintf(w, "  same plan without a limit (another client, just before): %.1fs, %d API requests; wall / max(bound, unlimited) = %.2f.\n",
 		p.UnlimitedWallS, p.UnlimitedReqs, p.RatioFloor)
 	fmt.Fprintln(w, "  The bound leaves out Terraform's own time (start, state, plan rendering), which the unlimited plan includes.")
+	fmt.Fprintf(w, "  API requests of the limited plan spanned %.1fs (first to last answer through the proxy).\n", p.SpanS)
 	fmt.Fprintln(w, "  One limiter per provider process and client (internal/itwin/limiter.go): after a 429 every request waits for")
-	fmt.Fprintln(w, "  Retry-After, one request at a time probes until the next 429, whose distance from the first gives the server's")
-	fmt.Fprintln(w, "  rate; then all requests are spaced 5 % above that rate (the next 429 renews the estimate).")
+	fmt.Fprintln(w, "  Retry-After and requests are paced at the success rate that exhausted the budget until the next 429, whose")
+	fmt.Fprintln(w, "  distance from the first gives the server's rate; then all are spaced 5 % above it (each 429 renews the estimate).")
 }
