@@ -242,14 +242,14 @@ func (p *progress) interval(t, minInterval, maxInterval time.Duration) time.Dura
 		// The tail after the last task: expected to take about one task's time.
 		return clamp(dense + max(age-tau, 0)/4)
 	}
-	after := time.Duration(p.n - p.k - 1) // tasks after the current one
+	after := p.n - p.k - 1 // tasks after the current one
 	if done == 0 {
 		if after == 0 {
 			return base // one task and no timing yet: nothing to extrapolate from
 		}
-		return clamp(max(after*age*3/4, dense))
+		return clamp(max(time.Duration(after)*age*3/4, dense))
 	}
-	remaining := max(tau-age, 0) + after*tau
+	remaining := max(tau-age, 0) + time.Duration(after)*tau
 	overrun := time.Duration(0)
 	if after == 0 {
 		overrun = max(age-tau, 0)
