@@ -161,8 +161,7 @@ func runChanged(a, b *wire.Run) bool {
 
 // progress turns what successive polls show (tasks laid out, tasks completed, the Finalizing state) into an
 // estimate of the time left, so that a long run is polled sparsely while it is far from its end and densely
-// around it. It only ever shortens the wait where the run says its end is near, and the max interval bounds
-// every wait, so a run whose progress stalls or jumps is still noticed within MaxInterval.
+// around it. MaxInterval still bounds every wait, so a run whose progress stalls or jumps is noticed within it.
 type progress struct {
 	seen      bool          // tasks were laid out (WaitingToExecute or later)
 	n, k      int           // tasks in total, tasks completed at the last poll
