@@ -93,11 +93,11 @@ func benchP5(ctx context.Context, e *env, logf func(string, ...any)) (*p5Result,
 	if err != nil {
 		return nil, err
 	}
-	ids, err := createFolders(ctx, c, root, p5Objects)
+	folders, err := createFolders(ctx, c, root, p5Objects)
 	if err != nil {
 		return nil, err
 	}
-	logf("P5: %d folders created", len(ids))
+	logf("P5: %d folders created", len(folders))
 
 	px, err := startCountingProxy(l.URL)
 	if err != nil {
@@ -106,7 +106,7 @@ func benchP5(ctx context.Context, e *env, logf func(string, ...any)) (*p5Result,
 	defer px.close()
 
 	work := e.dir("p5-tf")
-	if err := writeFolderState(filepath.Join(work, "terraform.tfstate"), l.ITwinID, root, ids); err != nil {
+	if err := writeFolderState(filepath.Join(work, "terraform.tfstate"), l.ITwinID, root, folders); err != nil {
 		return nil, err
 	}
 	as := func(id, sec string) *tf {
@@ -158,9 +158,9 @@ func benchP5(ctx context.Context, e *env, logf func(string, ...any)) (*p5Result,
 	return res, nil
 }
 
-// createFolders creates n folders "bench folder <i>" in parent, 16 at a time, and returns their ids in order.
-func createFolders(ctx context.Context, c *itwin.Client, parent string, n int) ([]string, error) {
-	ids := make([]string, n)
+// createFolders creates n folders "bench folder <i>" in parent, 16 at a time, and returns them in order.
+func createFolders(ctx context.Context, c *itwin.Client, parent string, n int) ([]*wire.StorageFolder, error) {
+	out := make([]*wire.StorageFolder, n)
 	errs := make([]error, n)
 	sem := make(chan struct{}, 16)
 	var wg sync.WaitGroup
@@ -175,7 +175,7 @@ func createFolders(ctx context.Context, c *itwin.Client, parent string, n int) (
 				errs[i] = err
 				return
 			}
-			ids[i] = f.ID
+			out[i] = f
 		}()
 	}
 	wg.Wait()
@@ -184,24 +184,24 @@ func createFolders(ctx context.Context, c *itwin.Client, parent string, n int) (
 			return nil, err
 		}
 	}
-	return ids, nil
+	return out, nil
 }
 
 // writeFolderState writes a Terraform state holding itwin_storage_folder.f[0..n-1], as an apply would leave it
-// (path is filled in by the plan's refresh): creating 2,000 folders through Terraform would cost a minute for
-// nothing this bench measures.
-func writeFolderState(path, itwinID, root string, ids []string) error {
+// (with what the API answered to their creation, so the refresh finds no drift): creating 2,000 folders through
+// Terraform would cost minutes for nothing this bench measures.
+func writeFolderState(path, itwinID, root string, folders []*wire.StorageFolder) error {
 	type instance struct {
 		IndexKey      int            `json:"index_key"`
 		SchemaVersion int            `json:"schema_version"`
 		Attributes    map[string]any `json:"attributes"`
 		Sensitive     []any          `json:"sensitive_attributes"`
 	}
-	insts := make([]instance, len(ids))
-	for i, id := range ids {
+	insts := make([]instance, len(folders))
+	for i, f := range folders {
 		insts[i] = instance{IndexKey: i, Sensitive: []any{}, Attributes: map[string]any{
-			"id": id, "itwin_id": itwinID, "parent_folder_id": root, "display_name": fmt.Sprintf("bench folder %d", i),
-			"description": nil, "path": nil,
+			"id": f.ID, "itwin_id": itwinID, "parent_folder_id": root, "display_name": f.DisplayName,
+			"description": nil, "path": f.Path,
 		}}
 	}
 	state := map[string]any{
