@@ -48,6 +48,14 @@ type p5Result struct {
 	RatioFloor float64 `json:"ratio_to_max_bound_unlimited"`
 	PlanExit   int     `json:"plan_exit_code"`
 	SpanS      float64 `json:"api_request_span_s"`
+	Direct     struct {
+		Requests    int64   `json:"api_requests"`
+		Answered429 int64   `json:"answered_429"`
+		Percent429  float64 `json:"percent_429"`
+		WallS       float64 `json:"wall_s"`
+		BoundS      float64 `json:"bound_s"`
+		Ratio       float64 `json:"ratio"`
+	} `json:"client_alone"`
 }
 
 const p5Config = `terraform {
@@ -71,9 +79,11 @@ func benchP5(ctx context.Context, e *env, logf func(string, ...any)) (*p5Result,
 	dir := e.dir("p5")
 	secret := func() string { b := make([]byte, 16); _, _ = rand.Read(b); return hex.EncodeToString(b) }
 	setupID, setupSecret, limitedID, limitedSecret := "bench-setup", secret(), "bench-limited", secret()
+	directID, directSecret := "bench-direct", secret()
 	clients := map[string]any{"clients": []map[string]any{
 		{"id": setupID, "secret": setupSecret, "itwins": []string{"*"}},
 		{"id": limitedID, "secret": limitedSecret, "itwins": []string{"*"}, "rateLimitPerMinute": p5PerMinute},
+		{"id": directID, "secret": directSecret, "itwins": []string{"*"}, "rateLimitPerMinute": p5PerMinute},
 	}}
 	b, _ := json.Marshal(clients)
 	cfgPath := filepath.Join(dir, "clients.json")
@@ -155,7 +165,59 @@ func benchP5(ctx context.Context, e *env, logf func(string, ...any)) (*p5Result,
 	res.RatioFloor = res.WallS / max(res.BoundS, res.UnlimitedWallS)
 	logf("P5 limited plan: %.1fs, %d API requests, %d answered 429 (%.1f %%), bound %.1fs, ratio %.2f",
 		res.WallS, res.Requests, res.Answered429, res.Percent429, res.BoundS, res.Ratio)
+
+	// The client alone, without Terraform's own time: 10 workers (Terraform's default parallelism) GET the 2,000
+	// folders as a third client with the same limit and a full bucket.
+	lp := *l
+	lp.URL = px.url
+	dc, err := lp.clientAs(ctx, directID, directSecret)
+	if err != nil {
+		return nil, err
+	}
+	px.reset()
+	start := time.Now()
+	if err := getFolders(ctx, dc, folders, 10); err != nil {
+		return nil, fmt.Errorf("P5 direct GETs: %w", err)
+	}
+	d = time.Since(start)
+	dr := &res.Direct
+	dr.WallS, dr.Requests, dr.Answered429 = d.Seconds(), px.requests.Load(), px.limited.Load()
+	dr.Percent429 = 100 * float64(dr.Answered429) / float64(max(dr.Requests, 1))
+	dr.BoundS = max(float64(dr.Requests-dr.Answered429)-p5PerMinute, 0) / perSec
+	if dr.BoundS > 0 {
+		dr.Ratio = dr.WallS / dr.BoundS
+	}
+	logf("P5 client alone: %.1fs, %d API requests, %d answered 429 (%.1f %%), bound %.1fs, ratio %.2f",
+		dr.WallS, dr.Requests, dr.Answered429, dr.Percent429, dr.BoundS, dr.Ratio)
 	return res, nil
+}
+
+// getFolders GETs every folder, workers at a time.
+func getFolders(ctx context.Context, c *itwin.Client, folders []*wire.StorageFolder, workers int) error {
+	next := atomic.Int64{}
+	errs := make(chan error, workers)
+	for range workers {
+		go func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(folders) {
+					errs <- nil
+					return
+				}
+				if _, err := c.GetFolder(ctx, folders[i].ID); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	var first error
+	for range workers {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 // createFolders creates n folders "bench folder <i>" in parent, 16 at a time, and returns them in order.
@@ -280,6 +342,9 @@ func printP5(w io.Writer, p *p5Result) {
 		p.UnlimitedWallS, p.UnlimitedReqs, p.RatioFloor)
 	fmt.Fprintln(w, "  The bound leaves out Terraform's own time (start, state, plan rendering), which the unlimited plan includes.")
 	fmt.Fprintf(w, "  API requests of the limited plan spanned %.1fs (first to last answer through the proxy).\n", p.SpanS)
+	d := p.Direct
+	fmt.Fprintf(w, "  client alone (10 workers GET the %d folders, a third client with the same limit, no Terraform): %d API requests,\n", p.Objects, d.Requests)
+	fmt.Fprintf(w, "  %d answered 429 (%.2f %%); wall %.1fs, bound %.1fs: ratio %.2f\n", d.Answered429, d.Percent429, d.WallS, d.BoundS, d.Ratio)
 	fmt.Fprintln(w, "  One limiter per provider process and client (internal/itwin/limiter.go): after a 429 every request waits for")
 	fmt.Fprintln(w, "  Retry-After and requests are paced at the success rate that exhausted the budget until the next 429, whose")
 	fmt.Fprintln(w, "  distance from the first gives the server's rate; then all are spaced 5 % above it (each 429 renews the estimate).")
