@@ -347,5 +347,5 @@ func printP5(w io.Writer, p *p5Result) {
 	fmt.Fprintf(w, "  %d answered 429 (%.2f %%); wall %.1fs, bound %.1fs: ratio %.2f\n", d.Answered429, d.Percent429, d.WallS, d.BoundS, d.Ratio)
 	fmt.Fprintln(w, "  One limiter per provider process and client (internal/itwin/limiter.go): after a 429 every request waits for")
 	fmt.Fprintln(w, "  Retry-After and requests are paced at the success rate that exhausted the budget until the next 429, whose")
-	fmt.Fprintln(w, "  distance from the first gives the server's rate; then all are spaced 5 % above it (each 429 renews the estimate).")
+	fmt.Fprintln(w, "  distance from the first gives the server's rate; then all are spaced 10 % above it (each 429 renews the estimate).")
 }
