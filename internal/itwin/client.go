@@ -68,6 +68,9 @@ type Config struct {
 	HTTPClient *http.Client
 	// RetryWaitMin and RetryWaitMax bound the backoff between retries (defaults 1s and 30s).
 	RetryWaitMin, RetryWaitMax time.Duration
+	// Limiter paces API requests after a 429 (limiter.go). Nil: the one limiter this process keeps for the API
+	// origin and identity, shared by every client built with them.
+	Limiter *Limiter
 }
 
 // AuthMode names the authentication method, for logs (never the secret itself).
@@ -92,6 +95,8 @@ type Client struct {
 	waitMax   time.Duration
 	// backoff computes the wait before a retry; tests replace it to record the wait instead of sleeping.
 	backoff retryablehttp.Backoff
+	// limiter paces API calls once the server has said 429 (limiter.go); shared by the clients of one process.
+	limiter *Limiter
 }
 
 // NewClient validates cfg and builds the client. It makes no network call: credentials are first used (and a
@@ -123,7 +128,12 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
 		transport = cfg.HTTPClient.Transport
 	}
-	c.api = &http.Client{Transport: transport, Timeout: timeout, CheckRedirect: noRedirect}
+	lim := cfg.Limiter
+	if lim == nil {
+		lim = sharedLimiter(apiURL, cfg)
+	}
+	c.limiter = lim
+	c.api = &http.Client{Transport: limitedTransport{next: transport, lim: lim}, Timeout: timeout, CheckRedirect: noRedirect}
 	c.blob = &http.Client{Transport: transport, CheckRedirect: noRedirect}
 
 	hasCreds := cfg.ClientID != "" || cfg.ClientSecret != ""
