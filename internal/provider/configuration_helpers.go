@@ -9,9 +9,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -425,12 +427,7 @@ func validateConfigData(d configData, diags *diag.Diagnostics) {
 			diags.AddAttributeError(path.Root("additional_settings"), "Invalid additional_settings", err.Error())
 			break
 		}
-		keys := make([]string, 0, len(extra))
-		for k := range extra {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range sortedKeys(extra) {
 			if fa, known := flagAttrByKey(k); known {
 				diags.AddAttributeError(path.Root("additional_settings"), "additional_settings repeats a known flag",
 					fmt.Sprintf("The key %q of additional_settings is the flag %s, which has its own attribute %s. Set %s instead and remove the key from additional_settings.",
@@ -489,11 +486,4 @@ func checkLocalFlags(d configData, baseURL string, diags *diag.Diagnostics) {
 	}
 }
 
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func sortedKeys(m map[string]any) []string { return slices.Sorted(maps.Keys(m)) }

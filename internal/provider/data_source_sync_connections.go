@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -108,14 +109,10 @@ func (d *connectionsDataSource) Read(ctx context.Context, req datasource.ReadReq
 		if isStorage[c.ID] {
 			kind = wire.KindStorage
 		}
-		imodel := c.IModelID
-		if imodel == "" {
-			imodel = imodelID
-		}
 		ids = append(ids, types.StringValue(c.ID))
 		items = append(items, types.ObjectValueMust(connectionsItemObjectType.AttrTypes, map[string]attr.Value{
 			"id": types.StringValue(c.ID), "kind": types.StringValue(string(kind)),
-			"display_name": types.StringValue(c.DisplayName), "imodel_id": types.StringValue(imodel),
+			"display_name": types.StringValue(c.DisplayName), "imodel_id": types.StringValue(cmp.Or(c.IModelID, imodelID)),
 		}))
 	}
 	m.IDs = types.ListValueMust(types.StringType, ids)

@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -75,14 +76,11 @@ func (d *syncRunDataSource) Read(ctx context.Context, req datasource.ReadRequest
 	if !ok {
 		return
 	}
-	runID := m.RunID.ValueString()
+	runID := cmp.Or(m.RunID.ValueString(), conn.LastRunID())
 	if runID == "" {
-		runID = conn.LastRunID()
-		if runID == "" {
-			resp.Diagnostics.AddAttributeError(pathConnectionID, "Connection has no runs",
-				fmt.Sprintf("The %s %s has not run yet, so there is no latest run to read.", t.noun(), connID))
-			return
-		}
+		resp.Diagnostics.AddAttributeError(pathConnectionID, "Connection has no runs",
+			fmt.Sprintf("The %s %s has not run yet, so there is no latest run to read.", t.noun(), connID))
+		return
 	}
 	outs, err := refreshRun(ctx, t, runID, nil, kindOf(t.kind).names(t.client, t.connectionID), &resp.Diagnostics)
 	if err != nil {

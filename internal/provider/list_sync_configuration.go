@@ -1,9 +1,9 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -105,13 +105,5 @@ func (r *syncConfigurationListResource) emitScope(ctx context.Context, e *listEm
 
 // configDisplayName: `Riverside Pavilion (iModel sync configuration: clampZExtent)`.
 func configDisplayName(s configScope, id, name string, settings map[string]any) string {
-	if name == "" {
-		name = id
-	}
-	flags := make([]string, 0, len(settings))
-	for k := range settings {
-		flags = append(flags, k)
-	}
-	sort.Strings(flags)
-	return fmt.Sprintf("%s (%s sync configuration: %s)", name, s.Display, strings.Join(flags, ", "))
+	return fmt.Sprintf("%s (%s sync configuration: %s)", cmp.Or(name, id), s.Display, strings.Join(sortedKeys(settings), ", "))
 }

@@ -6,6 +6,7 @@ package provider
 // resource's Read writes (connectionResource.fromAPI, stateOf).
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -94,11 +95,7 @@ func (r *connectionListResource[M, P]) List(ctx context.Context, req list.ListRe
 				e.fail(diags)
 				return
 			}
-			name := conn.DisplayName
-			if name == "" {
-				name = conn.ID
-			}
-			if !e.emit(fmt.Sprintf("%s (%s, %s)", name, noun, countNoun(len(files), "file")), idIdentity{ID: types.StringValue(conn.ID)}, m) {
+			if !e.emit(fmt.Sprintf("%s (%s, %s)", cmp.Or(conn.DisplayName, conn.ID), noun, countNoun(len(files), "file")), idIdentity{ID: types.StringValue(conn.ID)}, m) {
 				return
 			}
 		}
@@ -151,17 +148,11 @@ func (r *sourceFileListResource[M, P]) List(ctx context.Context, req list.ListRe
 			e.fail(listCallError("reading the "+kind.Noun(), err, "connection_id", kind.Noun(), connID, accessSync))
 			return
 		}
-		where := conn.DisplayName
-		if where == "" {
-			where = conn.ID
-		}
+		where := cmp.Or(conn.DisplayName, conn.ID)
 		var listErr error
 		for f := range eachOK(api.EachSourceFile(ctx, connID), &listErr) {
 			m := stateOf[M, P](cfg.ConnectionID, &f)
-			what := f.Key
-			if f.FileName != "" {
-				what = f.FileName
-			}
+			what := cmp.Or(f.FileName, f.Key)
 			if f.ConnectorType != "" {
 				what += ", " + f.ConnectorType
 			}

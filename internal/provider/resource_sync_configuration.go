@@ -308,21 +308,10 @@ func (r *syncConfigurationResource) Create(ctx context.Context, req resource.Cre
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s, scopeID, ok := plan.scope()
+	s, id, body, ok := r.plannedWrite(plan, &resp.Diagnostics)
 	if !ok {
-		resp.Diagnostics.AddError("Missing scope", "Exactly one of itwin_id, imodel_id and connection_id must be set.")
 		return
 	}
-	// ModifyPlan already refused these, unless the provider was not configured at plan time.
-	if checkLocalFlags(plan, r.client.BaseURL(), &resp.Diagnostics); resp.Diagnostics.HasError() {
-		return
-	}
-	body, err := plan.settings()
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("additional_settings"), "Invalid additional_settings", err.Error())
-		return
-	}
-	id := scopeID.ValueString()
 	tflog.Debug(ctx, "creating sync configuration", map[string]any{"scope": s.Scope, "scope_id": id, "flags": sortedKeys(body)})
 	cfg, err := r.client.CreateConfiguration(ctx, s.Scope, id, body)
 	if err != nil {
@@ -343,6 +332,25 @@ func (r *syncConfigurationResource) Create(ctx context.Context, req resource.Cre
 	}
 	setIdentity(ctx, resp.Identity, newConfigIdentity(s, id), &resp.Diagnostics)
 	r.finishWrite(ctx, plan, s, id, cfg, &resp.State, &resp.Diagnostics)
+}
+
+// plannedWrite is what Create and Update send: the scope the plan names, its id and the settings body. The
+// local flags are checked again because ModifyPlan cannot check them while the provider is not configured yet.
+func (r *syncConfigurationResource) plannedWrite(plan configData, diags *diag.Diagnostics) (configScope, string, map[string]any, bool) {
+	s, scopeID, ok := plan.scope()
+	if !ok {
+		diags.AddError("Missing scope", "Exactly one of itwin_id, imodel_id and connection_id must be set.")
+		return s, "", nil, false
+	}
+	if checkLocalFlags(plan, r.client.BaseURL(), diags); diags.HasError() {
+		return s, "", nil, false
+	}
+	body, err := plan.settings()
+	if err != nil {
+		diags.AddAttributeError(path.Root("additional_settings"), "Invalid additional_settings", err.Error())
+		return s, "", nil, false
+	}
+	return s, scopeID.ValueString(), body, true
 }
 
 // finishWrite stores the planned settings with the resolved settings the server answered (read again when the
@@ -425,21 +433,11 @@ func (r *syncConfigurationResource) Update(ctx context.Context, req resource.Upd
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	s, scopeID, ok := plan.scope()
+	s, id, want, ok := r.plannedWrite(plan, &resp.Diagnostics)
 	if !ok {
-		resp.Diagnostics.AddError("Missing scope", "Exactly one of itwin_id, imodel_id and connection_id must be set.")
 		return
 	}
-	if checkLocalFlags(plan, r.client.BaseURL(), &resp.Diagnostics); resp.Diagnostics.HasError() {
-		return
-	}
-	id := scopeID.ValueString()
 	setIdentity(ctx, resp.Identity, newConfigIdentity(s, id), &resp.Diagnostics)
-	want, err := plan.settings()
-	if err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("additional_settings"), "Invalid additional_settings", err.Error())
-		return
-	}
 	prior, err := state.settings()
 	if err != nil {
 		prior = map[string]any{} // a broken prior value only means every wanted flag is sent again

@@ -3,6 +3,7 @@ package provider
 // Enforcing allowed_results: one error per failed task, in our words, with what the service said about it.
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -31,10 +32,7 @@ func runResultDiagnostics(t runTarget, caller runCaller, run *wire.Run, allowed 
 
 	for _, ft := range failedTasks(run) {
 		src := taskSourceID(ft.Task)
-		file := names[src]
-		if file == "" {
-			file = src
-		}
+		file := cmp.Or(names[src], src)
 		var b strings.Builder
 		fmt.Fprintf(&b, "Task %s (connector %s, source %s) ended with result %s", ft.ID, ft.connectorType, src, ft.Result)
 		if ft.RetryAttempts > 0 {
@@ -105,8 +103,5 @@ type taskWithConnector struct {
 }
 
 func taskSourceID(t wire.Task) string {
-	if t.StorageFileID != "" {
-		return t.StorageFileID
-	}
-	return t.SourceFileID
+	return cmp.Or(t.StorageFileID, t.SourceFileID)
 }
