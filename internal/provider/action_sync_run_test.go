@@ -68,8 +68,9 @@ func baseActionModel(connID string) syncRunActionModel {
 }
 
 func masterFile(id, name, url string, children ...manifestChildModel) manifestFileModel {
-	return manifestFileModel{SourceFileID: types.StringValue(id), Name: types.StringValue(name), RelativePath: types.StringNull(),
-		URL: types.StringValue(url), ConnectorType: types.StringValue("MSTN"), Action: types.StringNull(), Children: children}
+	return manifestFileModel{manifestChildModel: manifestChildModel{SourceFileID: types.StringValue(id), Name: types.StringValue(name),
+		RelativePath: types.StringNull(), URL: types.StringValue(url), ConnectorType: types.StringValue("MSTN")},
+		Action: types.StringNull(), Children: children}
 }
 
 func TestSyncRunAction_SchemaDescribesEveryAttribute(t *testing.T) {

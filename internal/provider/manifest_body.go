@@ -21,19 +21,14 @@ import (
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
-// manifestFileModel is one master file of the manifest body; children use the same model without action and
-// children.
+// manifestFileModel is one master file of the manifest body: a child's attributes plus action and children.
 type manifestFileModel struct {
-	SourceFileID      types.String            `tfsdk:"source_file_id"`
-	Name              types.String            `tfsdk:"name"`
-	RelativePath      types.String            `tfsdk:"relative_path"`
-	URL               types.String            `tfsdk:"url"`
-	ConnectorType     types.String            `tfsdk:"connector_type"`
-	Action            types.String            `tfsdk:"action"`
-	DocumentAttribute *documentAttributeModel `tfsdk:"document_attribute"`
-	Children          []manifestChildModel    `tfsdk:"children"`
+	manifestChildModel
+	Action   types.String         `tfsdk:"action"`
+	Children []manifestChildModel `tfsdk:"children"`
 }
 
+// manifestChildModel is one reference file of a master file.
 type manifestChildModel struct {
 	SourceFileID      types.String            `tfsdk:"source_file_id"`
 	Name              types.String            `tfsdk:"name"`
@@ -150,27 +145,26 @@ func readManifestFiles(ctx context.Context, v types.List, diags *diag.Diagnostic
 // warns when the connector type does not handle the file's extension.
 func validateManifestFiles(files []manifestFileModel, diags *diag.Diagnostics) {
 	seen := map[string]int{}
-	check := func(p path.Path, id, name, connector types.String) {
-		if id.IsUnknown() || name.IsUnknown() || connector.IsUnknown() {
-			return
+	check := func(p path.Path, f manifestChildModel) {
+		id, name, connector := f.SourceFileID, f.Name, f.ConnectorType
+		if !id.IsUnknown() && !name.IsUnknown() && !connector.IsUnknown() {
+			if prev, dup := seen[id.ValueString()]; dup {
+				diags.AddAttributeError(p.AtName("source_file_id"), "Duplicate source_file_id",
+					fmt.Sprintf("source_file_id %q is already used by source_files[%d]; each file may appear once in a run.", id.ValueString(), prev))
+			}
+			if !wire.ConnectorAccepts(connector.ValueString(), name.ValueString()) {
+				diags.AddAttributeWarning(p.AtName("connector_type"), "Connector type may not accept this file",
+					fmt.Sprintf("Connector type %s does not list the extension of %q; the task will likely fail with TAE_UNSUPPORTED_FORMAT.", connector.ValueString(), name.ValueString()))
+			}
 		}
-		if prev, dup := seen[id.ValueString()]; dup {
-			diags.AddAttributeError(p.AtName("source_file_id"), "Duplicate source_file_id",
-				fmt.Sprintf("source_file_id %q is already used by source_files[%d]; each file may appear once in a run.", id.ValueString(), prev))
-		}
-		if !wire.ConnectorAccepts(connector.ValueString(), name.ValueString()) {
-			diags.AddAttributeWarning(p.AtName("connector_type"), "Connector type may not accept this file",
-				fmt.Sprintf("Connector type %s does not list the extension of %q; the task will likely fail with TAE_UNSUPPORTED_FORMAT.", connector.ValueString(), name.ValueString()))
-		}
+		nullPropertyErrors(p, f.DocumentAttribute, diags)
 	}
 	for i, f := range files {
 		p := path.Root("source_files").AtListIndex(i)
-		check(p, f.SourceFileID, f.Name, f.ConnectorType)
-		nullPropertyErrors(p, f.DocumentAttribute, diags)
+		check(p, f.manifestChildModel)
 		seen[f.SourceFileID.ValueString()] = i
 		for j, c := range f.Children {
-			check(p.AtName("children").AtListIndex(j), c.SourceFileID, c.Name, c.ConnectorType)
-			nullPropertyErrors(p.AtName("children").AtListIndex(j), c.DocumentAttribute, diags)
+			check(p.AtName("children").AtListIndex(j), c)
 		}
 	}
 }
