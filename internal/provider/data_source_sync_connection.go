@@ -4,10 +4,8 @@ import (
 	"context"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -51,43 +49,32 @@ type connectionSourceFileModel struct {
 	FileName      types.String `tfsdk:"file_name"`
 }
 
-var connectionSourceFileObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
-	"id":              types.StringType,
-	"storage_file_id": types.StringType,
-	"source_file_id":  types.StringType,
-	"connector_type":  types.StringType,
-	"file_name":       types.StringType,
-}}
+// connectionDataFields are the computed attributes, described once for the schema and the source_files type
+// (the outField DSL of run_schema.go).
+var connectionDataFields = []outField{
+	{name: "kind", desc: "`storage` or `manifest`."},
+	{name: "display_name", desc: "Name of the connection (not unique)."},
+	{name: "imodel_id", desc: "Id of the iModel the connection synchronizes into."},
+	{name: "itwin_id", desc: "Id of the iTwin that owns the iModel."},
+	{name: "authentication_type", desc: "`User` or `Service`."},
+	{name: "last_run_id", desc: "Id of the most recent run, or null before the first run."},
+	{name: "source_files", desc: "The connection's source files.", kind: fObjectList, fields: connectionSourceFileFields},
+}
+
+var connectionSourceFileFields = []outField{
+	{name: "id", desc: "Mapping (source file) id."},
+	{name: "storage_file_id", desc: "Storage file id (storage connections; null for manifest)."},
+	{name: "source_file_id", desc: "External document id (manifest connections; null for storage)."},
+	{name: "connector_type", desc: "Connector type (storage connections; null for manifest)."},
+	{name: "file_name", desc: "File name the server last saw (storage connections; null for manifest)."},
+}
 
 func (d *connectionDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	attrs := dataSourceOutputAttributes(connectionDataFields)
+	attrs["id"] = schema.StringAttribute{Required: true, Description: "Connection id.", Validators: []validator.String{stringvalidator.LengthAtLeast(1)}}
 	resp.Schema = schema.Schema{
 		Description: "Reads one connection of either kind (storage or manifest) by id, with its source files.",
-		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Required:    true,
-				Description: "Connection id.",
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"kind":                schema.StringAttribute{Computed: true, Description: "`storage` or `manifest`."},
-			"display_name":        schema.StringAttribute{Computed: true, Description: "Name of the connection (not unique)."},
-			"imodel_id":           schema.StringAttribute{Computed: true, Description: "Id of the iModel the connection synchronizes into."},
-			"itwin_id":            schema.StringAttribute{Computed: true, Description: "Id of the iTwin that owns the iModel."},
-			"authentication_type": schema.StringAttribute{Computed: true, Description: "`User` or `Service`."},
-			"last_run_id":         schema.StringAttribute{Computed: true, Description: "Id of the most recent run, or null before the first run."},
-			"source_files": schema.ListNestedAttribute{
-				Computed:    true,
-				Description: "The connection's source files.",
-				NestedObject: schema.NestedAttributeObject{
-					Attributes: map[string]schema.Attribute{
-						"id":              schema.StringAttribute{Computed: true, Description: "Mapping (source file) id."},
-						"storage_file_id": schema.StringAttribute{Computed: true, Description: "Storage file id (storage connections; null for manifest)."},
-						"source_file_id":  schema.StringAttribute{Computed: true, Description: "External document id (manifest connections; null for storage)."},
-						"connector_type":  schema.StringAttribute{Computed: true, Description: "Connector type (storage connections; null for manifest)."},
-						"file_name":       schema.StringAttribute{Computed: true, Description: "File name the server last saw (storage connections; null for manifest)."},
-					},
-				},
-			},
-		},
+		Attributes:  attrs,
 	}
 }
 
@@ -129,8 +116,6 @@ func (d *connectionDataSource) Read(ctx context.Context, req datasource.ReadRequ
 	m.ITwinID = stringOrNullValue(conn.ITwinID)
 	m.AuthenticationType = stringOrNullValue(conn.AuthenticationType)
 	m.LastRunID = stringOrNullValue(conn.LastRunID())
-	var diags diag.Diagnostics
-	m.SourceFiles, diags = types.ListValueFrom(ctx, connectionSourceFileObjectType, items)
-	resp.Diagnostics.Append(diags...)
+	m.SourceFiles = listFrom(ctx, connectionSourceFileFields, items, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

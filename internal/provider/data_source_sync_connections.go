@@ -36,45 +36,27 @@ type connectionsDataModel struct {
 	Connections types.List   `tfsdk:"connections"`
 }
 
-var connectionsItemObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
-	"id":           types.StringType,
-	"kind":         types.StringType,
-	"display_name": types.StringType,
-	"imodel_id":    types.StringType,
-}}
+// connectionsDataFields are the computed attributes (the outField DSL of run_schema.go).
+var connectionsDataFields = []outField{
+	{name: "ids", desc: "Ids of the listed connections, in the server's order.", kind: fStringList},
+	{name: "connections", desc: "The listed connections, in the server's order.", kind: fObjectList, fields: connectionsItemFields},
+}
+
+var connectionsItemFields = []outField{
+	{name: "id", desc: "Connection id."},
+	{name: "kind", desc: "`storage` or `manifest`."},
+	{name: "display_name", desc: "Name of the connection."},
+	{name: "imodel_id", desc: "Id of the iModel."},
+}
 
 func (d *connectionsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	attrs := dataSourceOutputAttributes(connectionsDataFields)
+	attrs["imodel_id"] = schema.StringAttribute{Required: true, Description: "Id of the iModel.", Validators: []validator.String{stringvalidator.LengthAtLeast(1)}}
+	attrs["display_name"] = schema.StringAttribute{Optional: true, Description: "When set, only connections with exactly this name are listed."}
 	resp.Schema = schema.Schema{
 		Description: "Lists the connections of every kind on an iModel (all pages). Connection names are not unique, so " +
 			"filtering by `display_name` may return several; check the length before using one.",
-		Attributes: map[string]schema.Attribute{
-			"imodel_id": schema.StringAttribute{
-				Required:    true,
-				Description: "Id of the iModel.",
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-			"display_name": schema.StringAttribute{
-				Optional:    true,
-				Description: "When set, only connections with exactly this name are listed.",
-			},
-			"ids": schema.ListAttribute{
-				Computed:    true,
-				ElementType: types.StringType,
-				Description: "Ids of the listed connections, in the server's order.",
-			},
-			"connections": schema.ListNestedAttribute{
-				Computed:    true,
-				Description: "The listed connections, in the server's order.",
-				NestedObject: schema.NestedAttributeObject{
-					Attributes: map[string]schema.Attribute{
-						"id":           schema.StringAttribute{Computed: true, Description: "Connection id."},
-						"kind":         schema.StringAttribute{Computed: true, Description: "`storage` or `manifest`."},
-						"display_name": schema.StringAttribute{Computed: true, Description: "Name of the connection."},
-						"imodel_id":    schema.StringAttribute{Computed: true, Description: "Id of the iModel."},
-					},
-				},
-			},
-		},
+		Attributes: attrs,
 	}
 }
 
@@ -110,12 +92,12 @@ func (d *connectionsDataSource) Read(ctx context.Context, req datasource.ReadReq
 			kind = wire.KindStorage
 		}
 		ids = append(ids, types.StringValue(c.ID))
-		items = append(items, types.ObjectValueMust(connectionsItemObjectType.AttrTypes, map[string]attr.Value{
+		items = append(items, types.ObjectValueMust(fieldAttrTypes(connectionsItemFields), map[string]attr.Value{
 			"id": types.StringValue(c.ID), "kind": types.StringValue(string(kind)),
 			"display_name": types.StringValue(c.DisplayName), "imodel_id": types.StringValue(cmp.Or(c.IModelID, imodelID)),
 		}))
 	}
 	m.IDs = types.ListValueMust(types.StringType, ids)
-	m.Connections = types.ListValueMust(connectionsItemObjectType, items)
+	m.Connections = types.ListValueMust(objectType(connectionsItemFields), items)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
