@@ -84,16 +84,9 @@ func (d *syncConfigurationDataSource) Read(ctx context.Context, req datasource.R
 	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
-	var s configScope
-	var id string
-	for _, sc := range configScopes {
-		v := map[string]types.String{"itwin_id": m.ITwinID, "imodel_id": m.IModelID, "connection_id": m.ConnectionID}[sc.IDAttr]
-		if !v.IsNull() {
-			s, id = sc, v.ValueString()
-		}
-	}
-	if id == "" {
-		resp.Diagnostics.AddError("Missing scope", "Exactly one of itwin_id, imodel_id and connection_id must be set.")
+	scopeIDs := map[string]types.String{"itwin_id": m.ITwinID, "imodel_id": m.IModelID, "connection_id": m.ConnectionID}
+	s, id, ok := configData{ScopeIDs: scopeIDs}.requireScope(&resp.Diagnostics)
+	if !ok {
 		return
 	}
 	cfg, configured, err := resolveSettings(ctx, d.client, s.Scope, id)

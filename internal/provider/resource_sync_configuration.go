@@ -202,6 +202,16 @@ func (d configData) scope() (configScope, types.String, bool) {
 	return found[0], d.ScopeIDs[found[0].IDAttr], true
 }
 
+// requireScope is scope for a write or a read, which cannot go on without one: the schema's ExactlyOneOf makes
+// the error unreachable from Terraform, but a missing scope must never send a request for an empty id.
+func (d configData) requireScope(diags *diag.Diagnostics) (configScope, string, bool) {
+	s, id, ok := d.scope()
+	if !ok {
+		diags.AddError("Missing scope", "Exactly one of itwin_id, imodel_id and connection_id must be set.")
+	}
+	return s, id.ValueString(), ok
+}
+
 // settings is the flat body this data asks for: every non-null typed flag plus additional_settings.
 func (d configData) settings() (map[string]any, error) {
 	out := map[string]any{}
@@ -337,9 +347,8 @@ func (r *syncConfigurationResource) Create(ctx context.Context, req resource.Cre
 // plannedWrite is what Create and Update send: the scope the plan names, its id and the settings body. The
 // local flags are checked again because ModifyPlan cannot check them while the provider is not configured yet.
 func (r *syncConfigurationResource) plannedWrite(plan configData, diags *diag.Diagnostics) (configScope, string, map[string]any, bool) {
-	s, scopeID, ok := plan.scope()
+	s, id, ok := plan.requireScope(diags)
 	if !ok {
-		diags.AddError("Missing scope", "Exactly one of itwin_id, imodel_id and connection_id must be set.")
 		return s, "", nil, false
 	}
 	if checkLocalFlags(plan, r.client.BaseURL(), diags); diags.HasError() {
@@ -350,7 +359,7 @@ func (r *syncConfigurationResource) plannedWrite(plan configData, diags *diag.Di
 		diags.AddAttributeError(path.Root("additional_settings"), "Invalid additional_settings", err.Error())
 		return s, "", nil, false
 	}
-	return s, scopeID.ValueString(), body, true
+	return s, id, body, true
 }
 
 // finishWrite stores the planned settings with the resolved settings the server answered (read again when the
