@@ -33,25 +33,17 @@ type authorizationModel struct {
 }
 
 func (d *authorizationDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	attrs := dataSourceOutputAttributes([]outField{
+		{name: "is_user_authorized", desc: "Whether consent has been given; runs of `User` connections fail until it has.", kind: fBool},
+		{name: "authorization_url", desc: "Consent page to open in a browser when `is_user_authorized` is false."},
+	})
+	attrs["redirect_url"] = schema.StringAttribute{Required: true, Description: "Absolute http(s) URL the consent page redirects to once consent is given.",
+		Validators: []validator.String{httpURLValidator{"must be an absolute http or https URL"}}}
 	resp.Schema = schema.Schema{
 		Description: "Whether the provider's identity has consented to `User` connections running on its behalf, and the page " +
 			"that records the consent. Use it (for example in a precondition) to stop before starting runs that would fail " +
 			"with UserNotAuthenticated. `Service` connections need no consent.",
-		Attributes: map[string]schema.Attribute{
-			"redirect_url": schema.StringAttribute{
-				Required:    true,
-				Description: "Absolute http(s) URL the consent page redirects to once consent is given.",
-				Validators:  []validator.String{httpURLValidator{"must be an absolute http or https URL"}},
-			},
-			"is_user_authorized": schema.BoolAttribute{
-				Computed:    true,
-				Description: "Whether consent has been given; runs of `User` connections fail until it has.",
-			},
-			"authorization_url": schema.StringAttribute{
-				Computed:    true,
-				Description: "Consent page to open in a browser when `is_user_authorized` is false.",
-			},
-		},
+		Attributes: attrs,
 	}
 }
 

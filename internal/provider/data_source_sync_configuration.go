@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -39,15 +40,12 @@ type syncConfigurationDataModel struct {
 }
 
 func (d *syncConfigurationDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
-	attrs := map[string]schema.Attribute{
-		"id": schema.StringAttribute{
-			Computed:    true,
-			Description: "The scope read, in the form `itwins/<id>`, `imodels/<id>` or `connections/<id>`.",
-		},
-		"configured": schema.BoolAttribute{
-			Computed:    true,
-			Description: "Whether the scope has a configuration of its own. When false, `settings` is empty and `resolved_settings` is computed by the provider from the parent scopes and the defaults.",
-		},
+	attrs := dataSourceOutputAttributes([]outField{
+		{name: "id", desc: "The scope read, in the form `itwins/<id>`, `imodels/<id>` or `connections/<id>`."},
+		{name: "configured", kind: fBool, desc: "Whether the scope has a configuration of its own. When false, `settings` is empty and " +
+			"`resolved_settings` is computed by the provider from the parent scopes and the defaults."},
+	})
+	maps.Copy(attrs, map[string]schema.Attribute{
 		"settings": schema.MapAttribute{
 			Computed:    true,
 			ElementType: types.StringType,
@@ -58,7 +56,7 @@ func (d *syncConfigurationDataSource) Schema(_ context.Context, _ datasource.Sch
 			ElementType: types.StringType,
 			Description: "The effective value of every flag at this scope, keyed by wire name, values as strings: the defaults, overridden by the iTwin's settings, then the iModel's, then the connection's, as far as they apply. When the scope has no configuration (the API answers 404), the provider resolves it the same way from the parent scope (the iModel's iTwin, or the connection's iModel) plus the defaults of this scope's own flags; the itwin-local-only flags are then left out against api.bentley.com.",
 		},
-	}
+	})
 	for _, s := range configScopes {
 		attrs[s.IDAttr] = schema.StringAttribute{
 			Optional:    true,
