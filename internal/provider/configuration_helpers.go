@@ -156,17 +156,13 @@ func flagNullValue(f wire.ConfigFlag) attr.Value {
 // server sent a value of another type.
 func flagValueFromWire(f wire.ConfigFlag, v any) (attr.Value, bool) {
 	if f.Type == wire.FlagInt {
-		n, ok := wireInt64(v)
-		if !ok {
-			return types.Int64Null(), false
+		if n, ok := wireInt64(v); ok {
+			return types.Int64Value(n), true
 		}
-		return types.Int64Value(n), true
+	} else if b, ok := v.(bool); ok {
+		return types.BoolValue(b), true
 	}
-	b, ok := v.(bool)
-	if !ok {
-		return types.BoolNull(), false
-	}
-	return types.BoolValue(b), true
+	return flagNullValue(f), false
 }
 
 // flagValueToWire converts a known, non-null attribute value into the JSON value sent to the server.
@@ -456,19 +452,14 @@ func configChanged(state, plan configData) bool {
 			return true
 		}
 	}
-	if plan.Additional.IsUnknown() {
+	if plan.Additional.IsUnknown() || state.Additional.IsNull() != plan.Additional.IsNull() {
 		return true
 	}
-	if state.Additional.IsNull() != plan.Additional.IsNull() {
-		return true
+	if plan.Additional.IsNull() {
+		return false
 	}
-	if !plan.Additional.IsNull() {
-		eq, diags := state.Additional.StringSemanticEquals(context.Background(), plan.Additional)
-		if diags.HasError() || !eq {
-			return true
-		}
-	}
-	return false
+	eq, diags := state.Additional.StringSemanticEquals(context.Background(), plan.Additional)
+	return diags.HasError() || !eq
 }
 
 // checkLocalFlags refuses the itwin-local-only flag names against Bentley's service: internal/wire/testdata/spec/api.md §6.2 says a client

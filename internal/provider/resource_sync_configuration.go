@@ -290,14 +290,14 @@ func (r *syncConfigurationResource) ModifyPlan(ctx context.Context, req resource
 	if !ok {
 		return
 	}
-	changed := true
+	// resolved_settings keeps its state only when nothing the server stores changes.
+	plan.Resolved = types.MapUnknown(types.StringType)
 	if !req.State.Raw.IsNull() {
 		state := readConfigData(ctx, req.State, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
-		changed = configChanged(state, plan)
-		if !changed {
+		if !configChanged(state, plan) {
 			plan.Resolved = state.Resolved
 		}
 	}
@@ -305,9 +305,6 @@ func (r *syncConfigurationResource) ModifyPlan(ctx context.Context, req resource
 		plan.ID = types.StringUnknown()
 	} else {
 		plan.ID = types.StringValue(configScopeID(s, scopeID.ValueString()))
-	}
-	if changed {
-		plan.Resolved = types.MapUnknown(types.StringType)
 	}
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), plan.ID)...)
 	resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("resolved_settings"), plan.Resolved)...)
