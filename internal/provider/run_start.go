@@ -219,18 +219,15 @@ func startRun(ctx context.Context, t runTarget, before *wire.Connection, ops run
 			id, found, cerr := adoptStartedRun(ctx, t, previous)
 			if found {
 				tflog.Info(ctx, "the start request's answer was lost but the run exists; adopting it", map[string]any{"run_id": id})
-				if ctx.Err() != nil {
-					return id, ctx.Err()
-				}
-				return id, nil
+				return id, ctx.Err() // an ended context still returns the id, so the caller records the run
 			}
 			if ctx.Err() != nil {
 				return "", err
 			}
-			if uncertainRetried || cerr != nil {
-				if cerr != nil {
-					return "", fmt.Errorf("%w; checking the connection's last run also failed: %v", err, cerr)
-				}
+			if cerr != nil {
+				return "", fmt.Errorf("%w; checking the connection's last run also failed: %v", err, cerr)
+			}
+			if uncertainRetried {
 				return "", err
 			}
 			uncertainRetried = true
