@@ -189,6 +189,7 @@ func stateOf[M any, P sourceFileState[M]](connID types.String, f *itwin.SourceFi
 }
 
 func (r *sourceFileResource[M, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	markApplying(r.client) // see storageNames in connection_helpers.go
 	plan := P(new(M))
 	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
 	if resp.Diagnostics.HasError() {
@@ -201,6 +202,7 @@ func (r *sourceFileResource[M, P]) Create(ctx context.Context, req resource.Crea
 		r.addCallError(&resp.Diagnostics, "adding source file to "+r.kind.Noun()+" "+connID.ValueString(), err, plan)
 		return
 	}
+	warnMappedFiles(ctx, r.kind, &resp.Diagnostics, path.Root("connector_type"), []itwin.SourceFile{*f}, types.Set{})
 	state := stateOf[M, P](connID, f)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	setIdentity(ctx, resp.Identity, state.base().identity(), &resp.Diagnostics)
@@ -229,6 +231,7 @@ func (r *sourceFileResource[M, P]) Read(ctx context.Context, req resource.ReadRe
 }
 
 func (r *sourceFileResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	markApplying(r.client) // see storageNames in connection_helpers.go
 	plan, state := P(new(M)), P(new(M))
 	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
@@ -245,6 +248,7 @@ func (r *sourceFileResource[M, P]) Update(ctx context.Context, req resource.Upda
 		r.addCallError(&resp.Diagnostics, fmt.Sprintf("updating source file %s of %s %s", id, r.kind.Noun(), connID), err, plan)
 		return
 	}
+	warnMappedFiles(ctx, r.kind, &resp.Diagnostics, path.Root("connector_type"), []itwin.SourceFile{*f}, types.Set{})
 	newState := stateOf[M, P](s.ConnectionID, f)
 	newState.keepPlanned((*M)(plan))
 	resp.Diagnostics.Append(resp.State.Set(ctx, newState)...)
