@@ -11,14 +11,10 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
-	"runtime"
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
-	"weak"
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -84,12 +80,12 @@ func addConnectorExtensionWarning(diags *diag.Diagnostics, p path.Path, fileName
 
 // checkStorageFileExtension looks the Storage file up (best effort: a file that cannot be read is left to the
 // apply to report) and warns when its name does not suit the connector type. Names come from the client's
-// storageNames, so a plan reads each file at most once, and the apply-time plan reads none (see applying).
+// walkCache, so a plan reads each file at most once, and the apply-time plan reads none (see applying).
 func checkStorageFileExtension(ctx context.Context, client *itwin.Client, diags *diag.Diagnostics, p path.Path, storageFileID, connectorType string) {
 	if client == nil || storageFileID == "" || connectorType == "" {
 		return
 	}
-	names := storageNamesOf(client)
+	names := walkCacheOf(client)
 	if names.applying.Load() {
 		return
 	}
@@ -119,155 +115,10 @@ func warnMappedFiles(ctx context.Context, kind *connKind, diags *diag.Diagnostic
 	}
 }
 
-// markApplying records that this configured provider is applying: Create and Update call it first.
+// markApplying records that this configured provider is applying (see walkCache): Create and Update call it first.
 func markApplying(client *itwin.Client) {
 	if client != nil {
-		storageNamesOf(client).applying.Store(true)
-	}
-}
-
-// storageNames are the Storage file names one configured provider has read, with what it knows of their folders.
-//
-// Terraform starts a fresh provider process (and configures a fresh client) for each graph walk, so this lives
-// exactly as long as one plan, or one apply. It gives the extension check two savings:
-//
-//   - each file is read at most once per plan, however many resources map it, and a folder that two files of the
-//     plan turned out to share is listed once (at most folderListingItems items, one page in practice) so that its
-//     other files need no GET: for the usual layout (a folder of drawings) a plan of N new mappings costs about two
-//     file GETs and one listing instead of N GETs. A folder is listed only after two hits, so a plan that maps one
-//     file of a large folder does not pay for the listing;
-//   - applying: Terraform plans every changed resource again during the apply (the "apply-time plan") with a request
-//     identical to the one it sent during the plan, so the request itself cannot tell the two apart, and private state
-//     does not travel from the plan to it either. What can tell them apart is the process: a plan walk never creates
-//     or updates anything, so once this client has started a Create or Update (markApplying) the walk is an apply,
-//     and the remaining apply-time plans skip the check. The first apply-time plans of a walk still check (cheaply,
-//     through the cache above); warnMappedFiles repeats the warning from the apply's own answer, free, for files
-//     whose ids were unknown when the plan ran.
-type storageNames struct {
-	applying atomic.Bool
-
-	mu       sync.Mutex
-	files    map[string]*storageName  // file id → name (or the read in flight)
-	inFolder map[string]int           // folder id → files this plan found there by GET
-	listings map[string]chan struct{} // folder id → closed when its listing is done
-}
-
-type storageName struct {
-	done chan struct{}
-	name string
-	ok   bool
-}
-
-// folderListingItems bounds a folder listing: a folder larger than this is left to GETs, so a listing never costs
-// more than a couple of pages (the API serves up to 1,000 items a page).
-const folderListingItems = 2000
-
-var (
-	storageNamesMu  sync.Mutex
-	storageNamesMap = map[weak.Pointer[itwin.Client]]*storageNames{}
-)
-
-// storageNamesOf returns the names cache of a configured client; it goes away with the client.
-func storageNamesOf(client *itwin.Client) *storageNames {
-	key := weak.Make(client)
-	storageNamesMu.Lock()
-	defer storageNamesMu.Unlock()
-	if n, ok := storageNamesMap[key]; ok {
-		return n
-	}
-	n := &storageNames{files: map[string]*storageName{}, inFolder: map[string]int{}, listings: map[string]chan struct{}{}}
-	storageNamesMap[key] = n
-	runtime.AddCleanup(client, func(k weak.Pointer[itwin.Client]) {
-		storageNamesMu.Lock()
-		delete(storageNamesMap, k)
-		storageNamesMu.Unlock()
-	}, key)
-	return n
-}
-
-// lookup returns a Storage file's display name, reading it at most once; ok is false when it cannot be read.
-func (n *storageNames) lookup(ctx context.Context, client *itwin.Client, id string) (string, bool) {
-	n.mu.Lock()
-	if e, ok := n.files[id]; ok {
-		n.mu.Unlock()
-		return e.wait(ctx)
-	}
-	// A listing in flight may bring this file: wait for it rather than read the file beside it.
-	var pending []chan struct{}
-	for _, done := range n.listings {
-		pending = append(pending, done)
-	}
-	n.mu.Unlock()
-	for _, done := range pending {
-		select {
-		case <-done:
-		case <-ctx.Done():
-			return "", false
-		}
-	}
-	n.mu.Lock()
-	if e, ok := n.files[id]; ok {
-		n.mu.Unlock()
-		return e.wait(ctx)
-	}
-	e := &storageName{done: make(chan struct{})}
-	n.files[id] = e
-	n.mu.Unlock()
-
-	f, err := client.GetFile(ctx, id)
-	if err != nil {
-		tflog.Debug(ctx, "cannot read storage file for the extension check", map[string]any{"storage_file_id": id, "error": err.Error()})
-	} else {
-		e.name, e.ok = f.DisplayName, true
-	}
-	close(e.done)
-	if err == nil && f.ParentFolderID != "" {
-		n.foundIn(ctx, client, f.ParentFolderID)
-	}
-	return e.name, e.ok
-}
-
-func (e *storageName) wait(ctx context.Context) (string, bool) {
-	select {
-	case <-e.done:
-		return e.name, e.ok
-	case <-ctx.Done():
-		return "", false
-	}
-}
-
-// foundIn counts a file read in folder; the second one lists the folder, so the plan's other files there are known
-// without a GET each.
-func (n *storageNames) foundIn(ctx context.Context, client *itwin.Client, folder string) {
-	n.mu.Lock()
-	n.inFolder[folder]++
-	if n.inFolder[folder] < 2 || n.listings[folder] != nil {
-		n.mu.Unlock()
-		return
-	}
-	done := make(chan struct{})
-	n.listings[folder] = done
-	n.mu.Unlock()
-	defer close(done)
-
-	seen := 0
-	for item, err := range client.EachFolderItem(ctx, folder) {
-		if err != nil {
-			tflog.Debug(ctx, "cannot list storage folder for the extension check", map[string]any{"folder_id": folder, "error": err.Error()})
-			return
-		}
-		if item.Type == wire.StorageTypeFile {
-			n.mu.Lock()
-			if _, ok := n.files[item.ID]; !ok {
-				e := &storageName{done: make(chan struct{}), name: item.DisplayName, ok: true}
-				close(e.done)
-				n.files[item.ID] = e
-			}
-			n.mu.Unlock()
-		}
-		if seen++; seen >= folderListingItems {
-			return // stop before the next page
-		}
+		walkCacheOf(client).applying.Store(true)
 	}
 }
 
