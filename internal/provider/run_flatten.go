@@ -99,6 +99,12 @@ func emptyRunOutputs() runOutputsModel {
 	}
 }
 
+// runSeconds is a finished run's duration in seconds, rounded to milliseconds. Built from whole milliseconds
+// because Duration.Seconds() adds the fraction in binary and shows float noise (3.5540000000000003 for 3554 ms).
+func runSeconds(r *wire.Run) float64 {
+	return float64(r.EndDateTime.Sub(r.StartDateTime.Time).Round(time.Millisecond).Milliseconds()) / 1000
+}
+
 // runDetails is a run with everything its outputs show.
 type runDetails struct {
 	run        *wire.Run
@@ -121,7 +127,7 @@ func flattenRun(ctx context.Context, d runDetails) (runOutputsModel, diag.Diagno
 	out.StartedAt = timestampValue(r.StartDateTime)
 	out.EndedAt = timestampValue(r.EndDateTime)
 	if !r.StartDateTime.IsZero() && !r.EndDateTime.IsZero() {
-		out.DurationSeconds = types.Float64Value(r.EndDateTime.Sub(r.StartDateTime.Time).Round(time.Millisecond).Seconds())
+		out.DurationSeconds = types.Float64Value(runSeconds(r))
 	}
 	if r.Error != nil {
 		out.Error = objectFrom(ctx, runErrorFields, runErrorModel{

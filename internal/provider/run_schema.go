@@ -57,7 +57,7 @@ var runOutputFields = []outField{
 	{name: "phase", desc: "Last phase the run reached (`Preprocessor`, `MasterFile`, `ReferenceFile`); null before it executes.", kind: fString},
 	{name: "started_at", desc: "When the run was accepted (RFC 3339).", kind: fString},
 	{name: "ended_at", desc: "When the run completed (RFC 3339); null while it is active.", kind: fString},
-	{name: "duration_seconds", desc: "Seconds from start to end; null while the run is active.", kind: fFloat},
+	{name: "duration_seconds", desc: "Seconds from start to end, rounded to the millisecond; null while the run is active.", kind: fFloat},
 	{name: "error", desc: "Run-level failure (for example `UserNotAuthenticated`); null when the run did not fail as a whole.", kind: fObject, fields: runErrorFields},
 	{name: "tasks", desc: "One entry per processed source file: file, connector, state, result, retries and error.", kind: fObjectList, fields: taskFields},
 	{name: "changesets", desc: "Changesets the run pushed to the iModel (matched on the task ids), in index order. Empty when nothing changed.", kind: fObjectList, fields: changesetFields},
