@@ -6,9 +6,12 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
@@ -99,4 +102,14 @@ func parseImportID(id, format string, parts ...*string) error {
 		*parts[i] = v
 	}
 	return nil
+}
+
+// nullTimeouts is an unset timeouts block with the given keys ("create", "delete", …): the value a resource
+// object built from the API alone (a list result, an import) carries until configuration sets one.
+func nullTimeouts(keys ...string) timeouts.Value {
+	types := make(map[string]attr.Type, len(keys))
+	for _, k := range keys {
+		types[k] = basetypes.StringType{}
+	}
+	return timeouts.Value{Object: basetypes.NewObjectNull(types)}
 }
