@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -30,19 +31,19 @@ type itwinDataSource struct {
 }
 
 type itwinDataSourceModel struct {
-	ID                 types.String `tfsdk:"id"`
-	DisplayName        types.String `tfsdk:"display_name"`
-	Class              types.String `tfsdk:"class"`
-	SubClass           types.String `tfsdk:"sub_class"`
-	Type               types.String `tfsdk:"type"`
-	Number             types.String `tfsdk:"number"`
-	Status             types.String `tfsdk:"status"`
-	GeographicLocation types.String `tfsdk:"geographic_location"`
-	DataCenterLocation types.String `tfsdk:"data_center_location"`
-	IanaTimeZone       types.String `tfsdk:"iana_time_zone"`
-	ParentID           types.String `tfsdk:"parent_id"`
-	ITwinAccountID     types.String `tfsdk:"itwin_account_id"`
-	CreatedAt          types.String `tfsdk:"created_at"`
+	ID                 types.String      `tfsdk:"id"`
+	DisplayName        types.String      `tfsdk:"display_name"`
+	Class              types.String      `tfsdk:"class"`
+	SubClass           types.String      `tfsdk:"sub_class"`
+	Type               types.String      `tfsdk:"type"`
+	Number             types.String      `tfsdk:"number"`
+	Status             types.String      `tfsdk:"status"`
+	GeographicLocation types.String      `tfsdk:"geographic_location"`
+	DataCenterLocation types.String      `tfsdk:"data_center_location"`
+	IanaTimeZone       types.String      `tfsdk:"iana_time_zone"`
+	ParentID           types.String      `tfsdk:"parent_id"`
+	ITwinAccountID     types.String      `tfsdk:"itwin_account_id"`
+	CreatedAt          timetypes.RFC3339 `tfsdk:"created_at"`
 }
 
 func (d *itwinDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -78,7 +79,7 @@ func (d *itwinDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			"iana_time_zone":       computed("IANA time zone of the iTwin, when set."),
 			"parent_id":            computed("Id of the parent iTwin, when set."),
 			"itwin_account_id":     computed("Id of the account iTwin the iTwin belongs to, when the server reports one."),
-			"created_at":           computed("When the iTwin was created (RFC 3339, UTC)."),
+			"created_at":           schema.StringAttribute{Computed: true, CustomType: timetypes.RFC3339Type{}, Description: "When the iTwin was created (RFC 3339, UTC)."},
 		},
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -41,16 +42,16 @@ type storageFileResource struct {
 }
 
 type storageFileModel struct {
-	ID           types.String   `tfsdk:"id"`
-	FolderID     types.String   `tfsdk:"folder_id"`
-	DisplayName  types.String   `tfsdk:"display_name"`
-	Description  types.String   `tfsdk:"description"`
-	Source       types.String   `tfsdk:"source"`
-	SourceHash   types.String   `tfsdk:"source_hash"`
-	Size         types.Int64    `tfsdk:"size"`
-	Path         types.String   `tfsdk:"path"`
-	LastModified types.String   `tfsdk:"last_modified"`
-	Timeouts     timeouts.Value `tfsdk:"timeouts"`
+	ID           types.String      `tfsdk:"id"`
+	FolderID     types.String      `tfsdk:"folder_id"`
+	DisplayName  types.String      `tfsdk:"display_name"`
+	Description  types.String      `tfsdk:"description"`
+	Source       types.String      `tfsdk:"source"`
+	SourceHash   types.String      `tfsdk:"source_hash"`
+	Size         types.Int64       `tfsdk:"size"`
+	Path         types.String      `tfsdk:"path"`
+	LastModified timetypes.RFC3339 `tfsdk:"last_modified"`
+	Timeouts     timeouts.Value    `tfsdk:"timeouts"`
 }
 
 func (r *storageFileResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -116,6 +117,7 @@ func (r *storageFileResource) Schema(ctx context.Context, _ resource.SchemaReque
 				Description: "Path of the file inside the iTwin's Storage, as the API reports it.",
 			},
 			"last_modified": schema.StringAttribute{
+				CustomType:  timetypes.RFC3339Type{},
 				Computed:    true,
 				Description: "When the file was last modified in Storage (RFC 3339, UTC).",
 			},
@@ -215,7 +217,7 @@ func (r *storageFileResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	if !plan.FolderID.Equal(state.FolderID) {
 		// Replacement (folder_id requires it): a new file, so every server value is new.
-		plan.ID, plan.Size, plan.LastModified, plan.Path = types.StringUnknown(), types.Int64Unknown(), types.StringUnknown(), types.StringUnknown()
+		plan.ID, plan.Size, plan.LastModified, plan.Path = types.StringUnknown(), types.Int64Unknown(), timetypes.NewRFC3339Unknown(), types.StringUnknown()
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
@@ -226,7 +228,7 @@ func (r *storageFileResource) ModifyPlan(ctx context.Context, req resource.Modif
 	// source_hash alone is not; and it marks them all, even those the apply will not touch. Decide here.
 	plan.Size, plan.LastModified, plan.Path = state.Size, state.LastModified, state.Path
 	if remoteChanges {
-		plan.LastModified = types.StringUnknown()
+		plan.LastModified = timetypes.NewRFC3339Unknown()
 	}
 	if contentChanges {
 		plan.Size = types.Int64Unknown()
@@ -349,7 +351,7 @@ func (r *storageFileResource) recordIncompleteUpload(ctx context.Context, resp *
 	partial.ID = types.StringValue(e.FileID)
 	// "" says the remote content is not what source_hash describes; the other server values are not known.
 	partial.SourceHash = types.StringValue("")
-	partial.Size, partial.Path, partial.LastModified = types.Int64Null(), types.StringNull(), types.StringNull()
+	partial.Size, partial.Path, partial.LastModified = types.Int64Null(), types.StringNull(), timetypes.NewRFC3339Null()
 	if partial.DisplayName.IsUnknown() {
 		partial.DisplayName = types.StringNull()
 	}
