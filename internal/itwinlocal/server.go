@@ -48,6 +48,11 @@ type Config struct {
 	// $top is served as MaxPageSize, with next links to the rest), so that a few dozen objects already span
 	// several pages: tests and demos exercise a client's paging without creating thousands of objects.
 	MaxPageSize int
+	// BlobGCInterval is how often unreferenced blobs are swept (blobgc.go, store_blobs.go); default 30 s, < 0
+	// disables collection.
+	BlobGCInterval time.Duration
+	// BlobGCGrace is how long a blob must stay unreferenced before it is removed (default 1 min).
+	BlobGCGrace time.Duration
 }
 
 // ClientConfig is one OAuth client (service application).
@@ -89,6 +94,7 @@ type Server struct {
 	stats   *stats
 	hooks   *webhookHub // webhook deliveries (delivery.go)
 	inbox   inboxes     // /local/inbox (inbox.go)
+	blobGC  *blobCollector
 
 	mu       sync.Mutex
 	executor RunExecutor
@@ -137,6 +143,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.routes = s.buildRoutes()
 	s.hooks.start()
+	s.blobGC = s.startBlobGC()
 	return s, nil
 }
 
@@ -180,6 +187,7 @@ func (s *Server) Close() error {
 	e := s.executor
 	s.mu.Unlock()
 	s.hooks.close() // deliveries in flight stay in the outbox and are sent again by the next start
+	s.blobGC.stop()
 	var errs []error
 	if e != nil {
 		errs = append(errs, e.Close())
