@@ -107,18 +107,17 @@ func (e *env) dataDirUse() (total, blobs int64, nBlobs int) {
 	}
 	e.mu.Unlock()
 	for dir := range dirs {
+		// Unreadable entries are skipped: the figure is informative.
 		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
-				return nil
+				return nil //nolint:nilerr // see above
 			}
-			info, err := d.Info()
-			if err != nil {
-				return nil
-			}
-			total += info.Size()
-			if filepath.Dir(p) == filepath.Join(dir, "blobs") {
-				blobs += info.Size()
-				nBlobs++
+			if info, ierr := d.Info(); ierr == nil {
+				total += info.Size()
+				if filepath.Dir(p) == filepath.Join(dir, "blobs") {
+					blobs += info.Size()
+					nBlobs++
+				}
 			}
 			return nil
 		})
