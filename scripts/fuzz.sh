@@ -45,10 +45,12 @@ for t in "${targets[@]}"; do
   took=$(($(date +%s) - start))
   # The last progress line: "fuzz: elapsed: 30s, execs: 123456 (4115/sec), new interesting: 12 (total: 40)".
   # Its rate covers only the last 3 s, so the average over the whole run is computed here.
-  last=$( (grep -E '^fuzz: elapsed: [0-9]+s, execs' "$out" || true) | tail -n1)
+  # Go prints the elapsed time as a duration: 57s, 3m12s, 1h0m0s.
+  last=$( (grep -E '^fuzz: elapsed: ([0-9]+h)?([0-9]+m)?[0-9]+s, execs' "$out" || true) | tail -n1)
   if [ -n "$last" ]; then
-    stats=$(sed -E 's/^fuzz: elapsed: ([0-9]+)s, execs: ([0-9]+) .*new interesting: ([0-9]+) \(total: ([0-9]+)\).*/\1 \2 \3 \4/' <<<"$last")
-    read -r el ex ni tot <<<"$stats"
+    stats=$(sed -E 's/^fuzz: elapsed: (([0-9]+)h)?(([0-9]+)m)?([0-9]+)s, execs: ([0-9]+) .*new interesting: ([0-9]+) \(total: ([0-9]+)\).*/\2 \4 \5 \6 \7 \8/; s/^ /0 /; s/  / 0 /' <<<"$last")
+    read -r eh em es ex ni tot <<<"$stats"
+    el=$(( ${eh:-0} * 3600 + ${em:-0} * 60 + es ))
     fig=$(printf 'fuzzed %3ss, %9s execs (avg %6s/s), %3s new interesting inputs (corpus %s)' "$el" "$ex" "$((ex / (el > 0 ? el : 1)))" "$ni" "$tot")
     # The coordinator counts a worker's executions only when the worker reports back, which can take longer
     # than the whole run (golang/go#51484); a count-based run (scripts/fuzz.sh 50000x) shows the real rate.

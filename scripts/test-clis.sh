@@ -31,7 +31,7 @@ tofu_run=${TOFU_RUN:-'^(TestAccQuickstart|TestAccSyncStorageConnection_lifecycle
 
 out="$root/bin/test"
 mkdir -p "$out" "$root/bin/tfcli"
-rm -f "$out"/*.log "$out"/*.summary "$out"/summary.txt
+rm -f "$out"/*.log "$out"/*.summary "$out"/*.times "$out"/summary.txt
 # An empty CLI config: no ~/.terraformrc (mirrors, overrides, credentials) leaks into the tests.
 empty_rc="$root/bin/tfcli/empty.tfrc"
 : >"$empty_rc"
@@ -71,6 +71,12 @@ leg() {
       "$root/bin/testsum" -label "$label" -max-skip "$max_skip" -summary "$out/$name.summary" >"$out/$name.log" 2>&1
     status=("${PIPESTATUS[@]}")
     [ -s "$out/$name.summary" ] || echo "$label: no summary (go test exit ${status[0]})" >"$out/$name.summary"
+    # The CPU time of this leg (go test, the test binaries and every CLI they ran): wall times depend on what else
+    # runs on the machine, CPU times much less.
+    # (`times` directly, not in $(...): a forked subshell has no children of its own.)
+    times >"$out/$name.times"
+    cpu=$(sed -n '2{s/m/ /g;s/s//g;p}' "$out/$name.times" | awk '{printf "%.0f", $1 * 60 + $2 + $3 * 60 + $4}')
+    sed -i "1s/)\( FAIL:\|\$\)/, ${cpu} s CPU)\1/" "$out/$name.summary"
     [ "${status[0]}" -eq 0 ] && [ "${status[1]}" -eq 0 ]
   ) &
   pids+=($!)
@@ -101,5 +107,6 @@ for name in "${names[@]}"; do
 done
 echo
 for name in "${names[@]}"; do cat "$out/$name.summary"; done | tee "$out/summary.txt"
-echo "test: go test legs took $(($(date +%s) - started)) s"
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true)
+echo "test: go test legs took $(($(date +%s) - started)) s${load:+ (load average now: $load on $(nproc 2>/dev/null || echo '?') cores)}"
 exit "$failed"

@@ -48,8 +48,9 @@ var errUsage = errors.New("usage")
 
 const usage = `Usage: itwin-local serve [flags]
 
-Serves the iTwin Platform APIs locally (spec/api.md): Synchronization, Storage, iModels (with named versions),
-iTwins, and an OAuth2/OpenID Connect issuer at the server's origin. Once it accepts requests it prints KEY=value
+Serves the iTwin Platform APIs locally: Synchronization, Storage, iModels (with named versions), iTwins,
+Webhooks, and an OAuth2/OpenID Connect issuer at the server's origin (wire format: the source repository's
+internal/wire/testdata/spec/api.md). Once it accepts requests it prints KEY=value
 lines (ITWIN_LOCAL_URL, ITWIN_CLIENT_ID, ITWIN_CLIENT_SECRET of the dev client, with --seed ITWIN_ID, IMODEL_ID
 and ROOT_FOLDER_ID) and last ITWIN_LOCAL_READY=1.
 

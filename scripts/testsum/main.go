@@ -81,6 +81,9 @@ func (r *result) handle(e event) {
 	key := e.Package + " " + e.Test
 	top := e.Test != "" && !strings.Contains(e.Test, "/")
 	switch e.Action {
+	case "build-output":
+		// Compiler errors (go test -json reports them as events of their own since Go 1.24).
+		fmt.Fprint(r.out, e.Output)
 	case "output":
 		if e.Test == "" {
 			r.pkgOutput[e.Package] = append(r.pkgOutput[e.Package], e.Output)
