@@ -62,3 +62,20 @@ func (c *blobCollector) stop() {
 	c.cancel()
 	c.wg.Wait()
 }
+
+// finalBlobSweep removes every unreferenced blob when the server stops with nothing in flight: the engine is
+// stopped and no request is being served, so no reader holds a row it has not opened yet and no upload is between
+// its blob and its row. With a request still running (a shutdown that timed out) the grace rules stay.
+func (s *Server) finalBlobSweep() {
+	if s.cfg.BlobGCInterval < 0 || s.inflight.Load() != 0 {
+		return
+	}
+	sw, err := s.store.CollectBlobs(context.Background(), 0)
+	if err != nil {
+		s.log.Warn("blob collection at shutdown failed", "err", err)
+		return
+	}
+	if sw.Removed > 0 {
+		s.log.Info("removed unreferenced blobs at shutdown", "removed", sw.Removed, "freed_bytes", sw.FreedBytes)
+	}
+}

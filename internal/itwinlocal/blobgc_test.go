@@ -235,3 +235,26 @@ func TestBlobReferences(t *testing.T) {
 		}
 	}
 }
+
+// A server that stops with nothing in flight removes the unreferenced content at once, and keeps the rest: the
+// fault suite's and the tests' short-lived instances leave no garbage behind.
+func TestBlobGC_closeSweepsWithoutGrace(t *testing.T) {
+	in := start(t) // the default schedule: a sweep every 30 s, none of which removes anything within this test
+	const v1, v2, kept = "first content", "second content", "kept content"
+	id := in.UploadFile(t, "", "a.ifc", []byte(v1))
+	in.UploadFile(t, "", "b.ifc", []byte(kept))
+	replaceContent(t, in, id, v2)
+	gone := in.UploadFile(t, "", "gone.ifc", []byte("deleted content"))
+	expectNoBody(t, in.Do(t, "DELETE", "/storage/files/"+gone, nil), 204)
+	if !blobExists(t, in, v1) || !blobExists(t, in, "deleted content") {
+		t.Fatal("content collected while the server runs, before any grace period")
+	}
+	in.HTTP.Close()
+	if err := in.Server.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if blobExists(t, in, v1) || blobExists(t, in, "deleted content") || !blobExists(t, in, v2) || !blobExists(t, in, kept) {
+		t.Fatalf("after Close: v1 %v, deleted %v (want gone); v2 %v, kept %v (want kept)",
+			blobExists(t, in, v1), blobExists(t, in, "deleted content"), blobExists(t, in, v2), blobExists(t, in, kept))
+	}
+}

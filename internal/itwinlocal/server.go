@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
@@ -95,6 +96,8 @@ type Server struct {
 	hooks   *webhookHub // webhook deliveries (delivery.go)
 	inbox   inboxes     // /local/inbox (inbox.go)
 	blobGC  *blobCollector
+	// inflight counts requests being served; Close sweeps blobs without grace only when it is 0.
+	inflight atomic.Int64
 
 	mu       sync.Mutex
 	executor RunExecutor
@@ -192,6 +195,7 @@ func (s *Server) Close() error {
 	if e != nil {
 		errs = append(errs, e.Close())
 	}
+	s.finalBlobSweep()
 	errs = append(errs, s.store.Close())
 	return errors.Join(errs...)
 }
@@ -389,6 +393,8 @@ func (rt *route) match(segs []string) (map[string]string, bool) {
 
 // ServeHTTP routes the request (case-insensitive literal segments, trailing slash tolerated, §1.4, §10 row 14).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.inflight.Add(1)
+	defer s.inflight.Add(-1)
 	segs := splitPath(r.URL.Path)
 	var matched *route
 	var params map[string]string

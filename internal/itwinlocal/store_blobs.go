@@ -15,7 +15,9 @@ package itwinlocal
 // So a blob is removed only when two sweeps at least the grace period apart found it unreferenced, and it was
 // not written during the grace period (a re-upload of content that was about to be collected). Removal and
 // PutBlob's rename share one lock, so a blob cannot be removed between its rename and its recording. Files in
-// blobs/tmp (uploads being streamed) are never looked at.
+// blobs/tmp (uploads being streamed) are never looked at. A server that stops with no request in flight and its
+// engine stopped sweeps once more without grace (Server.Close), so short-lived instances (tests, the fault suite)
+// leave only referenced content behind; after a kill the next start's sweeps catch up.
 
 import (
 	"context"
@@ -76,7 +78,8 @@ func (s *Store) referencedBlobs(ctx context.Context) (map[string]bool, error) {
 }
 
 // CollectBlobs is one sweep: it marks the unreferenced blobs and removes those unreferenced since at least
-// grace ago (and not written since then).
+// grace ago (and not written since then). grace 0 removes every unreferenced blob at once: only for when nothing
+// can be in flight (Server.Close after the HTTP server and the engine stopped).
 func (s *Store) CollectBlobs(ctx context.Context, grace time.Duration) (BlobSweep, error) {
 	var sw BlobSweep
 	// The listing comes first: a blob committed after it is seen referenced, one written after it is not
@@ -111,13 +114,15 @@ func (s *Store) CollectBlobs(ctx context.Context, grace time.Duration) (BlobSwee
 		}
 		sw.Unreferenced++
 		unref[h] = true
-		since, ok := g.unrefSince[h]
-		if !ok {
-			g.unrefSince[h] = now
-			continue
-		}
-		if now.Sub(since) < grace {
-			continue
+		if grace > 0 {
+			since, ok := g.unrefSince[h]
+			if !ok {
+				g.unrefSince[h] = now
+				continue
+			}
+			if now.Sub(since) < grace {
+				continue
+			}
 		}
 		var size int64
 		if info, err := e.Info(); err == nil {
