@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strconv"
 	"sync"
 	"time"
@@ -12,7 +13,7 @@ import (
 )
 
 // P1: how long after a run completes on the server does the waiter return, and how many polls does it cost —
-// the provider's WaitForRun (interval ≈5 % of elapsed, 250 ms..30 s, jitter) against a fixed 10 s poll, both
+// the provider's WaitForRun (progress-driven interval, internal/itwin/wait.go) against a fixed 10 s poll, both
 // through the same WaitForRun code with the same measurement.
 
 type waitStat struct {
@@ -154,39 +155,121 @@ func measureRealWait(ctx context.Context, c *itwin.Client, connID string, opts i
 }
 
 // simulateP1 runs WaitForRun against a modelled run on a simulated clock: sleeping advances the clock, a poll
-// takes no time, and the run completes at start + length. Lengths are spread over one minute so completion
-// falls at different points of the fixed poll's 10 s grid.
+// takes no time, and the run reports what itwin-local reports (simRun). Lengths are spread over one minute so
+// completion falls at different points of the fixed poll's 10 s grid, and each repetition has its own task
+// durations.
 func simulateP1(length time.Duration, reps int) p1Row {
 	row := p1Row{Target: length.String() + " (simulated)", Simulated: true, Reps: reps,
-		How: "simulated clock and modelled server, zero request latency"}
+		How: fmt.Sprintf("simulated clock, modelled run with %d tasks of uneven length (±50 %%), zero request latency", simTasks)}
 	for k := range reps {
 		runLen := length + time.Duration(k)*time.Minute/time.Duration(reps)
 		for i, opts := range []itwin.WaitOptions{{}, fixed10s} {
 			now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-			end := now.Add(runLen)
+			sim := newSimRun(now, runLen, uint64(k))
 			opts.Clock = func() time.Time { return now }
 			opts.Sleep = func(_ context.Context, d time.Duration) error { now = now.Add(d); return nil }
 			polls := 0
 			run, err := itwin.WaitForRun(context.Background(), func(context.Context) (*wire.Run, error) {
 				polls++
-				if now.Before(end) {
-					return &wire.Run{ID: "sim", State: wire.StateExecuting, Result: wire.ResultUndetermined}, nil
-				}
-				return &wire.Run{ID: "sim", State: wire.StateCompleted, Result: wire.ResultSuccess, EndDateTime: wire.NewTimestamp(end)}, nil
+				return sim.at(now), nil
 			}, opts)
 			if err != nil {
 				panic(err) // cannot happen: the modelled server never fails
 			}
 			if i == 0 {
 				row.Ours.add(now.Sub(run.EndDateTime.Time), polls)
+				row.RunDurations = append(row.RunDurations, runLen.Seconds())
 			} else {
 				row.Fixed10s.add(now.Sub(run.EndDateTime.Time), polls)
-			}
-			if i == 0 {
-				row.RunDurations = append(row.RunDurations, runLen.Seconds())
 			}
 		}
 	}
 	row.RunMedianS = median(row.RunDurations)
 	return row
+}
+
+const simTasks = 8
+
+// simRun is a run as itwin-local reports it (internal/itwinlocal/engine/run.go): Queued, WaitingToExecute with
+// one NotStarted task per file, Executing in the Preprocessor phase, the MasterFile phase running the tasks one
+// after another, the ReferenceFile phase, Finalizing, Completed. Task durations vary ±50 % around their mean.
+type simRun struct {
+	start time.Time
+	steps []simStep // consecutive, each ends at its offset
+}
+
+type simStep struct {
+	end          time.Duration
+	state, phase string
+	tasksDone    int  // tasks completed by then
+	taskRunning  bool // task tasksDone is executing
+	jobsLaidOut  bool
+}
+
+func newSimRun(start time.Time, length time.Duration, seed uint64) *simRun {
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	const queued, waiting, prep, ref, finalize = 5 * time.Second, 15 * time.Second, 60 * time.Second, 30 * time.Second, 45 * time.Second
+	work := length - queued - waiting - prep - ref - finalize
+	weights := make([]float64, simTasks)
+	sum := 0.0
+	for i := range weights {
+		weights[i] = 0.5 + rng.Float64()
+		sum += weights[i]
+	}
+	s := &simRun{start: start}
+	at := time.Duration(0)
+	add := func(d time.Duration, st simStep) {
+		at += d
+		st.end = at
+		s.steps = append(s.steps, st)
+	}
+	add(queued, simStep{state: wire.StateQueued})
+	add(waiting, simStep{state: wire.StateWaitingToExecute, jobsLaidOut: true})
+	add(prep, simStep{state: wire.StateExecuting, phase: wire.PhasePreprocessor, jobsLaidOut: true})
+	for i, w := range weights {
+		add(time.Duration(float64(work)*w/sum), simStep{state: wire.StateExecuting, phase: wire.PhaseMasterFile, tasksDone: i, taskRunning: true, jobsLaidOut: true})
+	}
+	add(ref, simStep{state: wire.StateExecuting, phase: wire.PhaseReferenceFile, tasksDone: simTasks, jobsLaidOut: true})
+	add(length-at, simStep{state: wire.StateFinalizing, phase: wire.PhaseReferenceFile, tasksDone: simTasks, jobsLaidOut: true})
+	return s
+}
+
+// at is the run as a GET at now answers it.
+func (s *simRun) at(now time.Time) *wire.Run {
+	el := now.Sub(s.start)
+	last := s.steps[len(s.steps)-1]
+	if el >= last.end {
+		r := s.run(simStep{state: wire.StateCompleted, phase: last.phase, tasksDone: simTasks, jobsLaidOut: true})
+		r.Result, r.EndDateTime = wire.ResultSuccess, wire.NewTimestamp(s.start.Add(last.end))
+		return r
+	}
+	for _, st := range s.steps {
+		if el < st.end {
+			return s.run(st)
+		}
+	}
+	panic("unreachable")
+}
+
+func (s *simRun) run(st simStep) *wire.Run {
+	r := &wire.Run{ID: "sim", State: st.state, Phase: st.phase, Result: wire.ResultUndetermined, StartDateTime: wire.NewTimestamp(s.start), Jobs: []wire.Job{}}
+	if !st.jobsLaidOut {
+		return r
+	}
+	job := wire.Job{ID: "job", State: wire.StateNotStarted, Result: wire.ResultUndetermined, ConnectorType: "IFC"}
+	for i := range simTasks {
+		t := wire.Task{ID: fmt.Sprintf("task-%d", i), State: wire.StateNotStarted, Result: wire.ResultUndetermined}
+		switch {
+		case i < st.tasksDone:
+			t.State, t.Result = wire.StateCompleted, wire.ResultSuccess
+		case i == st.tasksDone && st.taskRunning:
+			t.State = wire.StateExecuting
+		}
+		job.Tasks = append(job.Tasks, t)
+	}
+	if st.state != wire.StateWaitingToExecute {
+		job.State = wire.StateExecuting
+	}
+	r.Jobs = []wire.Job{job}
+	return r
 }

@@ -1,6 +1,7 @@
 package itwin
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -75,14 +76,7 @@ func (s *clientCredentials) token(ctx context.Context) (string, error) {
 	if tok.AccessToken == "" {
 		return "", &AuthError{TokenURL: s.tokenURL, Message: "the token endpoint returned no access_token"}
 	}
-	expiry := tok.Expiry
-	if expiry.IsZero() {
-		expiry = jwtExpiry(tok.AccessToken)
-	}
-	if expiry.IsZero() {
-		expiry = s.now().Add(unknownLifetime)
-	}
-	s.current, s.expiry = tok.AccessToken, expiry
+	s.current, s.expiry = tok.AccessToken, cmp.Or(tok.Expiry, jwtExpiry(tok.AccessToken), s.now().Add(unknownLifetime))
 	return s.current, nil
 }
 
@@ -133,8 +127,7 @@ func (s *clientCredentials) describe(ctx context.Context, err error) error {
 		}
 	default:
 		ae.Message, ae.Err = scrub(err.Error()), err
-		var te *TransportError
-		if errors.As(err, &te) {
+		if te, ok := errors.AsType[*TransportError](err); ok {
 			ae.Err = te
 		}
 	}

@@ -1,5 +1,5 @@
-// Package itwin is the wire client of the iTwin Platform APIs the provider uses (Synchronization, Storage, iModels,
-// iTwins) and the one definition of their JSON. It works the same against api.bentley.com and itwin-local.
+// Package itwin is the HTTP client of the iTwin Platform APIs the provider uses (Synchronization, Storage, iModels,
+// iTwins, Webhooks); their JSON is defined in internal/wire. It works the same against api.bentley.com and itwin-local.
 //
 // Transport rules: go-retryablehttp with method-aware retries (GET/PUT/PATCH/DELETE retry 429, 5xx and
 // transport errors; POST only 429), Retry-After honoured, logs to tflog with secrets redacted, errors decoded into
@@ -8,14 +8,16 @@ package itwin
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,6 +45,42 @@ const (
 	maxResponseBytes = 32 << 20
 )
 
+// Config is everything NewClient needs. The provider fills it from its block and ITWIN_* variables.
+type Config struct {
+	// APIURL is the origin of every API (no path), e.g. https://api.bentley.com or http://127.0.0.1:8085.
+	APIURL string
+	// TokenURL is the OAuth2 token endpoint used with client credentials.
+	TokenURL string
+	// ClientID and ClientSecret select client-credentials auth.
+	ClientID     string
+	ClientSecret string
+	// Scopes requested with client credentials (default ["itwin-platform"]).
+	Scopes []string
+	// AccessToken is a static bearer token, an alternative to client credentials.
+	AccessToken string
+	// MaxRetries bounds retries of retryable requests.
+	MaxRetries int
+	// RequestTimeout bounds one HTTP attempt.
+	RequestTimeout time.Duration
+	// UserAgent names the provider and its version.
+	UserAgent string
+	// HTTPClient, when set, is the base client (its Transport is used); tests inject one.
+	HTTPClient *http.Client
+	// RetryWaitMin and RetryWaitMax bound the backoff between retries (defaults 1s and 30s).
+	RetryWaitMin, RetryWaitMax time.Duration
+	// Limiter paces API requests after a 429 (limiter.go). Nil: the one limiter this process keeps for the API
+	// origin and identity, shared by every client built with them.
+	Limiter *Limiter
+}
+
+// AuthMode names the authentication method, for logs (never the secret itself).
+func (c Config) AuthMode() string {
+	if c.AccessToken != "" {
+		return "access_token"
+	}
+	return "client_credentials"
+}
+
 // Client is the iTwin Platform API client (Synchronization, Storage, iModels, iTwins). It is safe for concurrent
 // use. Every method takes a context; cancelling it aborts the request and any retry wait.
 type Client struct {
@@ -57,15 +95,14 @@ type Client struct {
 	waitMax   time.Duration
 	// backoff computes the wait before a retry; tests replace it to record the wait instead of sleeping.
 	backoff retryablehttp.Backoff
+	// limiter paces API calls once the server has said 429 (limiter.go); shared by the clients of one process.
+	limiter *Limiter
 }
 
 // NewClient validates cfg and builds the client. It makes no network call: credentials are first used (and a
 // token first requested) by the first API call.
 func NewClient(_ context.Context, cfg Config) (*Client, error) {
-	apiURL := strings.TrimRight(strings.TrimSpace(cfg.APIURL), "/")
-	if apiURL == "" {
-		apiURL = DefaultAPIURL
-	}
+	apiURL := cmp.Or(strings.TrimRight(strings.TrimSpace(cfg.APIURL), "/"), DefaultAPIURL)
 	base, err := url.Parse(apiURL)
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("api_url must be an http(s) origin such as %s, got %q", DefaultAPIURL, cfg.APIURL)
@@ -74,37 +111,29 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("api_url must be an origin without path, query or credentials (the APIs live at fixed paths under it), got %q", RedactURL(cfg.APIURL))
 	}
 
+	// A zero or negative setting takes the default.
+	waitMin := cmp.Or(max(cfg.RetryWaitMin, 0), defaultRetryWaitMin)
 	c := &Client{
 		baseURL:   apiURL,
 		base:      base,
-		userAgent: cfg.UserAgent,
+		userAgent: cmp.Or(cfg.UserAgent, defaultUserAgent),
 		retryMax:  max(cfg.MaxRetries, 0),
-		waitMin:   cfg.RetryWaitMin,
-		waitMax:   cfg.RetryWaitMax,
+		waitMin:   waitMin,
+		waitMax:   max(cmp.Or(max(cfg.RetryWaitMax, 0), defaultRetryWaitMax), waitMin),
 		backoff:   backoff,
 	}
-	if c.userAgent == "" {
-		c.userAgent = defaultUserAgent
-	}
-	if c.waitMin <= 0 {
-		c.waitMin = defaultRetryWaitMin
-	}
-	if c.waitMax <= 0 {
-		c.waitMax = defaultRetryWaitMax
-	}
-	c.waitMax = max(c.waitMax, c.waitMin)
-	timeout := cfg.RequestTimeout
-	if timeout <= 0 {
-		timeout = DefaultRequestTimeout
-	}
+	timeout := cmp.Or(max(cfg.RequestTimeout, 0), DefaultRequestTimeout)
 
-	var transport http.RoundTripper
+	var transport http.RoundTripper = http.DefaultTransport.(*http.Transport).Clone()
 	if cfg.HTTPClient != nil && cfg.HTTPClient.Transport != nil {
 		transport = cfg.HTTPClient.Transport
-	} else {
-		transport = http.DefaultTransport.(*http.Transport).Clone()
 	}
-	c.api = &http.Client{Transport: transport, Timeout: timeout, CheckRedirect: noRedirect}
+	lim := cfg.Limiter
+	if lim == nil {
+		lim = sharedLimiter(apiURL, cfg)
+	}
+	c.limiter = lim
+	c.api = &http.Client{Transport: limitedTransport{next: transport, lim: lim}, Timeout: timeout, CheckRedirect: noRedirect}
 	c.blob = &http.Client{Transport: transport, CheckRedirect: noRedirect}
 
 	hasCreds := cfg.ClientID != "" || cfg.ClientSecret != ""
@@ -118,9 +147,7 @@ func NewClient(_ context.Context, cfg Config) (*Client, error) {
 	case cfg.ClientSecret == "":
 		return nil, errors.New("client_secret is required with client credentials (or set access_token)")
 	default:
-		if cfg.TokenURL == "" {
-			cfg.TokenURL = DefaultTokenURL(apiURL)
-		}
+		cfg.TokenURL = cmp.Or(cfg.TokenURL, DefaultTokenURL(apiURL))
 		if u, err := url.Parse(cfg.TokenURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return nil, fmt.Errorf("token_url must be an http(s) URL, got %q", RedactURL(cfg.TokenURL))
 		}
@@ -175,6 +202,8 @@ type call struct {
 	rawBody retryablehttp.ReaderFunc
 	rawSize int64
 	policy  retryPolicy // 0: by method
+	// err refuses the call before anything is sent (an empty id, see route).
+	err error
 }
 
 // response is a fully read answer (API bodies are small).
@@ -188,6 +217,9 @@ type response struct {
 // do sends one request with retries and returns the answer. Answers with status >= 400 become *APIError;
 // 1xx–3xx answers are returned for the caller to interpret.
 func (c *Client) do(ctx context.Context, cl call) (*response, error) {
+	if cl.err != nil {
+		return nil, cl.err
+	}
 	u, err := c.resolve(cl)
 	if err != nil {
 		return nil, err
@@ -205,11 +237,7 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 		}
 		body = b
 	}
-	policy := cl.policy
-	if policy == 0 {
-		policy = policyFor(cl.method)
-	}
-	rctx := withPolicy(ctx, policy)
+	rctx := withPolicy(ctx, cmp.Or(cl.policy, policyFor(cl.method)))
 
 	for attempt := 0; ; attempt++ {
 		req, err := retryablehttp.NewRequestWithContext(rctx, cl.method, u.String(), body)
@@ -219,11 +247,7 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 		if cl.rawBody != nil {
 			req.ContentLength = cl.rawSize
 		}
-		for k, vs := range cl.header {
-			for _, v := range vs {
-				req.Header.Add(k, v)
-			}
-		}
+		maps.Copy(req.Header, cl.header.Clone())
 		req.Header.Set("User-Agent", c.userAgent)
 		if cl.body != nil {
 			req.Header.Set("Content-Type", "application/json")
@@ -247,8 +271,7 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 			if resp != nil {
 				resp.Body.Close()
 			}
-			var ue *url.Error
-			if errors.As(err, &ue) {
+			if ue, ok := errors.AsType[*url.Error](err); ok {
 				err = ue.Err
 			}
 			return nil, &TransportError{Method: cl.method, URL: redactedURL, Err: err}
@@ -272,21 +295,71 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 	}
 }
 
-// doJSON sends the request and decodes a JSON answer into out (when out is non-nil and there is a body).
-func (c *Client) doJSON(ctx context.Context, cl call, out any) (*response, error) {
+// sendJSON sends cl and returns what pick takes out of the JSON answer E (an envelope, or the object itself).
+func sendJSON[E, T any](ctx context.Context, c *Client, cl call, pick func(*E) T) (T, error) {
+	var out E
+	var zero T
 	res, err := c.do(ctx, cl)
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	if out != nil {
-		if len(bytes.TrimSpace(res.body)) == 0 {
-			return nil, fmt.Errorf("%s %s answered %d without a body", cl.method, res.url, res.status)
+	if len(bytes.TrimSpace(res.body)) == 0 {
+		return zero, fmt.Errorf("%s %s answered %d without a body", cl.method, res.url, res.status)
+	}
+	if err := json.Unmarshal(res.body, &out); err != nil {
+		return zero, fmt.Errorf("decoding the answer of %s %s: %w (body: %s)", cl.method, res.url, err, snippet(res.body))
+	}
+	return pick(&out), nil
+}
+
+// self is the pick of sendJSON for an answer that is the object itself.
+func self[T any](v *T) *T { return v }
+
+// send sends cl for its status only (deletes).
+func (c *Client) send(ctx context.Context, cl call) error {
+	_, err := c.do(ctx, cl)
+	return err
+}
+
+// route builds a call to a path template such as "/imodels/{iModel id}/changesets/{changeset id or index}": each
+// {name} takes the next id, path-escaped. An empty id refuses the call ("iModel id must not be empty") before
+// anything is sent, so a request for one object never becomes a request for its collection.
+func route(method, template string, ids ...string) call {
+	cl := call{method: method}
+	var path strings.Builder
+	rest := template
+	for _, id := range ids {
+		before, after, _ := strings.Cut(rest, "{")
+		name, after, _ := strings.Cut(after, "}")
+		if cl.err == nil {
+			cl.err = need(name, id)
 		}
-		if err := json.Unmarshal(res.body, out); err != nil {
-			return nil, fmt.Errorf("decoding the answer of %s %s: %w (body: %s)", cl.method, res.url, err, snippet(res.body))
+		path.WriteString(before + url.PathEscape(id))
+		rest = after
+	}
+	cl.path = path.String() + rest
+	return cl
+}
+
+// filters is the query of the non-empty values of m: a list filter left at its zero value is not sent.
+func filters(m map[string]string) url.Values {
+	q := url.Values{}
+	for k, v := range m {
+		if v != "" {
+			q.Set(k, v)
 		}
 	}
-	return res, nil
+	return q
+}
+
+func (cl call) withBody(body any) call {
+	cl.body = body
+	return cl
+}
+
+func (cl call) withQuery(q url.Values) call {
+	cl.query = q
+	return cl
 }
 
 // resolve builds the request URL. Authenticated requests always go to the API origin: an absolute href from an
@@ -310,35 +383,20 @@ func (c *Client) resolve(cl call) (*url.URL, error) {
 		return nil, fmt.Errorf("invalid request URL %q: %s", RedactURL(cl.path), redactText(err.Error()))
 	}
 	if len(cl.query) > 0 {
-		q := encodeQuery(cl.query)
-		if u.RawQuery != "" {
-			u.RawQuery += "&" + q
-		} else {
-			u.RawQuery = q
-		}
+		u.RawQuery = strings.TrimPrefix(u.RawQuery+"&"+encodeQuery(cl.query), "&")
 	}
 	return u, nil
 }
 
 // encodeQuery is url.Values.Encode that leaves '$' readable ($top, $skip, $orderBy).
 func encodeQuery(v url.Values) string {
-	keys := make([]string, 0, len(v))
-	for k := range v {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for _, k := range keys {
+	var pairs []string
+	for _, k := range slices.Sorted(maps.Keys(v)) {
 		for _, val := range v[k] {
-			if b.Len() > 0 {
-				b.WriteByte('&')
-			}
-			b.WriteString(strings.ReplaceAll(url.QueryEscape(k), "%24", "$"))
-			b.WriteByte('=')
-			b.WriteString(url.QueryEscape(val))
+			pairs = append(pairs, strings.ReplaceAll(url.QueryEscape(k), "%24", "$")+"="+url.QueryEscape(val))
 		}
 	}
-	return b.String()
+	return strings.Join(pairs, "&")
 }
 
 // acceptFor picks the media type: v2 for the iModels and Webhooks APIs, v1 for everything else.
@@ -352,9 +410,6 @@ func acceptFor(path string) string {
 	return acceptV1
 }
 
-// esc escapes one path segment.
-func esc(s string) string { return url.PathEscape(s) }
-
 // need rejects empty ids before they turn a request for one object into a request for a collection.
 func need(pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
@@ -365,12 +420,17 @@ func need(pairs ...string) error {
 	return nil
 }
 
-// lastSegment returns the last path segment of a URL (a run id in a Location header, a folder id in a link).
-func lastSegment(raw string) string {
+// urlPath is raw without its query, fragment and trailing slashes.
+func urlPath(raw string) string {
 	if i := strings.IndexAny(raw, "?#"); i >= 0 {
 		raw = raw[:i]
 	}
-	raw = strings.TrimRight(raw, "/")
+	return strings.TrimRight(raw, "/")
+}
+
+// lastSegment returns the last path segment of a URL (a run id in a Location header, a folder id in a link).
+func lastSegment(raw string) string {
+	raw = urlPath(raw)
 	seg := raw[strings.LastIndex(raw, "/")+1:]
 	if un, err := url.PathUnescape(seg); err == nil {
 		return un

@@ -1,6 +1,7 @@
 package itwin
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,40 +30,26 @@ const CodeUnknown = "Unknown"
 // Error reads well inside a diagnostic, e.g.
 // "422 InvalidStorageConnectionRequest: Cannot perform operation. (iModelId: iModelId is required.)".
 func (e *APIError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d %s: %s", e.Status, e.Code, e.Message)
+	s := fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message)
 	var parts []string
 	if e.Target != "" {
 		parts = append(parts, "target "+e.Target)
 	}
 	for _, d := range e.Details {
-		label := d.Target
-		if label == "" {
-			label = d.Code
-		}
-		msg := d.Message
-		if msg == "" {
-			msg = d.Code
-		}
+		label, msg := cmp.Or(d.Target, d.Code), cmp.Or(d.Message, d.Code)
 		if label != "" && label != msg {
 			msg = label + ": " + msg
 		}
 		parts = append(parts, msg)
 	}
 	if len(parts) > 0 {
-		b.WriteString(" (" + strings.Join(parts, "; ") + ")")
+		s += " (" + strings.Join(parts, "; ") + ")"
 	}
-	return b.String()
+	return s
 }
 
 // AsAPIError returns the *APIError in err's chain.
-func AsAPIError(err error) (*APIError, bool) {
-	var e *APIError
-	if errors.As(err, &e) {
-		return e, true
-	}
-	return nil, false
-}
+func AsAPIError(err error) (*APIError, bool) { return errors.AsType[*APIError](err) }
 
 // IsStatus reports whether err is an API error with this HTTP status.
 func IsStatus(err error, status int) bool {
@@ -93,8 +80,8 @@ func IsTransient(err error) bool {
 	if e, ok := AsAPIError(err); ok {
 		return e.Status == http.StatusTooManyRequests || e.Status >= 500
 	}
-	var te *TransportError
-	return errors.As(err, &te)
+	_, ok := errors.AsType[*TransportError](err)
+	return ok
 }
 
 // newAPIError decodes an error answer. A body that is not the envelope (an old gateway, a proxy, a blob store)
@@ -103,10 +90,8 @@ func newAPIError(method, rawURL string, status int, body []byte) *APIError {
 	e := &APIError{Status: status, Method: method, Path: RedactURL(rawURL)}
 	var env wire.ErrorEnvelope
 	if err := json.Unmarshal(body, &env); err == nil && env.Error.Code != "" {
-		e.Code = env.Error.Code
+		e.Code, e.Target, e.Details = env.Error.Code, env.Error.Target, env.Error.Details
 		e.Message = redactText(env.Error.Message)
-		e.Target = env.Error.Target
-		e.Details = env.Error.Details
 		for i := range e.Details {
 			e.Details[i].Message = redactText(e.Details[i].Message)
 		}

@@ -1,6 +1,7 @@
 package itwin
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -84,6 +85,8 @@ func (f *fakeAPI) client(mutate ...func(*Config)) *Client {
 		RetryWaitMin: time.Millisecond,
 		RetryWaitMax: 5 * time.Millisecond,
 		UserAgent:    "terraform-provider-itwin/test",
+		// Its own limiter that never sleeps: a test's 429 must neither make the test wait nor pace other tests.
+		Limiter: NewLimiter(LimiterOptions{Sleep: func(ctx context.Context, _ time.Duration) error { return ctx.Err() }}),
 	}
 	for _, m := range mutate {
 		m(&cfg)

@@ -1,6 +1,7 @@
 package itwin
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -19,32 +20,14 @@ const (
 	maxPages = 10000
 )
 
-// pageDecoder extracts the items and the next link of one page.
-type pageDecoder[T any] func(body []byte) (items []T, next *wire.Link, err error)
-
-// decodePage builds a pageDecoder for a list envelope type P.
-func decodePage[P any, T any](get func(*P) ([]T, *wire.Link)) pageDecoder[T] {
-	return func(body []byte) ([]T, *wire.Link, error) {
-		var p P
-		if err := json.Unmarshal(body, &p); err != nil {
-			return nil, nil, err
-		}
-		items, next := get(&p)
-		return items, next, nil
-	}
+// listAll reads every page of the list cl asks for into a slice; see eachItem. limit > 0 stops after that many
+// items (and asks for no bigger pages than that).
+func listAll[P, T any](ctx context.Context, c *Client, cl call, limit int, page func(*P) ([]T, *wire.Link)) ([]T, error) {
+	return collect(eachItem(ctx, c, cl, limit, page), limit)
 }
 
-// listAll reads every page of a list (§1.5) into a slice; see eachItem. limit > 0 stops after that many items
-// (and asks for no bigger pages than that).
-func listAll[T any](ctx context.Context, c *Client, path string, query url.Values, limit int, decode pageDecoder[T]) ([]T, error) {
-	return collectN(eachItem(ctx, c, path, query, limit, decode), limit)
-}
-
-// collect reads a whole sequence of eachItem into a slice, or returns its error.
-func collect[T any](seq iter.Seq2[T, error]) ([]T, error) { return collectN(seq, 0) }
-
-// collectN is collect that stops after limit items when limit > 0.
-func collectN[T any](seq iter.Seq2[T, error], limit int) ([]T, error) {
+// collect reads a sequence of eachItem into a slice, or returns its error; limit > 0 stops after that many items.
+func collect[T any](seq iter.Seq2[T, error], limit int) ([]T, error) {
 	all := []T{}
 	for item, err := range seq {
 		if err != nil {
@@ -58,45 +41,46 @@ func collectN[T any](seq iter.Seq2[T, error], limit int) ([]T, error) {
 	return all, nil
 }
 
-// eachItem reads a list page by page (§1.5): the first request asks for $top=1000 (or limit, when smaller) and
-// the full representation, then _links.next is followed until it is absent or null. Each item is yielded as it
-// arrives, so a caller that stops early reads no further page. A failed page ends the sequence with one
-// (zero, err) pair after the items of the pages before it: the caller can tell a complete list from a cut one.
-func eachItem[T any](ctx context.Context, c *Client, path string, query url.Values, limit int, decode pageDecoder[T]) iter.Seq2[T, error] {
+// eachItem reads the list cl asks for page by page (§1.5), each page a P from which page takes the items and the
+// next link. The first request asks for $top=1000 (or limit, when smaller) and the full representation, then
+// _links.next is followed until it is absent or null. Each item is yielded as it arrives, so a caller that stops
+// early (the provider's list resources) reads no further page. A refused call or a failed page ends the sequence
+// with one (zero, err) pair after the items of the pages before it: the caller can tell a complete list from a
+// cut one.
+func eachItem[P, T any](ctx context.Context, c *Client, cl call, limit int, page func(*P) ([]T, *wire.Link)) iter.Seq2[T, error] {
 	return func(yield func(T, error) bool) {
 		var zero T
-		q := url.Values{}
-		for k, v := range query {
-			q[k] = append([]string(nil), v...)
-		}
+		q := cloneQuery(cl.query)
 		top := pageSize
 		if limit > 0 && limit < pageSize {
 			top = limit
 		}
 		q.Set("$top", strconv.Itoa(top))
-		next := path + "?" + encodeQuery(q)
+		next := cl.path + "?" + encodeQuery(q)
 
 		seen := map[string]bool{}
-		for page := 0; ; page++ {
-			if page >= maxPages {
-				yield(zero, fmt.Errorf("listing %s: more than %d pages, giving up", path, maxPages))
+		for n := 0; ; n++ {
+			if n >= maxPages {
+				yield(zero, fmt.Errorf("listing %s: more than %d pages, giving up", cl.path, maxPages))
 				return
 			}
 			if seen[next] {
-				yield(zero, fmt.Errorf("listing %s: the server returned the same next link twice (%s)", path, RedactURL(next)))
+				yield(zero, fmt.Errorf("listing %s: the server returned the same next link twice (%s)", cl.path, RedactURL(next)))
 				return
 			}
 			seen[next] = true
-			res, err := c.do(ctx, call{method: http.MethodGet, path: next, prefer: preferRepresentation})
+			// A refused cl fails here, before the first request.
+			res, err := c.do(ctx, call{method: http.MethodGet, path: next, prefer: preferRepresentation, err: cl.err})
 			if err != nil {
 				yield(zero, err)
 				return
 			}
-			items, link, err := decode(res.body)
-			if err != nil {
+			var p P
+			if err := json.Unmarshal(res.body, &p); err != nil {
 				yield(zero, fmt.Errorf("decoding a page of %s: %w (body: %s)", res.url, err, snippet(res.body)))
 				return
 			}
+			items, link := page(&p)
 			for _, item := range items {
 				if !yield(item, nil) {
 					return
@@ -105,13 +89,22 @@ func eachItem[T any](ctx context.Context, c *Client, path string, query url.Valu
 			if link == nil || strings.TrimSpace(link.Href) == "" {
 				return
 			}
-			next, err = c.nextRequest(next, path, query, link.Href)
+			next, err = c.nextRequest(next, cl.path, cl.query, link.Href)
 			if err != nil {
-				yield(zero, fmt.Errorf("listing %s: %w", path, err))
+				yield(zero, fmt.Errorf("listing %s: %w", cl.path, err))
 				return
 			}
 		}
 	}
+}
+
+// cloneQuery copies q so that setting the paging parameters leaves the caller's filters alone.
+func cloneQuery(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
 }
 
 // nextRequest turns a _links.next href (absolute or relative) into the next request path on the API origin.
@@ -128,9 +121,6 @@ func (c *Client) nextRequest(current, path string, query url.Values, href string
 		return "", fmt.Errorf("invalid next link %q: %s", RedactURL(href), redactText(err.Error()))
 	}
 	n := cur.ResolveReference(ref)
-	if strings.EqualFold(strings.TrimRight(n.Path, "/"), strings.TrimRight(path, "/")) {
-		return n.EscapedPath() + queryPart(n.RawQuery), nil
-	}
 	var skip, top string
 	for k, v := range n.Query() {
 		switch strings.ToLower(k) {
@@ -140,26 +130,15 @@ func (c *Client) nextRequest(current, path string, query url.Values, href string
 			top = v[0]
 		}
 	}
-	if skip == "" {
-		// Nothing to rebuild from: follow the link as given (on the API origin).
-		return n.EscapedPath() + queryPart(n.RawQuery), nil
+	// Follow the link as given (on the API origin) when it is the collection's, or has nothing to rebuild from.
+	if skip == "" || strings.EqualFold(strings.TrimRight(n.Path, "/"), strings.TrimRight(path, "/")) {
+		if n.RawQuery == "" {
+			return n.EscapedPath(), nil
+		}
+		return n.EscapedPath() + "?" + n.RawQuery, nil
 	}
-	q := url.Values{}
-	for k, v := range query {
-		q[k] = append([]string(nil), v...)
-	}
+	q := cloneQuery(query)
 	q.Set("$skip", skip)
-	if top != "" {
-		q.Set("$top", top)
-	} else {
-		q.Set("$top", strconv.Itoa(pageSize))
-	}
+	q.Set("$top", cmp.Or(top, strconv.Itoa(pageSize)))
 	return path + "?" + encodeQuery(q), nil
-}
-
-func queryPart(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	return "?" + raw
 }

@@ -3,6 +3,7 @@ package itwin
 import (
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -51,19 +52,9 @@ func redactQuery(q string) string {
 		return q
 	}
 	parts := strings.Split(q, "&")
-	all := false
-	for _, p := range parts {
-		if presignKeys[queryKey(p)] {
-			all = true
-			break
-		}
-	}
+	all := slices.ContainsFunc(parts, func(p string) bool { return presignKeys[queryKey(p)] })
 	for i, p := range parts {
-		k, _, hasValue := strings.Cut(p, "=")
-		if !hasValue {
-			continue
-		}
-		if all || secretKeys[queryKey(p)] {
+		if k, _, hasValue := strings.Cut(p, "="); hasValue && (all || secretKeys[queryKey(p)]) {
 			parts[i] = k + "=" + redacted
 		}
 	}
@@ -87,6 +78,12 @@ var (
 	// request, a token answer), also when a snippet cut it off before its closing quote.
 	jsonSecretInText = regexp.MustCompile(`(?i)"(secret|client_secret|password|access_token|refresh_token|id_token)"(\s*:\s*)"(?:[^"\\]|\\.)*"?`)
 )
+
+// RedactText scrubs free text that came from the server or the network before it reaches state, diagnostics or
+// logs: URLs lose their secret query values (pre-signed URLs lose all of them), and bearer credentials,
+// key=value secrets and JWTs are replaced by REDACTED. The provider applies it to run and task error text, which
+// the service writes freely and may quote a manifest file's pre-signed URL in.
+func RedactText(s string) string { return redactText(s) }
 
 // redactText scrubs free text (error messages, response snippets): URLs go through RedactURL, and bearer
 // credentials, key=value secrets and JWTs are replaced.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,14 +16,21 @@ import (
 // MaxUploadSize is the largest content a single pre-signed PUT may carry (§9.4).
 const MaxUploadSize = 256 << 20
 
+const (
+	folderPath = "/storage/folders/{folder id}"
+	filePath   = "/storage/files/{file id}"
+)
+
+func folderOf(e *wire.StorageFolderEnvelope) *wire.StorageFolder { return &e.Folder }
+
+func fileOf(e *wire.StorageFileEnvelope) *wire.StorageFile { return &e.File }
+
 // GetRootFolderID returns the id of an iTwin's root Storage folder: the last segment of _links.folder.href of the
 // top-level listing.
 func (c *Client) GetRootFolderID(ctx context.Context, itwinID string) (string, error) {
-	if err := need("iTwin id", itwinID); err != nil {
-		return "", err
-	}
-	var list wire.StorageItemList
-	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/storage/", query: url.Values{"iTwinId": {itwinID}}}, &list); err != nil {
+	cl := call{method: http.MethodGet, path: "/storage/", query: url.Values{"iTwinId": {itwinID}}, err: need("iTwin id", itwinID)}
+	list, err := sendJSON(ctx, c, cl, self[wire.StorageItemList])
+	if err != nil {
 		return "", err
 	}
 	if list.Links.Folder == nil || list.Links.Folder.Href == "" {
@@ -36,49 +44,33 @@ func (c *Client) CreateFolder(ctx context.Context, parentID string, meta wire.St
 	if err := need("parent folder id", parentID, "folder display name", meta.DisplayName); err != nil {
 		return nil, err
 	}
-	var env wire.StorageFolderEnvelope
-	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/storage/folders/" + esc(parentID) + "/folders", body: meta}, &env); err != nil {
-		return nil, err
-	}
-	return &env.Folder, nil
+	return sendJSON(ctx, c, route(http.MethodPost, "/storage/folders/{parent folder id}/folders", parentID).withBody(meta), folderOf)
 }
 
 // GetFolder reads a folder (404 FolderNotFound).
 func (c *Client) GetFolder(ctx context.Context, id string) (*wire.StorageFolder, error) {
-	if err := need("folder id", id); err != nil {
-		return nil, err
-	}
-	var env wire.StorageFolderEnvelope
-	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/storage/folders/" + esc(id)}, &env); err != nil {
-		return nil, err
-	}
-	return &env.Folder, nil
+	return sendJSON(ctx, c, route(http.MethodGet, folderPath, id), folderOf)
 }
 
 // UpdateFolder renames a folder or changes its description; nil fields keep their values.
 func (c *Client) UpdateFolder(ctx context.Context, id string, meta wire.StorageItemUpdate) (*wire.StorageFolder, error) {
-	if err := need("folder id", id); err != nil {
-		return nil, err
-	}
-	var env wire.StorageFolderEnvelope
-	if _, err := c.doJSON(ctx, call{method: http.MethodPatch, path: "/storage/folders/" + esc(id), body: meta}, &env); err != nil {
-		return nil, err
-	}
-	return &env.Folder, nil
+	return sendJSON(ctx, c, route(http.MethodPatch, folderPath, id).withBody(meta), folderOf)
 }
 
 // DeleteFolder deletes a folder.
 func (c *Client) DeleteFolder(ctx context.Context, id string) error {
-	if err := need("folder id", id); err != nil {
-		return err
-	}
-	_, err := c.do(ctx, call{method: http.MethodDelete, path: "/storage/folders/" + esc(id)})
-	return err
+	return c.send(ctx, route(http.MethodDelete, folderPath, id))
 }
 
 // ListFolderItems lists a folder's files and sub-folders (all pages).
 func (c *Client) ListFolderItems(ctx context.Context, folderID string) ([]wire.StorageItem, error) {
-	return collect(c.EachFolderItem(ctx, folderID))
+	return collect(c.EachFolderItem(ctx, folderID), 0)
+}
+
+// EachFolderItem yields a folder's files and sub-folders (GET /storage/folders/{id}/list, every page), lazily.
+func (c *Client) EachFolderItem(ctx context.Context, folderID string) iter.Seq2[wire.StorageItem, error] {
+	return eachItem(ctx, c, route(http.MethodGet, folderPath+"/list", folderID), 0,
+		func(p *wire.StorageItemList) ([]wire.StorageItem, *wire.Link) { return p.Items, p.Links.Next })
 }
 
 // UploadFile creates a file in a folder and uploads its content: create (202 with upload links), PUT the bytes
@@ -88,19 +80,10 @@ func (c *Client) UploadFile(ctx context.Context, folderID string, meta wire.Stor
 	if err := need("folder id", folderID, "file display name", meta.DisplayName); err != nil {
 		return nil, err
 	}
-	if err := checkUpload(content, size); err != nil {
-		return nil, err
-	}
-	var links wire.UploadLinks
-	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/storage/folders/" + esc(folderID) + "/files", body: meta}, &links); err != nil {
-		return nil, err
-	}
-	f, err := c.finishUpload(ctx, links, content, size)
-	if err != nil {
-		// The file exists from here on; say which one, so the caller can record it instead of orphaning it.
-		if id := fileIDFromCompleteURL(links); id != "" {
-			return nil, &UploadIncompleteError{FileID: id, Err: err}
-		}
+	f, links, err := c.upload(ctx, route(http.MethodPost, folderPath+"/files", folderID).withBody(meta), content, size)
+	// Once the links came back the file exists; say which one, so the caller can record it instead of orphaning it.
+	if id := fileIDFromCompleteURL(links); err != nil && id != "" {
+		return nil, &UploadIncompleteError{FileID: id, Err: err}
 	}
 	return f, err
 }
@@ -125,11 +108,7 @@ func fileIDFromCompleteURL(links wire.UploadLinks) string {
 	if links.Links.CompleteURL == nil {
 		return ""
 	}
-	href := links.Links.CompleteURL.Href
-	if i := strings.IndexAny(href, "?#"); i >= 0 {
-		href = href[:i]
-	}
-	href = strings.TrimSuffix(strings.TrimRight(href, "/"), "/complete")
+	href := strings.TrimSuffix(urlPath(links.Links.CompleteURL.Href), "/complete")
 	if !strings.Contains(href, "/storage/files/") {
 		return ""
 	}
@@ -138,17 +117,22 @@ func fileIDFromCompleteURL(links wire.UploadLinks) string {
 
 // UpdateFileContent replaces a file's content: updatecontent (202), PUT, complete.
 func (c *Client) UpdateFileContent(ctx context.Context, fileID string, content io.Reader, size int64) (*wire.StorageFile, error) {
-	if err := need("file id", fileID); err != nil {
-		return nil, err
+	f, _, err := c.upload(ctx, route(http.MethodPost, filePath+"/updatecontent", fileID), content, size)
+	return f, err
+}
+
+// upload checks the content, sends start (which answers the upload links), then puts the content and completes
+// the upload. The links come back when the start succeeded, so the caller can name the file that now exists.
+func (c *Client) upload(ctx context.Context, start call, content io.Reader, size int64) (*wire.StorageFile, wire.UploadLinks, error) {
+	if start.err == nil {
+		start.err = checkUpload(content, size)
 	}
-	if err := checkUpload(content, size); err != nil {
-		return nil, err
+	links, err := sendJSON(ctx, c, start, self[wire.UploadLinks])
+	if err != nil {
+		return nil, wire.UploadLinks{}, err
 	}
-	var links wire.UploadLinks
-	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/storage/files/" + esc(fileID) + "/updatecontent"}, &links); err != nil {
-		return nil, err
-	}
-	return c.finishUpload(ctx, links, content, size)
+	f, err := c.finishUpload(ctx, *links, content, size)
+	return f, *links, err
 }
 
 func checkUpload(content io.Reader, size int64) error {
@@ -191,55 +175,34 @@ func (c *Client) finishUpload(ctx context.Context, links wire.UploadLinks, conte
 		return nil, fmt.Errorf("uploading the file content: %w", err)
 	}
 	// An absolute completeUrl is re-rooted on the API origin by resolve() before the token is attached.
-	var env wire.StorageFileEnvelope
 	// complete is a POST but idempotent (it only finalises the uploaded content), so a 5xx or a dropped
 	// connection is retried like a PUT.
-	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: links.Links.CompleteURL.Href, policy: retryIdempotent}, &env); err != nil {
+	f, err := sendJSON(ctx, c, call{method: http.MethodPost, path: links.Links.CompleteURL.Href, policy: retryIdempotent}, fileOf)
+	if err != nil {
 		return nil, fmt.Errorf("completing the upload: %w", err)
 	}
-	return &env.File, nil
+	return f, nil
 }
 
 // GetFile reads a file's metadata (404 FileNotFound).
 func (c *Client) GetFile(ctx context.Context, id string) (*wire.StorageFile, error) {
-	if err := need("file id", id); err != nil {
-		return nil, err
-	}
-	var env wire.StorageFileEnvelope
-	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/storage/files/" + esc(id)}, &env); err != nil {
-		return nil, err
-	}
-	return &env.File, nil
+	return sendJSON(ctx, c, route(http.MethodGet, filePath, id), fileOf)
 }
 
 // UpdateFile renames a file or changes its description; nil fields keep their values.
 func (c *Client) UpdateFile(ctx context.Context, id string, meta wire.StorageItemUpdate) (*wire.StorageFile, error) {
-	if err := need("file id", id); err != nil {
-		return nil, err
-	}
-	var env wire.StorageFileEnvelope
-	if _, err := c.doJSON(ctx, call{method: http.MethodPatch, path: "/storage/files/" + esc(id), body: meta}, &env); err != nil {
-		return nil, err
-	}
-	return &env.File, nil
+	return sendJSON(ctx, c, route(http.MethodPatch, filePath, id).withBody(meta), fileOf)
 }
 
 // DeleteFile deletes a file.
 func (c *Client) DeleteFile(ctx context.Context, id string) error {
-	if err := need("file id", id); err != nil {
-		return err
-	}
-	_, err := c.do(ctx, call{method: http.MethodDelete, path: "/storage/files/" + esc(id)})
-	return err
+	return c.send(ctx, route(http.MethodDelete, filePath, id))
 }
 
 // GetFileDownloadURL mints a pre-signed download URL for a file: the Location of the 302 answer, which is not
 // followed. The URL is a credential: never log or store it.
 func (c *Client) GetFileDownloadURL(ctx context.Context, fileID string) (string, error) {
-	if err := need("file id", fileID); err != nil {
-		return "", err
-	}
-	res, err := c.do(ctx, call{method: http.MethodGet, path: "/storage/files/" + esc(fileID) + "/download"})
+	res, err := c.do(ctx, route(http.MethodGet, filePath+"/download", fileID))
 	if err != nil {
 		return "", err
 	}

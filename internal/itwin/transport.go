@@ -219,7 +219,8 @@ func (t retryingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, err
 	}
 	// Asking for a token has no side effect, so it may be retried like a GET.
-	ctx := withPolicy(req.Context(), retryIdempotent)
+	// The token endpoint does not spend the API's request budget.
+	ctx := withoutLimiter(withPolicy(req.Context(), retryIdempotent))
 	rreq = rreq.WithContext(ctx)
 	resp, err := t.c.retryClient(ctx, t.c.api).Do(rreq)
 	if err != nil {

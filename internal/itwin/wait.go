@@ -88,6 +88,7 @@ func WaitForRun(ctx context.Context, get func(ctx context.Context) (*wire.Run, e
 
 	start := clock()
 	var last *wire.Run
+	var prog progress
 	transient := 0
 	for {
 		run, err := get(ctx)
@@ -114,8 +115,9 @@ func WaitForRun(ctx context.Context, get func(ctx context.Context) (*wire.Run, e
 			if run.State == wire.StateCompleted {
 				return run, nil
 			}
+			prog.observe(clock().Sub(start), run)
 		}
-		d := jitter(NextPollInterval(clock().Sub(start), opts.MinInterval, opts.MaxInterval))
+		d := jitter(prog.interval(clock().Sub(start), opts.MinInterval, opts.MaxInterval))
 		if err := sleep(ctx, d); err != nil {
 			return last, waitStopped(err, last, clock().Sub(start))
 		}
@@ -155,4 +157,101 @@ func runChanged(a, b *wire.Run) bool {
 		}
 	}
 	return false
+}
+
+// progress turns what successive polls show (tasks laid out, tasks completed, the Finalizing state) into an
+// estimate of the time left, so that a long run is polled sparsely while it is far from its end and densely
+// around it. MaxInterval still bounds every wait, so a run whose progress stalls or jumps is noticed within it.
+type progress struct {
+	seen      bool          // tasks were laid out (WaitingToExecute or later)
+	n, k      int           // tasks in total, tasks completed at the last poll
+	kRef      int           // tasks already completed when the tasks were first seen
+	tRef      time.Duration // elapsed when the tasks were first seen
+	tLast     time.Duration // elapsed when k last grew (tRef before the first completion)
+	lastPoll  time.Duration
+	finishing bool // the run said Finalizing
+}
+
+// observe records one poll at elapsed t. A change is dated halfway between this poll and the previous one:
+// it happened somewhere in between.
+func (p *progress) observe(t time.Duration, run *wire.Run) {
+	seenAt := p.lastPoll + (t-p.lastPoll)/2
+	p.lastPoll = t
+	p.finishing = run.State == wire.StateFinalizing
+	if run.Jobs == nil {
+		return // this representation does not carry the jobs: keep what earlier polls said
+	}
+	n, k := 0, 0
+	for _, j := range run.Jobs {
+		for _, task := range j.Tasks {
+			n++
+			if task.State == wire.StateCompleted {
+				k++
+			}
+		}
+	}
+	if n == 0 {
+		return
+	}
+	if !p.seen {
+		p.seen, p.n, p.k, p.kRef, p.tRef, p.tLast = true, n, k, k, seenAt, seenAt
+		return
+	}
+	if k > p.k {
+		p.tLast = seenAt
+	}
+	p.n, p.k = n, k
+}
+
+// interval is the wait before the next poll at elapsed t.
+//
+//   - Nothing to extrapolate from (no tasks yet, or one task that has not finished): ≈5 % of the elapsed time
+//     (NextPollInterval), which notices short runs within a fraction of a second.
+//   - Tasks left: the time per task τ is the average over the tasks completed while waiting (before the first
+//     one completes, the age of the current one, a lower bound). The remaining time R is what is left of the
+//     current task plus τ per task after it; the next poll comes after ¾ R, so polls are sparse (MaxInterval)
+//     far from the end and dense near it.
+//   - Near the end (R small, all tasks done, or Finalizing): 0.5 % of the elapsed time, so the end is noticed
+//     within a fraction of a percent. Once the run overruns its estimate (by O), the interval grows by O/4: a
+//     run that stalls is not polled densely for ever.
+func (p *progress) interval(t, minInterval, maxInterval time.Duration) time.Duration {
+	if minInterval <= 0 {
+		minInterval = DefaultMinPollInterval
+	}
+	if maxInterval <= 0 {
+		maxInterval = DefaultMaxPollInterval
+	}
+	maxInterval = max(maxInterval, minInterval)
+	clamp := func(d time.Duration) time.Duration { return min(max(d, minInterval), maxInterval) }
+	base := NextPollInterval(t, minInterval, maxInterval)
+	if !p.seen {
+		if p.finishing {
+			return clamp(t / 200)
+		}
+		return base
+	}
+	dense := t / 200
+	age := t - p.tLast // of the task in progress (or of the tail once all are done)
+	done := p.k - p.kRef
+	var tau time.Duration
+	if done > 0 {
+		tau = (p.tLast - p.tRef) / time.Duration(done)
+	}
+	if p.k >= p.n || p.finishing {
+		// The tail after the last task: expected to take about one task's time.
+		return clamp(dense + max(age-tau, 0)/4)
+	}
+	after := p.n - p.k - 1 // tasks after the current one
+	if done == 0 {
+		if after == 0 {
+			return base // one task and no timing yet: nothing to extrapolate from
+		}
+		return clamp(max(time.Duration(after)*age*3/4, dense))
+	}
+	remaining := max(tau-age, 0) + time.Duration(after)*tau
+	overrun := time.Duration(0)
+	if after == 0 {
+		overrun = max(age-tau, 0)
+	}
+	return clamp(max(remaining*3/4, dense+overrun/4))
 }

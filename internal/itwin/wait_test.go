@@ -284,3 +284,197 @@ func TestWaitForRunOnChange(t *testing.T) {
 		t.Error("runChanged")
 	}
 }
+
+// scripted is a run as a server reports it over time: tasks are laid out at laidOut, task i completes at
+// taskEnds[i] (tasks run one after another), Finalizing starts at finalizing and the run completes at end.
+type scripted struct {
+	laidOut, finalizing, end time.Duration
+	taskEnds                 []time.Duration
+}
+
+func (s scripted) at(el time.Duration) *wire.Run {
+	r := &wire.Run{ID: "r", State: wire.StateQueued, Result: wire.ResultUndetermined, Jobs: []wire.Job{}}
+	if el < s.laidOut {
+		return r
+	}
+	job := wire.Job{ID: "j", State: wire.StateExecuting}
+	running := false
+	for i, e := range s.taskEnds {
+		task := wire.Task{ID: string(rune('a' + i)), State: wire.StateNotStarted}
+		switch {
+		case el >= e:
+			task.State = wire.StateCompleted
+		case !running:
+			task.State, running = wire.StateExecuting, true
+		}
+		job.Tasks = append(job.Tasks, task)
+	}
+	r.Jobs = []wire.Job{job}
+	r.State, r.Phase = wire.StateExecuting, wire.PhaseMasterFile
+	switch {
+	case el >= s.end:
+		r.State, r.Result = wire.StateCompleted, wire.ResultSuccess
+	case el >= s.finalizing:
+		r.State = wire.StateFinalizing
+	}
+	return r
+}
+
+// waitScripted waits for the scripted run on a fake clock (no jitter) and returns the polls, how late the end
+// was noticed and every interval slept.
+func waitScripted(t *testing.T, s scripted, opts func(*WaitOptions)) (polls int, delay time.Duration, sleeps []time.Duration) {
+	t.Helper()
+	clock := newFakeClock()
+	start := clock.now
+	o := clock.opts()
+	if opts != nil {
+		opts(&o)
+	}
+	run, err := WaitForRun(t.Context(), func(context.Context) (*wire.Run, error) {
+		polls++
+		return s.at(clock.now.Sub(start)), nil
+	}, o)
+	if err != nil || run.State != wire.StateCompleted {
+		t.Fatalf("run=%+v err=%v", run, err)
+	}
+	return polls, clock.now.Sub(start) - s.end, clock.sleeps
+}
+
+// evenTasks spreads n task ends evenly over [from, to].
+func evenTasks(n int, from, to time.Duration) []time.Duration {
+	var out []time.Duration
+	for i := 1; i <= n; i++ {
+		out = append(out, from+(to-from)*time.Duration(i)/time.Duration(n))
+	}
+	return out
+}
+
+func TestWaitForRunLongRunWithProgressPollsLessAndNoticesTheEndEarly(t *testing.T) {
+	const length = 30 * time.Minute
+	fixed := func(o *WaitOptions) { o.MinInterval, o.MaxInterval = 10*time.Second, 10*time.Second }
+	// Task lengths alternate 0.6τ and 1.4τ, so the estimate is never exact.
+	var ends []time.Duration
+	at, tau := 80*time.Second, (length-80*time.Second-75*time.Second)/8
+	for i := range 8 {
+		at += tau * time.Duration(6+8*(i%2)) / 10
+		ends = append(ends, at)
+	}
+	s := scripted{laidOut: 5 * time.Second, taskEnds: ends, finalizing: at + 30*time.Second, end: length}
+	polls, delay, sleeps := waitScripted(t, s, nil)
+	fixedPolls, _, _ := waitScripted(t, s, fixed)
+	if fixedPolls != 181 {
+		t.Fatalf("a fixed 10 s poll takes %d polls over 30 min, want 181", fixedPolls)
+	}
+	if float64(polls) > 0.8*float64(fixedPolls) {
+		t.Errorf("%d polls, more than 0.8 × %d (fixed 10 s)", polls, fixedPolls)
+	}
+	if delay > length/100 {
+		t.Errorf("end noticed %s late, more than 1 %% of %s", delay, length)
+	}
+	for _, d := range sleeps {
+		if d > DefaultMaxPollInterval {
+			t.Fatalf("slept %s, above the max interval", d)
+		}
+	}
+	// Without progress (no jobs reported), the same run costs the elapsed-time schedule's polls: the saving
+	// comes from the tasks.
+	bare, _, _ := waitScripted(t, scripted{laidOut: 2 * length, finalizing: 2 * length, end: length}, nil)
+	if bare <= polls {
+		t.Errorf("progress did not reduce polls: %d with progress, %d without", polls, bare)
+	}
+}
+
+func TestWaitForRunProgressThatLiesIsStillNoticedWithinTheMaxInterval(t *testing.T) {
+	for name, s := range map[string]scripted{
+		// 2 of 8 tasks done in the first minute (the estimate says 4 min), then nothing for an hour.
+		"stall": {laidOut: 5 * time.Second, taskEnds: append(evenTasks(2, 5*time.Second, time.Minute), 2*time.Hour, 2*time.Hour, 2*time.Hour, 2*time.Hour, 2*time.Hour, 2*time.Hour), finalizing: 2 * time.Hour, end: time.Hour + 17*time.Second},
+		// 1 of 8 after 10 min (the estimate says 80 min), then the run completes at once.
+		"jump": {laidOut: 5 * time.Second, taskEnds: append(evenTasks(1, 5*time.Second, 10*time.Minute), 11*time.Minute, 11*time.Minute, 11*time.Minute, 11*time.Minute, 11*time.Minute, 11*time.Minute, 11*time.Minute), finalizing: 11 * time.Minute, end: 11*time.Minute + 7*time.Second},
+		// The last task takes ten times longer than the others.
+		"overrun": {laidOut: 5 * time.Second, taskEnds: append(evenTasks(3, 5*time.Second, 3*time.Minute), 33*time.Minute), finalizing: 33 * time.Minute, end: 33*time.Minute + 4*time.Second},
+	} {
+		t.Run(name, func(t *testing.T) {
+			polls, delay, sleeps := waitScripted(t, s, nil)
+			if delay > DefaultMaxPollInterval {
+				t.Errorf("end noticed %s late, more than the max interval", delay)
+			}
+			for _, d := range sleeps {
+				if d > DefaultMaxPollInterval || d < DefaultMinPollInterval {
+					t.Fatalf("slept %s, outside [min, max]", d)
+				}
+			}
+			// Dense polling (0.5 % of the elapsed time) around a wrong estimate must not last: the overrun widens
+			// the interval. The elapsed-time schedule alone needs about 20 polls per e-fold of time plus one per
+			// 30 s once capped; allow that bound.
+			capped := s.end - 10*time.Minute
+			limit := 20*9 + int(max(capped, 0)/DefaultMaxPollInterval) + 10
+			if polls > limit {
+				t.Errorf("%d polls for a %s run, more than %d", polls, s.end, limit)
+			}
+		})
+	}
+}
+
+func TestWaitForRunShortRunsStayFast(t *testing.T) {
+	// One-file runs as itwin-local reports them: tasks laid out early, the task, then a tail as long again.
+	for _, length := range []time.Duration{2 * time.Second, 20 * time.Second} {
+		step := length / 7
+		s := scripted{laidOut: step, taskEnds: []time.Duration{4 * step}, finalizing: 6 * step, end: length}
+		_, delay, _ := waitScripted(t, s, nil)
+		if delay > 500*time.Millisecond {
+			t.Errorf("%s run: end noticed %s late, want at most 0.5 s", length, delay)
+		}
+	}
+}
+
+func TestProgressInterval(t *testing.T) {
+	sec := func(n float64) time.Duration { return time.Duration(n * float64(time.Second)) }
+	run := func(state string, done, n int) *wire.Run {
+		var tasks []wire.Task
+		for i := range n {
+			st := wire.StateNotStarted
+			if i < done {
+				st = wire.StateCompleted
+			}
+			tasks = append(tasks, wire.Task{ID: string(rune('a' + i)), State: st})
+		}
+		return &wire.Run{State: state, Jobs: []wire.Job{{ID: "j", Tasks: tasks}}}
+	}
+	var p progress
+	// No jobs: the elapsed-time schedule.
+	p.observe(sec(10), &wire.Run{State: wire.StateQueued, Jobs: []wire.Job{}})
+	if got := p.interval(sec(10), 0, 0); got != NextPollInterval(sec(10), 0, 0) {
+		t.Errorf("no jobs: %s", got)
+	}
+	// 10 tasks seen at 20 s (dated 15 s, halfway since the last poll); none done at 35 s: the current task is 20 s
+	// old, so at least 9 × 20 s remain, ¾ of which is capped at 30 s.
+	p.observe(sec(20), run(wire.StateExecuting, 0, 10))
+	p.observe(sec(35), run(wire.StateExecuting, 0, 10))
+	if got := p.interval(sec(35), 0, 0); got != 30*time.Second {
+		t.Errorf("far from the end: %s, want 30s", got)
+	}
+	// 8 done at 905 s (dated 470 s), 9 at 915 s (dated 910 s): τ = (910−15)/9 ≈ 99.4 s and the last task is 5 s
+	// old, so ≈ 94.4 s remain → 30 s.
+	p.observe(sec(905), run(wire.StateExecuting, 8, 10))
+	p.observe(sec(915), run(wire.StateExecuting, 9, 10))
+	if got := p.interval(sec(915), 0, 0); got != 30*time.Second {
+		t.Errorf("one task left: %s, want 30s", got)
+	}
+	// At 990 s the last task is 80 s old: ≈ 19.4 s remain → max(¾ × 19.4 s, 0.5 % of 990 s) ≈ 14.6 s.
+	if got := p.interval(sec(990), 0, 0); got < sec(14.5) || got > sec(14.7) {
+		t.Errorf("near the end: %s, want ≈14.6s", got)
+	}
+	// At 1030 s the estimate is 20.6 s past: 0.5 % of the elapsed time (5.15 s) plus a quarter of the overrun.
+	if got := p.interval(sec(1030), 0, 0); got < sec(10.2) || got > sec(10.4) {
+		t.Errorf("overrun: %s, want ≈10.3s", got)
+	}
+	// All done (the tail): dense, 0.5 % of the elapsed time.
+	p.observe(sec(1004), run(wire.StateFinalizing, 10, 10))
+	if got := p.interval(sec(1004), 0, 0); got != sec(5.02) {
+		t.Errorf("tail: %s, want 5.02s", got)
+	}
+	// Custom bounds still apply.
+	if got := p.interval(sec(1004), 6*time.Second, 8*time.Second); got != 6*time.Second {
+		t.Errorf("tail with min 6s: %s", got)
+	}
+}

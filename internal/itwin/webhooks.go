@@ -13,52 +13,26 @@ import (
 // CreateWebhook creates a webhook (W1). It starts inactive; the answer carries the secret (the one given, or the
 // one the server generated), which no later answer repeats.
 func (c *Client) CreateWebhook(ctx context.Context, body wire.WebhookCreate) (*wire.Webhook, error) {
-	var w wire.Webhook
-	if _, err := c.doJSON(ctx, call{method: http.MethodPost, path: "/webhooks/", body: body}, &w); err != nil {
-		return nil, err
-	}
-	return &w, nil
+	return sendJSON(ctx, c, route(http.MethodPost, "/webhooks/").withBody(body), self[wire.Webhook])
 }
 
 // GetWebhook reads one of the caller's webhooks (W3; 404 WebhookNotFound also for another caller's webhook).
 func (c *Client) GetWebhook(ctx context.Context, id string) (*wire.Webhook, error) {
-	if err := need("webhook id", id); err != nil {
-		return nil, err
-	}
-	var w wire.Webhook
-	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/webhooks/" + esc(id)}, &w); err != nil {
-		return nil, err
-	}
-	return &w, nil
+	return sendJSON(ctx, c, route(http.MethodGet, "/webhooks/{webhook id}", id), self[wire.Webhook])
 }
 
 // ListWebhooks lists the caller's webhooks (W2, not paged).
 func (c *Client) ListWebhooks(ctx context.Context) ([]wire.Webhook, error) {
-	var l wire.WebhookList
-	if _, err := c.doJSON(ctx, call{method: http.MethodGet, path: "/webhooks/"}, &l); err != nil {
-		return nil, err
-	}
-	return l.Webhooks, nil
+	return sendJSON(ctx, c, route(http.MethodGet, "/webhooks/"), func(l *wire.WebhookList) []wire.Webhook { return l.Webhooks })
 }
 
 // UpdateWebhook merges the set fields of body into the webhook (W4): activation, callback URL, the whole event
 // type list, or a new secret (rotation).
 func (c *Client) UpdateWebhook(ctx context.Context, id string, body wire.WebhookUpdate) (*wire.Webhook, error) {
-	if err := need("webhook id", id); err != nil {
-		return nil, err
-	}
-	var w wire.Webhook
-	if _, err := c.doJSON(ctx, call{method: http.MethodPatch, path: "/webhooks/" + esc(id), body: body}, &w); err != nil {
-		return nil, err
-	}
-	return &w, nil
+	return sendJSON(ctx, c, route(http.MethodPatch, "/webhooks/{webhook id}", id).withBody(body), self[wire.Webhook])
 }
 
 // DeleteWebhook deletes a webhook (W5); it receives nothing more, not even pending retries.
 func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
-	if err := need("webhook id", id); err != nil {
-		return err
-	}
-	_, err := c.do(ctx, call{method: http.MethodDelete, path: "/webhooks/" + esc(id)})
-	return err
+	return c.send(ctx, route(http.MethodDelete, "/webhooks/{webhook id}", id))
 }

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	actiontimeouts "github.com/hashicorp/terraform-plugin-framework-timeouts/action/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -59,9 +60,7 @@ func (a *syncRunAction) Schema(ctx context.Context, _ action.SchemaRequest, resp
 			Validators:  allowedResultsValidators},
 		"timeouts": to,
 	}
-	for _, f := range manifestBodyFields {
-		attrs[f.name] = actionInAttr(f)
-	}
+	maps.Copy(attrs, attributesOf(manifestBodyFields, actionInAttr))
 	resp.Schema = actionschema.Schema{
 		Description: "Starts a synchronization run of a connection now, waits for it with progress messages, and fails with one error per " +
 			"failed file when the result is not allowed. For manifest connections, give the files to process in `source_files`. " +
@@ -80,8 +79,7 @@ func (a *syncRunAction) ValidateConfig(ctx context.Context, req action.ValidateC
 
 func (a *syncRunAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
 	var m syncRunActionModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	timeout, d := m.Timeouts.Invoke(ctx, defaultRunTimeout)

@@ -271,8 +271,7 @@ func jsonKind(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
-// unknownFlagSettings keeps the settings the catalog does not know, as compact JSON with sorted keys (nil when
-// there are none).
+// unknownFlagSettings keeps the settings the catalog does not know (an empty map when there are none).
 func unknownFlagSettings(settings map[string]any) map[string]any {
 	out := map[string]any{}
 	for k, v := range settings {

@@ -26,10 +26,12 @@ var (
 )
 
 // NewIModelDataSource returns the itwin_imodel data source.
-func NewIModelDataSource() datasource.DataSource { return &imodelDataSource{} }
+func NewIModelDataSource() datasource.DataSource {
+	return &imodelDataSource{dataSourceBase{typeName: "_imodel"}}
+}
 
 type imodelDataSource struct {
-	client *itwin.Client
+	dataSourceBase
 }
 
 type imodelDataSourceModel struct {
@@ -50,10 +52,6 @@ var changesetAttrTypes = map[string]attr.Type{
 	"pushed_at":     timetypes.RFC3339Type{},
 	"changed_files": types.ListType{ElemType: types.StringType},
 	"task_id":       types.StringType,
-}
-
-func (d *imodelDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_imodel"
 }
 
 func (d *imodelDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -111,10 +109,6 @@ func (d *imodelDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 	}
 }
 
-func (d *imodelDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *imodelDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
 	return []datasource.ConfigValidator{
 		datasourcevalidator.ExactlyOneOf(path.MatchRoot("id"), path.MatchRoot("name")),
@@ -123,8 +117,7 @@ func (d *imodelDataSource) ConfigValidators(context.Context) []datasource.Config
 
 func (d *imodelDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m imodelDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	var im *wire.IModel

@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
-	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
@@ -24,30 +23,12 @@ var (
 )
 
 // NewITwinDataSource returns the itwin_itwin data source.
-func NewITwinDataSource() datasource.DataSource { return &itwinDataSource{} }
+func NewITwinDataSource() datasource.DataSource {
+	return &itwinDataSource{dataSourceBase{typeName: "_itwin"}}
+}
 
 type itwinDataSource struct {
-	client *itwin.Client
-}
-
-type itwinDataSourceModel struct {
-	ID                 types.String      `tfsdk:"id"`
-	DisplayName        types.String      `tfsdk:"display_name"`
-	Class              types.String      `tfsdk:"class"`
-	SubClass           types.String      `tfsdk:"sub_class"`
-	Type               types.String      `tfsdk:"type"`
-	Number             types.String      `tfsdk:"number"`
-	Status             types.String      `tfsdk:"status"`
-	GeographicLocation types.String      `tfsdk:"geographic_location"`
-	DataCenterLocation types.String      `tfsdk:"data_center_location"`
-	IanaTimeZone       types.String      `tfsdk:"iana_time_zone"`
-	ParentID           types.String      `tfsdk:"parent_id"`
-	ITwinAccountID     types.String      `tfsdk:"itwin_account_id"`
-	CreatedAt          timetypes.RFC3339 `tfsdk:"created_at"`
-}
-
-func (d *itwinDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_itwin"
+	dataSourceBase
 }
 
 func (d *itwinDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -90,14 +71,9 @@ func (d *itwinDataSource) ConfigValidators(context.Context) []datasource.ConfigV
 	}
 }
 
-func (d *itwinDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *itwinDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
-	var m itwinDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	var m itwinModel
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	var tw *wire.ITwin
@@ -123,19 +99,10 @@ func (d *itwinDataSource) Read(ctx context.Context, req datasource.ReadRequest, 
 	if tw == nil {
 		return
 	}
-	m.ID = types.StringValue(tw.ID)
-	m.DisplayName = types.StringValue(tw.DisplayName)
-	m.Class = stringOrNullValue(tw.Class)
-	m.SubClass = stringOrNullValue(tw.SubClass)
-	m.Type = stringOrNullValue(tw.Type)
-	m.Number = stringOrNullValue(tw.Number)
-	m.Status = stringOrNullValue(tw.Status)
-	m.GeographicLocation = stringOrNullValue(tw.GeographicLocation)
-	m.DataCenterLocation = stringOrNullValue(tw.DataCenterLocation)
-	m.IanaTimeZone = stringOrNullValue(tw.IanaTimeZone)
-	m.ParentID = stringOrNullValue(tw.ParentID)
-	m.ITwinAccountID = stringOrNullValue(tw.ITwinAccountID)
-	m.CreatedAt = timestampValue(tw.CreatedDateTime)
+	// The resource's model, but the data source reports what the server says: an account parent too, and a missing
+	// class as null.
+	m.fill(tw)
+	m.Class, m.SubClass, m.ParentID = stringOrNullValue(tw.Class), stringOrNullValue(tw.SubClass), stringOrNullValue(tw.ParentID)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }
 

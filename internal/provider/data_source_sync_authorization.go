@@ -10,8 +10,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 )
 
 var (
@@ -20,20 +18,18 @@ var (
 )
 
 // NewSyncAuthorizationDataSource is the constructor of itwin_sync_authorization.
-func NewSyncAuthorizationDataSource() datasource.DataSource { return &authorizationDataSource{} }
+func NewSyncAuthorizationDataSource() datasource.DataSource {
+	return &authorizationDataSource{dataSourceBase{typeName: "_sync_authorization"}}
+}
 
 type authorizationDataSource struct {
-	client *itwin.Client
+	dataSourceBase
 }
 
 type authorizationModel struct {
 	RedirectURL      types.String `tfsdk:"redirect_url"`
 	IsUserAuthorized types.Bool   `tfsdk:"is_user_authorized"`
 	AuthorizationURL types.String `tfsdk:"authorization_url"`
-}
-
-func (d *authorizationDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_sync_authorization"
 }
 
 func (d *authorizationDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -45,7 +41,7 @@ func (d *authorizationDataSource) Schema(_ context.Context, _ datasource.SchemaR
 			"redirect_url": schema.StringAttribute{
 				Required:    true,
 				Description: "Absolute http(s) URL the consent page redirects to once consent is given.",
-				Validators:  []validator.String{httpURLValidator{}},
+				Validators:  []validator.String{httpURLValidator{"must be an absolute http or https URL"}},
 			},
 			"is_user_authorized": schema.BoolAttribute{
 				Computed:    true,
@@ -59,14 +55,9 @@ func (d *authorizationDataSource) Schema(_ context.Context, _ datasource.SchemaR
 	}
 }
 
-func (d *authorizationDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *authorizationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m authorizationModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	info, err := d.client.GetAuthorizationInformation(ctx, m.RedirectURL.ValueString())
@@ -83,16 +74,9 @@ func (d *authorizationDataSource) Read(ctx context.Context, req datasource.ReadR
 }
 
 // httpURLValidator accepts absolute http(s) URLs.
-type httpURLValidator struct{}
+type httpURLValidator struct{ describedAs }
 
 var _ validator.String = httpURLValidator{}
-
-func (httpURLValidator) Description(context.Context) string {
-	return "must be an absolute http or https URL"
-}
-func (v httpURLValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
 
 func (httpURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {

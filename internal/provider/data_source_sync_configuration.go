@@ -11,8 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 )
 
 var (
@@ -23,11 +21,11 @@ var (
 
 // NewSyncConfigurationDataSource reads the stored and effective synchronization settings of one scope.
 func NewSyncConfigurationDataSource() datasource.DataSource {
-	return &syncConfigurationDataSource{}
+	return &syncConfigurationDataSource{dataSourceBase{typeName: "_sync_configuration"}}
 }
 
 type syncConfigurationDataSource struct {
-	client *itwin.Client
+	dataSourceBase
 }
 
 type syncConfigurationDataModel struct {
@@ -38,10 +36,6 @@ type syncConfigurationDataModel struct {
 	Configured       types.Bool   `tfsdk:"configured"`
 	Settings         types.Map    `tfsdk:"settings"`
 	ResolvedSettings types.Map    `tfsdk:"resolved_settings"`
-}
-
-func (d *syncConfigurationDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_sync_configuration"
 }
 
 func (d *syncConfigurationDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -79,14 +73,6 @@ func (d *syncConfigurationDataSource) Schema(_ context.Context, _ datasource.Sch
 	}
 }
 
-func (d *syncConfigurationDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	client := clientFrom(req.ProviderData, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	d.client = client
-}
-
 func (d *syncConfigurationDataSource) ConfigValidators(_ context.Context) []datasource.ConfigValidator {
 	return []datasource.ConfigValidator{
 		datasourcevalidator.ExactlyOneOf(path.MatchRoot("itwin_id"), path.MatchRoot("imodel_id"), path.MatchRoot("connection_id")),
@@ -95,8 +81,7 @@ func (d *syncConfigurationDataSource) ConfigValidators(_ context.Context) []data
 
 func (d *syncConfigurationDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m syncConfigurationDataModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	var s configScope

@@ -22,10 +22,12 @@ var (
 )
 
 // NewSyncConnectionDataSource is the constructor of itwin_sync_connection.
-func NewSyncConnectionDataSource() datasource.DataSource { return &connectionDataSource{} }
+func NewSyncConnectionDataSource() datasource.DataSource {
+	return &connectionDataSource{dataSourceBase{typeName: "_sync_connection"}}
+}
 
 type connectionDataSource struct {
-	client *itwin.Client
+	dataSourceBase
 }
 
 type connectionDataModel struct {
@@ -56,10 +58,6 @@ var connectionSourceFileObjectType = types.ObjectType{AttrTypes: map[string]attr
 	"connector_type":  types.StringType,
 	"file_name":       types.StringType,
 }}
-
-func (d *connectionDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_sync_connection"
-}
 
 func (d *connectionDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -93,14 +91,9 @@ func (d *connectionDataSource) Schema(_ context.Context, _ datasource.SchemaRequ
 	}
 }
 
-func (d *connectionDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *connectionDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m connectionDataModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	id := m.ID.ValueString()

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
@@ -21,10 +20,12 @@ var (
 )
 
 // NewSyncConnectionsDataSource is the constructor of itwin_sync_connections.
-func NewSyncConnectionsDataSource() datasource.DataSource { return &connectionsDataSource{} }
+func NewSyncConnectionsDataSource() datasource.DataSource {
+	return &connectionsDataSource{dataSourceBase{typeName: "_sync_connections"}}
+}
 
 type connectionsDataSource struct {
-	client *itwin.Client
+	dataSourceBase
 }
 
 type connectionsDataModel struct {
@@ -40,10 +41,6 @@ var connectionsItemObjectType = types.ObjectType{AttrTypes: map[string]attr.Type
 	"display_name": types.StringType,
 	"imodel_id":    types.StringType,
 }}
-
-func (d *connectionsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_sync_connections"
-}
 
 func (d *connectionsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -80,14 +77,9 @@ func (d *connectionsDataSource) Schema(_ context.Context, _ datasource.SchemaReq
 	}
 }
 
-func (d *connectionsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *connectionsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m connectionsDataModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	imodelID := m.IModelID.ValueString()

@@ -74,8 +74,7 @@ func (d *connectorTypesDataSource) Schema(_ context.Context, _ datasource.Schema
 
 func (d *connectorTypesDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m connectorTypesModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	var names, items []attr.Value

@@ -19,10 +19,12 @@ import (
 var _ datasource.DataSourceWithConfigure = &syncRunDataSource{}
 
 // NewSyncRunDataSource is itwin_sync_run: one run of a connection of either kind, by id or the latest.
-func NewSyncRunDataSource() datasource.DataSource { return &syncRunDataSource{} }
+func NewSyncRunDataSource() datasource.DataSource {
+	return &syncRunDataSource{dataSourceBase{typeName: "_sync_run"}}
+}
 
 type syncRunDataSource struct {
-	client *itwin.Client
+	dataSourceBase
 }
 
 type syncRunDataSourceModel struct {
@@ -31,10 +33,6 @@ type syncRunDataSourceModel struct {
 	ID             types.String `tfsdk:"id"`
 	ConnectionKind types.String `tfsdk:"connection_kind"`
 	runOutputsModel
-}
-
-func (d *syncRunDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_sync_run"
 }
 
 func (d *syncRunDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -50,10 +48,6 @@ func (d *syncRunDataSource) Schema(_ context.Context, _ datasource.SchemaRequest
 			"and its diagnostic report ids. Useful to follow a run started with `wait = false` or by the `itwin_sync_run` action.",
 		Attributes: attrs,
 	}
-}
-
-func (d *syncRunDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 // runTargetFor reads a connection of either kind and returns the run target for it.
@@ -73,8 +67,7 @@ func runTargetFor(ctx context.Context, client *itwin.Client, connID string, diag
 
 func (d *syncRunDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m syncRunDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	connID := m.ConnectionID.ValueString()

@@ -9,17 +9,17 @@ import (
 	dschema "github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 )
 
 var _ datasource.DataSourceWithConfigure = &syncRunsDataSource{}
 
 // NewSyncRunsDataSource is itwin_sync_runs: a connection's run history, newest first.
-func NewSyncRunsDataSource() datasource.DataSource { return &syncRunsDataSource{} }
+func NewSyncRunsDataSource() datasource.DataSource {
+	return &syncRunsDataSource{dataSourceBase{typeName: "_sync_runs"}}
+}
 
 type syncRunsDataSource struct {
-	client *itwin.Client
+	dataSourceBase
 }
 
 type syncRunsDataSourceModel struct {
@@ -49,10 +49,6 @@ var runSummaryFields = func() []outField {
 	return out
 }()
 
-func (d *syncRunsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_sync_runs"
-}
-
 func (d *syncRunsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = dschema.Schema{
 		Description: "Lists a connection's synchronization runs, newest first (run history is kept as long as the connection exists). " +
@@ -69,14 +65,9 @@ func (d *syncRunsDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 	}
 }
 
-func (d *syncRunsDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 func (d *syncRunsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
 	var m syncRunsDataSourceModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	limit := defaultRunsLimit

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
@@ -21,10 +20,12 @@ var (
 )
 
 // NewWebhooksDataSource is the constructor of itwin_webhooks.
-func NewWebhooksDataSource() datasource.DataSource { return &webhooksDataSource{} }
+func NewWebhooksDataSource() datasource.DataSource {
+	return &webhooksDataSource{dataSourceBase{typeName: "_webhooks"}}
+}
 
 type webhooksDataSource struct {
-	client *itwin.Client
+	dataSourceBase
 }
 
 type webhooksDataModel struct {
@@ -41,10 +42,6 @@ var webhookObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"created_at":   timetypes.RFC3339Type{},
 	"modified_at":  timetypes.RFC3339Type{},
 }}
-
-func (d *webhooksDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_webhooks"
-}
 
 func (d *webhooksDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -72,10 +69,6 @@ func (d *webhooksDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			},
 		},
 	}
-}
-
-func (d *webhooksDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	d.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *webhooksDataSource) Read(ctx context.Context, _ datasource.ReadRequest, resp *datasource.ReadResponse) {

@@ -63,13 +63,12 @@ func (e *storageFileURLEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRe
 }
 
 func (e *storageFileURLEphemeral) Configure(_ context.Context, req ephemeral.ConfigureRequest, resp *ephemeral.ConfigureResponse) {
-	e.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	e.client, _ = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 func (e *storageFileURLEphemeral) Open(ctx context.Context, req ephemeral.OpenRequest, resp *ephemeral.OpenResponse) {
 	var m storageFileURLModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	u, err := e.client.GetFileDownloadURL(ctx, m.FileID.ValueString())

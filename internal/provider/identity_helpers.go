@@ -37,16 +37,6 @@ type imodelChildIdentity struct {
 	ID       types.String `tfsdk:"id"`
 }
 
-// imodelChildIdentitySchema describes imodelChildIdentity; child names the object ("named version").
-func imodelChildIdentitySchema(child string) identityschema.Schema {
-	return identityschema.Schema{
-		Attributes: map[string]identityschema.Attribute{
-			"imodel_id": identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the iModel."},
-			"id":        identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the " + child + " within the iModel."},
-		},
-	}
-}
-
 // idIdentitySchema describes idIdentity; what names the object ("iModel").
 func idIdentitySchema(what string) identityschema.Schema {
 	return identityschema.Schema{
@@ -56,13 +46,14 @@ func idIdentitySchema(what string) identityschema.Schema {
 	}
 }
 
-// connectionChildIdentitySchema describes connectionChildIdentity; connection names the connection kind
-// ("storage connection") and child the object ("source file mapping").
-func connectionChildIdentitySchema(connection, child string) identityschema.Schema {
+// childIdentitySchema describes the identity of an object the API addresses under a parent (connectionChildIdentity,
+// imodelChildIdentity): parentAttr holds the id of the parent, which parent names ("storage connection"), and id
+// that of the child, which child names within its parentKind ("connection").
+func childIdentitySchema(parentAttr, parent, parentKind, child string) identityschema.Schema {
 	return identityschema.Schema{
 		Attributes: map[string]identityschema.Attribute{
-			"connection_id": identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the " + connection + "."},
-			"id":            identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the " + child + " within the connection."},
+			parentAttr: identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the " + parent + "."},
+			"id":       identityschema.StringAttribute{RequiredForImport: true, Description: "Id of the " + child + " within the " + parentKind + "."},
 		},
 	}
 }
@@ -108,12 +99,6 @@ func importedID(ctx context.Context, req resource.ImportStateRequest, diags *dia
 	return identityString(ctx, req, "id", diags)
 }
 
-// importedConnectionChild returns the connection id and the child id to import: from a string import id of the
-// form format ("<connection_id>/<source_file_id>"), or from the identity's connection_id and id.
-func importedConnectionChild(ctx context.Context, req resource.ImportStateRequest, format string, diags *diag.Diagnostics) (connID, id string, ok bool) {
-	return importedChild(ctx, req, format, "connection_id", diags)
-}
-
 // importedChild returns the parent id and the child id of an object the API addresses by both: from a string
 // import id of the form format ("<parent>/<id>"), or from the identity's parentAttr and id.
 func importedChild(ctx context.Context, req resource.ImportStateRequest, format, parentAttr string, diags *diag.Diagnostics) (parentID, id string, ok bool) {
@@ -129,14 +114,22 @@ func importedChild(ctx context.Context, req resource.ImportStateRequest, format,
 	return parentID, id, okParent && okID
 }
 
-// importConnectionChildState imports an object addressed by connection_id and id (either import form) into
+// importIDState imports an object addressed by its own id (the string import id, or the identity's id) into the
+// id attribute.
+func importIDState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if id, ok := importedID(ctx, req, &resp.Diagnostics); ok {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	}
+}
+
+// importChildState imports an object addressed by parentAttr and id (either import form, see importedChild) into
 // those two state attributes.
-func importConnectionChildState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, format string) bool {
-	connID, id, ok := importedConnectionChild(ctx, req, format, &resp.Diagnostics)
+func importChildState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, format, parentAttr string) bool {
+	parentID, id, ok := importedChild(ctx, req, format, parentAttr, &resp.Diagnostics)
 	if !ok {
 		return false
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("connection_id"), connID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root(parentAttr), parentID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 	return !resp.Diagnostics.HasError()
 }

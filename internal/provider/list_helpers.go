@@ -13,9 +13,12 @@ import (
 	"iter"
 	"net/http"
 
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
+	"github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 )
@@ -100,6 +103,17 @@ func streamList(ctx context.Context, req list.ListRequest, stream *list.ListResu
 	}
 	stream.Results = func(push func(list.ListResult) bool) {
 		run(&listEmitter{ctx: ctx, req: req, push: push})
+	}
+}
+
+// listConfigSchema is the config schema of a list block that lists what lives under one object: its only
+// attribute, required, names that object.
+func listConfigSchema(description, attr, attrDescription string) schema.Schema {
+	return schema.Schema{
+		Description: description,
+		Attributes: map[string]schema.Attribute{
+			attr: schema.StringAttribute{Required: true, Description: attrDescription, Validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
+		},
 	}
 }
 

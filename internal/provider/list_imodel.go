@@ -5,14 +5,10 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
-	"github.com/hashicorp/terraform-plugin-framework/list/schema"
 	"github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
@@ -23,35 +19,21 @@ import (
 var _ list.ListResourceWithConfigure = &imodelListResource{}
 
 // NewIModelListResource lists the iModels of an iTwin.
-func NewIModelListResource() list.ListResource { return &imodelListResource{} }
+func NewIModelListResource() list.ListResource {
+	return &imodelListResource{resourceBase{typeName: "_imodel"}}
+}
 
 type imodelListResource struct {
-	client *itwin.Client
+	resourceBase
 }
 
 type imodelListConfig struct {
 	ITwinID types.String `tfsdk:"itwin_id"`
 }
 
-func (r *imodelListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_imodel"
-}
-
 func (r *imodelListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
-	resp.Schema = schema.Schema{
-		Description: "Lists the iModels of an iTwin with their identity and, with `include_resource = true`, the full resource.",
-		Attributes: map[string]schema.Attribute{
-			"itwin_id": schema.StringAttribute{
-				Required:    true,
-				Description: "Id of the iTwin whose iModels are listed.",
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-		},
-	}
-}
-
-func (r *imodelListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	resp.Schema = listConfigSchema("Lists the iModels of an iTwin with their identity and, with `include_resource = true`, the full resource.",
+		"itwin_id", "Id of the iTwin whose iModels are listed.")
 }
 
 func (r *imodelListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {

@@ -13,11 +13,9 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/list/schema"
 	fwpath "github.com/hashicorp/terraform-plugin-framework/path"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
-	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
 
@@ -60,27 +58,23 @@ var (
 
 // NewStorageFolderListResource lists the folders in a Storage folder.
 func NewStorageFolderListResource() list.ListResource {
-	return &storageListResource{kind: storageFolderListKind}
+	return &storageListResource{resourceBase{typeName: storageFolderListKind.typeSuffix}, storageFolderListKind}
 }
 
 // NewStorageFileListResource lists the files in a Storage folder.
 func NewStorageFileListResource() list.ListResource {
-	return &storageListResource{kind: storageFileListKind}
+	return &storageListResource{resourceBase{typeName: storageFileListKind.typeSuffix}, storageFileListKind}
 }
 
 type storageListResource struct {
-	kind   storageListKind
-	client *itwin.Client
+	resourceBase
+	kind storageListKind
 }
 
 type storageListConfig struct {
 	FolderID  types.String `tfsdk:"folder_id"`
 	ITwinID   types.String `tfsdk:"itwin_id"`
 	Recursive types.Bool   `tfsdk:"recursive"`
-}
-
-func (r *storageListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + r.kind.typeSuffix
 }
 
 func (r *storageListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
@@ -111,10 +105,6 @@ func (r *storageListResource) ListResourceConfigValidators(_ context.Context) []
 	return []list.ConfigValidator{
 		listresourcevalidator.ExactlyOneOf(fwpath.MatchRoot("folder_id"), fwpath.MatchRoot("itwin_id")),
 	}
-}
-
-func (r *storageListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *storageListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {

@@ -6,12 +6,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
-	"github.com/hashicorp/terraform-plugin-framework/list/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
@@ -22,43 +18,29 @@ var _ list.ListResourceWithConfigure = &syncConfigurationListResource{}
 
 // NewSyncConfigurationListResource lists the synchronization configurations stored in an iTwin: at the iTwin,
 // at each of its iModels and at each of their connections.
-func NewSyncConfigurationListResource() list.ListResource { return &syncConfigurationListResource{} }
+func NewSyncConfigurationListResource() list.ListResource {
+	return &syncConfigurationListResource{resourceBase{typeName: "_sync_configuration"}}
+}
 
 type syncConfigurationListResource struct {
-	client *itwin.Client
+	resourceBase
 }
 
 type syncConfigurationListConfig struct {
 	ITwinID types.String `tfsdk:"itwin_id"`
 }
 
-// codeConfigurationNotFound is the 404 of a scope that exists but stores no configuration (spec §6.1).
+// codeConfigurationNotFound is the 404 of a scope that exists but stores no configuration (internal/wire/testdata/spec/api.md §6.1).
 const codeConfigurationNotFound = "ConfigurationNotFound"
 
-func (r *syncConfigurationListResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_sync_configuration"
-}
-
 func (r *syncConfigurationListResource) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
-	resp.Schema = schema.Schema{
-		Description: "Lists the synchronization configurations stored in an iTwin: the iTwin's own, each of its iModels' and " +
-			"each of their connections' (storage and manifest), with their identity and, with `include_resource = true`, the " +
-			"full resource. The API has no list of configurations, so every scope is read: one request for the iTwin, one per " +
-			"iModel and one per connection, plus the listings of iModels and connections. Scopes without a configuration are " +
-			"not reported. Only the iModels the iModels API lists for the iTwin, and their connections, are visited. Flags this " +
-			"provider does not know are reported in `additional_settings`.",
-		Attributes: map[string]schema.Attribute{
-			"itwin_id": schema.StringAttribute{
-				Required:    true,
-				Description: "Id of the iTwin whose configurations (and those of its iModels and connections) are listed.",
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-		},
-	}
-}
-
-func (r *syncConfigurationListResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	resp.Schema = listConfigSchema("Lists the synchronization configurations stored in an iTwin: the iTwin's own, each of its iModels' and "+
+		"each of their connections' (storage and manifest), with their identity and, with `include_resource = true`, the "+
+		"full resource. The API has no list of configurations, so every scope is read: one request for the iTwin, one per "+
+		"iModel and one per connection, plus the listings of iModels and connections. Scopes without a configuration are "+
+		"not reported. Only the iModels the iModels API lists for the iTwin, and their connections, are visited. Flags this "+
+		"provider does not know are reported in `additional_settings`.",
+		"itwin_id", "Id of the iTwin whose configurations (and those of its iModels and connections) are listed.")
 }
 
 func (r *syncConfigurationListResource) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {

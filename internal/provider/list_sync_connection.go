@@ -9,12 +9,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/list"
-	"github.com/hashicorp/terraform-plugin-framework/list/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
@@ -27,57 +23,46 @@ var (
 
 // NewSyncStorageConnectionListResource lists the storage connections of an iModel.
 func NewSyncStorageConnectionListResource() list.ListResource {
-	return &connectionListResource[storageConnectionModel, *storageConnectionModel]{res: storageConnectionResource{kind: storageKind}}
+	return newConnectionList(newConnectionResource[storageConnectionModel](storageKind))
 }
 
 // NewSyncManifestConnectionListResource lists the manifest connections of an iModel.
 func NewSyncManifestConnectionListResource() list.ListResource {
-	return &connectionListResource[connectionModel, *connectionModel]{res: manifestConnectionResource{kind: manifestKind}}
+	return newConnectionList(newConnectionResource[connectionModel](manifestKind))
 }
 
 // NewSyncStorageConnectionSourceFileListResource lists the source files of a storage connection.
 func NewSyncStorageConnectionSourceFileListResource() list.ListResource {
-	return &sourceFileListResource[storageSourceFileModel, *storageSourceFileModel]{res: storageSourceFileResource{kind: storageKind}}
+	return newSourceFileList(newSourceFileResource[storageSourceFileModel](storageKind))
 }
 
 // NewSyncManifestConnectionSourceFileListResource lists the source files of a manifest connection.
 func NewSyncManifestConnectionSourceFileListResource() list.ListResource {
-	return &sourceFileListResource[manifestSourceFileModel, *manifestSourceFileModel]{res: manifestSourceFileResource{kind: manifestKind}}
+	return newSourceFileList(newSourceFileResource[manifestSourceFileModel](manifestKind))
 }
 
 // connectionListResource lists one kind's connections. res is the kind's resource: its type name, its client
-// and the state it builds from the API.
+// (the embedded resourceBase is res's) and the state it builds from the API.
 type connectionListResource[M any, P connectionState[M]] struct {
-	res connectionResource[M, P]
+	*resourceBase
+	res *connectionResource[M, P]
+}
+
+func newConnectionList[M any, P connectionState[M]](res *connectionResource[M, P]) *connectionListResource[M, P] {
+	return &connectionListResource[M, P]{&res.resourceBase, res}
 }
 
 type connectionListConfig struct {
 	IModelID types.String `tfsdk:"imodel_id"`
 }
 
-func (r *connectionListResource[M, P]) Metadata(ctx context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	r.res.Metadata(ctx, req, resp)
-}
-
-func (r *connectionListResource[M, P]) Configure(ctx context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.res.Configure(ctx, req, resp)
-}
-
 func (r *connectionListResource[M, P]) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
 	noun := r.res.kind.Noun()
-	resp.Schema = schema.Schema{
-		Description: fmt.Sprintf("Lists the %ss of an iModel (at most 100 per iModel), with their identity and, with "+
-			"`include_resource = true`, the full resource including `source_files`. The display name shows the "+
-			"connection's name and how many source files it has. To list the %ss of every iModel of an iTwin, give the "+
-			"list block a `for_each` over the results of an `itwin_imodel` list block.", noun, noun),
-		Attributes: map[string]schema.Attribute{
-			"imodel_id": schema.StringAttribute{
-				Required:    true,
-				Description: fmt.Sprintf("Id of the iModel whose %ss are listed.", noun),
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-		},
-	}
+	resp.Schema = listConfigSchema(fmt.Sprintf("Lists the %ss of an iModel (at most 100 per iModel), with their identity and, with "+
+		"`include_resource = true`, the full resource including `source_files`. The display name shows the "+
+		"connection's name and how many source files it has. To list the %ss of every iModel of an iTwin, give the "+
+		"list block a `for_each` over the results of an `itwin_imodel` list block.", noun, noun),
+		"imodel_id", fmt.Sprintf("Id of the iModel whose %ss are listed.", noun))
 }
 
 func (r *connectionListResource[M, P]) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {
@@ -85,8 +70,9 @@ func (r *connectionListResource[M, P]) List(ctx context.Context, req list.ListRe
 	streamList(ctx, req, stream, r.res.client, &cfg, func(e *listEmitter) {
 		imodelID := cfg.IModelID.ValueString()
 		noun := r.res.kind.Noun()
-		// The connection lists answer an unknown iModel with an empty page (spec §2), so ask the iModels API first:
-		// an unknown iModel is a mistake in the configuration, not an iModel without connections.
+		// The connection lists answer an unknown iModel with an empty page (internal/wire/testdata/spec/api.md §2),
+		// so ask the iModels API first: an unknown iModel is a mistake in the configuration, not an iModel without
+		// connections.
 		if _, err := r.res.client.GetIModel(ctx, imodelID); err != nil {
 			e.fail(listCallError("reading the iModel", err, "imodel_id", "iModel", imodelID, accessSync))
 			return
@@ -122,38 +108,27 @@ func (r *connectionListResource[M, P]) List(ctx context.Context, req list.ListRe
 	})
 }
 
-// sourceFileListResource lists one kind's source files of a connection.
+// sourceFileListResource lists one kind's source files of a connection, as connectionListResource does connections.
 type sourceFileListResource[M any, P sourceFileState[M]] struct {
-	res sourceFileResource[M, P]
+	*resourceBase
+	res *sourceFileResource[M, P]
+}
+
+func newSourceFileList[M any, P sourceFileState[M]](res *sourceFileResource[M, P]) *sourceFileListResource[M, P] {
+	return &sourceFileListResource[M, P]{&res.resourceBase, res}
 }
 
 type sourceFileListConfig struct {
 	ConnectionID types.String `tfsdk:"connection_id"`
 }
 
-func (r *sourceFileListResource[M, P]) Metadata(ctx context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	r.res.Metadata(ctx, req, resp)
-}
-
-func (r *sourceFileListResource[M, P]) Configure(ctx context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.res.Configure(ctx, req, resp)
-}
-
 func (r *sourceFileListResource[M, P]) ListResourceConfigSchema(_ context.Context, _ list.ListResourceSchemaRequest, resp *list.ListResourceSchemaResponse) {
 	noun := r.res.kind.Noun()
-	resp.Schema = schema.Schema{
-		Description: fmt.Sprintf("Lists the source files of a %s (at most 250), with their identity and, with "+
-			"`include_resource = true`, the full resource. Use it for connections managed elsewhere: a connection "+
-			"managed by `itwin_sync_%s_connection` lists its files in `source_files`, and managing them twice would make "+
-			"the two fight.", noun, r.res.kind.Kind),
-		Attributes: map[string]schema.Attribute{
-			"connection_id": schema.StringAttribute{
-				Required:    true,
-				Description: fmt.Sprintf("Id of the %s whose source files are listed.", noun),
-				Validators:  []validator.String{stringvalidator.LengthAtLeast(1)},
-			},
-		},
-	}
+	resp.Schema = listConfigSchema(fmt.Sprintf("Lists the source files of a %s (at most 250), with their identity and, with "+
+		"`include_resource = true`, the full resource. Use it for connections managed elsewhere: a connection "+
+		"managed by `itwin_sync_%s_connection` lists its files in `source_files`, and managing them twice would make "+
+		"the two fight.", noun, r.res.kind.Kind),
+		"connection_id", fmt.Sprintf("Id of the %s whose source files are listed.", noun))
 }
 
 func (r *sourceFileListResource[M, P]) List(ctx context.Context, req list.ListRequest, stream *list.ListResultsStream) {

@@ -66,6 +66,8 @@ type inField struct {
 	fields     []inField
 }
 
+func (f inField) fieldName() string { return f.name }
+
 var documentAttributeFields = []inField{
 	{name: "class_name", desc: "Class of the document element's attribute, e.g. `PlantDocs:DocumentLink` (defined by `document_attribute_schema_url`).", kind: inString, required: true,
 		validators: []validator.String{stringvalidator.LengthAtLeast(1)}},
@@ -109,17 +111,10 @@ func resourceInAttr(f inField) rschema.Attribute {
 	case inStringMap:
 		return rschema.MapAttribute{Required: f.required, Optional: opt, Description: f.desc, ElementType: types.StringType}
 	case inObject:
-		attrs := map[string]rschema.Attribute{}
-		for _, c := range f.fields {
-			attrs[c.name] = resourceInAttr(c)
-		}
-		return rschema.SingleNestedAttribute{Required: f.required, Optional: opt, Description: f.desc, Attributes: attrs}
+		return rschema.SingleNestedAttribute{Required: f.required, Optional: opt, Description: f.desc, Attributes: attributesOf(f.fields, resourceInAttr)}
 	case inObjectList:
-		attrs := map[string]rschema.Attribute{}
-		for _, c := range f.fields {
-			attrs[c.name] = resourceInAttr(c)
-		}
-		return rschema.ListNestedAttribute{Required: f.required, Optional: opt, Description: f.desc, NestedObject: rschema.NestedAttributeObject{Attributes: attrs}}
+		return rschema.ListNestedAttribute{Required: f.required, Optional: opt, Description: f.desc,
+			NestedObject: rschema.NestedAttributeObject{Attributes: attributesOf(f.fields, resourceInAttr)}}
 	default:
 		return rschema.StringAttribute{Required: f.required, Optional: opt, Description: f.desc, Validators: f.validators, WriteOnly: f.secret}
 	}
@@ -131,17 +126,10 @@ func actionInAttr(f inField) actionschema.Attribute {
 	case inStringMap:
 		return actionschema.MapAttribute{Required: f.required, Optional: opt, Description: f.desc, ElementType: types.StringType}
 	case inObject:
-		attrs := map[string]actionschema.Attribute{}
-		for _, c := range f.fields {
-			attrs[c.name] = actionInAttr(c)
-		}
-		return actionschema.SingleNestedAttribute{Required: f.required, Optional: opt, Description: f.desc, Attributes: attrs}
+		return actionschema.SingleNestedAttribute{Required: f.required, Optional: opt, Description: f.desc, Attributes: attributesOf(f.fields, actionInAttr)}
 	case inObjectList:
-		attrs := map[string]actionschema.Attribute{}
-		for _, c := range f.fields {
-			attrs[c.name] = actionInAttr(c)
-		}
-		return actionschema.ListNestedAttribute{Required: f.required, Optional: opt, Description: f.desc, NestedObject: actionschema.NestedAttributeObject{Attributes: attrs}}
+		return actionschema.ListNestedAttribute{Required: f.required, Optional: opt, Description: f.desc,
+			NestedObject: actionschema.NestedAttributeObject{Attributes: attributesOf(f.fields, actionInAttr)}}
 	default:
 		// Action configuration is never stored, so URLs need no write-only marking there.
 		return actionschema.StringAttribute{Required: f.required, Optional: opt, Description: f.desc, Validators: f.validators}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/list"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -107,7 +108,7 @@ func (p *itwinProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 
 // configFromEnvAndModel merges the provider block with ITWIN_* environment variables (the block wins) and
 // checks it, reporting each problem on its attribute.
-func configFromEnvAndModel(ctx context.Context, m providerModel, version string, diags *diagnosticsSink) itwin.Config {
+func configFromEnvAndModel(ctx context.Context, m providerModel, version string, diags *diag.Diagnostics) itwin.Config {
 	str := func(v types.String, env string) string {
 		if !v.IsNull() && !v.IsUnknown() {
 			return v.ValueString()
@@ -127,20 +128,20 @@ func configFromEnvAndModel(ctx context.Context, m providerModel, version string,
 	}
 	cfg.APIURL = strings.TrimRight(cfg.APIURL, "/")
 	if u, err := url.Parse(cfg.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		diags.attr(path.Root("api_url"), "Invalid api_url", fmt.Sprintf("api_url (or ITWIN_API_URL) must be an http(s) origin such as https://api.bentley.com, got %q.", cfg.APIURL))
+		diags.AddAttributeError(path.Root("api_url"), "Invalid api_url", fmt.Sprintf("api_url (or ITWIN_API_URL) must be an http(s) origin such as https://api.bentley.com, got %q.", cfg.APIURL))
 	} else if u.Path != "" || u.RawQuery != "" {
-		diags.attr(path.Root("api_url"), "Invalid api_url", fmt.Sprintf("api_url (or ITWIN_API_URL) must be an origin without a path or query (the APIs live at fixed paths under it), got %q.", cfg.APIURL))
+		diags.AddAttributeError(path.Root("api_url"), "Invalid api_url", fmt.Sprintf("api_url (or ITWIN_API_URL) must be an origin without a path or query (the APIs live at fixed paths under it), got %q.", cfg.APIURL))
 	}
 	if cfg.TokenURL == "" {
 		// The client owns this default (Bentley's API hosts have their token endpoint on an IMS host).
 		cfg.TokenURL = itwin.DefaultTokenURL(cfg.APIURL)
 	} else if u, err := url.Parse(cfg.TokenURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		diags.attr(path.Root("token_url"), "Invalid token_url", fmt.Sprintf("token_url (or ITWIN_TOKEN_URL) must be an http(s) URL, got %q.", cfg.TokenURL))
+		diags.AddAttributeError(path.Root("token_url"), "Invalid token_url", fmt.Sprintf("token_url (or ITWIN_TOKEN_URL) must be an http(s) URL, got %q.", cfg.TokenURL))
 	}
 
 	if !m.Scopes.IsNull() && !m.Scopes.IsUnknown() {
 		var scopes []string
-		diags.diags.Append(m.Scopes.ElementsAs(ctx, &scopes, false)...)
+		diags.Append(m.Scopes.ElementsAs(ctx, &scopes, false)...)
 		cfg.Scopes = scopes
 	} else if env := os.Getenv("ITWIN_SCOPES"); env != "" {
 		cfg.Scopes = strings.FieldsFunc(env, func(r rune) bool { return r == ' ' || r == ',' })
@@ -155,19 +156,19 @@ func configFromEnvAndModel(ctx context.Context, m providerModel, version string,
 	} else if env := os.Getenv("ITWIN_MAX_RETRIES"); env != "" {
 		n, err := strconv.Atoi(env)
 		if err != nil {
-			diags.attr(path.Root("max_retries"), "Invalid ITWIN_MAX_RETRIES", fmt.Sprintf("ITWIN_MAX_RETRIES must be a whole number, got %q.", env))
+			diags.AddAttributeError(path.Root("max_retries"), "Invalid ITWIN_MAX_RETRIES", fmt.Sprintf("ITWIN_MAX_RETRIES must be a whole number, got %q.", env))
 		}
 		cfg.MaxRetries = n
 	}
 	if cfg.MaxRetries < 0 || cfg.MaxRetries > 50 {
-		diags.attr(path.Root("max_retries"), "Invalid max_retries", fmt.Sprintf("max_retries (or ITWIN_MAX_RETRIES) must be between 0 and 50, got %d.", cfg.MaxRetries))
+		diags.AddAttributeError(path.Root("max_retries"), "Invalid max_retries", fmt.Sprintf("max_retries (or ITWIN_MAX_RETRIES) must be between 0 and 50, got %d.", cfg.MaxRetries))
 	}
 
 	cfg.RequestTimeout = itwin.DefaultRequestTimeout
 	if raw := str(m.RequestTimeout, "ITWIN_REQUEST_TIMEOUT"); raw != "" {
 		d, err := time.ParseDuration(raw)
 		if err != nil || d <= 0 {
-			diags.attr(path.Root("request_timeout"), "Invalid request_timeout", fmt.Sprintf("request_timeout (or ITWIN_REQUEST_TIMEOUT) must be a positive Go duration such as 60s or 2m, got %q.", raw))
+			diags.AddAttributeError(path.Root("request_timeout"), "Invalid request_timeout", fmt.Sprintf("request_timeout (or ITWIN_REQUEST_TIMEOUT) must be a positive Go duration such as 60s or 2m, got %q.", raw))
 		} else {
 			cfg.RequestTimeout = d
 		}
@@ -185,23 +186,22 @@ func configFromEnvAndModel(ctx context.Context, m providerModel, version string,
 	hasCreds := cfg.ClientID != "" || cfg.ClientSecret != ""
 	switch {
 	case cfg.AccessToken != "" && hasCreds:
-		diags.attr(path.Root("access_token"), "Conflicting credentials",
+		diags.AddAttributeError(path.Root("access_token"), "Conflicting credentials",
 			"Set either access_token (ITWIN_ACCESS_TOKEN) or client_id and client_secret (ITWIN_CLIENT_ID, ITWIN_CLIENT_SECRET), not both.")
 	case cfg.AccessToken == "" && !hasCreds:
-		diags.attr(path.Root("client_id"), "Missing credentials",
+		diags.AddAttributeError(path.Root("client_id"), "Missing credentials",
 			"The provider needs credentials: set client_id and client_secret (or ITWIN_CLIENT_ID and ITWIN_CLIENT_SECRET) for a service application, or access_token (ITWIN_ACCESS_TOKEN).")
 	case cfg.AccessToken == "" && cfg.ClientID == "":
-		diags.attr(path.Root("client_id"), "Missing client_id", "client_secret is set but client_id is not: set client_id or ITWIN_CLIENT_ID.")
+		diags.AddAttributeError(path.Root("client_id"), "Missing client_id", "client_secret is set but client_id is not: set client_id or ITWIN_CLIENT_ID.")
 	case cfg.AccessToken == "" && cfg.ClientSecret == "":
-		diags.attr(path.Root("client_secret"), "Missing client_secret", "client_id is set but client_secret is not: set client_secret or ITWIN_CLIENT_SECRET.")
+		diags.AddAttributeError(path.Root("client_secret"), "Missing client_secret", "client_id is set but client_secret is not: set client_secret or ITWIN_CLIENT_SECRET.")
 	}
 	return cfg
 }
 
 func (p *itwinProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var m providerModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &m, &resp.Diagnostics) {
 		return
 	}
 	// In schema order, so the same configuration always reports the same diagnostics in the same order.
@@ -220,8 +220,7 @@ func (p *itwinProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	sink := &diagnosticsSink{diags: &resp.Diagnostics}
-	cfg := configFromEnvAndModel(ctx, m, p.version, sink)
+	cfg := configFromEnvAndModel(ctx, m, p.version, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

@@ -42,7 +42,7 @@ func nullProviderModel() providerModel {
 func runConfig(t *testing.T, m providerModel) (itwin.Config, diag.Diagnostics) {
 	t.Helper()
 	var diags diag.Diagnostics
-	cfg := configFromEnvAndModel(t.Context(), m, "1.2.3", &diagnosticsSink{diags: &diags})
+	cfg := configFromEnvAndModel(t.Context(), m, "1.2.3", &diags)
 	return cfg, diags
 }
 

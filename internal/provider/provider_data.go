@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 )
@@ -57,8 +59,32 @@ func configured(data any, diags *diag.Diagnostics) (*itwin.Client, clock) {
 	}
 }
 
-// clientFrom is configured for those that only call the API.
-func clientFrom(data any, diags *diag.Diagnostics) *itwin.Client {
-	client, _ := configured(data, diags)
-	return client
+// resourceBase is embedded by every resource and list resource: Metadata and Configure are the same for all of
+// them but for the type name.
+type resourceBase struct {
+	typeName string // after the provider's name: "_imodel"
+	client   *itwin.Client
+	clock    clock
+}
+
+func (b *resourceBase) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + b.typeName
+}
+
+func (b *resourceBase) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	b.client, b.clock = configured(req.ProviderData, &resp.Diagnostics)
+}
+
+// dataSourceBase is resourceBase for data sources.
+type dataSourceBase struct {
+	typeName string
+	client   *itwin.Client
+}
+
+func (b *dataSourceBase) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + b.typeName
+}
+
+func (b *dataSourceBase) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	b.client, _ = configured(req.ProviderData, &resp.Diagnostics)
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -36,11 +35,10 @@ var (
 const defaultIModelCreateTimeout = 10 * time.Minute
 
 // NewIModelResource returns the itwin_imodel resource.
-func NewIModelResource() resource.Resource { return &imodelResource{} }
+func NewIModelResource() resource.Resource { return &imodelResource{resourceBase{typeName: "_imodel"}} }
 
 type imodelResource struct {
-	client *itwin.Client
-	clock  clock
+	resourceBase
 }
 
 type imodelModel struct {
@@ -80,10 +78,6 @@ func geoPointSchema(corner string) schema.SingleNestedAttribute {
 	}
 }
 
-func (r *imodelResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_imodel"
-}
-
 func (r *imodelResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		Description: "An empty iModel in an iTwin, ready to receive synchronized changesets. `name`, `description` and " +
@@ -91,24 +85,11 @@ func (r *imodelResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			"the iModel, which deletes it with its data. Creation waits until the iModel is initialized. Destroying the " +
 			"resource deletes the iModel together with its connections and runs.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Id of the iModel.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"itwin_id": schema.StringAttribute{
-				Required: true,
-				Description: "Id of the iTwin that owns the iModel. Changing it replaces the iModel: an iModel cannot move " +
-					"between iTwins, so the old one is deleted with every changeset synchronized into it.",
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"name": schema.StringAttribute{
-				Required: true,
-				Description: "Name of the iModel, unique within the iTwin. Changing it renames the iModel in place; its " +
-					"id, changesets, connections and runs are kept.",
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 255)},
-			},
+			"id": computedStringAttribute("Id of the iModel."),
+			"itwin_id": replacingStringAttribute("Id of the iTwin that owns the iModel. Changing it replaces the iModel: an iModel cannot move " +
+				"between iTwins, so the old one is deleted with every changeset synchronized into it."),
+			"name": nameAttribute("Name of the iModel, unique within the iTwin. Changing it renames the iModel in place; its " +
+				"id, changesets, connections and runs are kept."),
 			"description": schema.StringAttribute{
 				Optional: true,
 				Description: "Description of the iModel. Updated in place; removing it clears the description. Unset and " +
@@ -122,11 +103,7 @@ func (r *imodelResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 					"north_east": geoPointSchema("north-east"),
 				},
 			},
-			"state": schema.StringAttribute{
-				Computed:      true,
-				Description:   "State of the iModel (`initialized` once it can be used).",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"state": computedStringAttribute("State of the iModel (`initialized` once it can be used)."),
 			"created_at": schema.StringAttribute{
 				CustomType:    timetypes.RFC3339Type{},
 				Computed:      true,
@@ -145,21 +122,12 @@ func (r *imodelResource) IdentitySchema(_ context.Context, _ resource.IdentitySc
 	resp.IdentitySchema = idIdentitySchema("iModel")
 }
 
-func (r *imodelResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client, r.clock = configured(req.ProviderData, &resp.Diagnostics)
-}
-
 // ModifyPlan warns when the plan replaces an existing iModel (a new itwin_id; everything else is updated in
 // place): the replacement deletes it with every synchronized changeset, and the plan's "must be replaced" is easy
 // to overlook.
 func (r *imodelResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
-		return // create or destroy
-	}
 	var plan, state imodelModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() || plan.ITwinID.Equal(state.ITwinID) {
+	if !loadChange(ctx, req, &plan, &state, &resp.Diagnostics) || plan.ITwinID.Equal(state.ITwinID) {
 		return
 	}
 	resp.Diagnostics.AddAttributeWarning(path.Root("itwin_id"), "This plan replaces the iModel and deletes its data",
@@ -209,8 +177,7 @@ type extentModel struct {
 
 func (r *imodelResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan imodelModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) {
 		return
 	}
 	createTimeout, d := plan.Timeouts.Create(ctx, defaultIModelCreateTimeout)
@@ -281,32 +248,14 @@ func (r *imodelResource) Create(ctx context.Context, req resource.CreateRequest,
 }
 
 func (r *imodelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state imodelModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
-	im, err := r.client.GetIModel(ctx, state.ID.ValueString())
-	if err != nil {
-		if itwin.IsNotFound(err) {
-			removeGone(ctx, resp, "iModel", state.ID.ValueString())
-			return
-		}
-		addAPIError(&resp.Diagnostics, "reading iModel", err, nil)
-		return
-	}
-	state.fillFrom(im)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	readByID(ctx, req, resp, "iModel", r.client.GetIModel, (*imodelModel).fillFrom)
 }
 
 // Update renames the iModel or changes its description or extent in place (PATCH), sending only what changed.
 // A change between an unset description and "" (the same to the API), or of timeouts alone, needs no call.
 func (r *imodelResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state imodelModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
@@ -352,11 +301,7 @@ func imodelUpdateBody(ctx context.Context, plan, state imodelModel) (wire.IModel
 		changed = true
 	}
 	if want := plan.Description.ValueString(); want != state.Description.ValueString() {
-		if want == "" {
-			body.Description = wire.Null[string]()
-		} else {
-			body.Description = wire.Some(want)
-		}
+		body.Description = someOrNull(want)
 		changed = true
 	}
 	if !plan.Extent.Equal(state.Extent) {
@@ -389,19 +334,10 @@ func extentFromObject(ctx context.Context, o types.Object) (*wire.Extent, diag.D
 }
 
 func (r *imodelResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state imodelModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if err := r.client.DeleteIModel(ctx, state.ID.ValueString()); err != nil && !itwin.IsNotFound(err) {
-		addAPIError(&resp.Diagnostics, "deleting iModel", err, nil)
-	}
+	deleteByID(ctx, req, resp, "iModel", r.client.DeleteIModel)
 }
 
 // ImportState takes the iModel id, as a string or as the identity's id.
 func (r *imodelResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if id, ok := importedID(ctx, req, &resp.Diagnostics); ok {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	}
+	importIDState(ctx, req, resp)
 }

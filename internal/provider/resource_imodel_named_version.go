@@ -36,10 +36,12 @@ var (
 const namedVersionImportFormat = "<imodel_id>/<named_version_id>"
 
 // NewIModelNamedVersionResource returns the itwin_imodel_named_version resource.
-func NewIModelNamedVersionResource() resource.Resource { return &namedVersionResource{} }
+func NewIModelNamedVersionResource() resource.Resource {
+	return &namedVersionResource{resourceBase{typeName: "_imodel_named_version"}}
+}
 
 type namedVersionResource struct {
-	client *itwin.Client
+	resourceBase
 }
 
 type namedVersionModel struct {
@@ -55,10 +57,6 @@ type namedVersionModel struct {
 
 var changesetIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)
 
-func (r *namedVersionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_imodel_named_version"
-}
-
 func (r *namedVersionResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		Description: "A named version of an iModel: a name pinned on one changeset, for example a milestone after a " +
@@ -66,23 +64,10 @@ func (r *namedVersionResource) Schema(_ context.Context, _ resource.SchemaReques
 			"a named version, so destroying the resource only removes it from the Terraform state (with a warning) and " +
 			"the named version stays in the iModel; set `state = \"hidden\"` first to hide it.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Id of the named version.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"imodel_id": schema.StringAttribute{
-				Required:      true,
-				Description:   "Id of the iModel. Changing it creates a named version in the other iModel.",
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"name": schema.StringAttribute{
-				Required: true,
-				Description: "Name of the named version, unique within the iModel. Changing it renames the named version " +
-					"in place.",
-				Validators: []validator.String{stringvalidator.LengthBetween(1, 255)},
-			},
+			"id":        computedStringAttribute("Id of the named version."),
+			"imodel_id": replacingStringAttribute("Id of the iModel. Changing it creates a named version in the other iModel."),
+			"name": nameAttribute("Name of the named version, unique within the iModel. Changing it renames the named version " +
+				"in place."),
 			"description": schema.StringAttribute{
 				Optional:    true,
 				Description: "Description of the named version. Updated in place; removing it clears the description.",
@@ -129,24 +114,15 @@ func (r *namedVersionResource) Schema(_ context.Context, _ resource.SchemaReques
 }
 
 func (r *namedVersionResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = imodelChildIdentitySchema("named version")
-}
-
-func (r *namedVersionResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	resp.IdentitySchema = childIdentitySchema("imodel_id", "iModel", "iModel", "named version")
 }
 
 // ModifyPlan refuses a replacement that keeps the name in the same iModel: the old named version cannot be
 // deleted and keeps its name, so creating the new one would fail with NamedVersionExists after the plan was
 // approved.
 func (r *namedVersionResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
-		return
-	}
 	var plan, state namedVersionModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !loadChange(ctx, req, &plan, &state, &resp.Diagnostics) {
 		return
 	}
 	changesetChanged := ""
@@ -192,8 +168,7 @@ var namedVersionTargets = map[string]path.Path{
 
 func (r *namedVersionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan namedVersionModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) {
 		return
 	}
 	imodelID := plan.IModelID.ValueString()
@@ -317,18 +292,12 @@ func capitalize(s string) string {
 
 func (r *namedVersionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state namedVersionModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, imodelChildIdentity{IModelID: state.IModelID, ID: state.ID}, &resp.Diagnostics)
 	nv, err := r.client.GetNamedVersion(ctx, state.IModelID.ValueString(), state.ID.ValueString())
-	if err != nil {
-		if itwin.IsNotFound(err) {
-			removeGone(ctx, resp, "named version", state.ID.ValueString())
-			return
-		}
-		addAPIError(&resp.Diagnostics, "reading named version", err, nil)
+	if readFailed(ctx, resp, err, "named version", state.ID.ValueString()) {
 		return
 	}
 	state.fill(state.IModelID.ValueString(), nv)
@@ -337,9 +306,7 @@ func (r *namedVersionResource) Read(ctx context.Context, req resource.ReadReques
 
 func (r *namedVersionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state namedVersionModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, imodelChildIdentity{IModelID: state.IModelID, ID: state.ID}, &resp.Diagnostics)
@@ -373,11 +340,7 @@ func namedVersionUpdateBody(plan, state namedVersionModel) (wire.NamedVersionUpd
 		changed = true
 	}
 	if want := plan.Description.ValueString(); want != state.Description.ValueString() {
-		if want == "" {
-			body.Description = wire.Null[string]()
-		} else {
-			body.Description = wire.Some(want)
-		}
+		body.Description = someOrNull(want)
 		changed = true
 	}
 	if !plan.State.IsUnknown() && !plan.State.IsNull() && !plan.State.Equal(state.State) {
@@ -391,8 +354,7 @@ func namedVersionUpdateBody(plan, state namedVersionModel) (wire.NamedVersionUpd
 // resource only leaves the state; the warning says so, and how to hide it.
 func (r *namedVersionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state namedVersionModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	tflog.Info(ctx, "named versions cannot be deleted; removing from state only", map[string]any{"id": state.ID.ValueString()})
@@ -406,10 +368,5 @@ func (r *namedVersionResource) Delete(ctx context.Context, req resource.DeleteRe
 
 // ImportState takes "<imodel_id>/<named_version_id>", or the identity's imodel_id and id.
 func (r *namedVersionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	imodelID, id, ok := importedChild(ctx, req, namedVersionImportFormat, "imodel_id", &resp.Diagnostics)
-	if !ok {
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("imodel_id"), imodelID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
+	importChildState(ctx, req, resp, namedVersionImportFormat, "imodel_id")
 }

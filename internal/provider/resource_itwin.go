@@ -28,10 +28,10 @@ var (
 )
 
 // NewITwinResource returns the itwin_itwin resource.
-func NewITwinResource() resource.Resource { return &itwinResource{} }
+func NewITwinResource() resource.Resource { return &itwinResource{resourceBase{typeName: "_itwin"}} }
 
 type itwinResource struct {
-	client *itwin.Client
+	resourceBase
 }
 
 type itwinModel struct {
@@ -50,7 +50,7 @@ type itwinModel struct {
 	CreatedAt          timetypes.RFC3339 `tfsdk:"created_at"`
 }
 
-// itwinClasses are the classes the iTwins API knows (spec §9.2).
+// itwinClasses are the classes the iTwins API knows (internal/wire/testdata/spec/api.md §9.2).
 var itwinClasses = []string{"Thing", "Account", "Endeavor"}
 
 // itwinTargets maps the API's field names in 422 details to attributes.
@@ -59,10 +59,6 @@ var itwinTargets = map[string]path.Path{
 	"number": path.Root("number"), "type": path.Root("type"), "status": path.Root("status"),
 	"geographicLocation": path.Root("geographic_location"), "ianaTimeZone": path.Root("iana_time_zone"),
 	"dataCenterLocation": path.Root("data_center_location"), "parentId": path.Root("parent_id"),
-}
-
-func (r *itwinResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_itwin"
 }
 
 func (r *itwinResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -79,11 +75,7 @@ func (r *itwinResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			"and `sub_class` is updated in place. Destroying the resource (or replacing it) deletes the iTwin together " +
 			"with all its iModels, their synchronized changesets, connections and Storage files.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Id of the iTwin.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": computedStringAttribute("Id of the iTwin."),
 			"class": schema.StringAttribute{
 				Required: true,
 				Description: "Class of the iTwin: `Thing`, `Account` or `Endeavor`. The API cannot change it, so changing it " +
@@ -91,19 +83,10 @@ func (r *itwinResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 				Validators:    []validator.String{stringvalidator.OneOf(itwinClasses...)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			"sub_class": schema.StringAttribute{
-				Required: true,
-				Description: "Sub-class of the iTwin, for example `Asset` (class `Thing`), `Project` or `Program` (class " +
-					"`Endeavor`), `Account` (class `Account`). The API cannot change it, so changing it replaces the iTwin " +
-					"(and deletes everything in it).",
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
-			"display_name": schema.StringAttribute{
-				Required:    true,
-				Description: "Display name of the iTwin (1 to 255 characters). Updated in place.",
-				Validators:  []validator.String{stringvalidator.LengthBetween(1, 255)},
-			},
+			"sub_class": replacingStringAttribute("Sub-class of the iTwin, for example `Asset` (class `Thing`), `Project` or `Program` (class " +
+				"`Endeavor`), `Account` (class `Account`). The API cannot change it, so changing it replaces the iTwin " +
+				"(and deletes everything in it)."),
+			"display_name":        nameAttribute("Display name of the iTwin (1 to 255 characters). Updated in place."),
 			"number":              optional("Number (code) of the iTwin, unique in the account on the iTwin Platform."),
 			"type":                optional("Free-form type of the iTwin, for example `Bridge`."),
 			"geographic_location": optional("Geographic location of the iTwin as free text, for example `Exton, PA`."),
@@ -131,11 +114,7 @@ func (r *itwinResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 					"clears the parent.",
 				Validators: []validator.String{stringvalidator.LengthAtLeast(1)},
 			},
-			"itwin_account_id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Id of the account iTwin the iTwin belongs to; null when the server reports none.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"itwin_account_id": computedStringAttribute("Id of the account iTwin the iTwin belongs to; null when the server reports none."),
 			"created_at": schema.StringAttribute{
 				CustomType:    timetypes.RFC3339Type{},
 				Computed:      true,
@@ -150,20 +129,11 @@ func (r *itwinResource) IdentitySchema(_ context.Context, _ resource.IdentitySch
 	resp.IdentitySchema = idIdentitySchema("iTwin")
 }
 
-func (r *itwinResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 // ModifyPlan warns when the plan replaces an existing iTwin (a new class or sub_class): the replacement deletes
 // the iTwin with every iModel in it.
 func (r *itwinResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
-		return
-	}
 	var plan, state itwinModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !loadChange(ctx, req, &plan, &state, &resp.Diagnostics) {
 		return
 	}
 	attr := ""
@@ -212,8 +182,7 @@ func parentIDValue(parent, account string, ref types.String) types.String {
 
 func (r *itwinResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan itwinModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) {
 		return
 	}
 	tw, err := r.client.CreateITwin(ctx, wire.ITwinCreate{
@@ -244,30 +213,12 @@ func (r *itwinResource) Create(ctx context.Context, req resource.CreateRequest, 
 }
 
 func (r *itwinResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state itwinModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
-	tw, err := r.client.GetITwin(ctx, state.ID.ValueString())
-	if err != nil {
-		if itwin.IsNotFound(err) {
-			removeGone(ctx, resp, "iTwin", state.ID.ValueString())
-			return
-		}
-		addAPIError(&resp.Diagnostics, "reading iTwin", err, nil)
-		return
-	}
-	state.fill(tw)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	readByID(ctx, req, resp, "iTwin", r.client.GetITwin, (*itwinModel).fill)
 }
 
 func (r *itwinResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state itwinModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
@@ -333,19 +284,10 @@ func itwinUpdateBody(plan, state itwinModel) (wire.ITwinUpdate, bool) {
 }
 
 func (r *itwinResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state itwinModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if err := r.client.DeleteITwin(ctx, state.ID.ValueString()); err != nil && !itwin.IsNotFound(err) {
-		addAPIError(&resp.Diagnostics, "deleting iTwin", err, nil)
-	}
+	deleteByID(ctx, req, resp, "iTwin", r.client.DeleteITwin)
 }
 
 // ImportState takes the iTwin id, as a string or as the identity's id.
 func (r *itwinResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if id, ok := importedID(ctx, req, &resp.Diagnostics); ok {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	}
+	importIDState(ctx, req, resp)
 }

@@ -16,8 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
-	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
@@ -34,11 +32,12 @@ var (
 )
 
 // NewStorageFileResource returns the itwin_storage_file resource.
-func NewStorageFileResource() resource.Resource { return &storageFileResource{} }
+func NewStorageFileResource() resource.Resource {
+	return &storageFileResource{resourceBase{typeName: "_storage_file"}}
+}
 
 type storageFileResource struct {
-	client *itwin.Client
-	clock  clock
+	resourceBase
 }
 
 type storageFileModel struct {
@@ -54,10 +53,6 @@ type storageFileModel struct {
 	Timeouts     timeouts.Value    `tfsdk:"timeouts"`
 }
 
-func (r *storageFileResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_storage_file"
-}
-
 func (r *storageFileResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		Description: "A file in iTwin Storage, uploaded from a local file. The SHA-256 of the local file is computed " +
@@ -69,17 +64,8 @@ func (r *storageFileResource) Schema(ctx context.Context, _ resource.SchemaReque
 			"(an existing file imported or onboarded with `terraform query`), Terraform manages the file's folder, name " +
 			"and description but not its content.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Storage id of the file.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"folder_id": schema.StringAttribute{
-				Required:      true,
-				Description:   "Id of the Storage folder that holds the file (for example `itwin_storage_folder.x.id`). Changing it uploads a new file.",
-				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			},
+			"id":        computedStringAttribute("Storage id of the file."),
+			"folder_id": replacingStringAttribute("Id of the Storage folder that holds the file (for example `itwin_storage_folder.x.id`). Changing it uploads a new file."),
 			"display_name": schema.StringAttribute{
 				Optional: true,
 				Computed: true,
@@ -133,10 +119,6 @@ func (r *storageFileResource) IdentitySchema(_ context.Context, _ resource.Ident
 	resp.IdentitySchema = idIdentitySchema("storage file")
 }
 
-func (r *storageFileResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client, r.clock = configured(req.ProviderData, &resp.Diagnostics)
-}
-
 // defaultStorageFileTimeout bounds an upload by default: 256 MiB (the most one upload takes) at about 150 KB/s.
 // The content PUT itself has no per-request timeout (internal/itwin/client.go), so this is what ends a stalled one.
 const defaultStorageFileTimeout = 30 * time.Minute
@@ -156,17 +138,14 @@ func (r *storageFileResource) ModifyPlan(ctx context.Context, req resource.Modif
 		return // destroy
 	}
 	var plan, config storageFileModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.Config, &config, &resp.Diagnostics) {
 		return
 	}
 
 	creating := req.State.Raw.IsNull()
 	var state storageFileModel
 	if !creating {
-		resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-		if resp.Diagnostics.HasError() {
+		if !load(ctx, req.State, &state, &resp.Diagnostics) {
 			return
 		}
 	}
@@ -293,8 +272,7 @@ func (r *storageFileResource) sourceError(diags *diag.Diagnostics, doing, name s
 
 func (r *storageFileResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan storageFileModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) {
 		return
 	}
 	if plan.Source.IsNull() {
@@ -365,18 +343,12 @@ func (r *storageFileResource) recordIncompleteUpload(ctx context.Context, resp *
 
 func (r *storageFileResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	var state storageFileModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
 	file, err := r.client.GetFile(ctx, state.ID.ValueString())
-	if err != nil {
-		if itwin.IsNotFound(err) {
-			removeGone(ctx, resp, "storage file", state.ID.ValueString())
-			return
-		}
-		addAPIError(&resp.Diagnostics, "reading storage file", err, nil)
+	if readFailed(ctx, resp, err, "storage file", state.ID.ValueString()) {
 		return
 	}
 	// The content hash of a stored file is not available from the API; size and last-modified time are. If they
@@ -401,9 +373,7 @@ func (r *storageFileResource) Read(ctx context.Context, req resource.ReadRequest
 
 func (r *storageFileResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state storageFileModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
@@ -461,19 +431,10 @@ func (r *storageFileResource) Update(ctx context.Context, req resource.UpdateReq
 }
 
 func (r *storageFileResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state storageFileModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if err := r.client.DeleteFile(ctx, state.ID.ValueString()); err != nil && !itwin.IsNotFound(err) {
-		addAPIError(&resp.Diagnostics, "deleting storage file", err, nil)
-	}
+	deleteByID(ctx, req, resp, "storage file", r.client.DeleteFile)
 }
 
 // ImportState takes the storage file id, as a string or as the identity's id.
 func (r *storageFileResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if id, ok := importedID(ctx, req, &resp.Diagnostics); ok {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	}
+	importIDState(ctx, req, resp)
 }

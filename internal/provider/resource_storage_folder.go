@@ -27,10 +27,12 @@ var (
 )
 
 // NewStorageFolderResource returns the itwin_storage_folder resource.
-func NewStorageFolderResource() resource.Resource { return &storageFolderResource{} }
+func NewStorageFolderResource() resource.Resource {
+	return &storageFolderResource{resourceBase{typeName: "_storage_folder"}}
+}
 
 type storageFolderResource struct {
-	client *itwin.Client
+	resourceBase
 }
 
 type storageFolderModel struct {
@@ -42,20 +44,12 @@ type storageFolderModel struct {
 	Path           types.String `tfsdk:"path"`
 }
 
-func (r *storageFolderResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_storage_folder"
-}
-
 func (r *storageFolderResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		Description: "A folder in iTwin Storage, created either in the root folder of an iTwin's Storage (`itwin_id`) " +
 			"or inside another folder (`parent_folder_id`). Deleting the folder deletes its contents.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Storage id of the folder.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": computedStringAttribute("Storage id of the folder."),
 			"itwin_id": schema.StringAttribute{
 				Optional: true,
 				Description: "Create the folder in the root folder of this iTwin's Storage. Exactly one of `itwin_id` and " +
@@ -75,11 +69,7 @@ func (r *storageFolderResource) Schema(_ context.Context, _ resource.SchemaReque
 					stringplanmodifier.RequiresReplaceIfConfigured(),
 				},
 			},
-			"display_name": schema.StringAttribute{
-				Required:    true,
-				Description: "Name of the folder (at most 255 characters). Renaming updates the folder in place.",
-				Validators:  []validator.String{stringvalidator.LengthBetween(1, 255)},
-			},
+			"display_name": nameAttribute("Name of the folder (at most 255 characters). Renaming updates the folder in place."),
 			"description": schema.StringAttribute{
 				Optional: true,
 				Description: "Description of the folder. Updated in place. Removing it (or setting `\"\"`) clears the " +
@@ -103,20 +93,11 @@ func (r *storageFolderResource) IdentitySchema(_ context.Context, _ resource.Ide
 	resp.IdentitySchema = idIdentitySchema("storage folder")
 }
 
-func (r *storageFolderResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
-}
-
 // ModifyPlan decides whether a change of itwin_id replaces the folder. A folder imported by id has no itwin_id
 // in state; setting it then only records it, provided the folder really sits in that iTwin's root.
 func (r *storageFolderResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
-	if req.State.Raw.IsNull() || req.Plan.Raw.IsNull() {
-		return
-	}
 	var plan, state storageFolderModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !loadChange(ctx, req, &plan, &state, &resp.Diagnostics) {
 		return
 	}
 	if plan.ITwinID.Equal(state.ITwinID) {
@@ -156,8 +137,7 @@ func (m *storageFolderModel) fill(f *wire.StorageFolder) {
 
 func (r *storageFolderResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	var plan storageFolderModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) {
 		return
 	}
 	parent := plan.ParentFolderID.ValueString()
@@ -198,30 +178,12 @@ func (r *storageFolderResource) Create(ctx context.Context, req resource.CreateR
 }
 
 func (r *storageFolderResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state storageFolderModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
-	folder, err := r.client.GetFolder(ctx, state.ID.ValueString())
-	if err != nil {
-		if itwin.IsNotFound(err) {
-			removeGone(ctx, resp, "storage folder", state.ID.ValueString())
-			return
-		}
-		addAPIError(&resp.Diagnostics, "reading storage folder", err, nil)
-		return
-	}
-	state.fill(folder)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	readByID(ctx, req, resp, "storage folder", r.client.GetFolder, (*storageFolderModel).fill)
 }
 
 func (r *storageFolderResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state storageFolderModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, &plan, &resp.Diagnostics) || !load(ctx, req.State, &state, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
@@ -246,19 +208,10 @@ func (r *storageFolderResource) Update(ctx context.Context, req resource.UpdateR
 }
 
 func (r *storageFolderResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state storageFolderModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if err := r.client.DeleteFolder(ctx, state.ID.ValueString()); err != nil && !itwin.IsNotFound(err) {
-		addAPIError(&resp.Diagnostics, "deleting storage folder", err, nil)
-	}
+	deleteByID(ctx, req, resp, "storage folder", r.client.DeleteFolder)
 }
 
 // ImportState takes the storage folder id, as a string or as the identity's id.
 func (r *storageFolderResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if id, ok := importedID(ctx, req, &resp.Diagnostics); ok {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	}
+	importIDState(ctx, req, resp)
 }

@@ -37,24 +37,16 @@ var (
 
 // NewSyncConfigurationResource manages the synchronization configuration stored at one scope.
 func NewSyncConfigurationResource() resource.Resource {
-	return &syncConfigurationResource{}
+	return &syncConfigurationResource{resourceBase{typeName: "_sync_configuration"}}
 }
 
 type syncConfigurationResource struct {
-	client *itwin.Client
-}
-
-func (r *syncConfigurationResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_sync_configuration"
+	resourceBase
 }
 
 func (r *syncConfigurationResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	attrs := map[string]schema.Attribute{
-		"id": schema.StringAttribute{
-			Computed:      true,
-			Description:   "The scope of the configuration, in the import form: `itwins/<itwin_id>`, `imodels/<imodel_id>` or `connections/<connection_id>`.",
-			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-		},
+		"id": computedStringAttribute("The scope of the configuration, in the import form: `itwins/<itwin_id>`, `imodels/<imodel_id>` or `connections/<connection_id>`."),
 		"additional_settings": schema.StringAttribute{
 			CustomType: jsontypes.NormalizedType{},
 			Optional:   true,
@@ -130,14 +122,6 @@ func (r *syncConfigurationResource) IdentitySchema(_ context.Context, _ resource
 			},
 		},
 	}
-}
-
-func (r *syncConfigurationResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	client := clientFrom(req.ProviderData, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	r.client = client
 }
 
 func (r *syncConfigurationResource) ConfigValidators(_ context.Context) []resource.ConfigValidator {

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
-	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -41,12 +40,12 @@ type (
 
 // NewSyncStorageConnectionResource is the constructor of itwin_sync_storage_connection.
 func NewSyncStorageConnectionResource() resource.Resource {
-	return &storageConnectionResource{kind: storageKind}
+	return newConnectionResource[storageConnectionModel](storageKind)
 }
 
 // NewSyncManifestConnectionResource is the constructor of itwin_sync_manifest_connection.
 func NewSyncManifestConnectionResource() resource.Resource {
-	return &manifestConnectionResource{kind: manifestKind}
+	return newConnectionResource[connectionModel](manifestKind)
 }
 
 // connectionModel is the state of a connection resource; it is the whole state of a manifest connection.
@@ -96,29 +95,23 @@ func (m *storageConnectionModel) fileMaps() []fileMap {
 }
 
 type connectionResource[M any, P connectionState[M]] struct {
-	kind   *connKind
-	client *itwin.Client
-	clock  clock
+	resourceBase
+	kind *connKind
+}
+
+func newConnectionResource[M any, P connectionState[M]](k *connKind) *connectionResource[M, P] {
+	return &connectionResource[M, P]{resourceBase{typeName: k.typeName()}, k}
 }
 
 func (r *connectionResource[M, P]) api() itwin.ConnectionAPI {
 	return r.client.Connections(r.kind.Kind)
 }
 
-func (r *connectionResource[M, P]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + r.kind.typeName()
-}
-
 func (r *connectionResource[M, P]) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	attrs := map[string]schema.Attribute{
-		"id": computedStringAttribute("Connection id (43-character base64url), assigned by the server."),
-		"imodel_id": schema.StringAttribute{
-			Required:      true,
-			Description:   "Id of the iModel the connection synchronizes into. Changing it replaces the connection.",
-			PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-			Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-		},
-		"itwin_id": computedStringAttribute("Id of the iTwin that owns the iModel, derived by the server."),
+		"id":        computedStringAttribute("Connection id (43-character base64url), assigned by the server."),
+		"imodel_id": replacingStringAttribute("Id of the iModel the connection synchronizes into. Changing it replaces the connection."),
+		"itwin_id":  computedStringAttribute("Id of the iTwin that owns the iModel, derived by the server."),
 		"display_name": schema.StringAttribute{
 			Optional:      true,
 			Computed:      true,
@@ -149,10 +142,6 @@ func (r *connectionResource[M, P]) Schema(ctx context.Context, _ resource.Schema
 
 func (r *connectionResource[M, P]) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = idIdentitySchema(r.kind.Noun())
-}
-
-func (r *connectionResource[M, P]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client, r.clock = configured(req.ProviderData, &resp.Diagnostics)
 }
 
 // ValidateConfig rejects a file listed twice with different connector types: the set keeps both elements, but
@@ -242,8 +231,7 @@ func (r *connectionResource[M, P]) desiredFiles(ctx context.Context, set types.S
 
 func (r *connectionResource[M, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	plan := P(new(M))
-	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, plan, &resp.Diagnostics) {
 		return
 	}
 	p := plan.base()
@@ -388,8 +376,7 @@ func (r *connectionResource[M, P]) read(ctx context.Context, id string, diags *d
 
 func (r *connectionResource[M, P]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	state := P(new(M))
-	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, state, &resp.Diagnostics) {
 		return
 	}
 	s := state.base()
@@ -408,9 +395,7 @@ func (r *connectionResource[M, P]) Read(ctx context.Context, req resource.ReadRe
 
 func (r *connectionResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	plan, state := P(new(M)), P(new(M))
-	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, plan, &resp.Diagnostics) || !load(ctx, req.State, state, &resp.Diagnostics) {
 		return
 	}
 	p, s := plan.base(), state.base()

@@ -37,12 +37,12 @@ type (
 
 // NewSyncStorageConnectionRunResource is the constructor of itwin_sync_storage_connection_run.
 func NewSyncStorageConnectionRunResource() resource.Resource {
-	return &storageRunResource{kind: storageKind}
+	return &storageRunResource{resourceBase{typeName: storageKind.typeName() + "_run"}, storageKind}
 }
 
 // NewSyncManifestConnectionRunResource is the constructor of itwin_sync_manifest_connection_run.
 func NewSyncManifestConnectionRunResource() resource.Resource {
-	return &manifestRunResource{kind: manifestKind}
+	return &manifestRunResource{resourceBase{typeName: manifestKind.typeName() + "_run"}, manifestKind}
 }
 
 // runModel is what both run resources hold: the run, what starts a new one, the local wait settings and the
@@ -76,17 +76,12 @@ type runState[M any] interface {
 }
 
 type connectionRunResource[M any, P runState[M]] struct {
-	kind   *connKind
-	client *itwin.Client
-	clock  clock
+	resourceBase
+	kind *connKind
 }
 
 func (r *connectionRunResource[M, P]) target(connID string) runTarget {
 	return runTarget{client: r.client, kind: r.kind.Kind, connectionID: connID}
-}
-
-func (r *connectionRunResource[M, P]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + r.kind.typeName() + "_run"
 }
 
 func (r *connectionRunResource[M, P]) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -96,11 +91,7 @@ func (r *connectionRunResource[M, P]) Schema(ctx context.Context, _ resource.Sch
 }
 
 func (r *connectionRunResource[M, P]) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = connectionChildIdentitySchema(r.kind.Noun(), "run")
-}
-
-func (r *connectionRunResource[M, P]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client, r.clock = configured(req.ProviderData, &resp.Diagnostics)
+	resp.IdentitySchema = childIdentitySchema("connection_id", r.kind.Noun(), "connection", "run")
 }
 
 func (r *connectionRunResource[M, P]) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
@@ -142,8 +133,7 @@ func (r *connectionRunResource[M, P]) Create(ctx context.Context, req resource.C
 	plan, config := P(new(M)), P(new(M))
 	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
 	// Write-only values (the manifest's URLs) exist only in the configuration.
-	resp.Diagnostics.Append(req.Config.Get(ctx, config)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, config, &resp.Diagnostics) {
 		return
 	}
 	p := plan.base()
@@ -177,8 +167,7 @@ func (r *connectionRunResource[M, P]) Create(ctx context.Context, req resource.C
 // (the run is removed with it).
 func (r *connectionRunResource[M, P]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	state := P(new(M))
-	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, state, &resp.Diagnostics) {
 		return
 	}
 	s := state.base()
@@ -201,8 +190,7 @@ func (r *connectionRunResource[M, P]) Read(ctx context.Context, req resource.Rea
 // triggers adopted after an import): no API call.
 func (r *connectionRunResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	plan := P(new(M))
-	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, plan, &resp.Diagnostics) {
 		return
 	}
 	clearImportedRun(ctx, resp)
@@ -220,7 +208,7 @@ func (r *connectionRunResource[M, P]) Delete(ctx context.Context, req resource.D
 // ImportState reads "<connection_id>/<run_id>" (or the identity's connection_id and id) and sets the local
 // settings to their defaults, so a plan right after the import is empty.
 func (r *connectionRunResource[M, P]) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if !importConnectionChildState(ctx, req, resp, "<connection_id>/<run_id>") {
+	if !importChildState(ctx, req, resp, "<connection_id>/<run_id>", "connection_id") {
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait"), true)...)

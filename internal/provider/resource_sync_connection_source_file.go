@@ -32,12 +32,12 @@ type (
 
 // NewSyncStorageConnectionSourceFileResource is the constructor of itwin_sync_storage_connection_source_file.
 func NewSyncStorageConnectionSourceFileResource() resource.Resource {
-	return &storageSourceFileResource{kind: storageKind}
+	return newSourceFileResource[storageSourceFileModel](storageKind)
 }
 
 // NewSyncManifestConnectionSourceFileResource is the constructor of itwin_sync_manifest_connection_source_file.
 func NewSyncManifestConnectionSourceFileResource() resource.Resource {
-	return &manifestSourceFileResource{kind: manifestKind}
+	return newSourceFileResource[manifestSourceFileModel](manifestKind)
 }
 
 // sourceFileModel is what both source-file resources hold.
@@ -111,16 +111,16 @@ func (m *manifestSourceFileModel) planComputed(*manifestSourceFileModel, bool) {
 func (m *manifestSourceFileModel) keepPlanned(*manifestSourceFileModel)        {}
 
 type sourceFileResource[M any, P sourceFileState[M]] struct {
-	kind   *connKind
-	client *itwin.Client
+	resourceBase
+	kind *connKind
+}
+
+func newSourceFileResource[M any, P sourceFileState[M]](k *connKind) *sourceFileResource[M, P] {
+	return &sourceFileResource[M, P]{resourceBase{typeName: k.typeName() + "_source_file"}, k}
 }
 
 func (r *sourceFileResource[M, P]) api() itwin.ConnectionAPI {
 	return r.client.Connections(r.kind.Kind)
-}
-
-func (r *sourceFileResource[M, P]) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + r.kind.typeName() + "_source_file"
 }
 
 func (r *sourceFileResource[M, P]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -133,11 +133,8 @@ func (r *sourceFileResource[M, P]) Schema(_ context.Context, _ resource.SchemaRe
 }
 
 func (r *sourceFileResource[M, P]) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	resp.IdentitySchema = connectionChildIdentitySchema(r.kind.Noun(), "source file mapping (a value of source_file_ids, not the "+r.kind.keyNoun+")")
-}
-
-func (r *sourceFileResource[M, P]) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
+	resp.IdentitySchema = childIdentitySchema("connection_id", r.kind.Noun(), "connection",
+		"source file mapping (a value of source_file_ids, not the "+r.kind.keyNoun+")")
 }
 
 // ModifyPlan keeps the kind's computed attributes while the mapping is untouched, and lets the kind warn about a
@@ -147,16 +144,14 @@ func (r *sourceFileResource[M, P]) ModifyPlan(ctx context.Context, req resource.
 		return
 	}
 	plan := P(new(M))
-	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, plan, &resp.Diagnostics) {
 		return
 	}
 	want, known := plan.file()
 	changed := true
 	if !req.State.Raw.IsNull() {
 		state := P(new(M))
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-		if resp.Diagnostics.HasError() {
+		if !load(ctx, req.State, state, &resp.Diagnostics) {
 			return
 		}
 		had, _ := state.file()
@@ -190,8 +185,7 @@ func stateOf[M any, P sourceFileState[M]](connID types.String, f *itwin.SourceFi
 
 func (r *sourceFileResource[M, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	plan := P(new(M))
-	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, plan, &resp.Diagnostics) {
 		return
 	}
 	connID := plan.base().ConnectionID
@@ -208,8 +202,7 @@ func (r *sourceFileResource[M, P]) Create(ctx context.Context, req resource.Crea
 
 func (r *sourceFileResource[M, P]) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	state := P(new(M))
-	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, state, &resp.Diagnostics) {
 		return
 	}
 	s := state.base()
@@ -230,9 +223,7 @@ func (r *sourceFileResource[M, P]) Read(ctx context.Context, req resource.ReadRe
 
 func (r *sourceFileResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	plan, state := P(new(M)), P(new(M))
-	resp.Diagnostics.Append(req.Plan.Get(ctx, plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, state)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Plan, plan, &resp.Diagnostics) || !load(ctx, req.State, state, &resp.Diagnostics) {
 		return
 	}
 	s := state.base()
@@ -266,5 +257,5 @@ func (r *sourceFileResource[M, P]) Delete(ctx context.Context, req resource.Dele
 // ImportState takes the connection id and the mapping id (as shown in the connection's source_file_ids), as a
 // string in the kind's import format or as the identity's connection_id and id.
 func (r *sourceFileResource[M, P]) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importConnectionChildState(ctx, req, resp, r.kind.sourceFileImportFormat)
+	importChildState(ctx, req, resp, r.kind.sourceFileImportFormat, "connection_id")
 }

@@ -57,7 +57,7 @@ type storageRunFixture struct {
 
 func newStorageRunFixture(t *testing.T) *storageRunFixture {
 	f := newFakeSync(t, wire.KindStorage)
-	r := &storageRunResource{kind: storageKind, client: f.client(), clock: newFakeClock()}
+	r := &storageRunResource{resourceBase{client: f.client(), clock: newFakeClock()}, storageKind}
 	fx := &storageRunFixture{f: f, r: r}
 	r.Schema(context.Background(), resource.SchemaRequest{}, &fx.sch)
 	if fx.sch.Diagnostics.HasError() {

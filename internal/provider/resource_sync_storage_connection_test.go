@@ -336,7 +336,7 @@ func TestAccSyncStorageConnection_extensionWarning(t *testing.T) {
 	rvt := testUploadFile(t, c, inst, "Tower.RVT", "revit bytes")
 	dgn := testUploadFile(t, c, inst, "ok.dgn", "dgn bytes")
 	ctx := t.Context()
-	r := &storageConnectionResource{kind: storageKind, client: c}
+	r := &storageConnectionResource{resourceBase{client: c}, storageKind}
 	var sr fwresource.SchemaResponse
 	r.Schema(ctx, fwresource.SchemaRequest{}, &sr)
 	s := sr.Schema

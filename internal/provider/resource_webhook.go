@@ -37,14 +37,16 @@ var (
 	_ resource.ResourceWithValidateConfig   = &webhookResource{}
 )
 
-// minWebhookSecretLength is the shortest secret the Webhooks API accepts (spec §12).
+// minWebhookSecretLength is the shortest secret the Webhooks API accepts (internal/wire/testdata/spec/api.md §12).
 const minWebhookSecretLength = 32
 
 // NewWebhookResource returns the itwin_webhook resource.
-func NewWebhookResource() resource.Resource { return &webhookResource{} }
+func NewWebhookResource() resource.Resource {
+	return &webhookResource{resourceBase{typeName: "_webhook"}}
+}
 
 type webhookResource struct {
-	client *itwin.Client
+	resourceBase
 }
 
 type webhookModel struct {
@@ -72,10 +74,6 @@ var webhookErrorTargets = map[string]path.Path{
 	"active":      path.Root("active"),
 }
 
-func (r *webhookResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_webhook"
-}
-
 func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		Description: "A webhook of the iTwin Platform Webhooks API (v2): events such as a completed synchronization run " +
@@ -85,11 +83,7 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 			"the service and captured once into the sensitive `secret`. The API creates webhooks inactive; the " +
 			"resource activates it unless `active = false`.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "Id of the webhook.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"id": computedStringAttribute("Id of the webhook."),
 			"scope": schema.StringAttribute{
 				Required: true,
 				Description: "What the webhook covers: `Account` (everything the caller's account owns) or `iTwin` (objects " +
@@ -104,16 +98,12 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
-			"scope_id": schema.StringAttribute{
-				Computed:      true,
-				Description:   "The scope's id as the service records it: the iTwin id, or the caller's account id for `Account`.",
-				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
+			"scope_id": computedStringAttribute("The scope's id as the service records it: the iTwin id, or the caller's account id for `Account`."),
 			"callback_url": schema.StringAttribute{
 				Required: true,
 				Description: "URL the events are POSTed to. It must use `https://`; `http://` is accepted only on a loopback " +
 					"address (`127.0.0.1`, `[::1]`, `localhost`), which only itwin-local can reach.",
-				Validators: []validator.String{callbackURLValidator{}},
+				Validators: []validator.String{callbackURLValidator{"must be an https:// URL, or an http:// URL on a loopback address"}},
 			},
 			"event_types": schema.SetAttribute{
 				Required:    true,
@@ -155,7 +145,7 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				Description: "The secret the service generated when the webhook was created without `secret_wo`; the API " +
 					"returns it only then, so it is captured once and kept. Null when `secret_wo` is used, and after an import " +
 					"(the API never returns the secret of an existing webhook).",
-				PlanModifiers: []planmodifier.String{generatedSecretPlan{}},
+				PlanModifiers: []planmodifier.String{generatedSecretPlan{"Null with secret_wo; generated at create and kept afterwards."}},
 			},
 			"created_at": schema.StringAttribute{
 				CustomType:    timetypes.RFC3339Type{},
@@ -174,10 +164,6 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 
 func (r *webhookResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = idIdentitySchema("webhook")
-}
-
-func (r *webhookResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	r.client = clientFrom(req.ProviderData, &resp.Diagnostics)
 }
 
 func (r *webhookResource) ConfigValidators(_ context.Context) []resource.ConfigValidator {
@@ -210,17 +196,9 @@ func (r *webhookResource) ValidateConfig(ctx context.Context, req resource.Valid
 	}
 }
 
-// callbackURLValidator accepts https URLs, and http URLs on a loopback address (spec §12: itwin-local delivers to
-// local receivers; the iTwin Platform requires https).
-type callbackURLValidator struct{}
-
-func (callbackURLValidator) Description(context.Context) string {
-	return "must be an https:// URL, or an http:// URL on a loopback address"
-}
-
-func (v callbackURLValidator) MarkdownDescription(ctx context.Context) string {
-	return v.Description(ctx)
-}
+// callbackURLValidator accepts https URLs, and http URLs on a loopback address: itwin-local delivers to local
+// receivers, the iTwin Platform requires https (internal/wire/testdata/spec/api.md §12).
+type callbackURLValidator struct{ describedAs }
 
 func (callbackURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
@@ -270,15 +248,7 @@ func secretVersionRemoved(_ context.Context, req planmodifier.Int64Request, resp
 // generatedSecretPlan plans `secret`: null when the configuration gives secret_wo; unknown at create (the
 // service generates it); otherwise the stored value, null included (after an import the secret is unknowable,
 // and planning a change for it would never converge).
-type generatedSecretPlan struct{}
-
-func (generatedSecretPlan) Description(context.Context) string {
-	return "Null with secret_wo; generated at create and kept afterwards."
-}
-
-func (m generatedSecretPlan) MarkdownDescription(ctx context.Context) string {
-	return m.Description(ctx)
-}
+type generatedSecretPlan struct{ describedAs }
 
 func (generatedSecretPlan) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
 	var wo types.String
@@ -331,8 +301,7 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 	var plan, config webhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	// secret_wo exists only in the configuration.
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.Config, &config, &resp.Diagnostics) {
 		return
 	}
 	body := wire.WebhookCreate{
@@ -382,31 +351,13 @@ func (r *webhookResource) Create(ctx context.Context, req resource.CreateRequest
 }
 
 func (r *webhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	var state webhookModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
-	w, err := r.client.GetWebhook(ctx, state.ID.ValueString())
-	if err != nil {
-		if itwin.IsNotFound(err) {
-			removeGone(ctx, resp, "webhook", state.ID.ValueString())
-			return
-		}
-		addAPIError(&resp.Diagnostics, "reading webhook", err, nil)
-		return
-	}
-	state.fill(w)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	readByID(ctx, req, resp, "webhook", r.client.GetWebhook, (*webhookModel).fill)
 }
 
 func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	var plan, state, config webhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	if resp.Diagnostics.HasError() {
+	if !load(ctx, req.State, &state, &resp.Diagnostics) || !load(ctx, req.Config, &config, &resp.Diagnostics) {
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
@@ -454,20 +405,11 @@ func (r *webhookResource) Update(ctx context.Context, req resource.UpdateRequest
 }
 
 func (r *webhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state webhookModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if err := r.client.DeleteWebhook(ctx, state.ID.ValueString()); err != nil && !itwin.IsNotFound(err) {
-		addAPIError(&resp.Diagnostics, "deleting webhook", err, nil)
-	}
+	deleteByID(ctx, req, resp, "webhook", r.client.DeleteWebhook)
 }
 
 // ImportState takes the webhook id, as a string or as the identity's id. The secret of an existing webhook is
 // never returned by the API, so `secret` stays null after an import.
 func (r *webhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if id, ok := importedID(ctx, req, &resp.Diagnostics); ok {
-		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
-	}
+	importIDState(ctx, req, resp)
 }

@@ -25,11 +25,7 @@ type manifestRunModel struct {
 }
 
 func manifestRunAttributes() map[string]rschema.Attribute {
-	attrs := map[string]rschema.Attribute{}
-	for _, f := range manifestBodyFields {
-		attrs[f.name] = resourceInAttr(f)
-	}
-	return attrs
+	return attributesOf(manifestBodyFields, resourceInAttr)
 }
 
 // validateManifestRunConfig checks the configured files at plan time (the resource's and the action's).

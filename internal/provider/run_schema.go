@@ -51,6 +51,20 @@ type outField struct {
 	fields     []outField // fObject, fObjectList
 }
 
+func (f outField) fieldName() string { return f.name }
+
+// describedField is a field of a schema DSL (outField here, inField in manifest_body.go).
+type describedField interface{ fieldName() string }
+
+// attributesOf renders fields into an attribute (or attribute type) map, keyed by field name.
+func attributesOf[F describedField, A any](fields []F, render func(F) A) map[string]A {
+	out := make(map[string]A, len(fields))
+	for _, f := range fields {
+		out[f.fieldName()] = render(f)
+	}
+	return out
+}
+
 // runOutputFields are the computed attributes every run-shaped object has (id excluded: resources and data
 // sources describe it differently).
 var runOutputFields = []outField{
@@ -136,69 +150,52 @@ func objectType(fields []outField) types.ObjectType {
 }
 
 func fieldAttrTypes(fields []outField) map[string]attr.Type {
-	m := make(map[string]attr.Type, len(fields))
-	for _, f := range fields {
-		m[f.name] = f.attrType()
-	}
-	return m
+	return attributesOf(fields, outField.attrType)
 }
 
 // resourceOutputAttributes renders the run outputs as computed resource attributes. Top-level outputs keep
 // their state when no run starts (UseStateForUnknown on the whole value, never on nested children); when a
 // run starts Terraform plans a create, where everything is unknown.
 func resourceOutputAttributes() map[string]rschema.Attribute {
-	out := map[string]rschema.Attribute{}
-	for _, f := range runOutputFields {
-		out[f.name] = resourceOutAttr(f, true)
+	return resourceOutAttrs(runOutputFields, true)
+}
+
+func resourceOutAttrs(fields []outField, top bool) map[string]rschema.Attribute {
+	return attributesOf(fields, func(f outField) rschema.Attribute { return resourceOutAttr(f, top) })
+}
+
+// keepIfTop is the UseStateForUnknown plan modifier m of a top-level output, none for a nested one.
+func keepIfTop[T any](top bool, m T) []T {
+	if !top {
+		return nil
 	}
-	return out
+	return []T{m}
 }
 
 func resourceOutAttr(f outField, top bool) rschema.Attribute {
 	switch f.kind {
 	case fInt:
-		a := rschema.Int64Attribute{Computed: true, Description: f.desc}
-		if top {
-			a.PlanModifiers = []planmodifier.Int64{int64planmodifier.UseStateForUnknown()}
-		}
-		return a
+		return rschema.Int64Attribute{Computed: true, Description: f.desc,
+			PlanModifiers: keepIfTop(top, int64planmodifier.UseStateForUnknown())}
 	case fFloat:
-		a := rschema.Float64Attribute{Computed: true, Description: f.desc}
-		if top {
-			a.PlanModifiers = []planmodifier.Float64{float64planmodifier.UseStateForUnknown()}
-		}
-		return a
+		return rschema.Float64Attribute{Computed: true, Description: f.desc,
+			PlanModifiers: keepIfTop(top, float64planmodifier.UseStateForUnknown())}
 	case fBool:
 		return rschema.BoolAttribute{Computed: true, Description: f.desc}
 	case fStringList:
 		return rschema.ListAttribute{Computed: true, Description: f.desc, ElementType: types.StringType}
 	case fObject:
-		attrs := map[string]rschema.Attribute{}
-		for _, c := range f.fields {
-			attrs[c.name] = resourceOutAttr(c, false)
-		}
-		a := rschema.SingleNestedAttribute{Computed: true, Description: f.desc, Attributes: attrs}
-		if top {
-			a.PlanModifiers = []planmodifier.Object{objectplanmodifier.UseStateForUnknown()}
-		}
-		return a
+		return rschema.SingleNestedAttribute{Computed: true, Description: f.desc, Attributes: resourceOutAttrs(f.fields, false),
+			PlanModifiers: keepIfTop(top, objectplanmodifier.UseStateForUnknown())}
 	case fObjectList:
-		attrs := map[string]rschema.Attribute{}
-		for _, c := range f.fields {
-			attrs[c.name] = resourceOutAttr(c, false)
-		}
-		a := rschema.ListNestedAttribute{Computed: true, Description: f.desc, NestedObject: rschema.NestedAttributeObject{Attributes: attrs}}
-		if top {
-			a.PlanModifiers = []planmodifier.List{listplanmodifier.UseStateForUnknown()}
-		}
-		return a
+		return rschema.ListNestedAttribute{Computed: true, Description: f.desc,
+			NestedObject:  rschema.NestedAttributeObject{Attributes: resourceOutAttrs(f.fields, false)},
+			PlanModifiers: keepIfTop(top, listplanmodifier.UseStateForUnknown())}
 	default:
-		a := rschema.StringAttribute{Computed: true, Description: f.desc}
+		a := rschema.StringAttribute{Computed: true, Description: f.desc,
+			PlanModifiers: keepIfTop(top, stringplanmodifier.UseStateForUnknown())}
 		if f.kind == fTime {
 			a.CustomType = timetypes.RFC3339Type{}
-		}
-		if top {
-			a.PlanModifiers = []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
 		}
 		return a
 	}
@@ -206,11 +203,7 @@ func resourceOutAttr(f outField, top bool) rschema.Attribute {
 
 // dataSourceOutputAttributes renders the run outputs as computed data source attributes.
 func dataSourceOutputAttributes(fields []outField) map[string]dschema.Attribute {
-	out := map[string]dschema.Attribute{}
-	for _, f := range fields {
-		out[f.name] = dataSourceOutAttr(f)
-	}
-	return out
+	return attributesOf(fields, dataSourceOutAttr)
 }
 
 func dataSourceOutAttr(f outField) dschema.Attribute {
@@ -239,17 +232,8 @@ func dataSourceOutAttr(f outField) dschema.Attribute {
 // settings. Only connection_id and triggers start a new run; wait, allowed_results and timeouts change locally.
 func runResourceAttributes(ctx context.Context) map[string]rschema.Attribute {
 	attrs := resourceOutputAttributes()
-	attrs["id"] = rschema.StringAttribute{
-		Computed:      true,
-		Description:   "Id of the run this resource started.",
-		PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-	}
-	attrs["connection_id"] = rschema.StringAttribute{
-		Required:      true,
-		Description:   "Id of the connection to run. Changing it starts a new run.",
-		Validators:    []validator.String{stringvalidator.LengthAtLeast(1)},
-		PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-	}
+	attrs["id"] = computedStringAttribute("Id of the run this resource started.")
+	attrs["connection_id"] = connectionIDAttribute("Id of the connection to run. Changing it starts a new run.")
 	attrs["triggers"] = rschema.MapAttribute{
 		Optional:    true,
 		ElementType: types.StringType,
