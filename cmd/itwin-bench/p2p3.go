@@ -3,7 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -166,23 +170,60 @@ func uploadMany(ctx context.Context, c *itwin.Client, folderID string, n int) ([
 	return ids, nil
 }
 
-// P3: terraform plan wall time over 200 provider objects / 200 terraform_data resources, alternating, median of 5.
+// P3: plan and apply overhead against the plugin floor. The floor is terraform-provider-time (a HashiCorp framework
+// provider with no network: what any plugin costs), built by scripts/bench.sh into bin/; terraform_data (built
+// into Terraform, no plugin process) is shown for reference. Ours is itwin_storage_folder against itwin-local: one
+// POST per create, one GET per object per plan (refresh).
 
-type p3Result struct {
-	Objects       int       `json:"objects"`
-	ProviderType  string    `json:"provider_type"`
-	ProviderS     []float64 `json:"provider_plan_s"`
-	DataS         []float64 `json:"terraform_data_plan_s"`
-	ProviderMedS  float64   `json:"provider_median_s"`
-	DataMedS      float64   `json:"terraform_data_median_s"`
-	Ratio         float64   `json:"ratio"`
-	APICallsPlan  int64     `json:"api_calls_per_provider_plan"`
-	ProviderApply float64   `json:"provider_apply_s"`
+// timeProviderVersion is the pinned terraform-provider-time that scripts/bench.sh builds with go install.
+const timeProviderVersion = "v0.14.2"
+
+// p3Sizes are the object counts; the 2,000-object applies are most of P3's time, so 3 alternating reps.
+var p3Sizes = []int{200, 2000}
+
+const p3Reps = 3
+
+type p3Cell struct {
+	Skipped   string    `json:"skipped,omitempty"`
+	PlanS     []float64 `json:"plan_s"`
+	ApplyS    []float64 `json:"apply_s"`
+	PlanCPUS  []float64 `json:"plan_cpu_s"`  // user+system of terraform and its plugins
+	ApplyCPUS []float64 `json:"apply_cpu_s"` // idem
+	PlanMed   float64   `json:"plan_median_s"`
+	ApplyMed  float64   `json:"apply_median_s"`
+	PlanCPU   float64   `json:"plan_cpu_median_s"`
+	ApplyCPU  float64   `json:"apply_cpu_median_s"`
 }
 
-const p3Objects = 200
+type p3Size struct {
+	Objects int                `json:"objects"`
+	Cells   map[string]*p3Cell `json:"cells"` // ours, time_static, terraform_data
+	// Ours: API calls of one apply and one plan (rep 1), and itwin-local's CPU for them.
+	OursApplyRequests map[string]int64 `json:"ours_apply_requests"`
+	OursPlanAPI       int64            `json:"ours_plan_api_calls"`
+	OursApplyAPI      int64            `json:"ours_apply_api_calls"`
+	ServerApplyCPUS   float64          `json:"itwin_local_apply_cpu_s"`
+	ServerPlanCPUS    float64          `json:"itwin_local_plan_cpu_s"`
+}
 
-const p3Provider = `terraform {
+type p3Result struct {
+	TimeProvider string    `json:"time_provider"`
+	Reps         int       `json:"reps"`
+	Sizes        []*p3Size `json:"sizes"`
+}
+
+const (
+	p3Ours = "itwin_storage_folder"
+	p3Time = "time_static"
+	p3Data = "terraform_data"
+)
+
+var p3Kinds = []string{p3Ours, p3Time, p3Data}
+
+func p3Config(kind string, n, rep int) string {
+	switch kind {
+	case p3Ours:
+		return fmt.Sprintf(`terraform {
   required_providers {
     itwin = { source = "seed37c7dd03/itwin" }
   }
@@ -193,67 +234,148 @@ provider "itwin" {}
 variable "itwin_id" { type = string }
 
 resource "itwin_storage_folder" "f" {
-  count        = 200
+  count        = %d
   itwin_id     = var.itwin_id
-  display_name = "bench folder ${count.index}"
+  display_name = "bench %d-%d folder ${count.index}"
 }
-`
+`, n, n, rep)
+	case p3Time:
+		return fmt.Sprintf(`terraform {
+  required_providers {
+    time = { source = "hashicorp/time" }
+  }
+}
 
-const p3Data = `resource "terraform_data" "d" {
-  count = 200
+resource "time_static" "t" {
+  count    = %d
+  triggers = { name = "bench folder ${count.index}" }
+}
+`, n)
+	default:
+		return fmt.Sprintf(`resource "terraform_data" "d" {
+  count = %d
   input = "bench folder ${count.index}"
 }
-`
+`, n)
+	}
+}
+
+// selectedP3 tells whether -only selects P3 (n == 0) or its size n: "P3" selects all, "P3-200" one size.
+func selectedP3(n int) bool {
+	if selected("P3") {
+		return true
+	}
+	for _, m := range p3Sizes {
+		if (n == 0 || n == m) && selected(fmt.Sprintf("P3-%d", m)) {
+			return true
+		}
+	}
+	return false
+}
 
 func benchP3(ctx context.Context, e *env, logf func(string, ...any)) (*p3Result, error) {
+	res := &p3Result{TimeProvider: "terraform-provider-time " + timeProviderVersion, Reps: p3Reps}
+	// dev_overrides for both plugins; the runs set TF_CLI_CONFIG_FILE to it (the later value wins in exec).
+	timeDir := filepath.Join(e.bin, "terraform-provider-time-"+timeProviderVersion)
+	timeSkip := ""
+	if _, err := os.Stat(filepath.Join(timeDir, "terraform-provider-time")); err != nil {
+		timeSkip = "terraform-provider-time " + timeProviderVersion + " not built (scripts/bench.sh builds it with go install); column skipped"
+		res.TimeProvider = timeSkip
+		logf("P3: %s", timeSkip)
+	}
+	rc := filepath.Join(e.work, "p3.tfrc")
+	rcText := fmt.Sprintf("provider_installation {\n  dev_overrides {\n    \"registry.terraform.io/seed37c7dd03/itwin\" = %q\n    \"registry.terraform.io/hashicorp/time\" = %q\n  }\n  direct {}\n}\n", e.bin, timeDir)
+	if err := os.WriteFile(rc, []byte(rcText), 0o600); err != nil {
+		return nil, err
+	}
 	l, err := e.startLocal(ctx, e.dir("p3")+"/data", "--speed", "0.001")
 	if err != nil {
 		return nil, err
 	}
 	defer l.stop()
-	tp := e.terraform(e.dir("p3-itwin"), l)
-	td := e.terraform(e.dir("p3-data"), nil)
-	if err := tp.writeFile("main.tf", p3Provider); err != nil {
-		return nil, err
-	}
-	if err := tp.writeVars(map[string]any{"itwin_id": l.ITwinID}); err != nil {
-		return nil, err
-	}
-	if err := td.writeFile("main.tf", p3Data); err != nil {
-		return nil, err
-	}
-	res := &p3Result{Objects: p3Objects, ProviderType: "itwin_storage_folder"}
-	_, d, err := tp.run(ctx, "apply", "-auto-approve")
-	if err != nil {
-		return nil, err
-	}
-	res.ProviderApply = d.Seconds()
-	if _, _, err := td.run(ctx, "apply", "-auto-approve"); err != nil {
-		return nil, err
-	}
-	for i := range 5 {
-		if err := l.resetStats(ctx); err != nil {
-			return nil, err
+	for _, n := range p3Sizes {
+		if !selectedP3(n) {
+			continue
 		}
-		code, _, d, err := tp.planTimed(ctx, "-lock=false")
-		if err != nil || code != 0 {
-			return nil, fmt.Errorf("P3 provider plan %d: exit %d: %v", i, code, err)
+		sz := &p3Size{Objects: n, Cells: map[string]*p3Cell{}}
+		for _, k := range p3Kinds {
+			sz.Cells[k] = &p3Cell{}
 		}
-		res.ProviderS = append(res.ProviderS, d.Seconds())
-		reqs, err := l.stats(ctx)
-		if err != nil {
-			return nil, err
+		if timeSkip != "" {
+			sz.Cells[p3Time].Skipped = timeSkip
 		}
-		res.APICallsPlan = countStep("", "", reqs, 0).API
-		code, _, d, err = td.planTimed(ctx, "-lock=false")
-		if err != nil || code != 0 {
-			return nil, fmt.Errorf("P3 terraform_data plan %d: exit %d: %v", i, code, err)
+		for rep := range p3Reps {
+			// Alternate the order so that no kind always runs first (or last) on a noisy machine.
+			for i := range p3Kinds {
+				k := p3Kinds[(i+rep)%len(p3Kinds)]
+				cell := sz.Cells[k]
+				if cell.Skipped != "" {
+					continue
+				}
+				var t *tf
+				if k == p3Ours {
+					t = e.terraform(e.dir("p3-ours"), l, "TF_CLI_CONFIG_FILE="+rc)
+				} else {
+					t = e.terraform(e.dir("p3-"+k), nil, "TF_CLI_CONFIG_FILE="+rc)
+				}
+				if err := t.writeFile("main.tf", p3Config(k, n, rep)); err != nil {
+					return nil, err
+				}
+				if k == p3Ours {
+					if err := t.writeVars(map[string]any{"itwin_id": l.ITwinID}); err != nil {
+						return nil, err
+					}
+				}
+				first := k == p3Ours && rep == 0
+				if first {
+					if err := l.resetStats(ctx); err != nil {
+						return nil, err
+					}
+				}
+				srv0 := l.cpu()
+				_, d, cpu, err := t.runCPU(ctx, "apply", "-auto-approve", "-lock=false")
+				if err != nil {
+					return nil, fmt.Errorf("P3 %s apply of %d: %w", k, n, err)
+				}
+				cell.ApplyS, cell.ApplyCPUS = append(cell.ApplyS, d.Seconds()), append(cell.ApplyCPUS, cpu.Seconds())
+				if first {
+					sz.ServerApplyCPUS = (l.cpu() - srv0).Seconds()
+					reqs, err := l.stats(ctx)
+					if err != nil {
+						return nil, err
+					}
+					st := countStep("", "", reqs, 0)
+					sz.OursApplyRequests, sz.OursApplyAPI = st.Requests, st.API
+					if err := l.resetStats(ctx); err != nil {
+						return nil, err
+					}
+				}
+				srv0 = l.cpu()
+				out, d, cpu, err := t.runCPU(ctx, "plan", "-detailed-exitcode", "-lock=false")
+				if err != nil {
+					return nil, fmt.Errorf("P3 %s plan of %d (want no changes): %w", k, n, err)
+				}
+				_ = out
+				cell.PlanS, cell.PlanCPUS = append(cell.PlanS, d.Seconds()), append(cell.PlanCPUS, cpu.Seconds())
+				if first {
+					sz.ServerPlanCPUS = (l.cpu() - srv0).Seconds()
+					reqs, err := l.stats(ctx)
+					if err != nil {
+						return nil, err
+					}
+					sz.OursPlanAPI = countStep("", "", reqs, 0).API
+				}
+				logf("P3 %d %s rep %d: apply %.2fs, plan %.2fs", n, k, rep+1, cell.ApplyS[len(cell.ApplyS)-1], d.Seconds())
+			}
 		}
-		res.DataS = append(res.DataS, d.Seconds())
+		for _, c := range sz.Cells {
+			if c.Skipped == "" {
+				c.PlanMed, c.ApplyMed = median(c.PlanS), median(c.ApplyS)
+				c.PlanCPU, c.ApplyCPU = median(c.PlanCPUS), median(c.ApplyCPUS)
+			}
+		}
+		res.Sizes = append(res.Sizes, sz)
 	}
-	res.ProviderMedS, res.DataMedS = median(res.ProviderS), median(res.DataS)
-	res.Ratio = res.ProviderMedS / res.DataMedS
-	logf("P3: provider plan %.2fs, terraform_data plan %.2fs, ratio %.2f", res.ProviderMedS, res.DataMedS, res.Ratio)
 	return res, nil
 }
 
@@ -264,4 +386,51 @@ func sortedKeys(m map[string]int64) []string {
 	}
 	sort.Strings(ks)
 	return ks
+}
+
+// cpu is the user+system CPU time itwin-local has used so far (/proc/<pid>/stat, clock ticks of 10 ms); 0 where
+// /proc is missing.
+func (l *local) cpu() time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", l.pid()))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
+func printP3(w io.Writer, p *p3Result) {
+	fmt.Fprintf(w, "P3 plan/apply overhead against the plugin floor (%s), median of %d alternating runs; x time = ratio to time_static\n",
+		p.TimeProvider, p.Reps)
+	fmt.Fprintf(w, "  %-7s %-22s %8s %7s %8s %7s | %s\n", "objects", "resource", "plan", "x time", "apply", "x time", "CPU plan / apply (terraform + plugin)")
+	for _, sz := range p.Sizes {
+		floor := sz.Cells[p3Time]
+		for _, k := range p3Kinds {
+			c := sz.Cells[k]
+			if c.Skipped != "" {
+				fmt.Fprintf(w, "  %-7d %-22s skipped: %s\n", sz.Objects, k, c.Skipped)
+				continue
+			}
+			rp, ra := "-", "-"
+			if floor.Skipped == "" {
+				rp, ra = ratio(c.PlanMed, floor.PlanMed), ratio(c.ApplyMed, floor.ApplyMed)
+			}
+			fmt.Fprintf(w, "  %-7d %-22s %7.2fs %7s %7.2fs %7s | %6.2fs / %6.2fs   runs: plan %s; apply %s\n", sz.Objects, k,
+				c.PlanMed, rp, c.ApplyMed, ra, c.PlanCPU, c.ApplyCPU, fmtList(c.PlanS), fmtList(c.ApplyS))
+		}
+		n := float64(sz.Objects)
+		fmt.Fprintf(w, "  %d %s: apply %d API calls (%.2f per object), plan %d (%.2f per object); itwin-local CPU %.2f ms per create, %.2f ms per refresh\n",
+			sz.Objects, p3Ours, sz.OursApplyAPI, float64(sz.OursApplyAPI)/n, sz.OursPlanAPI, float64(sz.OursPlanAPI)/n,
+			1000*sz.ServerApplyCPUS/n, 1000*sz.ServerPlanCPUS/n)
+		for _, k := range sortedKeys(sz.OursApplyRequests) {
+			fmt.Fprintf(w, "      %5d  %s\n", sz.OursApplyRequests[k], k)
+		}
+	}
+	fmt.Fprintln(w, "  goals: plan <= 0.5x, apply <= 1.0x the time provider; terraform_data runs no plugin process (reference only)")
 }

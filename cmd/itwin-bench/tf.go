@@ -61,6 +61,25 @@ func (t *tf) run(ctx context.Context, args ...string) (string, time.Duration, er
 	return buf.String(), d, nil
 }
 
+// runCPU is run that also returns the CPU time (user+system) of terraform and of the plugins it started and
+// waited for (Linux accounts a reaped child's children to it).
+func (t *tf) runCPU(ctx context.Context, args ...string) (string, time.Duration, time.Duration, error) {
+	c := t.cmd(ctx, args...)
+	var buf bytes.Buffer
+	c.Stdout, c.Stderr = &buf, &buf
+	start := time.Now()
+	err := c.Run()
+	d := time.Since(start)
+	var cpu time.Duration
+	if c.ProcessState != nil {
+		cpu = c.ProcessState.UserTime() + c.ProcessState.SystemTime()
+	}
+	if err != nil {
+		return buf.String(), d, cpu, fmt.Errorf("terraform %s: %w\n%s", strings.Join(args, " "), err, tail(buf.String(), 40))
+	}
+	return buf.String(), d, cpu, nil
+}
+
 // planExit runs terraform plan -detailed-exitcode: 0 no changes, 2 changes.
 func (t *tf) planExit(ctx context.Context, args ...string) (int, string, error) {
 	code, out, _, err := t.planTimed(ctx, args...)

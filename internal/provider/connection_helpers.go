@@ -79,17 +79,47 @@ func addConnectorExtensionWarning(diags *diag.Diagnostics, p path.Path, fileName
 }
 
 // checkStorageFileExtension looks the Storage file up (best effort: a file that cannot be read is left to the
-// apply to report) and warns when its name does not suit the connector type.
+// apply to report) and warns when its name does not suit the connector type. Names come from the client's
+// walkCache, so a plan reads each file at most once, and the apply-time plan reads none (see applying).
 func checkStorageFileExtension(ctx context.Context, client *itwin.Client, diags *diag.Diagnostics, p path.Path, storageFileID, connectorType string) {
 	if client == nil || storageFileID == "" || connectorType == "" {
 		return
 	}
-	f, err := client.GetFile(ctx, storageFileID)
-	if err != nil {
-		tflog.Debug(ctx, "cannot read storage file for the extension check", map[string]any{"storage_file_id": storageFileID, "error": err.Error()})
+	names := walkCacheOf(client)
+	if names.applying.Load() {
 		return
 	}
-	addConnectorExtensionWarning(diags, p, f.DisplayName, connectorType)
+	if name, ok := names.lookup(ctx, client, storageFileID); ok {
+		addConnectorExtensionWarning(diags, p, name, connectorType)
+	}
+}
+
+// warnMappedFiles warns, after an apply created or changed mappings, about the files whose server-side name
+// (lastKnownFileName, returned with the mappings the apply reads anyway) does not suit their connector type. Only
+// files that are new or re-typed against prior (the state before the apply; null on create) are checked. It costs
+// no request, and it covers what the apply-time plan no longer checks: files whose ids were unknown at plan time.
+func warnMappedFiles(ctx context.Context, kind *connKind, diags *diag.Diagnostics, p path.Path, files []itwin.SourceFile, prior types.Set) {
+	if kind.checkFile == nil {
+		return
+	}
+	had := map[string]string{}
+	if old, _ := kind.filesOf(ctx, prior); old != nil {
+		for _, f := range old {
+			had[f.Key] = f.ConnectorType
+		}
+	}
+	for _, f := range files {
+		if ct, ok := had[f.Key]; !ok || ct != f.ConnectorType {
+			addConnectorExtensionWarning(diags, p, f.FileName, f.ConnectorType)
+		}
+	}
+}
+
+// markApplying records that this configured provider is applying (see walkCache): Create and Update call it first.
+func markApplying(client *itwin.Client) {
+	if client != nil {
+		walkCacheOf(client).applying.Store(true)
+	}
 }
 
 // addSourceFileError reports a failed source-file call on attribute p, in words that name the file when the

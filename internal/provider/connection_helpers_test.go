@@ -11,7 +11,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	fwresource "github.com/hashicorp/terraform-plugin-framework/resource"
+	fwschema "github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
 )
@@ -196,4 +200,169 @@ func TestDeleteConnectionRetries(t *testing.T) {
 			t.Errorf("calls=%d diags=%v", calls, diags)
 		}
 	})
+}
+
+// storageConnPlanner drives a storage connection's ModifyPlan the way one Terraform walk does: one configured client
+// per walk (Terraform starts a provider process for each), any number of resources planned with it.
+type storageConnPlanner struct {
+	t      *testing.T
+	r      *storageConnectionResource
+	schema fwschema.Schema
+	imodel string
+}
+
+func newStorageConnPlanner(t *testing.T, imodelID string) *storageConnPlanner {
+	r := &storageConnectionResource{kind: storageKind}
+	var sr fwresource.SchemaResponse
+	r.Schema(t.Context(), fwresource.SchemaRequest{}, &sr)
+	return &storageConnPlanner{t: t, r: r, schema: sr.Schema, imodel: imodelID}
+}
+
+// model is a storage connection with files; created says whether the server has it (ids known) or the plan
+// creates it.
+func (p *storageConnPlanner) model(files []itwin.SourceFile, created bool) tftypes.Value {
+	t, ctx := p.t, p.t.Context()
+	set, d := storageSourceFilesValue(ctx, files)
+	if d.HasError() {
+		t.Fatal(d)
+	}
+	m := storageConnectionModel{connectionModel: connectionModel{
+		ID: types.StringUnknown(), IModelID: types.StringValue(p.imodel), ITwinID: types.StringUnknown(),
+		DisplayName: types.StringUnknown(), AuthenticationType: types.StringUnknown(), SourceFiles: set,
+		SourceFileIDs: types.MapUnknown(types.StringType), LastRunID: types.StringUnknown(),
+	}, SourceFileNames: types.MapUnknown(types.StringType)}
+	if created {
+		ids, names := map[string]string{}, map[string]string{}
+		for _, f := range files {
+			ids[f.Key], names[f.Key] = "m-"+f.Key, "name"
+		}
+		m.ID, m.ITwinID, m.DisplayName, m.AuthenticationType, m.LastRunID =
+			types.StringValue("conn"), types.StringValue("twin"), types.StringValue("n"), types.StringValue("User"), types.StringNull()
+		m.SourceFileIDs, m.SourceFileNames = stringMapValue(ids), stringMapValue(names)
+	}
+	st := tfsdk.State{Schema: p.schema, Raw: tftypes.NewValue(p.schema.Type().TerraformType(ctx), nil)}
+	if d := st.Set(ctx, &m); d.HasError() {
+		t.Fatalf("building the model: %v", d)
+	}
+	return st.Raw
+}
+
+// plan runs ModifyPlan with client for a connection going from prior (nil: a create) to files.
+func (p *storageConnPlanner) plan(client *itwin.Client, prior, files []itwin.SourceFile) diag.Diagnostics {
+	ctx := p.t.Context()
+	p.r.client = client
+	state := tfsdk.State{Schema: p.schema, Raw: tftypes.NewValue(p.schema.Type().TerraformType(ctx), nil)}
+	planned := tfsdk.Plan{Schema: p.schema, Raw: p.model(files, false)}
+	if prior != nil {
+		state.Raw = p.model(prior, true)
+		// An update keeps what the server assigned; ModifyPlan decides about the computed maps.
+		var m storageConnectionModel
+		if d := state.Get(ctx, &m); d.HasError() {
+			p.t.Fatal(d)
+		}
+		set, _ := storageSourceFilesValue(ctx, files)
+		m.SourceFiles = set
+		if d := planned.Set(ctx, &m); d.HasError() {
+			p.t.Fatal(d)
+		}
+	}
+	resp := fwresource.ModifyPlanResponse{Plan: planned}
+	p.r.ModifyPlan(ctx, fwresource.ModifyPlanRequest{Plan: planned, State: state, Config: tfsdk.Config{Schema: p.schema, Raw: planned.Raw}}, &resp)
+	if resp.Diagnostics.HasError() {
+		p.t.Fatalf("ModifyPlan: %v", resp.Diagnostics)
+	}
+	return resp.Diagnostics
+}
+
+// The extension check reads each Storage file at most once per plan, only for mappings the plan adds or re-types,
+// lists a folder instead of reading its files one by one once two of them turned up there, and reads nothing in the
+// apply-time plan. Counted at itwin-local.
+func TestAccStorageExtensionCheck_requests(t *testing.T) {
+	inst, _ := startLocal(t)
+	t.Parallel()
+	admin := testClient(t, inst)
+	folder := testCreateFolder(t, admin, inst.RootFolderID, "drawings")
+	a := testUploadInto(t, admin, folder, "a.ifc", "ifc a")
+	b := testUploadInto(t, admin, folder, "b.ifc", "ifc b")
+	c := testUploadInto(t, admin, folder, "c.ifc", "ifc c")
+	rvt := testUploadInto(t, admin, folder, "Tower.RVT", "revit")
+	sf := func(key, ct string) itwin.SourceFile { return itwin.SourceFile{Key: key, ConnectorType: ct} }
+	conn1, conn2 := []itwin.SourceFile{sf(a, "IFC"), sf(b, "IFC")}, []itwin.SourceFile{sf(c, "IFC"), sf(rvt, "IFC")}
+	p := newStorageConnPlanner(t, inst.IModelID)
+	count := countRequests(inst)
+	reads := func(what string, wantGets, wantLists int64) {
+		t.Helper()
+		if g, l := count.since("GET /storage/files/{id}"), count.since("GET /storage/folders/{id}/list"); g != wantGets || l != wantLists {
+			t.Errorf("%s: %d file GETs and %d folder listings, want %d and %d", what, g, l, wantGets, wantLists)
+		}
+	}
+	warnings := func(what string, d diag.Diagnostics, want int) {
+		t.Helper()
+		if got := len(d.Warnings()); got != want {
+			t.Errorf("%s: %d warnings, want %d: %v", what, got, want, d)
+		}
+	}
+
+	// Plan 1 creates both connections: the first two reads find the files in one folder, the listing names the
+	// other two. The warning is the one the existing extension test expects (Tower.RVT mapped as IFC).
+	walk := testClient(t, inst)
+	d := append(p.plan(walk, nil, conn1), p.plan(walk, nil, conn2)...)
+	reads("plan creating 4 mappings", 2, 1)
+	warnings("plan creating 4 mappings", d, 1)
+	if len(d.Warnings()) == 1 && !strings.Contains(d.Warnings()[0].Detail(), "Tower.RVT") {
+		t.Errorf("the warning should name Tower.RVT: %v", d)
+	}
+	// The same walk planning a resource that maps a file already read (a second resource, or Terraform planning
+	// it again) reads nothing more.
+	warnings("same plan, file already read", p.plan(walk, nil, []itwin.SourceFile{sf(rvt, "IFC")}), 1)
+	reads("same plan, file already read", 0, 0)
+
+	// Plan 2 (a new walk): nothing changed, nothing read.
+	walk = testClient(t, inst)
+	warnings("unchanged plan", append(p.plan(walk, conn1, conn1), p.plan(walk, conn2, conn2)...), 0)
+	reads("unchanged plan", 0, 0)
+
+	// Plan 3: one mapping re-typed, one file read.
+	retyped := []itwin.SourceFile{sf(c, "IFC"), sf(rvt, "REVIT")}
+	walk = testClient(t, inst)
+	warnings("plan re-typing one mapping", append(p.plan(walk, conn1, conn1), p.plan(walk, conn2, retyped)...), 0)
+	reads("plan re-typing one mapping", 1, 0)
+
+	// The apply walk: once it has started creating or updating, its plans read nothing.
+	walk = testClient(t, inst)
+	markApplying(walk)
+	warnings("apply-time plan", p.plan(walk, conn2, []itwin.SourceFile{sf(c, "MSTN"), sf(rvt, "IFC")}), 0)
+	reads("apply-time plan", 0, 0)
+}
+
+// An apply warns from the mappings the server answered (lastKnownFileName), for new and re-typed files only.
+func TestWarnMappedFiles(t *testing.T) {
+	ctx := t.Context()
+	prior, _ := storageSourceFilesValue(ctx, []itwin.SourceFile{{Key: "kept", ConnectorType: "IFC"}, {Key: "retyped", ConnectorType: "IFC"}})
+	files := []itwin.SourceFile{
+		{Key: "kept", ConnectorType: "IFC", FileName: "kept.rvt"},        // unchanged: warned about when introduced
+		{Key: "retyped", ConnectorType: "MSTN", FileName: "retyped.ifc"}, // re-typed: warned
+		{Key: "new", ConnectorType: "IFC", FileName: "new.dgn"},          // new: warned
+		{Key: "fine", ConnectorType: "IFC", FileName: "fine.ifc"},        // new, suits its type
+	}
+	var d diag.Diagnostics
+	warnMappedFiles(ctx, storageKind, &d, path.Root("source_files"), files, prior)
+	var got []string
+	for _, w := range d.Warnings() {
+		got = append(got, w.Detail()[:strings.Index(w.Detail(), " is mapped")])
+	}
+	if want := []string{`The file "retyped.ifc"`, `The file "new.dgn"`}; !reflect.DeepEqual(got, want) {
+		t.Errorf("warnings %q, want %q", got, want)
+	}
+	// On create (no prior) every file is new; manifest connections have no connector types to check.
+	d = nil
+	warnMappedFiles(ctx, storageKind, &d, path.Root("source_files"), files, types.Set{})
+	if len(d.Warnings()) != 3 {
+		t.Errorf("create: want 3 warnings, got %v", d)
+	}
+	d = nil
+	warnMappedFiles(ctx, manifestKind, &d, path.Root("source_files"), []itwin.SourceFile{{Key: "dms-1", FileName: "x.rvt"}}, types.Set{})
+	if len(d) != 0 {
+		t.Errorf("manifest: want no diagnostics, got %v", d)
+	}
 }

@@ -112,7 +112,7 @@ func (r *storageFolderResource) ModifyPlan(ctx context.Context, req resource.Mod
 		return
 	}
 	// Imported folder (itwin_id null in state) that the configuration places in an iTwin's root.
-	root, err := r.client.GetRootFolderID(ctx, plan.ITwinID.ValueString())
+	root, err := rootFolderID(ctx, r.client, plan.ITwinID.ValueString()) // once per walk: walk_cache.go
 	if err != nil {
 		addAPIError(&resp.Diagnostics, "finding the Storage root folder of the iTwin", err, nil)
 		return
@@ -142,7 +142,7 @@ func (r *storageFolderResource) Create(ctx context.Context, req resource.CreateR
 	}
 	parent := plan.ParentFolderID.ValueString()
 	if !plan.ITwinID.IsNull() {
-		root, err := r.client.GetRootFolderID(ctx, plan.ITwinID.ValueString())
+		root, err := rootFolderID(ctx, r.client, plan.ITwinID.ValueString()) // once per walk: walk_cache.go
 		if err != nil {
 			addAPIError(&resp.Diagnostics, "finding the Storage root folder of the iTwin", err,
 				map[string]path.Path{"iTwinId": path.Root("itwin_id")})

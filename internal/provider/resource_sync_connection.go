@@ -230,6 +230,7 @@ func (r *connectionResource[M, P]) desiredFiles(ctx context.Context, set types.S
 }
 
 func (r *connectionResource[M, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	markApplying(r.client) // see storageNames in connection_helpers.go
 	plan := P(new(M))
 	if !load(ctx, req.Plan, plan, &resp.Diagnostics) {
 		return
@@ -271,6 +272,7 @@ func (r *connectionResource[M, P]) Create(ctx context.Context, req resource.Crea
 		addAPIError(&resp.Diagnostics, "reading the source files of new "+r.kind.Noun()+" "+conn.ID, err, nil)
 		return
 	}
+	warnMappedFiles(ctx, r.kind, &resp.Diagnostics, path.Root("source_files"), files, types.Set{})
 	m := r.fromAPI(ctx, conn, files, p.IModelID, &resp.Diagnostics)
 	m.base().Timeouts = p.Timeouts
 	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
@@ -394,6 +396,7 @@ func (r *connectionResource[M, P]) Read(ctx context.Context, req resource.ReadRe
 }
 
 func (r *connectionResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	markApplying(r.client) // see storageNames in connection_helpers.go
 	plan, state := P(new(M)), P(new(M))
 	if !load(ctx, req.Plan, plan, &resp.Diagnostics) || !load(ctx, req.State, state, &resp.Diagnostics) {
 		return
@@ -445,6 +448,7 @@ func (r *connectionResource[M, P]) Update(ctx context.Context, req resource.Upda
 		addAPIError(&resp.Diagnostics, "reading "+r.kind.Noun()+" "+id+" after the update", err, nil)
 		return
 	}
+	warnMappedFiles(ctx, r.kind, &resp.Diagnostics, path.Root("source_files"), files, s.SourceFiles)
 	newState := r.fromAPI(ctx, conn, files, s.IModelID, &resp.Diagnostics)
 	newState.base().Timeouts = p.Timeouts
 	if !resp.Diagnostics.HasError() {

@@ -184,6 +184,7 @@ func stateOf[M any, P sourceFileState[M]](connID types.String, f *itwin.SourceFi
 }
 
 func (r *sourceFileResource[M, P]) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	markApplying(r.client) // see storageNames in connection_helpers.go
 	plan := P(new(M))
 	if !load(ctx, req.Plan, plan, &resp.Diagnostics) {
 		return
@@ -195,6 +196,7 @@ func (r *sourceFileResource[M, P]) Create(ctx context.Context, req resource.Crea
 		r.addCallError(&resp.Diagnostics, "adding source file to "+r.kind.Noun()+" "+connID.ValueString(), err, plan)
 		return
 	}
+	warnMappedFiles(ctx, r.kind, &resp.Diagnostics, path.Root("connector_type"), []itwin.SourceFile{*f}, types.Set{})
 	state := stateOf[M, P](connID, f)
 	resp.Diagnostics.Append(resp.State.Set(ctx, state)...)
 	setIdentity(ctx, resp.Identity, state.base().identity(), &resp.Diagnostics)
@@ -222,6 +224,7 @@ func (r *sourceFileResource[M, P]) Read(ctx context.Context, req resource.ReadRe
 }
 
 func (r *sourceFileResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	markApplying(r.client) // see storageNames in connection_helpers.go
 	plan, state := P(new(M)), P(new(M))
 	if !load(ctx, req.Plan, plan, &resp.Diagnostics) || !load(ctx, req.State, state, &resp.Diagnostics) {
 		return
@@ -236,6 +239,7 @@ func (r *sourceFileResource[M, P]) Update(ctx context.Context, req resource.Upda
 		r.addCallError(&resp.Diagnostics, fmt.Sprintf("updating source file %s of %s %s", id, r.kind.Noun(), connID), err, plan)
 		return
 	}
+	warnMappedFiles(ctx, r.kind, &resp.Diagnostics, path.Root("connector_type"), []itwin.SourceFile{*f}, types.Set{})
 	newState := stateOf[M, P](s.ConnectionID, f)
 	newState.keepPlanned((*M)(plan))
 	resp.Diagnostics.Append(resp.State.Set(ctx, newState)...)
