@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -85,11 +86,50 @@ func runFaults(ctx context.Context, e *env, quick bool) error {
 			break
 		}
 	}
+	if total, blobs, n := e.dataDirUse(); total > 0 {
+		fmt.Printf("\nitwin-local data dirs at the end: %s on disk, of which %d blobs %s (unreferenced ones are collected)\n",
+			mib(total), n, mib(blobs))
+	}
 	fmt.Printf("\n%d passed, %d failed (%.0f s)\n", s.passed, s.failed, time.Since(s.start).Seconds())
 	if s.failed > 0 {
 		return errChecksFailed
 	}
 	return nil
+}
+
+// dataDirUse sums the data directories of every itwin-local the run started: all their files, and the blobs
+// (DataDir/blobs/<sha256>, internal/itwinlocal/store_blobs.go) among them.
+func (e *env) dataDirUse() (total, blobs int64, nBlobs int) {
+	e.mu.Lock()
+	dirs := map[string]bool{}
+	for _, p := range e.procs {
+		dirs[p.dataDir] = true
+	}
+	e.mu.Unlock()
+	for dir := range dirs {
+		// Unreadable entries are skipped: the figure is informative.
+		_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return nil //nolint:nilerr // see above
+			}
+			if info, ierr := d.Info(); ierr == nil {
+				total += info.Size()
+				if filepath.Dir(p) == filepath.Join(dir, "blobs") {
+					blobs += info.Size()
+					nBlobs++
+				}
+			}
+			return nil
+		})
+	}
+	return total, blobs, nBlobs
+}
+
+func mib(n int64) string {
+	if n < 1<<20 {
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }
 
 // errChecksFailed makes the command exit 1 without another line after the "N passed, N failed" summary.

@@ -334,18 +334,21 @@ func (h *webhookHub) count(webhookID string, f func(*WebhookDeliveryStats)) {
 	f(st)
 }
 
-// snapshot returns the counters with the current pending counts from the outbox.
+// snapshot returns the counters with the current pending counts from the outbox. The outbox is read first:
+// a delivery's counter moves inside the transaction that removes its row (remove), so once a removal is seen
+// committed its count is already in the counters copied next. The other order could report Pending 0 with the
+// last delivery not yet counted.
 func (h *webhookHub) snapshot(ctx context.Context) (map[string]WebhookDeliveryStats, error) {
+	pending, err := h.s.store.pendingDeliveries(ctx, h.s.store.Reader())
+	if err != nil {
+		return nil, err
+	}
 	out := map[string]WebhookDeliveryStats{}
 	h.statsMu.Lock()
 	for id, st := range h.stats {
 		out[id] = *st
 	}
 	h.statsMu.Unlock()
-	pending, err := h.s.store.pendingDeliveries(ctx, h.s.store.Reader())
-	if err != nil {
-		return nil, err
-	}
 	for id, n := range pending {
 		st := out[id]
 		st.Pending = n

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
@@ -48,6 +49,11 @@ type Config struct {
 	// $top is served as MaxPageSize, with next links to the rest), so that a few dozen objects already span
 	// several pages: tests and demos exercise a client's paging without creating thousands of objects.
 	MaxPageSize int
+	// BlobGCInterval is how often unreferenced blobs are swept (blobgc.go, store_blobs.go); default 30 s, < 0
+	// disables collection.
+	BlobGCInterval time.Duration
+	// BlobGCGrace is how long a blob must stay unreferenced before it is removed (default 1 min).
+	BlobGCGrace time.Duration
 }
 
 // ClientConfig is one OAuth client (service application).
@@ -89,6 +95,9 @@ type Server struct {
 	stats   *stats
 	hooks   *webhookHub // webhook deliveries (delivery.go)
 	inbox   inboxes     // /local/inbox (inbox.go)
+	blobGC  *blobCollector
+	// inflight counts requests being served; Close sweeps blobs without grace only when it is 0.
+	inflight atomic.Int64
 
 	mu       sync.Mutex
 	executor RunExecutor
@@ -137,6 +146,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s.routes = s.buildRoutes()
 	s.hooks.start()
+	s.blobGC = s.startBlobGC()
 	return s, nil
 }
 
@@ -180,10 +190,12 @@ func (s *Server) Close() error {
 	e := s.executor
 	s.mu.Unlock()
 	s.hooks.close() // deliveries in flight stay in the outbox and are sent again by the next start
+	s.blobGC.stop()
 	var errs []error
 	if e != nil {
 		errs = append(errs, e.Close())
 	}
+	s.finalBlobSweep()
 	errs = append(errs, s.store.Close())
 	return errors.Join(errs...)
 }
@@ -381,6 +393,8 @@ func (rt *route) match(segs []string) (map[string]string, bool) {
 
 // ServeHTTP routes the request (case-insensitive literal segments, trailing slash tolerated, §1.4, §10 row 14).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.inflight.Add(1)
+	defer s.inflight.Add(-1)
 	segs := splitPath(r.URL.Path)
 	var matched *route
 	var params map[string]string

@@ -65,6 +65,7 @@ type Store struct {
 	blobDir string
 	now     func() time.Time
 	hooks   *webhookHub // receives webhook events in the writing transaction (events.go); nil = none
+	gc      blobGC      // what the blob collector knows (store_blobs.go)
 }
 
 // migrations are applied in order, each in its own transaction, and recorded in schema_migrations.
@@ -390,7 +391,9 @@ func (s *Store) PutBlob(r io.Reader, limit int64) (hash string, size int64, err 
 		return "", 0, err
 	}
 	hash = hex.EncodeToString(h.Sum(nil))
-	if err := os.Rename(tmp.Name(), s.BlobPath(hash)); err != nil {
+	// Under the collector's lock, and recorded as just written: the row that will reference the blob is not
+	// committed yet, and the same content may have been unreferenced long enough to be collected (store_blobs.go).
+	if err := s.gc.written(hash, s.now, func() error { return os.Rename(tmp.Name(), s.BlobPath(hash)) }); err != nil {
 		return "", 0, err
 	}
 	tmp = nil

@@ -375,33 +375,37 @@ func preferPlannedString(planned types.String, server types.String) types.String
 }
 
 // A run blocks a connection's delete with 409 ConnectionAlreadyInUse. Short runs end within seconds, so the
-// delete is retried for a bounded time (connectionInUseAttempts × connectionInUseInterval): that spares the user a
-// second destroy, while a long run fails the delete with advice instead of hanging it.
+// delete is retried every connectionInUseInterval until timeouts.delete (default defaultConnectionDeleteTimeout)
+// runs out: that spares the user a second destroy, while a long run fails the delete with advice instead of
+// hanging it.
 const (
-	connectionInUseAttempts = 12
-	connectionInUseInterval = 5 * time.Second
+	defaultConnectionDeleteTimeout = time.Minute
+	connectionInUseInterval        = 5 * time.Second
 )
 
-// deleteConnection deletes a connection, treats 404 as done and waits out an active run for a bounded time.
-func deleteConnection(ctx context.Context, clk clock, what, id string, del func(context.Context, string) error, diags *diag.Diagnostics) {
+// deleteConnection deletes a connection, treats 404 as done and waits out an active run for at most timeout
+// (measured on clk; the last attempt is made when the timeout runs out).
+func deleteConnection(ctx context.Context, clk clock, timeout time.Duration, what, id string, del func(context.Context, string) error, diags *diag.Diagnostics) {
+	deadline := clk.Now().Add(timeout)
 	for attempt := 1; ; attempt++ {
 		err := del(ctx, id)
 		if err == nil || itwin.IsNotFound(err) {
 			return
 		}
-		if itwin.ErrorCode(err) != codeConnectionAlreadyInUse || attempt >= connectionInUseAttempts {
+		left := deadline.Sub(clk.Now())
+		if itwin.ErrorCode(err) != codeConnectionAlreadyInUse || left <= 0 {
 			if itwin.ErrorCode(err) == codeConnectionAlreadyInUse {
 				diags.AddError("Connection has an active run",
-					fmt.Sprintf("The %s %q cannot be deleted while a synchronization run is active on it, and the run did not finish within %s. "+
-						"Wait for the run to complete, then run the destroy again. Server: %s",
-						what, id, time.Duration(connectionInUseAttempts)*connectionInUseInterval, err.Error()))
+					fmt.Sprintf("The %s %q cannot be deleted while a synchronization run is active on it, and the run did not finish within %s (timeouts.delete). "+
+						"Wait for the run to complete, then run the destroy again, or raise timeouts.delete. Server: %s",
+						what, id, timeout, err.Error()))
 				return
 			}
 			addAPIError(diags, "deleting "+what+" "+id, err, nil)
 			return
 		}
 		tflog.Info(ctx, what+" has an active run; waiting before retrying the delete", map[string]any{"id": id, "attempt": attempt})
-		if serr := clk.Sleep(ctx, connectionInUseInterval); serr != nil {
+		if serr := clk.Sleep(ctx, min(connectionInUseInterval, left)); serr != nil {
 			diags.AddError("Deleting "+what+" interrupted", fmt.Sprintf("While waiting for the active run on %q to finish: %v", id, errors.Join(serr, err)))
 			return
 		}

@@ -3,6 +3,7 @@ package provider
 import (
 	"context"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -136,7 +137,7 @@ func TestDeleteConnectionRetries(t *testing.T) {
 		calls := 0
 		var diags diag.Diagnostics
 		clk := newFakeClock()
-		deleteConnection(t.Context(), clk, "storage connection", "c1", func(context.Context, string) error {
+		deleteConnection(t.Context(), clk, defaultConnectionDeleteTimeout, "storage connection", "c1", func(context.Context, string) error {
 			calls++
 			if calls < 3 {
 				return inUse
@@ -150,22 +151,38 @@ func TestDeleteConnectionRetries(t *testing.T) {
 			t.Errorf("waits = %v, want %v", clk.recorded(), want)
 		}
 	})
-	t.Run("run outlasts the wait", func(t *testing.T) {
-		calls := 0
-		var diags diag.Diagnostics
-		clk := newFakeClock()
-		deleteConnection(t.Context(), clk, "storage connection", "c1", func(context.Context, string) error { calls++; return inUse }, &diags)
-		if calls != connectionInUseAttempts || !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "synchronization run is active") ||
-			!strings.Contains(diags.Errors()[0].Detail(), "within 1m0s") {
-			t.Errorf("calls=%d diags=%v", calls, diags)
-		}
-		if n := len(clk.recorded()); n != connectionInUseAttempts-1 {
-			t.Errorf("%d waits, want %d", n, connectionInUseAttempts-1)
-		}
-	})
+	// timeouts.delete bounds the wait, on the provider's clock: attempts every 5 s, the last one when the
+	// timeout runs out (a shorter wait then), and an error naming timeouts.delete.
+	for _, c := range []struct {
+		timeout time.Duration
+		waits   []time.Duration
+		text    string
+	}{
+		{defaultConnectionDeleteTimeout, slices.Repeat([]time.Duration{connectionInUseInterval}, 12), "within 1m0s (timeouts.delete)"},
+		{12 * time.Second, []time.Duration{5 * time.Second, 5 * time.Second, 2 * time.Second}, "within 12s (timeouts.delete)"},
+		{0, nil, "within 0s"},
+	} {
+		t.Run("run outlasts timeout "+c.timeout.String(), func(t *testing.T) {
+			calls := 0
+			var diags diag.Diagnostics
+			clk := newFakeClock()
+			start := clk.Now()
+			deleteConnection(t.Context(), clk, c.timeout, "storage connection", "c1", func(context.Context, string) error { calls++; return inUse }, &diags)
+			if !diags.HasError() || !strings.Contains(diags.Errors()[0].Detail(), "synchronization run is active") ||
+				!strings.Contains(diags.Errors()[0].Detail(), c.text) {
+				t.Errorf("diags=%v", diags)
+			}
+			if !equalDurations(clk.recorded(), c.waits) || calls != len(c.waits)+1 {
+				t.Errorf("waits = %v after %d calls, want %v and %d calls", clk.recorded(), calls, c.waits, len(c.waits)+1)
+			}
+			if elapsed := clk.Now().Sub(start); elapsed != c.timeout {
+				t.Errorf("waited %v on the clock, want exactly the timeout %v", elapsed, c.timeout)
+			}
+		})
+	}
 	t.Run("gone is success", func(t *testing.T) {
 		var diags diag.Diagnostics
-		deleteConnection(t.Context(), newFakeClock(), "storage connection", "c1", func(context.Context, string) error {
+		deleteConnection(t.Context(), newFakeClock(), defaultConnectionDeleteTimeout, "storage connection", "c1", func(context.Context, string) error {
 			return &itwin.APIError{Status: 404, Code: "StorageConnectionNotFound"}
 		}, &diags)
 		if len(diags) != 0 {
@@ -175,7 +192,7 @@ func TestDeleteConnectionRetries(t *testing.T) {
 	t.Run("other errors are not retried", func(t *testing.T) {
 		calls := 0
 		var diags diag.Diagnostics
-		deleteConnection(t.Context(), newFakeClock(), "storage connection", "c1", func(context.Context, string) error {
+		deleteConnection(t.Context(), newFakeClock(), defaultConnectionDeleteTimeout, "storage connection", "c1", func(context.Context, string) error {
 			calls++
 			return &itwin.APIError{Status: 403, Code: "InsufficientPermissions", Message: "no"}
 		}, &diags)

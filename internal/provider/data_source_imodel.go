@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -34,21 +35,21 @@ type imodelDataSource struct {
 }
 
 type imodelDataSourceModel struct {
-	ID                types.String `tfsdk:"id"`
-	Name              types.String `tfsdk:"name"`
-	Description       types.String `tfsdk:"description"`
-	State             types.String `tfsdk:"state"`
-	ITwinID           types.String `tfsdk:"itwin_id"`
-	CreatedAt         types.String `tfsdk:"created_at"`
-	IncludeChangesets types.Bool   `tfsdk:"include_changesets"`
-	Changesets        types.List   `tfsdk:"changesets"`
+	ID                types.String      `tfsdk:"id"`
+	Name              types.String      `tfsdk:"name"`
+	Description       types.String      `tfsdk:"description"`
+	State             types.String      `tfsdk:"state"`
+	ITwinID           types.String      `tfsdk:"itwin_id"`
+	CreatedAt         timetypes.RFC3339 `tfsdk:"created_at"`
+	IncludeChangesets types.Bool        `tfsdk:"include_changesets"`
+	Changesets        types.List        `tfsdk:"changesets"`
 }
 
 var changesetAttrTypes = map[string]attr.Type{
 	"id":            types.StringType,
 	"index":         types.Int64Type,
 	"description":   types.StringType,
-	"pushed_at":     types.StringType,
+	"pushed_at":     timetypes.RFC3339Type{},
 	"changed_files": types.ListType{ElemType: types.StringType},
 	"task_id":       types.StringType,
 }
@@ -81,7 +82,7 @@ func (d *imodelDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 			},
 			"description": schema.StringAttribute{Computed: true, Description: "Description of the iModel, when set."},
 			"state":       schema.StringAttribute{Computed: true, Description: "State of the iModel: `initialized` or `notInitialized`."},
-			"created_at":  schema.StringAttribute{Computed: true, Description: "When the iModel was created (RFC 3339, UTC)."},
+			"created_at":  schema.StringAttribute{Computed: true, CustomType: timetypes.RFC3339Type{}, Description: "When the iModel was created (RFC 3339, UTC)."},
 			"include_changesets": schema.BoolAttribute{
 				Optional:    true,
 				Description: "Also read the iModel's changesets into `changesets` (default `false`; large iModels have many).",
@@ -94,7 +95,7 @@ func (d *imodelDataSource) Schema(_ context.Context, _ datasource.SchemaRequest,
 						"id":          schema.StringAttribute{Computed: true, Description: "Id of the changeset (40 hex digits)."},
 						"index":       schema.Int64Attribute{Computed: true, Description: "Index of the changeset; increases with every push."},
 						"description": schema.StringAttribute{Computed: true, Description: "Description the pushing application gave."},
-						"pushed_at":   schema.StringAttribute{Computed: true, Description: "When the changeset was pushed (RFC 3339, UTC)."},
+						"pushed_at":   schema.StringAttribute{Computed: true, CustomType: timetypes.RFC3339Type{}, Description: "When the changeset was pushed (RFC 3339, UTC)."},
 						"changed_files": schema.ListAttribute{
 							Computed:    true,
 							ElementType: types.StringType,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -59,7 +60,7 @@ func (d *itwinDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, 
 			"iana_time_zone":       computed("IANA time zone of the iTwin, when set."),
 			"parent_id":            computed("Id of the parent iTwin, when set."),
 			"itwin_account_id":     computed("Id of the account iTwin the iTwin belongs to, when the server reports one."),
-			"created_at":           computed("When the iTwin was created (RFC 3339, UTC)."),
+			"created_at":           schema.StringAttribute{Computed: true, CustomType: timetypes.RFC3339Type{}, Description: "When the iTwin was created (RFC 3339, UTC)."},
 		},
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
@@ -38,8 +39,8 @@ var webhookObjectType = types.ObjectType{AttrTypes: map[string]attr.Type{
 	"active":       types.BoolType,
 	"callback_url": types.StringType,
 	"event_types":  types.SetType{ElemType: types.StringType},
-	"created_at":   types.StringType,
-	"modified_at":  types.StringType,
+	"created_at":   timetypes.RFC3339Type{},
+	"modified_at":  timetypes.RFC3339Type{},
 }}
 
 func (d *webhooksDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
@@ -61,8 +62,8 @@ func (d *webhooksDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 							Computed: true, ElementType: types.StringType,
 							Description: "Event types the webhook receives.",
 						},
-						"created_at":  schema.StringAttribute{Computed: true, Description: "When the webhook was created (RFC 3339, UTC)."},
-						"modified_at": schema.StringAttribute{Computed: true, Description: "When the webhook was last changed (RFC 3339, UTC)."},
+						"created_at":  schema.StringAttribute{Computed: true, CustomType: timetypes.RFC3339Type{}, Description: "When the webhook was created (RFC 3339, UTC)."},
+						"modified_at": schema.StringAttribute{Computed: true, CustomType: timetypes.RFC3339Type{}, Description: "When the webhook was last changed (RFC 3339, UTC)."},
 					},
 				},
 			},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral"
 	"github.com/hashicorp/terraform-plugin-framework/ephemeral/schema"
@@ -27,9 +28,9 @@ type storageFileURLEphemeral struct {
 }
 
 type storageFileURLModel struct {
-	FileID    types.String `tfsdk:"file_id"`
-	URL       types.String `tfsdk:"url"`
-	ExpiresAt types.String `tfsdk:"expires_at"`
+	FileID    types.String      `tfsdk:"file_id"`
+	URL       types.String      `tfsdk:"url"`
+	ExpiresAt timetypes.RFC3339 `tfsdk:"expires_at"`
 }
 
 func (e *storageFileURLEphemeral) Metadata(_ context.Context, req ephemeral.MetadataRequest, resp *ephemeral.MetadataResponse) {
@@ -53,6 +54,7 @@ func (e *storageFileURLEphemeral) Schema(_ context.Context, _ ephemeral.SchemaRe
 				Description: "The pre-authenticated download URL (the target of the Storage API's download redirect). Anyone holding it can read the file until it expires.",
 			},
 			"expires_at": schema.StringAttribute{
+				CustomType:  timetypes.RFC3339Type{},
 				Computed:    true,
 				Description: "When the URL stops working (RFC 3339, UTC), when the URL states it; null otherwise.",
 			},
@@ -82,9 +84,9 @@ func (e *storageFileURLEphemeral) Open(ctx context.Context, req ephemeral.OpenRe
 	// The URL is a credential: log only that one was minted.
 	tflog.Debug(ctx, "minted a storage file download URL", map[string]any{"file_id": m.FileID.ValueString()})
 	m.URL = types.StringValue(u)
-	m.ExpiresAt = types.StringNull()
+	m.ExpiresAt = timetypes.NewRFC3339Null()
 	if exp, ok := presignedURLExpiry(u); ok {
-		m.ExpiresAt = types.StringValue(exp.Format(time.RFC3339))
+		m.ExpiresAt = timetypes.NewRFC3339ValueMust(exp.Format(time.RFC3339))
 	}
 	resp.Diagnostics.Append(resp.Result.Set(ctx, &m)...)
 }

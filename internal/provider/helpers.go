@@ -6,7 +6,9 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -15,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
@@ -178,6 +181,16 @@ func parseImportID(id, format string, parts ...*string) error {
 		*parts[i] = v
 	}
 	return nil
+}
+
+// nullTimeouts is an unset timeouts block with the given keys ("create", "delete", …): the value a resource
+// object built from the API alone (a list result, an import) carries until configuration sets one.
+func nullTimeouts(keys ...string) timeouts.Value {
+	types := make(map[string]attr.Type, len(keys))
+	for _, k := range keys {
+		types[k] = basetypes.StringType{}
+	}
+	return timeouts.Value{Object: basetypes.NewObjectNull(types)}
 }
 
 // replacingStringAttribute is a required, non-empty string that the API cannot change (the id of the object a

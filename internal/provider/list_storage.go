@@ -50,7 +50,7 @@ var (
 			"until `source` is set.",
 		result: func(item wire.StorageItem) (string, any) {
 			f := item.File()
-			var m storageFileModel
+			m := storageFileModel{Timeouts: nullTimeouts("create", "update")}
 			m.fill(&f) // source and source_hash stay null: the local file an upload came from is not known
 			return fmt.Sprintf("%s (storage file, %s)", storagePathOrName(f.Path, f.DisplayName), humanBytes(f.Size)), &m
 		}}

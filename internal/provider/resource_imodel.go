@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/float64validator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -41,14 +42,14 @@ type imodelResource struct {
 }
 
 type imodelModel struct {
-	ID          types.String   `tfsdk:"id"`
-	ITwinID     types.String   `tfsdk:"itwin_id"`
-	Name        types.String   `tfsdk:"name"`
-	Description types.String   `tfsdk:"description"`
-	Extent      types.Object   `tfsdk:"extent"`
-	State       types.String   `tfsdk:"state"`
-	CreatedAt   types.String   `tfsdk:"created_at"`
-	Timeouts    timeouts.Value `tfsdk:"timeouts"`
+	ID          types.String      `tfsdk:"id"`
+	ITwinID     types.String      `tfsdk:"itwin_id"`
+	Name        types.String      `tfsdk:"name"`
+	Description types.String      `tfsdk:"description"`
+	Extent      types.Object      `tfsdk:"extent"`
+	State       types.String      `tfsdk:"state"`
+	CreatedAt   timetypes.RFC3339 `tfsdk:"created_at"`
+	Timeouts    timeouts.Value    `tfsdk:"timeouts"`
 }
 
 var geoPointAttrTypes = map[string]attr.Type{"latitude": types.Float64Type, "longitude": types.Float64Type}
@@ -104,6 +105,7 @@ func (r *imodelResource) Schema(ctx context.Context, _ resource.SchemaRequest, r
 			},
 			"state": computedStringAttribute("State of the iModel (`initialized` once it can be used)."),
 			"created_at": schema.StringAttribute{
+				CustomType:    timetypes.RFC3339Type{},
 				Computed:      true,
 				Description:   "When the iModel was created (RFC 3339, UTC).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -44,14 +45,14 @@ type namedVersionResource struct {
 }
 
 type namedVersionModel struct {
-	ID             types.String `tfsdk:"id"`
-	IModelID       types.String `tfsdk:"imodel_id"`
-	Name           types.String `tfsdk:"name"`
-	Description    types.String `tfsdk:"description"`
-	ChangesetID    types.String `tfsdk:"changeset_id"`
-	ChangesetIndex types.Int64  `tfsdk:"changeset_index"`
-	State          types.String `tfsdk:"state"`
-	CreatedAt      types.String `tfsdk:"created_at"`
+	ID             types.String      `tfsdk:"id"`
+	IModelID       types.String      `tfsdk:"imodel_id"`
+	Name           types.String      `tfsdk:"name"`
+	Description    types.String      `tfsdk:"description"`
+	ChangesetID    types.String      `tfsdk:"changeset_id"`
+	ChangesetIndex types.Int64       `tfsdk:"changeset_index"`
+	State          types.String      `tfsdk:"state"`
+	CreatedAt      timetypes.RFC3339 `tfsdk:"created_at"`
 }
 
 var changesetIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)
@@ -103,6 +104,7 @@ func (r *namedVersionResource) Schema(_ context.Context, _ resource.SchemaReques
 				Validators: []validator.String{stringvalidator.OneOf(wire.NamedVersionStateVisible, wire.NamedVersionStateHidden)},
 			},
 			"created_at": schema.StringAttribute{
+				CustomType:    timetypes.RFC3339Type{},
 				Computed:      true,
 				Description:   "When the named version was created (RFC 3339, UTC).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
@@ -71,7 +72,7 @@ func TestNamedVersionModifyPlan(t *testing.T) {
 	model := func(imodel, name string, index int64) namedVersionModel {
 		return namedVersionModel{ID: types.StringValue("nv-1"), IModelID: types.StringValue(imodel), Name: types.StringValue(name),
 			Description: types.StringNull(), ChangesetID: types.StringValue(strings.Repeat("a", 40)), ChangesetIndex: types.Int64Value(index),
-			State: types.StringValue("visible"), CreatedAt: types.StringValue("2026-01-01T00:00:00Z")}
+			State: types.StringValue("visible"), CreatedAt: timetypes.NewRFC3339ValueMust("2026-01-01T00:00:00Z")}
 	}
 	run := func(prior, planned namedVersionModel) diag.Diagnostics {
 		state := tfsdk.State{Schema: sch.Schema}

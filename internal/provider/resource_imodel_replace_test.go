@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -28,7 +29,7 @@ func TestIModelModifyPlanWarnsOnReplacement(t *testing.T) {
 	model := func(itwinID, name string, desc types.String) imodelModel {
 		return imodelModel{
 			ID: types.StringValue("im-1"), ITwinID: types.StringValue(itwinID), Name: types.StringValue(name), Description: desc,
-			Extent: types.ObjectNull(extentAttrTypes), State: types.StringValue("initialized"), CreatedAt: types.StringValue("2026-01-01T00:00:00Z"),
+			Extent: types.ObjectNull(extentAttrTypes), State: types.StringValue("initialized"), CreatedAt: timetypes.NewRFC3339ValueMust("2026-01-01T00:00:00Z"),
 			Timeouts: timeouts.Value{Object: types.ObjectNull(map[string]attr.Type{"create": types.StringType})},
 		}
 	}

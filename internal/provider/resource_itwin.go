@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -34,19 +35,19 @@ type itwinResource struct {
 }
 
 type itwinModel struct {
-	ID                 types.String `tfsdk:"id"`
-	Class              types.String `tfsdk:"class"`
-	SubClass           types.String `tfsdk:"sub_class"`
-	DisplayName        types.String `tfsdk:"display_name"`
-	Number             types.String `tfsdk:"number"`
-	Type               types.String `tfsdk:"type"`
-	Status             types.String `tfsdk:"status"`
-	GeographicLocation types.String `tfsdk:"geographic_location"`
-	IanaTimeZone       types.String `tfsdk:"iana_time_zone"`
-	DataCenterLocation types.String `tfsdk:"data_center_location"`
-	ParentID           types.String `tfsdk:"parent_id"`
-	ITwinAccountID     types.String `tfsdk:"itwin_account_id"`
-	CreatedAt          types.String `tfsdk:"created_at"`
+	ID                 types.String      `tfsdk:"id"`
+	Class              types.String      `tfsdk:"class"`
+	SubClass           types.String      `tfsdk:"sub_class"`
+	DisplayName        types.String      `tfsdk:"display_name"`
+	Number             types.String      `tfsdk:"number"`
+	Type               types.String      `tfsdk:"type"`
+	Status             types.String      `tfsdk:"status"`
+	GeographicLocation types.String      `tfsdk:"geographic_location"`
+	IanaTimeZone       types.String      `tfsdk:"iana_time_zone"`
+	DataCenterLocation types.String      `tfsdk:"data_center_location"`
+	ParentID           types.String      `tfsdk:"parent_id"`
+	ITwinAccountID     types.String      `tfsdk:"itwin_account_id"`
+	CreatedAt          timetypes.RFC3339 `tfsdk:"created_at"`
 }
 
 // itwinClasses are the classes the iTwins API knows (internal/wire/testdata/spec/api.md §9.2).
@@ -115,6 +116,7 @@ func (r *itwinResource) Schema(_ context.Context, _ resource.SchemaRequest, resp
 			},
 			"itwin_account_id": computedStringAttribute("Id of the account iTwin the iTwin belongs to; null when the server reports none."),
 			"created_at": schema.StringAttribute{
+				CustomType:    timetypes.RFC3339Type{},
 				Computed:      true,
 				Description:   "When the iTwin was created (RFC 3339, UTC).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},

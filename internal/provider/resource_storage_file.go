@@ -7,7 +7,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -38,18 +41,19 @@ type storageFileResource struct {
 }
 
 type storageFileModel struct {
-	ID           types.String `tfsdk:"id"`
-	FolderID     types.String `tfsdk:"folder_id"`
-	DisplayName  types.String `tfsdk:"display_name"`
-	Description  types.String `tfsdk:"description"`
-	Source       types.String `tfsdk:"source"`
-	SourceHash   types.String `tfsdk:"source_hash"`
-	Size         types.Int64  `tfsdk:"size"`
-	Path         types.String `tfsdk:"path"`
-	LastModified types.String `tfsdk:"last_modified"`
+	ID           types.String      `tfsdk:"id"`
+	FolderID     types.String      `tfsdk:"folder_id"`
+	DisplayName  types.String      `tfsdk:"display_name"`
+	Description  types.String      `tfsdk:"description"`
+	Source       types.String      `tfsdk:"source"`
+	SourceHash   types.String      `tfsdk:"source_hash"`
+	Size         types.Int64       `tfsdk:"size"`
+	Path         types.String      `tfsdk:"path"`
+	LastModified timetypes.RFC3339 `tfsdk:"last_modified"`
+	Timeouts     timeouts.Value    `tfsdk:"timeouts"`
 }
 
-func (r *storageFileResource) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *storageFileResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
 		Description: "A file in iTwin Storage, uploaded from a local file. The SHA-256 of the local file is computed " +
 			"at plan time (`source_hash`), so editing the file plans an in-place content update, and anything that " +
@@ -99,15 +103,32 @@ func (r *storageFileResource) Schema(_ context.Context, _ resource.SchemaRequest
 				Description: "Path of the file inside the iTwin's Storage, as the API reports it.",
 			},
 			"last_modified": schema.StringAttribute{
+				CustomType:  timetypes.RFC3339Type{},
 				Computed:    true,
 				Description: "When the file was last modified in Storage (RFC 3339, UTC).",
 			},
+			"timeouts": timeouts.Attributes(ctx, timeouts.Opts{
+				Create: true, CreateDescription: "How long creating the file and uploading `source` may take, as a Go duration (default `30m`).",
+				Update: true, UpdateDescription: "How long an update may take, uploading new content included, as a Go duration (default `30m`).",
+			}),
 		},
 	}
 }
 
 func (r *storageFileResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
 	resp.IdentitySchema = idIdentitySchema("storage file")
+}
+
+// defaultStorageFileTimeout bounds an upload by default: 256 MiB (the most one upload takes) at about 150 KB/s.
+// The content PUT itself has no per-request timeout (internal/itwin/client.go), so this is what ends a stalled one.
+const defaultStorageFileTimeout = 30 * time.Minute
+
+// uploadTimeout is ctx bounded by the configured timeout (timeouts.create or timeouts.update), on the provider's clock.
+func (r *storageFileResource) uploadTimeout(ctx context.Context, timeout func(context.Context, time.Duration) (time.Duration, diag.Diagnostics), diags *diag.Diagnostics) (context.Context, context.CancelFunc, time.Duration) {
+	d, dd := timeout(ctx, defaultStorageFileTimeout)
+	diags.Append(dd...)
+	ctx, cancel := r.clock.WithTimeout(ctx, d)
+	return ctx, cancel, d
 }
 
 // ModifyPlan computes source_hash from the local file, defaults display_name, and keeps or clears the computed
@@ -175,7 +196,7 @@ func (r *storageFileResource) ModifyPlan(ctx context.Context, req resource.Modif
 	}
 	if !plan.FolderID.Equal(state.FolderID) {
 		// Replacement (folder_id requires it): a new file, so every server value is new.
-		plan.ID, plan.Size, plan.LastModified, plan.Path = types.StringUnknown(), types.Int64Unknown(), types.StringUnknown(), types.StringUnknown()
+		plan.ID, plan.Size, plan.LastModified, plan.Path = types.StringUnknown(), types.Int64Unknown(), timetypes.NewRFC3339Unknown(), types.StringUnknown()
 		resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 		return
 	}
@@ -186,7 +207,7 @@ func (r *storageFileResource) ModifyPlan(ctx context.Context, req resource.Modif
 	// source_hash alone is not; and it marks them all, even those the apply will not touch. Decide here.
 	plan.Size, plan.LastModified, plan.Path = state.Size, state.LastModified, state.Path
 	if remoteChanges {
-		plan.LastModified = types.StringUnknown()
+		plan.LastModified = timetypes.NewRFC3339Unknown()
 	}
 	if contentChanges {
 		plan.Size = types.Int64Unknown()
@@ -207,6 +228,14 @@ func (m *storageFileModel) fill(f *wire.StorageFile) {
 	m.Size = types.Int64Value(f.Size)
 	m.Path = types.StringValue(f.Path)
 	m.LastModified = timestampValue(f.LastModifiedDateTime)
+}
+
+// timeoutExpired says which timeout ended an upload, so the error names the setting to raise.
+func timeoutExpired(err error, setting string, d time.Duration) error {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w (%s of %s expired)", err, setting, d)
+	}
+	return err
 }
 
 // errSourceChanged says the local file changed between plan and apply; uploading it would store content that
@@ -251,6 +280,11 @@ func (r *storageFileResource) Create(ctx context.Context, req resource.CreateReq
 		resp.Diagnostics.AddAttributeError(path.Root("source"), "Missing source", "A new storage file needs source: the path of the local file to upload.")
 		return
 	}
+	ctx, cancel, timeout := r.uploadTimeout(ctx, plan.Timeouts.Create, &resp.Diagnostics)
+	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	var apiErr error
 	file, hash, err := withSource(plan.Source.ValueString(), plan.SourceHash, func(content io.Reader, size int64) (*wire.StorageFile, error) {
 		f, err := r.client.UploadFile(ctx, plan.FolderID.ValueString(), wire.StorageItemCreate{
@@ -267,6 +301,7 @@ func (r *storageFileResource) Create(ctx context.Context, req resource.CreateReq
 		}
 		var incomplete *itwin.UploadIncompleteError
 		if errors.As(err, &incomplete) {
+			incomplete.Err = timeoutExpired(incomplete.Err, "timeouts.create", timeout)
 			r.recordIncompleteUpload(ctx, resp, plan, incomplete)
 			return
 		}
@@ -275,7 +310,7 @@ func (r *storageFileResource) Create(ctx context.Context, req resource.CreateReq
 				"uploading storage file: the folder does not exist: "+err.Error())
 			return
 		}
-		addAPIError(&resp.Diagnostics, "uploading storage file", err,
+		addAPIError(&resp.Diagnostics, "uploading storage file", timeoutExpired(err, "timeouts.create", timeout),
 			map[string]path.Path{"displayName": path.Root("display_name"), "description": path.Root("description")})
 		return
 	}
@@ -294,7 +329,7 @@ func (r *storageFileResource) recordIncompleteUpload(ctx context.Context, resp *
 	partial.ID = types.StringValue(e.FileID)
 	// "" says the remote content is not what source_hash describes; the other server values are not known.
 	partial.SourceHash = types.StringValue("")
-	partial.Size, partial.Path, partial.LastModified = types.Int64Null(), types.StringNull(), types.StringNull()
+	partial.Size, partial.Path, partial.LastModified = types.Int64Null(), types.StringNull(), timetypes.NewRFC3339Null()
 	if partial.DisplayName.IsUnknown() {
 		partial.DisplayName = types.StringNull()
 	}
@@ -342,6 +377,11 @@ func (r *storageFileResource) Update(ctx context.Context, req resource.UpdateReq
 		return
 	}
 	setIdentity(ctx, resp.Identity, idIdentity{ID: state.ID}, &resp.Diagnostics)
+	ctx, cancel, timeout := r.uploadTimeout(ctx, plan.Timeouts.Update, &resp.Diagnostics)
+	defer cancel()
+	if resp.Diagnostics.HasError() {
+		return
+	}
 	id := state.ID.ValueString()
 	var latest *wire.StorageFile
 	if !plan.Source.IsNull() && !plan.SourceHash.Equal(state.SourceHash) {
@@ -356,7 +396,7 @@ func (r *storageFileResource) Update(ctx context.Context, req resource.UpdateReq
 			r.sourceError(&resp.Diagnostics, "updating storage file content", plan.Source.ValueString(), err)
 			return
 		case err != nil:
-			addAPIError(&resp.Diagnostics, "updating storage file content", err, nil)
+			addAPIError(&resp.Diagnostics, "updating storage file content", timeoutExpired(err, "timeouts.update", timeout), nil)
 			return
 		}
 		plan.SourceHash = types.StringValue(hash)

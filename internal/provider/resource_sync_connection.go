@@ -6,6 +6,7 @@ import (
 	"maps"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -49,14 +50,15 @@ func NewSyncManifestConnectionResource() resource.Resource {
 
 // connectionModel is the state of a connection resource; it is the whole state of a manifest connection.
 type connectionModel struct {
-	ID                 types.String `tfsdk:"id"`
-	IModelID           types.String `tfsdk:"imodel_id"`
-	ITwinID            types.String `tfsdk:"itwin_id"`
-	DisplayName        types.String `tfsdk:"display_name"`
-	AuthenticationType types.String `tfsdk:"authentication_type"`
-	SourceFiles        types.Set    `tfsdk:"source_files"`
-	SourceFileIDs      types.Map    `tfsdk:"source_file_ids"`
-	LastRunID          types.String `tfsdk:"last_run_id"`
+	ID                 types.String   `tfsdk:"id"`
+	IModelID           types.String   `tfsdk:"imodel_id"`
+	ITwinID            types.String   `tfsdk:"itwin_id"`
+	DisplayName        types.String   `tfsdk:"display_name"`
+	AuthenticationType types.String   `tfsdk:"authentication_type"`
+	SourceFiles        types.Set      `tfsdk:"source_files"`
+	SourceFileIDs      types.Map      `tfsdk:"source_file_ids"`
+	LastRunID          types.String   `tfsdk:"last_run_id"`
+	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
 
 // storageConnectionModel adds what a storage connection knows about its files: their names.
@@ -105,7 +107,7 @@ func (r *connectionResource[M, P]) api() itwin.ConnectionAPI {
 	return r.client.Connections(r.kind.Kind)
 }
 
-func (r *connectionResource[M, P]) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+func (r *connectionResource[M, P]) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	attrs := map[string]schema.Attribute{
 		"id":        computedStringAttribute("Connection id (43-character base64url), assigned by the server."),
 		"imodel_id": replacingStringAttribute("Id of the iModel the connection synchronizes into. Changing it replaces the connection."),
@@ -132,6 +134,8 @@ func (r *connectionResource[M, P]) Schema(_ context.Context, _ resource.SchemaRe
 		"last_run_id": computedStringAttribute("Id of the connection's most recent run, or null before the first run. Refreshed on every read, " +
 			"so runs started elsewhere show up here without causing a diff."),
 	}
+	attrs["timeouts"] = timeouts.Attributes(ctx, timeouts.Opts{Delete: true, DeleteDescription: "How long a delete waits " +
+		"for an active run on the connection to finish (the API refuses to delete it meanwhile), as a Go duration (default `1m`)."})
 	maps.Copy(attrs, r.kind.connAttributes)
 	resp.Schema = schema.Schema{Description: r.kind.connDescription, Attributes: attrs}
 }
@@ -258,6 +262,7 @@ func (r *connectionResource[M, P]) Create(ctx context.Context, req resource.Crea
 	// Record the id at once: if anything below fails, Terraform keeps (and taints) the connection instead of
 	// orphaning it.
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), conn.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("timeouts"), p.Timeouts)...)
 	setIdentity(ctx, resp.Identity, idIdentity{ID: types.StringValue(conn.ID)}, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
@@ -268,7 +273,9 @@ func (r *connectionResource[M, P]) Create(ctx context.Context, req resource.Crea
 		return
 	}
 	warnMappedFiles(ctx, r.kind, &resp.Diagnostics, path.Root("source_files"), files, types.Set{})
-	resp.Diagnostics.Append(resp.State.Set(ctx, r.fromAPI(ctx, conn, files, p.IModelID, &resp.Diagnostics))...)
+	m := r.fromAPI(ctx, conn, files, p.IModelID, &resp.Diagnostics)
+	m.base().Timeouts = p.Timeouts
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }
 
 // addCreateError explains a failed create. The server's 404 for a missing file does not always say which file,
@@ -335,6 +342,7 @@ func (r *connectionResource[M, P]) fromAPI(ctx context.Context, conn *wire.Conne
 		AuthenticationType: stringOrNullValue(conn.AuthenticationType),
 		SourceFiles:        set,
 		LastRunID:          stringOrNullValue(conn.LastRunID()),
+		Timeouts:           nullTimeouts("delete"),
 	}
 	if conn.IModelID == "" {
 		b.IModelID = imodelID
@@ -382,7 +390,9 @@ func (r *connectionResource[M, P]) Read(ctx context.Context, req resource.ReadRe
 	if conn == nil {
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, r.fromAPI(ctx, conn, files, s.IModelID, &resp.Diagnostics))...)
+	m := r.fromAPI(ctx, conn, files, s.IModelID, &resp.Diagnostics)
+	m.base().Timeouts = s.Timeouts
+	resp.Diagnostics.Append(resp.State.Set(ctx, m)...)
 }
 
 func (r *connectionResource[M, P]) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -440,6 +450,7 @@ func (r *connectionResource[M, P]) Update(ctx context.Context, req resource.Upda
 	}
 	warnMappedFiles(ctx, r.kind, &resp.Diagnostics, path.Root("source_files"), files, s.SourceFiles)
 	newState := r.fromAPI(ctx, conn, files, s.IModelID, &resp.Diagnostics)
+	newState.base().Timeouts = p.Timeouts
 	if !resp.Diagnostics.HasError() {
 		n := newState.base()
 		n.LastRunID = preferPlannedString(p.LastRunID, n.LastRunID)
@@ -465,11 +476,15 @@ func mapOf(m types.Map) map[string]string {
 
 func (r *connectionResource[M, P]) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var id types.String
+	var to timeouts.Value
 	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("id"), &id)...)
+	resp.Diagnostics.Append(req.State.GetAttribute(ctx, path.Root("timeouts"), &to)...)
+	timeout, d := to.Delete(ctx, defaultConnectionDeleteTimeout)
+	resp.Diagnostics.Append(d...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	deleteConnection(ctx, r.clock, r.kind.Noun(), id.ValueString(), r.api().Delete, &resp.Diagnostics)
+	deleteConnection(ctx, r.clock, timeout, r.kind.Noun(), id.ValueString(), r.api().Delete, &resp.Diagnostics)
 }
 
 // ImportState takes a connection id, as a string or as the identity's id. An id of the other kind gets an

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -86,8 +87,8 @@ func timeoutsValue(create string) timeouts.Value {
 func unknownRunOutputs() runOutputsModel {
 	o := runOutputsModel{
 		runStatusModel: runStatusModel{
-			State: types.StringUnknown(), Result: types.StringUnknown(), Phase: types.StringUnknown(), StartedAt: types.StringUnknown(),
-			EndedAt: types.StringUnknown(), DurationSeconds: types.Float64Unknown(),
+			State: types.StringUnknown(), Result: types.StringUnknown(), Phase: types.StringUnknown(), StartedAt: timetypes.NewRFC3339Unknown(),
+			EndedAt: timetypes.NewRFC3339Unknown(), DurationSeconds: types.Float64Unknown(),
 			Error: types.ObjectUnknown(fieldAttrTypes(runErrorFields)),
 			Tasks: types.ListUnknown(objectType(taskFields)),
 		},

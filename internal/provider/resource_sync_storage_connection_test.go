@@ -349,7 +349,7 @@ func TestAccSyncStorageConnection_extensionWarning(t *testing.T) {
 	model := storageConnectionModel{connectionModel: connectionModel{
 		ID: types.StringUnknown(), IModelID: types.StringValue(inst.IModelID), ITwinID: types.StringUnknown(),
 		DisplayName: types.StringUnknown(), AuthenticationType: types.StringUnknown(), SourceFiles: files,
-		SourceFileIDs: types.MapUnknown(types.StringType), LastRunID: types.StringUnknown(),
+		SourceFileIDs: types.MapUnknown(types.StringType), LastRunID: types.StringUnknown(), Timeouts: nullTimeouts("delete"),
 	}, SourceFileNames: types.MapUnknown(types.StringType)}
 	plan := tfsdk.Plan{Schema: s, Raw: null}
 	if d := plan.Set(ctx, &model); d.HasError() {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
@@ -49,18 +50,18 @@ type webhookResource struct {
 }
 
 type webhookModel struct {
-	ID              types.String `tfsdk:"id"`
-	Scope           types.String `tfsdk:"scope"`
-	ITwinID         types.String `tfsdk:"itwin_id"`
-	ScopeID         types.String `tfsdk:"scope_id"`
-	CallbackURL     types.String `tfsdk:"callback_url"`
-	EventTypes      types.Set    `tfsdk:"event_types"`
-	Active          types.Bool   `tfsdk:"active"`
-	SecretWO        types.String `tfsdk:"secret_wo"`
-	SecretWOVersion types.Int64  `tfsdk:"secret_wo_version"`
-	Secret          types.String `tfsdk:"secret"`
-	CreatedAt       types.String `tfsdk:"created_at"`
-	ModifiedAt      types.String `tfsdk:"modified_at"`
+	ID              types.String      `tfsdk:"id"`
+	Scope           types.String      `tfsdk:"scope"`
+	ITwinID         types.String      `tfsdk:"itwin_id"`
+	ScopeID         types.String      `tfsdk:"scope_id"`
+	CallbackURL     types.String      `tfsdk:"callback_url"`
+	EventTypes      types.Set         `tfsdk:"event_types"`
+	Active          types.Bool        `tfsdk:"active"`
+	SecretWO        types.String      `tfsdk:"secret_wo"`
+	SecretWOVersion types.Int64       `tfsdk:"secret_wo_version"`
+	Secret          types.String      `tfsdk:"secret"`
+	CreatedAt       timetypes.RFC3339 `tfsdk:"created_at"`
+	ModifiedAt      timetypes.RFC3339 `tfsdk:"modified_at"`
 }
 
 // webhookErrorTargets maps the fields a 422 names (details[].target) to our attributes.
@@ -147,11 +148,13 @@ func (r *webhookResource) Schema(_ context.Context, _ resource.SchemaRequest, re
 				PlanModifiers: []planmodifier.String{generatedSecretPlan{"Null with secret_wo; generated at create and kept afterwards."}},
 			},
 			"created_at": schema.StringAttribute{
+				CustomType:    timetypes.RFC3339Type{},
 				Computed:      true,
 				Description:   "When the webhook was created (RFC 3339, UTC).",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"modified_at": schema.StringAttribute{
+				CustomType:  timetypes.RFC3339Type{},
 				Computed:    true,
 				Description: "When the webhook was last changed (RFC 3339, UTC).",
 			},

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -19,14 +20,14 @@ import (
 
 // runStatusModel is what every run-shaped object shows, run history entries included.
 type runStatusModel struct {
-	State           types.String  `tfsdk:"state"`
-	Result          types.String  `tfsdk:"result"`
-	Phase           types.String  `tfsdk:"phase"`
-	StartedAt       types.String  `tfsdk:"started_at"`
-	EndedAt         types.String  `tfsdk:"ended_at"`
-	DurationSeconds types.Float64 `tfsdk:"duration_seconds"`
-	Error           types.Object  `tfsdk:"error"`
-	Tasks           types.List    `tfsdk:"tasks"`
+	State           types.String      `tfsdk:"state"`
+	Result          types.String      `tfsdk:"result"`
+	Phase           types.String      `tfsdk:"phase"`
+	StartedAt       timetypes.RFC3339 `tfsdk:"started_at"`
+	EndedAt         timetypes.RFC3339 `tfsdk:"ended_at"`
+	DurationSeconds types.Float64     `tfsdk:"duration_seconds"`
+	Error           types.Object      `tfsdk:"error"`
+	Tasks           types.List        `tfsdk:"tasks"`
 }
 
 // runOutputsModel holds the computed run outputs; resource and data source models embed it. The attributes are
@@ -45,17 +46,17 @@ type (
 		Description types.String `tfsdk:"description"`
 	}
 	taskModel struct {
-		ID            types.String    `tfsdk:"id"`
-		StorageFileID types.String    `tfsdk:"storage_file_id"`
-		SourceFileID  types.String    `tfsdk:"source_file_id"`
-		FileName      types.String    `tfsdk:"file_name"`
-		ConnectorType types.String    `tfsdk:"connector_type"`
-		State         types.String    `tfsdk:"state"`
-		Result        types.String    `tfsdk:"result"`
-		RetryAttempts types.Int64     `tfsdk:"retry_attempts"`
-		StartedAt     types.String    `tfsdk:"started_at"`
-		EndedAt       types.String    `tfsdk:"ended_at"`
-		Error         *taskErrorModel `tfsdk:"error"`
+		ID            types.String      `tfsdk:"id"`
+		StorageFileID types.String      `tfsdk:"storage_file_id"`
+		SourceFileID  types.String      `tfsdk:"source_file_id"`
+		FileName      types.String      `tfsdk:"file_name"`
+		ConnectorType types.String      `tfsdk:"connector_type"`
+		State         types.String      `tfsdk:"state"`
+		Result        types.String      `tfsdk:"result"`
+		RetryAttempts types.Int64       `tfsdk:"retry_attempts"`
+		StartedAt     timetypes.RFC3339 `tfsdk:"started_at"`
+		EndedAt       timetypes.RFC3339 `tfsdk:"ended_at"`
+		Error         *taskErrorModel   `tfsdk:"error"`
 	}
 	taskErrorModel struct {
 		Code          types.String `tfsdk:"code"`
@@ -66,17 +67,17 @@ type (
 		CanUserFix    types.Bool   `tfsdk:"can_user_fix"`
 	}
 	changesetModel struct {
-		ID           types.String `tfsdk:"id"`
-		Index        types.Int64  `tfsdk:"index"`
-		Description  types.String `tfsdk:"description"`
-		PushedAt     types.String `tfsdk:"pushed_at"`
-		TaskID       types.String `tfsdk:"task_id"`
-		ChangedFiles []string     `tfsdk:"changed_files"`
+		ID           types.String      `tfsdk:"id"`
+		Index        types.Int64       `tfsdk:"index"`
+		Description  types.String      `tfsdk:"description"`
+		PushedAt     timetypes.RFC3339 `tfsdk:"pushed_at"`
+		TaskID       types.String      `tfsdk:"task_id"`
+		ChangedFiles []string          `tfsdk:"changed_files"`
 	}
 	reportModel struct {
-		ID        types.String `tfsdk:"id"`
-		TaskID    types.String `tfsdk:"task_id"`
-		CreatedAt types.String `tfsdk:"created_at"`
+		ID        types.String      `tfsdk:"id"`
+		TaskID    types.String      `tfsdk:"task_id"`
+		CreatedAt timetypes.RFC3339 `tfsdk:"created_at"`
 	}
 )
 
@@ -88,8 +89,8 @@ func emptyRunOutputs() runOutputsModel {
 			State:           types.StringNull(),
 			Result:          types.StringNull(),
 			Phase:           types.StringNull(),
-			StartedAt:       types.StringNull(),
-			EndedAt:         types.StringNull(),
+			StartedAt:       timetypes.NewRFC3339Null(),
+			EndedAt:         timetypes.NewRFC3339Null(),
 			DurationSeconds: types.Float64Null(),
 			Error:           types.ObjectNull(fieldAttrTypes(runErrorFields)),
 			Tasks:           types.ListValueMust(objectType(taskFields), nil),
@@ -97,6 +98,12 @@ func emptyRunOutputs() runOutputsModel {
 		Changesets: types.ListValueMust(objectType(changesetFields), nil),
 		Reports:    types.ListValueMust(objectType(reportFields), nil),
 	}
+}
+
+// runSeconds is a finished run's duration in seconds, rounded to milliseconds. Built from whole milliseconds
+// because Duration.Seconds() adds the fraction in binary and shows float noise (3.5540000000000003 for 3554 ms).
+func runSeconds(r *wire.Run) float64 {
+	return float64(r.EndDateTime.Sub(r.StartDateTime.Time).Round(time.Millisecond).Milliseconds()) / 1000
 }
 
 // runDetails is a run with everything its outputs show.
@@ -121,7 +128,7 @@ func flattenRun(ctx context.Context, d runDetails) (runOutputsModel, diag.Diagno
 	out.StartedAt = timestampValue(r.StartDateTime)
 	out.EndedAt = timestampValue(r.EndDateTime)
 	if !r.StartDateTime.IsZero() && !r.EndDateTime.IsZero() {
-		out.DurationSeconds = types.Float64Value(r.EndDateTime.Sub(r.StartDateTime.Time).Round(time.Millisecond).Seconds())
+		out.DurationSeconds = types.Float64Value(runSeconds(r))
 	}
 	if r.Error != nil {
 		out.Error = objectFrom(ctx, runErrorFields, runErrorModel{

@@ -2,7 +2,9 @@ package provider
 
 import (
 	"context"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -67,5 +69,33 @@ func TestReadMissingRun_Manifest(t *testing.T) {
 				t.Errorf("diags = %v, want one warning", resp.Diagnostics)
 			}
 		})
+	}
+}
+
+// 3554 ms through Duration.Seconds() is 3.5540000000000003; state, data sources and run history (all built by
+// flattenRun) show 3.554, and sub-millisecond precision is rounded away.
+func TestFlattenRun_DurationRoundedToMilliseconds(t *testing.T) {
+	if noisy := (3554 * time.Millisecond).Seconds(); noisy == 3.554 {
+		t.Fatalf("precondition: Duration.Seconds() no longer shows float noise (%v); this test proves nothing", noisy)
+	}
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{3554 * time.Millisecond, "3.554"},
+		{3554*time.Millisecond + 499*time.Microsecond, "3.554"},
+		{3554*time.Millisecond + 500*time.Microsecond, "3.555"},
+		{2*time.Hour + 7*time.Millisecond, "7200.007"},
+	} {
+		r := run(wire.StateCompleted, wire.ResultSuccess)
+		r.EndDateTime = wire.NewTimestamp(r.StartDateTime.Add(c.d))
+		outs, diags := flattenRun(context.Background(), runDetails{run: &r})
+		if diags.HasError() {
+			t.Fatal(diags)
+		}
+		// Shortest round-trip form, as in state JSON.
+		if got := strconv.FormatFloat(outs.DurationSeconds.ValueFloat64(), 'f', -1, 64); got != c.want {
+			t.Errorf("duration of %v = %s, want %s", c.d, got, c.want)
+		}
 	}
 }

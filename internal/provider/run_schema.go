@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -41,6 +42,7 @@ const (
 	fStringList
 	fObject
 	fObjectList
+	fTime // an RFC 3339 string (timetypes.RFC3339)
 )
 
 type outField struct {
@@ -69,9 +71,9 @@ var runOutputFields = []outField{
 	{name: "state", desc: "Run state: `NotStarted`, `Queued`, `WaitingToExecute`, `Executing`, `WaitingToRetry`, `Finalizing` or `Completed` (the only terminal state).", kind: fString},
 	{name: "result", desc: "Run result: `Undetermined` until the run is completed, then `Success`, `PartialSuccess`, `Error`, `Skipped`, `Cancelled` or `TimedOut`.", kind: fString},
 	{name: "phase", desc: "Last phase the run reached (`Preprocessor`, `MasterFile`, `ReferenceFile`); null before it executes.", kind: fString},
-	{name: "started_at", desc: "When the run was accepted (RFC 3339).", kind: fString},
-	{name: "ended_at", desc: "When the run completed (RFC 3339); null while it is active.", kind: fString},
-	{name: "duration_seconds", desc: "Seconds from start to end; null while the run is active.", kind: fFloat},
+	{name: "started_at", desc: "When the run was accepted (RFC 3339).", kind: fTime},
+	{name: "ended_at", desc: "When the run completed (RFC 3339); null while it is active.", kind: fTime},
+	{name: "duration_seconds", desc: "Seconds from start to end, rounded to the millisecond; null while the run is active.", kind: fFloat},
 	{name: "error", desc: "Run-level failure (for example `UserNotAuthenticated`); null when the run did not fail as a whole.", kind: fObject, fields: runErrorFields},
 	{name: "tasks", desc: "One entry per processed source file: file, connector, state, result, retries and error.", kind: fObjectList, fields: taskFields},
 	{name: "changesets", desc: "Changesets the run pushed to the iModel (matched on the task ids), in index order. Empty when nothing changed.", kind: fObjectList, fields: changesetFields},
@@ -101,8 +103,8 @@ var taskFields = []outField{
 	{name: "state", desc: "Task state (`NotStarted` … `Completed`).", kind: fString},
 	{name: "result", desc: "Task result (`Undetermined` until completed, then `Success`, `Error`, …).", kind: fString},
 	{name: "retry_attempts", desc: "How many times the task was retried after a transient failure (0 to 2).", kind: fInt},
-	{name: "started_at", desc: "When the task started (RFC 3339), if it did.", kind: fString},
-	{name: "ended_at", desc: "When the task ended (RFC 3339), if it did.", kind: fString},
+	{name: "started_at", desc: "When the task started (RFC 3339), if it did.", kind: fTime},
+	{name: "ended_at", desc: "When the task ended (RFC 3339), if it did.", kind: fTime},
 	{name: "error", desc: "Why the task failed or is retrying; null when it did not fail.", kind: fObject, fields: taskErrorFields},
 }
 
@@ -110,7 +112,7 @@ var changesetFields = []outField{
 	{name: "id", desc: "Changeset id (40 hex digits).", kind: fString},
 	{name: "index", desc: "Changeset index in the iModel.", kind: fInt},
 	{name: "description", desc: "Changeset description.", kind: fString},
-	{name: "pushed_at", desc: "When the changeset was pushed (RFC 3339).", kind: fString},
+	{name: "pushed_at", desc: "When the changeset was pushed (RFC 3339).", kind: fTime},
 	{name: "task_id", desc: "Id of the task that pushed the changeset.", kind: fString},
 	{name: "changed_files", desc: "Names of the files whose changes the changeset carries.", kind: fStringList},
 }
@@ -118,7 +120,7 @@ var changesetFields = []outField{
 var reportFields = []outField{
 	{name: "id", desc: "Report id.", kind: fString},
 	{name: "task_id", desc: "Task the report is about.", kind: fString},
-	{name: "created_at", desc: "When the report was written (RFC 3339).", kind: fString},
+	{name: "created_at", desc: "When the report was written (RFC 3339).", kind: fTime},
 }
 
 func (f outField) attrType() attr.Type {
@@ -135,6 +137,8 @@ func (f outField) attrType() attr.Type {
 		return types.ObjectType{AttrTypes: fieldAttrTypes(f.fields)}
 	case fObjectList:
 		return types.ListType{ElemType: types.ObjectType{AttrTypes: fieldAttrTypes(f.fields)}}
+	case fTime:
+		return timetypes.RFC3339Type{}
 	default:
 		return types.StringType
 	}
@@ -188,8 +192,12 @@ func resourceOutAttr(f outField, top bool) rschema.Attribute {
 			NestedObject:  rschema.NestedAttributeObject{Attributes: resourceOutAttrs(f.fields, false)},
 			PlanModifiers: keepIfTop(top, listplanmodifier.UseStateForUnknown())}
 	default:
-		return rschema.StringAttribute{Computed: true, Description: f.desc,
+		a := rschema.StringAttribute{Computed: true, Description: f.desc,
 			PlanModifiers: keepIfTop(top, stringplanmodifier.UseStateForUnknown())}
+		if f.kind == fTime {
+			a.CustomType = timetypes.RFC3339Type{}
+		}
+		return a
 	}
 }
 
@@ -213,6 +221,8 @@ func dataSourceOutAttr(f outField) dschema.Attribute {
 	case fObjectList:
 		return dschema.ListNestedAttribute{Computed: true, Description: f.desc,
 			NestedObject: dschema.NestedAttributeObject{Attributes: dataSourceOutputAttributes(f.fields)}}
+	case fTime:
+		return dschema.StringAttribute{Computed: true, Description: f.desc, CustomType: timetypes.RFC3339Type{}}
 	default:
 		return dschema.StringAttribute{Computed: true, Description: f.desc}
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/itwin"
@@ -60,6 +61,9 @@ func describeRunChange(prev, cur *wire.Run) string {
 	}
 	if cur.State == wire.StateCompleted {
 		fmt.Fprintf(&b, ", result %s", cur.Result)
+		if !cur.StartDateTime.IsZero() && !cur.EndDateTime.IsZero() {
+			fmt.Fprintf(&b, " after %ss", strconv.FormatFloat(runSeconds(cur), 'f', -1, 64))
+		}
 	}
 	return b.String()
 }

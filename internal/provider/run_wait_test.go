@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
 )
@@ -19,7 +20,12 @@ func TestDescribeRunChange(t *testing.T) {
 	}
 	done := run(wire.StateCompleted, wire.ResultSuccess)
 	done.ID = "r1"
-	if got := describeRunChange(nil, &done); got != "synchronization run r1: Completed, result Success" {
+	if got := describeRunChange(nil, &done); got != "synchronization run r1: Completed, result Success after 2.5s" {
+		t.Errorf("got %q", got)
+	}
+	// 3554 ms is 3.5540000000000003 through Duration.Seconds(); the action's progress line shows milliseconds.
+	done.EndDateTime = wire.NewTimestamp(done.StartDateTime.Add(3554 * time.Millisecond))
+	if got := describeRunChange(nil, &done); got != "synchronization run r1: Completed, result Success after 3.554s" {
 		t.Errorf("got %q", got)
 	}
 }

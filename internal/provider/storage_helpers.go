@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
@@ -90,11 +91,11 @@ func storageItemUpdate(planName, planDesc, stateName, stateDesc types.String) wi
 }
 
 // timestampValue renders an API date as RFC 3339 (UTC), or null when the server did not send one.
-func timestampValue(t wire.Timestamp) types.String {
+func timestampValue(t wire.Timestamp) timetypes.RFC3339 {
 	if t.IsZero() {
-		return types.StringNull()
+		return timetypes.NewRFC3339Null()
 	}
-	return types.StringValue(t.UTC().Format(time.RFC3339Nano))
+	return timetypes.NewRFC3339ValueMust(t.UTC().Format(time.RFC3339Nano))
 }
 
 // A new iModel is polled every imodelPollMin at first, doubling up to imodelPollMax.

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-framework-timetypes/timetypes"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/seed37c7dd03/terraform-provider-itwin/internal/wire"
@@ -125,7 +126,7 @@ func TestChangesetsValue(t *testing.T) {
 		t.Fatalf("got %d elements", len(list.Elements()))
 	}
 	first := list.Elements()[0].(types.Object).Attributes()
-	if first["task_id"].(types.String).ValueString() != "t1" || first["pushed_at"].(types.String).ValueString() != "2025-03-14T09:29:39.8810002Z" {
+	if first["task_id"].(types.String).ValueString() != "t1" || first["pushed_at"].(timetypes.RFC3339).ValueString() != "2025-03-14T09:29:39.8810002Z" {
 		t.Fatalf("first changeset: %v", first)
 	}
 	if files := first["changed_files"].(types.List).Elements(); len(files) != 2 || files[1].(types.String).ValueString() != "b.geojson" {
