@@ -230,6 +230,7 @@ func (p *storageConnPlanner) model(files []itwin.SourceFile, created bool) tftyp
 		ID: types.StringUnknown(), IModelID: types.StringValue(p.imodel), ITwinID: types.StringUnknown(),
 		DisplayName: types.StringUnknown(), AuthenticationType: types.StringUnknown(), SourceFiles: set,
 		SourceFileIDs: types.MapUnknown(types.StringType), LastRunID: types.StringUnknown(),
+		Timeouts: nullTimeouts("delete"),
 	}, SourceFileNames: types.MapUnknown(types.StringType)}
 	if created {
 		ids, names := map[string]string{}, map[string]string{}
